@@ -1,0 +1,211 @@
+#include "storage/schema.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <string_view>
+
+namespace runboard::storage {
+namespace {
+
+// 'RnBd': marks a file as a Runboard database (PRAGMA application_id).
+constexpr std::int64_t kApplicationId = 0x526e4264;
+
+// Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // 0 -> 1: the foundation.
+    R"sql(
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    parent_id   INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    status      TEXT NOT NULL CHECK (status IN
+                ('queued','running','finished','stopped','failed','diverged','interrupted')),
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    started_at  TEXT,
+    finished_at TEXT,
+    config_json TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    notes       TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_status ON runs(status);
+
+-- The config flattened to dotted keys, for diffs and filters.
+CREATE TABLE params (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    type   TEXT NOT NULL CHECK (type IN ('bool','int','float','string')),
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX params_key_value ON params(key, value);
+
+CREATE TABLE metric_keys (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
+-- nonfinite: 0 finite, 1 NaN, 2 +Inf, 3 -Inf. SQLite turns a bound NaN into NULL, so the kind is
+-- stored explicitly and value is NULL exactly when the point is not finite.
+CREATE TABLE metrics (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key_id    INTEGER NOT NULL,
+    step      INTEGER NOT NULL,
+    wall      REAL NOT NULL,
+    value     REAL,
+    nonfinite INTEGER NOT NULL DEFAULT 0 CHECK (nonfinite BETWEEN 0 AND 3),
+    CHECK ((value IS NULL) = (nonfinite <> 0)),
+    PRIMARY KEY (run_id, key_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE predictions (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    split        TEXT NOT NULL CHECK (split IN ('train','val','test')),
+    epoch        INTEGER NOT NULL,
+    sample_index INTEGER NOT NULL,  -- index in the original dataset file
+    target       INTEGER NOT NULL,
+    predicted    INTEGER NOT NULL,
+    confidence   REAL NOT NULL,
+    loss         REAL,
+    loss_nonfinite INTEGER NOT NULL DEFAULT 0 CHECK (loss_nonfinite BETWEEN 0 AND 3),
+    probs        BLOB NOT NULL,     -- float32 little-endian, one per class
+    PRIMARY KEY (run_id, split, epoch, sample_index)
+) WITHOUT ROWID;
+
+CREATE TABLE checkpoints (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch      INTEGER NOT NULL,
+    step       INTEGER NOT NULL,
+    path       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX checkpoints_run ON checkpoints(run_id, step);
+
+-- Learning-rate sweeps (LR finder): tied to the config they swept.
+CREATE TABLE lr_sweeps (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    config_json  TEXT NOT NULL,
+    stop_step    INTEGER,
+    stop_lr      REAL,
+    stop_reason  TEXT,
+    suggestions_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE lr_sweep_points (
+    sweep_id  INTEGER NOT NULL REFERENCES lr_sweeps(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    lr        REAL NOT NULL,
+    loss      REAL,
+    loss_nonfinite INTEGER NOT NULL DEFAULT 0,
+    smoothed  REAL,
+    smoothed_nonfinite INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (sweep_id, step)
+) WITHOUT ROWID;
+
+-- Leaderboards: own runs as a competition, and imported ones.
+CREATE TABLE competitions (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT NOT NULL UNIQUE,
+    metric           TEXT NOT NULL DEFAULT 'accuracy',
+    higher_is_better INTEGER NOT NULL DEFAULT 1,
+    created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE submissions (
+    id             INTEGER PRIMARY KEY,
+    competition_id INTEGER NOT NULL REFERENCES competitions(id) ON DELETE CASCADE,
+    run_id         INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    team_id        TEXT,
+    team_name      TEXT,
+    submitted_at   TEXT NOT NULL,
+    public_score   REAL,
+    private_score  REAL
+);
+CREATE INDEX submissions_competition ON submissions(competition_id);
+)sql",
+};
+
+Status configure(Connection& db) {
+    // journal_mode returns a row; exec ignores it.
+    if (auto s = db.exec("PRAGMA journal_mode=WAL"); !s) return s;
+    if (auto s = db.exec("PRAGMA synchronous=NORMAL"); !s) return s;
+    return db.exec("PRAGMA foreign_keys=ON");
+}
+
+}  // namespace
+
+int latestSchemaVersion() {
+    return static_cast<int>(kMigrations.size());
+}
+
+Result<Connection> openDatabase(const std::string& path, const OpenOptions& options) {
+    const OpenMode mode = options.readOnly ? OpenMode::ReadOnly
+                          : options.create ? OpenMode::ReadWriteCreate
+                                           : OpenMode::ReadWrite;
+    auto opened = Connection::open(path, mode);
+    if (!opened) return opened.error();
+    Connection db = std::move(opened.value());
+
+    // Read-only checks first: nothing may be written to a file we are going to refuse.
+    auto tables = db.queryInt("SELECT count(*) FROM sqlite_schema");
+    if (!tables) {
+        Error e = tables.error();
+        if (e.kind == ErrorKind::NotADatabase)
+            e.message = "'" + path + "' is not a SQLite database (" + e.message + ")";
+        else
+            e.message = "cannot read database '" + path + "': " + e.message;
+        return e;
+    }
+    auto version = db.queryInt("PRAGMA user_version");
+    if (!version) return version.error();
+    auto appId = db.queryInt("PRAGMA application_id");
+    if (!appId) return appId.error();
+
+    if (version.value() > latestSchemaVersion()) {
+        return Error{ErrorKind::NewerSchema,
+                     "database '" + path + "' has schema version " +
+                         std::to_string(version.value()) +
+                         ", written by a newer Runboard; this build reads up to version " +
+                         std::to_string(latestSchemaVersion()) + ". It was left untouched."};
+    }
+    if ((version.value() == 0 && tables.value() > 0) ||
+        (version.value() > 0 && appId.value() != kApplicationId)) {
+        return Error{ErrorKind::NotADatabase,
+                     "'" + path + "' is a SQLite database but not a Runboard one; left untouched"};
+    }
+    if (options.readOnly) {
+        if (version.value() < latestSchemaVersion())
+            return Error{ErrorKind::CannotOpen,
+                         "database '" + path + "' needs a migration; open it writable once"};
+        if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) return s.error();
+        return db;
+    }
+    if (sqlite3_db_readonly(db.handle(), "main") == 1) {
+        return Error{ErrorKind::ReadOnly, "database '" + path + "' is not writable"};
+    }
+    if (auto s = configure(db); !s) {
+        Error e = s.error();
+        e.message = "cannot configure database '" + path + "': " + e.message;
+        if (e.kind == ErrorKind::Sql) e.kind = ErrorKind::ReadOnly;
+        return e;
+    }
+    for (auto v = version.value(); v < latestSchemaVersion(); ++v) {
+        Transaction tx(db);
+        if (!tx.begun()) return tx.begun().error();
+        if (auto s = db.exec(kMigrations[static_cast<std::size_t>(v)]); !s) {
+            Error e = s.error();
+            e.message = "migrating '" + path + "' to schema version " + std::to_string(v + 1) +
+                        " failed: " + e.message;
+            return e;
+        }
+        if (auto s = db.exec("PRAGMA user_version=" + std::to_string(v + 1)); !s) return s.error();
+        if (auto s = db.exec("PRAGMA application_id=" + std::to_string(kApplicationId)); !s)
+            return s.error();
+        if (auto s = tx.commit(); !s) return s.error();
+    }
+    return db;
+}
+
+}  // namespace runboard::storage

@@ -1,0 +1,74 @@
+#pragma once
+// The batched asynchronous writer. Producers (the training thread) append rows to an in-memory
+// queue under a short mutex and never wait on disk; a writer thread with its own connection
+// commits everything queued in one transaction at least every `flushInterval`, and on flush().
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/result.h"
+
+namespace runboard::storage {
+
+// A metric key interned in this writer (not a database id: resolved on the writer thread).
+using KeyHandle = std::uint32_t;
+
+struct PredictionRow {
+    std::int64_t runId = 0;
+    std::string_view split;  // "train" | "val" | "test"; must be one of these literals
+    std::int64_t epoch = 0;
+    std::int64_t sampleIndex = 0;
+    std::int32_t target = 0;
+    std::int32_t predicted = 0;
+    float confidence = 0;
+    float loss = 0;
+    std::vector<float> probs;
+};
+
+struct WriterOptions {
+    std::chrono::milliseconds flushInterval{250};
+    // A batch this large is committed without waiting for the interval.
+    std::size_t maxBatchRows = 200'000;
+};
+
+struct WriterStats {
+    std::uint64_t rowsCommitted = 0;
+    std::uint64_t commits = 0;
+};
+
+class Writer {
+public:
+    static Result<std::unique_ptr<Writer>> open(const std::string& dbPath,
+                                                const WriterOptions& options = {});
+    ~Writer();  // flushes and joins
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    KeyHandle key(std::string_view name);
+    void metric(std::int64_t runId, KeyHandle key, std::int64_t step, double value, double wall);
+    void prediction(PredictionRow row);
+    void checkpointAdded(std::int64_t runId, std::int64_t epoch, std::int64_t step,
+                         std::string path);
+    void checkpointRemoved(std::string path);
+
+    // Blocks until everything queued before the call is committed; returns the first error.
+    Status flush();
+    // The first commit error since open, if any (rows of a failed batch are not retried).
+    Status lastError() const;
+    WriterStats stats() const;
+
+private:
+    struct Impl;
+    explicit Writer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace runboard::storage
