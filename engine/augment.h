@@ -1,0 +1,24 @@
+#pragma once
+// Training-time augmentation of a batch of images: random horizontal flips, random shifts of up
+// to N pixels (filled with the background) and random erasing of one patch. Deterministic for a
+// given RNG state.
+
+#include <torch/types.h>
+
+#include <random>
+
+namespace runboard::engine {
+
+struct AugmentOptions {
+    bool flip = false;
+    int shift = 0;         // pixels
+    double erase = 0;      // probability per image
+    float background = 0;  // value of an empty pixel (after normalization)
+    bool enabled() const { return flip || shift > 0 || erase > 0; }
+};
+
+// `batch` is float32 [N, C, H, W]; returns a new tensor.
+torch::Tensor augmentBatch(const torch::Tensor& batch, const AugmentOptions& options,
+                           std::mt19937_64& rng);
+
+}  // namespace runboard::engine

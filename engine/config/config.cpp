@@ -1,0 +1,376 @@
+#include "engine/config/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace runboard::config {
+namespace {
+
+using nlohmann::json;
+
+KeySpec str(std::string key, std::string def, std::string help,
+            std::vector<std::string> choices = {}) {
+    KeySpec k{std::move(key), Type::String, Value(std::move(def)), std::move(help)};
+    k.choices = std::move(choices);
+    return k;
+}
+KeySpec integer(std::string key, std::int64_t def, std::string help, double min, double max) {
+    return {std::move(key), Type::Int, Value(def), std::move(help), min, max};
+}
+KeySpec real(std::string key, double def, std::string help, double min, double max,
+             bool minEx = false, bool maxEx = false, bool log = false) {
+    KeySpec k{std::move(key), Type::Float, Value(def), std::move(help), min, max, minEx, maxEx};
+    k.logScale = log;
+    return k;
+}
+KeySpec boolean(std::string key, bool def, std::string help) {
+    return {std::move(key), Type::Bool, Value(def), std::move(help)};
+}
+
+std::vector<KeySpec> makeSchema() {
+    return {
+        str("model", "cnn", "network architecture", {"mlp", "cnn"}),
+        str("optimizer", "sgd", "optimizer", {"sgd", "adam", "adamw"}),
+        real("lr", 0.1, "learning rate (the peak for onecycle)", 0, 100, true, false, true),
+        real("momentum", 0.9, "SGD momentum / Adam beta1", 0, 1, false, true),
+        boolean("nesterov", true, "Nesterov momentum (sgd)"),
+        real("weight_decay", 5e-4, "L2 weight decay (not applied to biases and norms)", 0, 1),
+        integer("batch_size", 128, "mini-batch size", 1, 65536),
+        integer("epochs", 15, "number of passes over the train part", 1, 10000),
+        str("schedule", "onecycle", "learning-rate schedule",
+            {"constant", "step", "cosine", "onecycle"}),
+        integer("steplr.step_size", 10, "schedule=step: epochs between decays", 1, 10000),
+        real("steplr.gamma", 0.1, "schedule=step: decay factor", 0, 1, true),
+        real("onecycle.pct_start", 0.25, "schedule=onecycle: share of steps spent warming up", 0, 1,
+             true, true),
+        real("onecycle.div_factor", 25, "schedule=onecycle: initial lr = lr / div_factor", 1, 1e6),
+        real("onecycle.final_div_factor", 1e4,
+             "schedule=onecycle: final lr = initial lr / final_div_factor", 1, 1e9),
+        integer("seed", 1, "seed for weights, shuffling and augmentation", 0, 9.007e15),
+        integer("threads", 0, "torch threads (0 = all cores)", 0, 1024),
+        real("label_smoothing", 0.1, "label smoothing of the training loss", 0, 1, false, true),
+        real("dropout", 0.1, "dropout before the classifier", 0, 1, false, true),
+        str("precision", "auto",
+            "auto = bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX), else fp32",
+            {"auto", "fp32", "bf16"}),
+        boolean("augment.flip", true, "random horizontal flips"),
+        integer("augment.shift", 2, "random shifts of up to N pixels", 0, 8),
+        real("augment.erase", 0.25, "probability of random erasing of a patch", 0, 1),
+        str("data.dir", "/usr/share/datasets/fashion-mnist",
+            "directory with the four gzipped IDX files"),
+        integer("data.limit", 0, "use only the first N samples of the train part (0 = all)", 0,
+                1e9),
+        integer("data.val_size", 5000, "samples of the 60k training file held out for validation",
+                0, 59999),
+        integer("data.split_seed", 42, "seed of the train/val split (kept fixed across runs)", 0,
+                9.007e15),
+        integer("eval_batch_size", 1000, "batch size for validation and test", 1, 65536),
+        integer("checkpoint.keep", 3, "how many epoch checkpoints to keep (0 = none)", 0, 1000),
+        boolean("log.predictions", true, "log every val/test prediction with its probabilities"),
+    };
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+[[noreturn]] void unknownKey(std::string_view key) {
+    std::string best;
+    std::size_t bestDist = 4;
+    std::string all;
+    for (const auto& k : schema()) {
+        const std::size_t d = editDistance(key, k.key);
+        if (d < bestDist) bestDist = d, best = k.key;
+        all += (all.empty() ? "" : ", ") + k.key;
+    }
+    std::string msg = "unknown config key '" + std::string(key) + "'";
+    if (!best.empty()) msg += "; did you mean '" + best + "'?";
+    throw ConfigError(msg + "\nvalid keys: " + all);
+}
+
+const KeySpec& specOrThrow(std::string_view key) {
+    const KeySpec* spec = findKey(key);
+    if (spec == nullptr) unknownKey(key);
+    return *spec;
+}
+
+std::string describe(const json& j) {
+    switch (j.type()) {
+        case json::value_t::string:
+            return "the string " + j.dump();
+        case json::value_t::boolean:
+            return "the boolean " + j.dump();
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+            return "the integer " + j.dump();
+        case json::value_t::number_float:
+            return "the number " + j.dump();
+        case json::value_t::null:
+            return "null";
+        case json::value_t::array:
+            return "an array";
+        case json::value_t::object:
+            return "an object";
+        default:
+            return "a value";
+    }
+}
+
+Value fromJson(const KeySpec& spec, const json& j, std::string_view origin) {
+    auto wrong = [&]() -> ConfigError {
+        return ConfigError(std::string(origin) + ": wrong value type for '" + spec.key +
+                           "': expected " + std::string(typeName(spec.type)) + ", got " +
+                           describe(j));
+    };
+    switch (spec.type) {
+        case Type::Bool:
+            if (!j.is_boolean()) throw wrong();
+            return j.get<bool>();
+        case Type::Int:
+            if (j.is_number_integer()) return j.get<std::int64_t>();
+            if (j.is_number_float()) {
+                const double d = j.get<double>();
+                if (std::floor(d) == d && std::abs(d) < 9e15) return static_cast<std::int64_t>(d);
+            }
+            throw wrong();
+        case Type::Float:
+            if (!j.is_number()) throw wrong();
+            return j.get<double>();
+        case Type::String:
+            if (!j.is_string()) throw wrong();
+            return j.get<std::string>();
+    }
+    throw wrong();
+}
+
+void flatten(const json& obj, const std::string& prefix, Config& out, std::string_view origin) {
+    for (const auto& [k, v] : obj.items()) {
+        const std::string key = prefix.empty() ? k : prefix + "." + k;
+        if (v.is_object() && findKey(key) == nullptr) {
+            flatten(v, key, out, origin);
+        } else {
+            const KeySpec& spec = specOrThrow(key);
+            out.set(key, fromJson(spec, v, origin));
+        }
+    }
+}
+
+json toJsonValue(const Value& v) {
+    return std::visit([](const auto& x) { return json(x); }, v);
+}
+
+}  // namespace
+
+std::string_view typeName(Type t) {
+    switch (t) {
+        case Type::Bool:
+            return "bool";
+        case Type::Int:
+            return "int";
+        case Type::Float:
+            return "float";
+        case Type::String:
+            return "string";
+    }
+    return "?";
+}
+
+Type typeOf(const Value& value) {
+    return static_cast<Type>(value.index());
+}
+
+const std::vector<KeySpec>& schema() {
+    static const std::vector<KeySpec> s = makeSchema();
+    return s;
+}
+
+const KeySpec* findKey(std::string_view key) {
+    for (const auto& k : schema())
+        if (k.key == key) return &k;
+    return nullptr;
+}
+
+Config Config::defaults() {
+    Config c;
+    for (const auto& k : schema())
+        c.values_.emplace(k.key, k.defaultValue);
+    return c;
+}
+
+const Value& Config::at(std::string_view key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) unknownKey(key);
+    return it->second;
+}
+
+std::int64_t Config::integer(std::string_view key) const {
+    return std::get<std::int64_t>(at(key));
+}
+bool Config::flag(std::string_view key) const {
+    return std::get<bool>(at(key));
+}
+const std::string& Config::text(std::string_view key) const {
+    return std::get<std::string>(at(key));
+}
+double Config::number(std::string_view key) const {
+    const Value& v = at(key);
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+    return std::get<double>(v);
+}
+
+void Config::set(std::string_view key, Value value) {
+    const KeySpec& spec = specOrThrow(key);
+    if (spec.type == Type::Float && typeOf(value) == Type::Int)
+        value = static_cast<double>(std::get<std::int64_t>(value));
+    if (typeOf(value) != spec.type)
+        throw ConfigError("wrong value type for '" + spec.key + "': expected " +
+                          std::string(typeName(spec.type)) + ", got " +
+                          std::string(typeName(typeOf(value))));
+    values_.insert_or_assign(spec.key, std::move(value));
+}
+
+Value parseValue(const KeySpec& spec, std::string_view text) {
+    auto wrong = [&] {
+        return ConfigError("wrong value type for '" + spec.key + "': expected " +
+                           std::string(typeName(spec.type)) + ", got '" + std::string(text) + "'");
+    };
+    switch (spec.type) {
+        case Type::Bool:
+            if (text == "true" || text == "1") return true;
+            if (text == "false" || text == "0") return false;
+            throw wrong();
+        case Type::Int: {
+            std::int64_t v = 0;
+            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || p != text.data() + text.size() || text.empty()) throw wrong();
+            return v;
+        }
+        case Type::Float: {
+            double v = 0;
+            auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || p != text.data() + text.size() || text.empty()) throw wrong();
+            return v;
+        }
+        case Type::String:
+            return std::string(text);
+    }
+    throw wrong();
+}
+
+std::string formatValue(const Value& value) {
+    if (const auto* s = std::get_if<std::string>(&value)) return *s;
+    if (const auto* d = std::get_if<double>(&value)) {
+        char buf[32];  // the shortest text that reads back as the same double: 0.1, 1e-07, 0
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *d);
+        return ec == std::errc() ? std::string(buf, end) : std::to_string(*d);
+    }
+    return toJsonValue(value).dump();
+}
+
+void Config::applyOverride(std::string_view assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        throw ConfigError("--set expects KEY=VALUE, got '" + std::string(assignment) + "'");
+    const std::string_view key = assignment.substr(0, eq);
+    set(key, parseValue(specOrThrow(key), assignment.substr(eq + 1)));
+}
+
+void Config::mergeJson(std::string_view jsonText, std::string_view origin) {
+    json j;
+    try {
+        j = json::parse(jsonText);
+    } catch (const json::parse_error& e) {
+        throw ConfigError(std::string(origin) + ": malformed JSON: " + e.what());
+    }
+    if (!j.is_object())
+        throw ConfigError(std::string(origin) + ": the config must be a JSON object, got " +
+                          describe(j));
+    flatten(j, "", *this, origin);
+}
+
+std::optional<std::string> checkValue(const KeySpec& spec, const Value& value) {
+    if (spec.type == Type::String) {
+        const auto& s = std::get<std::string>(value);
+        if (!spec.choices.empty() &&
+            std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+            std::string list;
+            for (const auto& c : spec.choices)
+                list += (list.empty() ? "" : ", ") + c;
+            return "unknown " + spec.key + " '" + s + "' (choose one of: " + list + ")";
+        }
+        if (s.empty()) return "'" + spec.key + "' must not be empty";
+        return std::nullopt;
+    }
+    if (spec.type == Type::Bool) return std::nullopt;
+    const double v = spec.type == Type::Int ? static_cast<double>(std::get<std::int64_t>(value))
+                                            : std::get<double>(value);
+    const std::string shown = formatValue(value);
+    if (!std::isfinite(v)) return "'" + spec.key + "' must be finite, got " + shown;
+    if (spec.min) {
+        const bool bad = spec.minExclusive ? v <= *spec.min : v < *spec.min;
+        if (bad) {
+            return "'" + spec.key + "' must be " + (spec.minExclusive ? "> " : ">= ") +
+                   formatValue(spec.type == Type::Int ? Value(static_cast<std::int64_t>(*spec.min))
+                                                      : Value(*spec.min)) +
+                   ", got " + shown;
+        }
+    }
+    if (spec.max) {
+        const bool bad = spec.maxExclusive ? v >= *spec.max : v > *spec.max;
+        if (bad) {
+            return "'" + spec.key + "' must be " + (spec.maxExclusive ? "< " : "<= ") +
+                   formatValue(spec.type == Type::Int ? Value(static_cast<std::int64_t>(*spec.max))
+                                                      : Value(*spec.max)) +
+                   ", got " + shown;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> Config::problems() const {
+    std::vector<std::string> out;
+    for (const auto& spec : schema())
+        if (auto p = checkValue(spec, at(spec.key))) out.push_back(*p);
+    return out;
+}
+
+void Config::validate() const {
+    const auto list = problems();
+    if (list.empty()) return;
+    std::string msg = "invalid config: " + list.front();
+    for (std::size_t i = 1; i < list.size(); ++i)
+        msg += "\ninvalid config: " + list[i];
+    throw ConfigError(msg);
+}
+
+std::string Config::toJson() const {
+    json j = json::object();
+    for (const auto& [k, v] : values_)
+        j[k] = toJsonValue(v);
+    return j.dump();
+}
+
+Config loadConfigFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError("cannot read config file '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Config c = Config::defaults();
+    c.mergeJson(ss.str(), path);
+    return c;
+}
+
+}  // namespace runboard::config

@@ -1,0 +1,21 @@
+#pragma once
+// Engine exceptions. The worker (CLI or GUI thread boundary) catches them; their messages are
+// meant for people and name the problem.
+
+#include <stdexcept>
+
+namespace runboard::engine {
+
+// Input data is missing or corrupt (CLI exit code 3).
+class DataError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Anything else the engine cannot do with a valid config.
+class EngineError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace runboard::engine

@@ -1,0 +1,63 @@
+#include "engine/models.h"
+
+#include <torch/torch.h>
+
+#include "engine/errors.h"
+
+namespace runboard::engine {
+
+namespace nn = torch::nn;
+
+MlpImpl::MlpImpl(const MlpOptions& o) {
+    body_ = nn::Sequential(nn::Flatten());
+    std::int64_t in = o.inputs();
+    for (std::int64_t h : o.hidden()) {
+        body_->push_back(nn::Linear(in, h));
+        body_->push_back(nn::ReLU(nn::ReLUOptions().inplace(true)));
+        if (o.dropout() > 0) body_->push_back(nn::Dropout(o.dropout()));
+        in = h;
+    }
+    register_module("body", body_);
+    head_ = register_module("head", nn::Linear(in, o.classes()));
+}
+
+torch::Tensor MlpImpl::forward(torch::Tensor x) {
+    return head_(body_->forward(x));
+}
+
+CnnImpl::CnnImpl(const CnnOptions& o) {
+    if (o.channels().size() != o.convsPerStage().size())
+        throw EngineError("CnnOptions: channels and convsPerStage differ in length");
+    features_ = nn::Sequential();
+    std::int64_t in = o.inChannels(), size = o.imageSize();
+    for (std::size_t s = 0; s < o.channels().size(); ++s) {
+        for (std::int64_t c = 0; c < o.convsPerStage()[s]; ++c) {
+            const std::int64_t out = o.channels()[s];
+            features_->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+            features_->push_back(nn::BatchNorm2d(out));
+            features_->push_back(nn::ReLU(nn::ReLUOptions().inplace(true)));
+            in = out;
+        }
+        features_->push_back(nn::MaxPool2d(2));
+        size /= 2;
+    }
+    features_->push_back(nn::Flatten());
+    register_module("features", features_);
+    dropout_ = register_module("dropout", nn::Dropout(o.dropout()));
+    head_ = register_module("head", nn::Linear(in * size * size, o.classes()));
+}
+
+torch::Tensor CnnImpl::forward(torch::Tensor x) {
+    return head_(dropout_(features_->forward(x)));
+}
+
+std::shared_ptr<ClassifierImpl> makeModel(const std::string& name, std::int64_t classes,
+                                          double dropout) {
+    if (name == "mlp")
+        return std::make_shared<MlpImpl>(MlpOptions().classes(classes).dropout(dropout));
+    if (name == "cnn")
+        return std::make_shared<CnnImpl>(CnnOptions().classes(classes).dropout(dropout));
+    throw EngineError("unknown model '" + name + "' (choose one of: mlp, cnn)");
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,72 @@
+#pragma once
+// Classifiers in LibTorch's own style: option structs, `Impl` modules and TORCH_MODULE holders.
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace runboard::engine {
+
+// The common interface of every model the trainer can train.
+class ClassifierImpl : public torch::nn::Module {
+public:
+    virtual torch::Tensor forward(torch::Tensor x) = 0;
+    // The final linear layer (the checks and last-layer initialisation use it).
+    virtual torch::nn::Linear head() = 0;
+};
+
+struct MlpOptions {
+    TORCH_ARG(std::int64_t, inputs) = 784;
+    TORCH_ARG(std::vector<std::int64_t>, hidden) = std::vector<std::int64_t>{512, 256};
+    TORCH_ARG(std::int64_t, classes) = 10;
+    TORCH_ARG(double, dropout) = 0.1;
+};
+
+class MlpImpl : public ClassifierImpl {
+public:
+    explicit MlpImpl(const MlpOptions& options = {});
+    torch::Tensor forward(torch::Tensor x) override;
+    torch::nn::Linear head() override { return head_; }
+
+private:
+    torch::nn::Sequential body_{nullptr};
+    torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+// Stages of 3x3 conv -> BatchNorm -> ReLU (convs without bias: BatchNorm has one), each stage
+// ending in 2x2 max pooling; then dropout and a linear head.
+struct CnnOptions {
+    TORCH_ARG(std::int64_t, inChannels) = 1;
+    TORCH_ARG(std::int64_t, imageSize) = 28;
+    TORCH_ARG(std::vector<std::int64_t>, channels) = std::vector<std::int64_t>{32, 64, 128};
+    TORCH_ARG(std::vector<std::int64_t>, convsPerStage) = std::vector<std::int64_t>{2, 2, 1};
+    TORCH_ARG(std::int64_t, classes) = 10;
+    TORCH_ARG(double, dropout) = 0.1;
+};
+
+class CnnImpl : public ClassifierImpl {
+public:
+    explicit CnnImpl(const CnnOptions& options = {});
+    torch::Tensor forward(torch::Tensor x) override;
+    torch::nn::Linear head() override { return head_; }
+
+private:
+    torch::nn::Sequential features_{nullptr};
+    torch::nn::Dropout dropout_{nullptr};
+    torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(Cnn);
+
+// "mlp" or "cnn"; throws EngineError for other names.
+std::shared_ptr<ClassifierImpl> makeModel(const std::string& name, std::int64_t classes,
+                                          double dropout);
+
+}  // namespace runboard::engine

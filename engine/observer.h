@@ -1,0 +1,121 @@
+#pragma once
+// What the engine reports while it trains: plain value structs, no Torch, no Qt, so that they can
+// be copied across threads (the GUI's queued signals) or written to storage by the app.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace runboard::engine {
+
+struct RunInfo {
+    std::int64_t trainSize = 0, valSize = 0, testSize = 0;
+    std::int64_t stepsPerEpoch = 0, totalSteps = 0;
+    int epochs = 0;
+    int numClasses = 0;
+    std::vector<std::string> classNames;
+    std::string precision;  // the resolved one: fp32 | bf16
+    int threads = 0;
+    std::int64_t parameters = 0;
+};
+
+struct StepEvent {
+    std::int64_t step = 0;  // 1-based global step
+    int epoch = 0;          // 1-based
+    double loss = 0;        // detached
+    double lr = 0;
+    double gradNorm = 0;
+    double samplesPerSecond = 0;
+};
+
+struct EpochEvent {
+    int epoch = 0;
+    std::int64_t step = 0;
+    double trainLoss = 0, trainAccuracy = 0;
+    double valLoss = 0, valAccuracy = 0;  // NaN when there is no validation part
+    double seconds = 0;                   // since the run started
+};
+
+enum class Split { Train, Val, Test };
+const char* splitName(Split split);
+
+// Every prediction of one evaluation, in the order of `sampleIndex`.
+struct Predictions {
+    Split split = Split::Val;
+    int epoch = 0;
+    std::int64_t step = 0;
+    int numClasses = 0;
+    std::vector<std::int64_t> sampleIndex;  // index in the original dataset file
+    std::vector<std::int32_t> target, predicted;
+    std::vector<float> confidence, loss;
+    std::vector<float> probs;  // row-major, size() * numClasses
+    std::size_t size() const { return sampleIndex.size(); }
+};
+
+struct CheckpointEvent {
+    int epoch = 0;
+    std::int64_t step = 0;
+    std::string path;
+    std::vector<std::string> removed;  // older checkpoints deleted to keep the last few
+};
+
+enum class Outcome { Finished, Stopped, Diverged };
+
+struct RunResult {
+    Outcome outcome = Outcome::Finished;
+    std::string message;
+    std::int64_t steps = 0;
+    int epochs = 0;
+    double seconds = 0;
+    double testLoss = 0, testAccuracy = 0;  // NaN unless finished
+};
+
+// Callbacks are made on the training thread; implementations must be quick (queue, don't wait).
+class Observer {
+public:
+    virtual ~Observer() = default;
+    virtual void onStart(const RunInfo&) {}
+    virtual void onStep(const StepEvent&) {}
+    virtual void onEpoch(const EpochEvent&) {}
+    virtual void onPredictions(const Predictions&) {}
+    virtual void onCheckpoint(const CheckpointEvent&) {}
+    virtual void onFinish(const RunResult&) {}
+};
+
+}  // namespace runboard::engine
+
+namespace runboard::engine {
+
+// Forwards every event to several observers, in order.
+class ObserverList : public Observer {
+public:
+    explicit ObserverList(std::vector<Observer*> observers) : observers_(std::move(observers)) {}
+    void onStart(const RunInfo& e) override {
+        each([&](Observer& o) { o.onStart(e); });
+    }
+    void onStep(const StepEvent& e) override {
+        each([&](Observer& o) { o.onStep(e); });
+    }
+    void onEpoch(const EpochEvent& e) override {
+        each([&](Observer& o) { o.onEpoch(e); });
+    }
+    void onPredictions(const Predictions& e) override {
+        each([&](Observer& o) { o.onPredictions(e); });
+    }
+    void onCheckpoint(const CheckpointEvent& e) override {
+        each([&](Observer& o) { o.onCheckpoint(e); });
+    }
+    void onFinish(const RunResult& e) override {
+        each([&](Observer& o) { o.onFinish(e); });
+    }
+
+private:
+    template <class F>
+    void each(F&& f) {
+        for (Observer* o : observers_)
+            f(*o);
+    }
+    std::vector<Observer*> observers_;
+};
+
+}  // namespace runboard::engine

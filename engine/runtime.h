@@ -1,0 +1,25 @@
+#pragma once
+// Process-wide speed settings measured on 2-core machines (see README): torch threads = cores,
+// OpenBLAS single-threaded (its threads fight torch's), glibc malloc that keeps freed memory
+// instead of page-faulting it back in, and bf16 autocast where the CPU has native bf16.
+
+#include <string>
+
+namespace runboard::engine {
+
+struct RuntimeSettings {
+    int threads = 0;              // torch intra-op threads actually set
+    bool openblasSingle = false;  // openblas_set_num_threads(1) was found and called
+    bool mallocTuned = false;
+};
+
+// threads = 0 means all cores. Safe to call more than once.
+RuntimeSettings configureRuntime(int threads);
+
+// True when the CPU has AVX512-BF16 or AMX-BF16 (from /proc/cpuinfo's flags).
+bool cpuHasNativeBf16();
+
+// "auto" -> "bf16" or "fp32" by cpuHasNativeBf16(); other values unchanged.
+std::string resolvePrecision(const std::string& precision);
+
+}  // namespace runboard::engine

@@ -1,0 +1,34 @@
+#pragma once
+// Learning-rate schedules as pure functions of the step, so that their whole state is the step
+// count (saved in checkpoints). Torch-free. LibTorch 1.13 ships only StepLR.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace runboard::engine {
+
+struct ScheduleOptions {
+    std::string kind = "constant";  // constant | step | cosine | onecycle
+    double lr = 0.1;                // base lr; the peak for onecycle
+    std::int64_t totalSteps = 1;
+    std::int64_t stepsPerEpoch = 1;
+    std::int64_t stepSize = 10;  // step: epochs between decays
+    double gamma = 0.1;          // step: decay factor
+    double pctStart = 0.3;       // onecycle, as PyTorch's OneCycleLR (anneal_strategy='cos')
+    double divFactor = 25;
+    double finalDivFactor = 1e4;
+    bool cycleMomentum = true;  // onecycle: momentum (or Adam's beta1) cycles inversely to lr
+    double baseMomentum = 0.85, maxMomentum = 0.95;
+};
+
+struct ScheduledValues {
+    double lr = 0;
+    std::optional<double> momentum;  // set when the schedule drives momentum
+};
+
+// The values for the optimizer step number `step` (0-based: the first step uses step 0), as
+// PyTorch's schedulers give them after `step` calls of scheduler.step().
+ScheduledValues scheduleAt(const ScheduleOptions& options, std::int64_t step);
+
+}  // namespace runboard::engine

@@ -1,0 +1,247 @@
+#include "engine/session.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/errors.h"
+#include "engine/runtime.h"
+
+namespace runboard::engine {
+
+AutocastGuard::AutocastGuard(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    previous_ = at::autocast::is_cpu_enabled();
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::increment_nesting();
+}
+
+AutocastGuard::~AutocastGuard() {
+    if (!enabled_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(previous_);
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
+                                                       torch::nn::Module& model) {
+    // Weight decay on weights only: decaying biases and BatchNorm scales only hurts.
+    std::vector<torch::Tensor> decay, noDecay;
+    for (auto& p : model.parameters())
+        (p.dim() > 1 ? decay : noDecay).push_back(p);
+    const std::string& name = c.text("optimizer");
+    const double lr = c.number("lr"), wd = c.number("weight_decay"), mom = c.number("momentum");
+    auto groups = [&](auto options) {
+        std::vector<torch::optim::OptimizerParamGroup> g;
+        auto withDecay = std::make_unique<decltype(options)>(options);
+        withDecay->weight_decay(wd);
+        auto without = std::make_unique<decltype(options)>(options);
+        without->weight_decay(0.0);
+        g.emplace_back(decay, std::move(withDecay));
+        g.emplace_back(noDecay, std::move(without));
+        return g;
+    };
+    if (name == "sgd") {
+        auto o = torch::optim::SGDOptions(lr).momentum(mom).nesterov(c.flag("nesterov"));
+        return std::make_unique<torch::optim::SGD>(groups(o), o);
+    }
+    if (name == "adam") {
+        auto o = torch::optim::AdamOptions(lr).betas({mom, 0.999});
+        return std::make_unique<torch::optim::Adam>(groups(o), o);
+    }
+    if (name == "adamw") {
+        auto o = torch::optim::AdamWOptions(lr).betas({mom, 0.999});
+        return std::make_unique<torch::optim::AdamW>(groups(o), o);
+    }
+    throw EngineError("unknown optimizer '" + name + "' (choose one of: sgd, adam, adamw)");
+}
+
+}  // namespace
+
+Session::Session(const config::Config& c, int numClasses, std::int64_t stepsPerEpoch)
+    : optimizerName_(c.text("optimizer")),
+      labelSmoothing_(c.number("label_smoothing")),
+      bf16_(resolvePrecision(c.text("precision")) == "bf16") {
+    model_ = makeModel(c.text("model"), numClasses, c.number("dropout"));
+    optimizer_ = makeOptimizer(c, *model_);
+    schedule_.kind = c.text("schedule");
+    schedule_.lr = c.number("lr");
+    schedule_.stepsPerEpoch = stepsPerEpoch;
+    schedule_.totalSteps = stepsPerEpoch * c.integer("epochs");
+    schedule_.stepSize = c.integer("steplr.step_size");
+    schedule_.gamma = c.number("steplr.gamma");
+    schedule_.pctStart = c.number("onecycle.pct_start");
+    schedule_.divFactor = c.number("onecycle.div_factor");
+    schedule_.finalDivFactor = c.number("onecycle.final_div_factor");
+    // PyTorch cycles momentum only when the optimizer has one.
+    schedule_.cycleMomentum = optimizerName_ != "sgd" || c.number("momentum") > 0;
+}
+
+torch::Tensor Session::forward(const torch::Tensor& x) {
+    AutocastGuard autocast(bf16_);
+    return model_->forward(x).to(torch::kFloat32);
+}
+
+torch::Tensor Session::criterion(const torch::Tensor& logits, const torch::Tensor& targets) const {
+    namespace F = torch::nn::functional;
+    return F::cross_entropy(logits, targets,
+                            F::CrossEntropyFuncOptions().label_smoothing(labelSmoothing_));
+}
+
+void Session::prepareStep() {
+    // zero_grad with set_to_none semantics (LibTorch 1.13's zero_grad() only zeroes in place).
+    for (auto& group : optimizer_->param_groups())
+        for (auto& p : group.params())
+            if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+}
+
+ScheduledValues Session::applySchedule() {
+    const ScheduledValues v = scheduleAt(schedule_, step_);
+    for (auto& group : optimizer_->param_groups()) {
+        group.options().set_lr(v.lr);
+        if (!v.momentum) continue;
+        if (optimizerName_ == "sgd") {
+            static_cast<torch::optim::SGDOptions&>(group.options()).momentum(*v.momentum);
+        } else if (optimizerName_ == "adam") {
+            auto& o = static_cast<torch::optim::AdamOptions&>(group.options());
+            o.betas({*v.momentum, std::get<1>(o.betas())});
+        } else {
+            auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
+            o.betas({*v.momentum, std::get<1>(o.betas())});
+        }
+    }
+    return v;
+}
+
+double Session::gradNorm() const {
+    double sq = 0;
+    for (const auto& p : model_->parameters())
+        if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+    return std::sqrt(sq);
+}
+
+StepOutput Session::trainStep(const torch::Tensor& x, const torch::Tensor& y) {
+    prepareStep();
+    applySchedule();
+    const torch::Tensor logits = forward(x);
+    const torch::Tensor loss = criterion(logits, y);
+    StepOutput out;
+    out.loss = loss.item<double>();
+    out.finite = std::isfinite(out.loss);
+    if (out.finite) {
+        loss.backward();
+        out.gradNorm = gradNorm();
+        optimizer_->step();
+    }
+    out.correct = logits.argmax(1).eq(y).sum().item<std::int64_t>();
+    ++step_;
+    return out;
+}
+
+EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredictions,
+                             std::int64_t batchSize) {
+    const bool wasTraining = model_->is_training();
+    model_->eval();
+    torch::NoGradGuard noGrad;
+    const std::int64_t n = data.size();
+    EvalOutput out;
+    Predictions& p = out.predictions;
+    const int k = static_cast<int>(model_->head()->options.out_features());
+    if (keepPredictions) {
+        p.split = split;
+        p.numClasses = k;
+        p.sampleIndex.assign(data.indices.data_ptr<std::int64_t>(),
+                             data.indices.data_ptr<std::int64_t>() + n);
+        p.target.resize(static_cast<std::size_t>(n));
+        p.predicted.resize(static_cast<std::size_t>(n));
+        p.confidence.resize(static_cast<std::size_t>(n));
+        p.loss.resize(static_cast<std::size_t>(n));
+        p.probs.resize(static_cast<std::size_t>(n * k));
+    }
+    double lossSum = 0;
+    std::int64_t correct = 0;
+    for (std::int64_t begin = 0; begin < n; begin += batchSize) {
+        const std::int64_t len = std::min(batchSize, n - begin);
+        const auto x = data.images.narrow(0, begin, len);
+        const auto y = data.labels.narrow(0, begin, len);
+        const auto logp = torch::log_softmax(forward(x), 1);
+        const auto nll = -logp.gather(1, y.unsqueeze(1)).squeeze(1);
+        const auto [conf, pred] = logp.max(1);
+        lossSum += nll.sum().item<double>();
+        correct += pred.eq(y).sum().item<std::int64_t>();
+        if (!keepPredictions) continue;
+        const auto probs = logp.exp().contiguous();
+        const auto confP = conf.exp().contiguous();
+        const auto predC = pred.to(torch::kInt32).contiguous();
+        const auto yC = y.to(torch::kInt32).contiguous();
+        const auto nllC = nll.contiguous();
+        const auto b = static_cast<std::size_t>(begin), l = static_cast<std::size_t>(len);
+        std::copy_n(probs.data_ptr<float>(), l * static_cast<std::size_t>(k),
+                    p.probs.begin() + b * static_cast<std::size_t>(k));
+        std::copy_n(confP.data_ptr<float>(), l, p.confidence.begin() + b);
+        std::copy_n(predC.data_ptr<std::int32_t>(), l, p.predicted.begin() + b);
+        std::copy_n(yC.data_ptr<std::int32_t>(), l, p.target.begin() + b);
+        std::copy_n(nllC.data_ptr<float>(), l, p.loss.begin() + b);
+    }
+    out.loss = n > 0 ? lossSum / static_cast<double>(n) : std::nan("");
+    out.accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : std::nan("");
+    model_->train(wasTraining);
+    return out;
+}
+
+void Session::save(const std::string& path, const CheckpointState& state) {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive modelArchive, optimArchive;
+    model_->save(modelArchive);
+    optimizer_->save(optimArchive);
+    archive.write("model", modelArchive);
+    archive.write("optimizer", optimArchive);
+    archive.write("epoch", torch::tensor(static_cast<std::int64_t>(state.epoch)));
+    archive.write("step", torch::tensor(state.step));
+    archive.write("schedule_step", torch::tensor(step_));
+    std::vector<std::uint8_t> rng(state.rngState.begin(), state.rngState.end());
+    archive.write("rng", torch::tensor(torch::ArrayRef<std::uint8_t>(rng)).clone());
+    archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+    const std::string tmp = path + ".tmp";
+    archive.save_to(tmp);
+    std::filesystem::rename(tmp, path);
+}
+
+CheckpointState Session::load(const std::string& path) {
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path);
+    } catch (const c10::Error& e) {
+        throw EngineError("cannot read checkpoint '" + path + "': " + e.what_without_backtrace());
+    }
+    torch::serialize::InputArchive modelArchive, optimArchive;
+    archive.read("model", modelArchive);
+    archive.read("optimizer", optimArchive);
+    model_->load(modelArchive);
+    optimizer_->load(optimArchive);
+    // A fresh tensor per field: reading into a defined tensor would set_() its storage.
+    auto field = [&](const char* key) {
+        torch::Tensor t;
+        archive.read(key, t);
+        return t;
+    };
+    CheckpointState s;
+    s.epoch = static_cast<int>(field("epoch").item<std::int64_t>());
+    s.step = field("step").item<std::int64_t>();
+    step_ = field("schedule_step").item<std::int64_t>();
+    const torch::Tensor rng = field("rng").contiguous();
+    s.rngState.assign(reinterpret_cast<const char*>(rng.data_ptr<std::uint8_t>()),
+                      static_cast<std::size_t>(rng.numel()));
+    auto gen = at::detail::getDefaultCPUGenerator();
+    {
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(field("torch_rng"));
+    }
+    return s;
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,236 @@
+#include "engine/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include "engine/augment.h"
+#include "engine/errors.h"
+#include "engine/runtime.h"
+#include "engine/session.h"
+
+namespace runboard::engine {
+
+const char* splitName(Split split) {
+    switch (split) {
+        case Split::Train:
+            return "train";
+        case Split::Val:
+            return "val";
+        case Split::Test:
+            return "test";
+    }
+    return "?";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string rngState(const std::mt19937_64& rng) {
+    std::ostringstream os;
+    os << rng;
+    return os.str();
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+    config::Config config;
+    TrainerOptions options;
+    std::optional<Dataset> data;
+    std::vector<std::string> checkpoints;
+
+    bool stopRequested() const {
+        return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
+    }
+
+    void checkpoint(Session& session, int epoch, const std::mt19937_64& rng, Observer& observer) {
+        const auto keep = config.integer("checkpoint.keep");
+        if (options.checkpointDir.empty() || keep == 0) return;
+        std::filesystem::create_directories(options.checkpointDir);
+        CheckpointEvent ev{epoch,
+                           session.step(),
+                           (std::filesystem::path(options.checkpointDir) /
+                            ("epoch-" + std::to_string(epoch) + ".pt"))
+                               .string(),
+                           {}};
+        session.save(ev.path, {epoch, session.step(), rngState(rng)});
+        checkpoints.push_back(ev.path);
+        while (static_cast<std::int64_t>(checkpoints.size()) > keep) {
+            std::error_code ec;
+            std::filesystem::remove(checkpoints.front(), ec);
+            ev.removed.push_back(checkpoints.front());
+            checkpoints.erase(checkpoints.begin());
+        }
+        observer.onCheckpoint(ev);
+    }
+};
+
+Trainer::Trainer(config::Config config, TrainerOptions options) : impl_(std::make_unique<Impl>()) {
+    config.validate();
+    impl_->config = std::move(config);
+    impl_->options = std::move(options);
+}
+
+Trainer::~Trainer() = default;
+
+const config::Config& Trainer::config() const {
+    return impl_->config;
+}
+
+void Trainer::setCheckpointDir(std::string dir) {
+    impl_->options.checkpointDir = std::move(dir);
+}
+
+void Trainer::loadData() {
+    if (impl_->data) return;
+    const auto& c = impl_->config;
+    DataOptions d;
+    d.dir = c.text("data.dir");
+    d.valSize = c.integer("data.val_size");
+    d.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
+    d.limit = c.integer("data.limit");
+    impl_->data = loadFashionMnist(d);
+}
+
+RunResult Trainer::run(Observer& observer) {
+    const auto start = Clock::now();
+    const auto& c = impl_->config;
+    const RuntimeSettings rt = configureRuntime(static_cast<int>(c.integer("threads")));
+    loadData();
+    const Dataset& data = *impl_->data;
+
+    const std::int64_t n = data.train.size();
+    const std::int64_t batch = std::min<std::int64_t>(c.integer("batch_size"), n);
+    const std::int64_t stepsPerEpoch =
+        std::max<std::int64_t>(1, n / batch);  // drop the last partial batch
+    const int epochs = static_cast<int>(c.integer("epochs"));
+
+    torch::manual_seed(static_cast<std::uint64_t>(c.integer("seed")));
+    std::mt19937_64 rng(static_cast<std::uint64_t>(c.integer("seed")));
+    Session session(c, data.numClasses, stepsPerEpoch);
+    session.model().train();
+
+    RunInfo info;
+    info.trainSize = n;
+    info.valSize = data.val.size();
+    info.testSize = data.test.size();
+    info.stepsPerEpoch = stepsPerEpoch;
+    info.totalSteps = stepsPerEpoch * epochs;
+    info.epochs = epochs;
+    info.numClasses = data.numClasses;
+    info.classNames = data.classNames;
+    info.precision = session.bf16() ? "bf16" : "fp32";
+    info.threads = rt.threads;
+    for (const auto& p : session.model().parameters())
+        info.parameters += p.numel();
+    observer.onStart(info);
+    spdlog::info(
+        "training {} ({} parameters) on {} samples, {} val, {} test; {} epochs x {} steps, "
+        "{}, {} threads",
+        c.text("model"), info.parameters, n, info.valSize, info.testSize, epochs, stepsPerEpoch,
+        info.precision, rt.threads);
+
+    AugmentOptions aug;
+    aug.flip = c.flag("augment.flip");
+    aug.shift = static_cast<int>(c.integer("augment.shift"));
+    aug.erase = c.number("augment.erase");
+    aug.background = (0.0f - data.mean) / data.stdev;
+    const bool logPredictions = c.flag("log.predictions");
+    const std::int64_t evalBatch = c.integer("eval_batch_size");
+
+    RunResult result;
+    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+    for (int epoch = 1; epoch <= epochs; ++epoch) {
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), rng);
+        const torch::Tensor perm = torch::from_blob(order.data(), {n}, torch::kInt64);
+        double lossSum = 0;
+        std::int64_t correct = 0, seen = 0;
+        for (std::int64_t s = 0; s < stepsPerEpoch; ++s) {
+            if (impl_->stopRequested()) {
+                result.outcome = Outcome::Stopped;
+                result.message = "stopped by request at step " + std::to_string(session.step());
+                break;
+            }
+            const auto t0 = Clock::now();
+            const torch::Tensor idx = perm.narrow(0, s * batch, batch);
+            torch::Tensor x = data.train.images.index_select(0, idx);
+            if (aug.enabled()) x = augmentBatch(x, aug, rng);
+            const torch::Tensor y = data.train.labels.index_select(0, idx);
+            const ScheduledValues sv = scheduleAt(session.schedule(), session.step());
+            const StepOutput out = session.trainStep(x, y);
+
+            StepEvent ev{session.step(), epoch,
+                         out.loss,       sv.lr,
+                         out.gradNorm,   static_cast<double>(batch) / secondsSince(t0)};
+            observer.onStep(ev);
+            if (!out.finite) {
+                result.outcome = Outcome::Diverged;
+                result.message = "the loss became " +
+                                 std::string(std::isnan(out.loss) ? "NaN" : "infinite") +
+                                 " at step " + std::to_string(session.step()) + " (epoch " +
+                                 std::to_string(epoch) + ", lr " + std::to_string(sv.lr) +
+                                 "); try a lower learning rate";
+                break;
+            }
+            lossSum += out.loss * static_cast<double>(batch);
+            correct += out.correct;
+            seen += batch;
+        }
+        if (result.outcome != Outcome::Finished) break;
+
+        EpochEvent ep;
+        ep.epoch = epoch;
+        ep.step = session.step();
+        ep.trainLoss = lossSum / static_cast<double>(seen);
+        ep.trainAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        ep.valLoss = ep.valAccuracy = std::nan("");
+        if (data.val.size() > 0) {
+            EvalOutput val = session.evaluate(data.val, Split::Val, logPredictions, evalBatch);
+            ep.valLoss = val.loss;
+            ep.valAccuracy = val.accuracy;
+            if (logPredictions) {
+                val.predictions.epoch = epoch;
+                val.predictions.step = session.step();
+                observer.onPredictions(val.predictions);
+            }
+        }
+        ep.seconds = secondsSince(start);
+        observer.onEpoch(ep);
+        spdlog::info(
+            "epoch {}/{}: train loss {:.4f} acc {:.4f}, val loss {:.4f} acc {:.4f}, {:.0f} s",
+            epoch, epochs, ep.trainLoss, ep.trainAccuracy, ep.valLoss, ep.valAccuracy, ep.seconds);
+        impl_->checkpoint(session, epoch, rng, observer);
+        result.epochs = epoch;
+    }
+
+    result.steps = session.step();
+    result.testLoss = result.testAccuracy = std::nan("");
+    if (result.outcome == Outcome::Finished) {
+        EvalOutput test = session.evaluate(data.test, Split::Test, logPredictions, evalBatch);
+        result.testLoss = test.loss;
+        result.testAccuracy = test.accuracy;
+        if (logPredictions) {
+            test.predictions.epoch = result.epochs;
+            test.predictions.step = session.step();
+            observer.onPredictions(test.predictions);
+        }
+    }
+    result.seconds = secondsSince(start);
+    observer.onFinish(result);
+    return result;
+}
+
+}  // namespace runboard::engine
