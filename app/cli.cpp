@@ -1,0 +1,123 @@
+#include "app/cli.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QStandardPaths>
+#include <cstdio>
+#include <filesystem>
+
+#include "app/cli_common.h"
+#include "app/exit_codes.h"
+
+namespace runboard::app {
+namespace {
+
+constexpr const char* kUsage = R"(Usage: runboard [COMMAND] [OPTIONS]
+
+Runboard: a desktop experiment dashboard for deep learning.
+
+Commands:
+  train   Train a model and log every metric and prediction to the database.
+  runs    List the runs in a database.
+  show    Print one run: config, status, latest metrics, checkpoints.
+
+Run 'runboard COMMAND --help' for a command's options.
+
+Exit codes:
+  0    success
+  1    unexpected failure (see the log)
+  2    bad usage or config, or an unknown run id
+  3    input data missing or corrupt (the dataset, or a file to import)
+  4    database unusable (not SQLite, newer schema, not writable)
+  5    run diverged (NaN or Inf loss)
+  6    a sanity check failed
+  130  interrupted by Ctrl-C (run marked stopped, everything flushed)
+)";
+
+}  // namespace
+
+bool isCliInvocation(const QStringList& args) {
+    if (args.size() < 2) return false;
+    const QString& a = args.at(1);
+    return a == "train" || a == "runs" || a == "show" || a == "help" || a == "--help" ||
+           a == "-h" || a == "--version" || !a.startsWith("-");
+}
+
+std::string defaultDatabasePath() {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath("runboard.db").toStdString();
+}
+
+int fail(int code, const std::string& message) {
+    std::fprintf(stderr, "runboard: %s\n", message.c_str());
+    return code;
+}
+
+int failStorage(const storage::Error& error) {
+    return fail(storage::isDatabaseUnusable(error.kind)      ? kExitDatabase
+                : error.kind == storage::ErrorKind::NotFound ? kExitUsage
+                                                             : kExitFailure,
+                error.message);
+}
+
+std::optional<int> parseSubcommand(QCommandLineParser& parser, const QStringList& args,
+                                   const QString& usage, const QString& description) {
+    parser.setApplicationDescription(description);
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({"h", "help"}, "Show this help.");
+    parser.addOption(help);
+    // parse(), not process(): process() exits with 1 on an unknown option.
+    QStringList rest = args;
+    rest.removeAt(1);  // the command name
+    if (!parser.parse(rest))
+        return fail(kExitUsage, parser.errorText().toStdString() + "\n" + usage.toStdString());
+    if (parser.isSet(help)) {
+        QString text = parser.helpText();
+        text = "Usage: " + usage + text.mid(text.indexOf('\n'));
+        std::fputs(text.toUtf8().constData(), stdout);
+        return kExitOk;
+    }
+    return std::nullopt;
+}
+
+std::string databasePath(const QCommandLineParser& parser) {
+    return parser.isSet(kDbOption) ? parser.value(kDbOption).toStdString() : defaultDatabasePath();
+}
+
+storage::Result<storage::RunStore> openStore(const std::string& path, bool mustExist) {
+    std::error_code ec;
+    if (mustExist && !std::filesystem::exists(path, ec))
+        return storage::Error{storage::ErrorKind::CannotOpen,
+                              "database '" + path + "' does not exist"};
+    auto store = storage::RunStore::open(path, {.create = !mustExist});
+    if (!store && store.error().kind == storage::ErrorKind::ReadOnly)
+        return storage::RunStore::open(path, {.create = false, .readOnly = true});
+    return store;
+}
+
+std::optional<storage::RunId> parseRunId(const QString& text) {
+    bool ok = false;
+    const qlonglong id = text.toLongLong(&ok);
+    if (!ok || id <= 0) return std::nullopt;
+    return id;
+}
+
+int runCli(const QStringList& args) {
+    const QString command = args.size() > 1 ? args.at(1) : QString();
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::fputs(kUsage, stdout);
+        return kExitOk;
+    }
+    if (command == "--version") {
+        std::printf("runboard %s\n", QCoreApplication::applicationVersion().toUtf8().constData());
+        return kExitOk;
+    }
+    if (command == "train") return trainCommand(args);
+    if (command == "runs") return runsCommand(args);
+    if (command == "show") return showCommand(args);
+    std::fputs(kUsage, stderr);
+    return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
+}
+
+}  // namespace runboard::app

@@ -1,0 +1,148 @@
+// `runboard train`: validate everything that can be validated before touching the database,
+// then train, with Ctrl-C ending the run cleanly.
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "app/cli.h"
+#include "app/cli_common.h"
+#include "app/exit_codes.h"
+#include "app/logging.h"
+#include "app/progress.h"
+#include "app/run_json.h"
+#include "app/run_session.h"
+#include "engine/errors.h"
+#include "engine/trainer.h"
+
+namespace runboard::app {
+namespace {
+
+std::atomic<bool> gStop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void onSignal(int sig) {
+    gStop.store(true);
+    std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+std::string keyList() {
+    std::string s;
+    for (const auto& k : config::schema()) {
+        std::string what = k.help;
+        if (!k.choices.empty()) {
+            what += " (";
+            for (std::size_t i = 0; i < k.choices.size(); ++i)
+                what += (i ? "|" : "") + k.choices[i];
+            what += ")";
+        }
+        char line[320];
+        std::snprintf(line, sizeof line, "  %-26s %-6s %-8s %s\n", k.key.c_str(),
+                      std::string(config::typeName(k.type)).c_str(),
+                      config::formatValue(k.defaultValue).c_str(), what.c_str());
+        s += line;
+    }
+    return s;
+}
+
+}  // namespace
+
+int trainCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    const QCommandLineOption configOpt(
+        "config", "A JSON config file (nested objects or dotted keys).", "FILE");
+    const QCommandLineOption setOpt(
+        "set", "Set a config key, e.g. --set lr=0.05 (repeatable; applied after --config).",
+        "KEY=VALUE");
+    const QCommandLineOption nameOpt("name", "The run's name.", "NAME");
+    const QCommandLineOption parentOpt("parent", "The run this one derives from.", "RUN");
+    parser.addOption(kDbOption);
+    parser.addOption(configOpt);
+    parser.addOption(setOpt);
+    parser.addOption(nameOpt);
+    parser.addOption(parentOpt);
+    parser.addOption(kJsonOption);
+    const QString usage =
+        "runboard train [--db PATH] [--config FILE.json] [--set KEY=VALUE]... [--name NAME] "
+        "[--parent RUN] [--json]";
+    const QString description = QString::fromStdString(
+        "Train a model and log every metric and prediction to the database.\n"
+        "Prints the run id (with --json, the same object as `runboard show --json`).\n\n"
+        "Config keys (KEY TYPE DEFAULT MEANING):\n" +
+        keyList());
+    if (auto code = parseSubcommand(parser, args, usage, description)) return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return fail(kExitUsage, "train takes no positional arguments, got '" +
+                                    parser.positionalArguments().join(' ').toStdString() + "'");
+
+    // 1. The config: defaults, then the file, then each --set, then the ranges.
+    config::Config cfg = config::Config::defaults();
+    std::optional<storage::RunId> parent;
+    try {
+        if (parser.isSet(configOpt))
+            cfg = config::loadConfigFile(parser.value(configOpt).toStdString());
+        for (const QString& s : parser.values(setOpt))
+            cfg.applyOverride(s.toStdString());
+        cfg.validate();
+        if (parser.isSet(parentOpt)) {
+            parent = parseRunId(parser.value(parentOpt));
+            if (!parent)
+                throw config::ConfigError("--parent must be a run id, got '" +
+                                          parser.value(parentOpt).toStdString() + "'");
+        }
+    } catch (const config::ConfigError& e) {
+        return fail(kExitUsage, e.what());
+    }
+
+    // 2. The data, before the database: a missing dataset leaves no trace.
+    const std::string dbPath = databasePath(parser);
+    setupLogging(dbPath);
+    engine::Trainer trainer(cfg, {.checkpointDir = {}, .stop = &gStop});
+    try {
+        trainer.loadData();
+    } catch (const engine::DataError& e) {
+        return fail(kExitData, e.what());
+    }
+
+    // 3. The database.
+    auto session = RunSession::open(dbPath);
+    if (!session) return failStorage(session.error());
+    RunRequest request{cfg, parser.value(nameOpt).toStdString(), parent};
+    auto id = session.value()->start(request);
+    if (!id) return failStorage(id.error());
+    spdlog::info("run {} in {}", id.value(), dbPath);
+
+    // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
+    trainer.setCheckpointDir(storage::runFilesDir(dbPath, id.value()));
+    gStop = false;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    ProgressPrinter progress(stderr);
+    const RunOutcome outcome = session.value()->train(trainer, &progress);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+
+    if (parser.isSet(kJsonOption)) {
+        auto j = runToJson(session.value()->store(), outcome.id);
+        if (!j) return failStorage(j.error());
+        std::printf("%s\n", j->dump(2).c_str());
+    } else {
+        std::printf("%lld\n", static_cast<long long>(outcome.id));
+    }
+    switch (outcome.status) {
+        case storage::RunStatus::Finished:
+            return kExitOk;
+        case storage::RunStatus::Stopped:
+            return kExitInterrupted;
+        case storage::RunStatus::Diverged:
+            spdlog::error("run {} diverged: {}", outcome.id, outcome.message);
+            return kExitDiverged;
+        default:
+            return kExitFailure;
+    }
+}
+
+}  // namespace runboard::app

@@ -1,0 +1,78 @@
+#include "app/recorder.h"
+
+namespace runboard::app {
+
+RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId)
+    : writer_(writer),
+      runId_(runId),
+      trainLoss_(writer.key("train/loss")),
+      trainLr_(writer.key("train/lr")),
+      gradNorm_(writer.key("train/grad_norm")),
+      samplesPerSecond_(writer.key("train/samples_per_s")),
+      trainAccuracy_(writer.key("train/accuracy")),
+      trainEpochLoss_(writer.key("train/epoch_loss")),
+      valLoss_(writer.key("val/loss")),
+      valAccuracy_(writer.key("val/accuracy")),
+      epoch_(writer.key("epoch")),
+      testLoss_(writer.key("test/loss")),
+      testAccuracy_(writer.key("test/accuracy")) {}
+
+double RunRecorder::now() const {
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+void RunRecorder::log(storage::KeyHandle key, std::int64_t step, double value) {
+    writer_.metric(runId_, key, step, value, now());
+}
+
+void RunRecorder::onStep(const engine::StepEvent& e) {
+    lastStep_ = e.step;
+    const double t = now();
+    writer_.metric(runId_, trainLoss_, e.step, e.loss, t);
+    writer_.metric(runId_, trainLr_, e.step, e.lr, t);
+    writer_.metric(runId_, gradNorm_, e.step, e.gradNorm, t);
+    writer_.metric(runId_, samplesPerSecond_, e.step, e.samplesPerSecond, t);
+}
+
+void RunRecorder::onEpoch(const engine::EpochEvent& e) {
+    log(epoch_, e.step, e.epoch);
+    log(trainAccuracy_, e.step, e.trainAccuracy);
+    log(trainEpochLoss_, e.step, e.trainLoss);
+    if (!std::isnan(e.valAccuracy)) {
+        log(valLoss_, e.step, e.valLoss);
+        log(valAccuracy_, e.step, e.valAccuracy);
+    }
+}
+
+void RunRecorder::onPredictions(const engine::Predictions& p) {
+    const auto k = static_cast<std::size_t>(p.numClasses);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        storage::PredictionRow row;
+        row.runId = runId_;
+        row.split = engine::splitName(p.split);
+        row.epoch = p.epoch;
+        row.sampleIndex = p.sampleIndex[i];
+        row.target = p.target[i];
+        row.predicted = p.predicted[i];
+        row.confidence = p.confidence[i];
+        row.loss = p.loss[i];
+        row.probs.assign(p.probs.begin() + static_cast<std::ptrdiff_t>(i * k),
+                         p.probs.begin() + static_cast<std::ptrdiff_t>((i + 1) * k));
+        writer_.prediction(std::move(row));
+    }
+}
+
+void RunRecorder::onCheckpoint(const engine::CheckpointEvent& e) {
+    writer_.checkpointAdded(runId_, e.epoch, e.step, e.path);
+    for (const auto& path : e.removed)
+        writer_.checkpointRemoved(path);
+}
+
+void RunRecorder::onFinish(const engine::RunResult& r) {
+    if (r.outcome != engine::Outcome::Finished) return;
+    log(testLoss_, r.steps, r.testLoss);
+    log(testAccuracy_, r.steps, r.testAccuracy);
+}
+
+}  // namespace runboard::app

@@ -1,0 +1,34 @@
+#pragma once
+// Writes what the engine reports into the run store, through the batched writer: the training
+// thread only appends to the writer's queue.
+
+#include <chrono>
+#include <cmath>
+
+#include "engine/observer.h"
+#include "storage/writer.h"
+
+namespace runboard::app {
+
+class RunRecorder : public engine::Observer {
+public:
+    RunRecorder(storage::Writer& writer, std::int64_t runId);
+
+    void onStep(const engine::StepEvent& e) override;
+    void onEpoch(const engine::EpochEvent& e) override;
+    void onPredictions(const engine::Predictions& p) override;
+    void onCheckpoint(const engine::CheckpointEvent& e) override;
+    void onFinish(const engine::RunResult& r) override;
+
+private:
+    double now() const;
+    void log(storage::KeyHandle key, std::int64_t step, double value);
+
+    storage::Writer& writer_;
+    std::int64_t runId_;
+    std::int64_t lastStep_ = 0;
+    storage::KeyHandle trainLoss_, trainLr_, gradNorm_, samplesPerSecond_, trainAccuracy_,
+        trainEpochLoss_, valLoss_, valAccuracy_, epoch_, testLoss_, testAccuracy_;
+};
+
+}  // namespace runboard::app

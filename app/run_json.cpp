@@ -1,0 +1,119 @@
+#include "app/run_json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace runboard::app {
+namespace {
+
+using nlohmann::json;
+
+json paramValue(const storage::Param& p) {
+    try {
+        if (p.type == "bool") return p.value == "true";
+        if (p.type == "int") return std::stoll(p.value);
+        if (p.type == "float") return std::stod(p.value);
+    } catch (const std::exception&) {
+    }
+    return p.value;
+}
+
+json nullable(const std::string& s) {
+    return s.empty() ? json(nullptr) : json(s);
+}
+
+std::string metricText(const std::map<std::string, double>& m, const std::string& key) {
+    auto it = m.find(key);
+    if (it == m.end()) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", it->second);
+    return buf;
+}
+
+}  // namespace
+
+storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
+    auto run = store.run(id);
+    if (!run) return run.error();
+    auto params = store.params(id);
+    if (!params) return params.error();
+    auto metrics = store.latestMetrics(id);
+    if (!metrics) return metrics.error();
+    auto checkpoints = store.checkpoints(id);
+    if (!checkpoints) return checkpoints.error();
+
+    const storage::RunRecord& r = run.value();
+    json j;
+    j["id"] = r.id;
+    j["name"] = r.name;
+    j["status"] = std::string(storage::toString(r.status));
+    j["parent"] = r.parent ? json(*r.parent) : json(nullptr);
+    j["created_at"] = r.createdAt;
+    j["started_at"] = nullable(r.startedAt);
+    j["finished_at"] = nullable(r.finishedAt);
+    j["seed"] = r.seed;
+    j["notes"] = r.notes;
+    j["message"] = r.message;
+    j["params"] = json::object();
+    for (const auto& p : params.value())
+        j["params"][p.key] = paramValue(p);
+    j["metrics"] = json::object();
+    for (const auto& [k, v] : metrics.value())
+        j["metrics"][k] = std::isfinite(v) ? json(v) : json(nullptr);
+    j["checkpoints"] = json::array();
+    for (const auto& c : checkpoints.value())
+        j["checkpoints"].push_back({{"epoch", c.epoch}, {"step", c.step}, {"path", c.path}});
+    return j;
+}
+
+storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId id) {
+    auto j = runToJson(store, id);
+    if (!j) return j.error();
+    const json& r = j.value();
+    std::ostringstream os;
+    os << "run " << r["id"].get<long long>() << ": " << r["name"].get<std::string>() << "\n";
+    os << "  status:    " << r["status"].get<std::string>();
+    if (!r["message"].get<std::string>().empty())
+        os << " (" << r["message"].get<std::string>() << ")";
+    os << "\n  created:   " << r["created_at"].get<std::string>() << "\n";
+    if (!r["started_at"].is_null())
+        os << "  started:   " << r["started_at"].get<std::string>() << "\n";
+    if (!r["finished_at"].is_null())
+        os << "  finished:  " << r["finished_at"].get<std::string>() << "\n";
+    if (!r["parent"].is_null()) os << "  parent:    " << r["parent"].get<long long>() << "\n";
+    os << "config:\n";
+    for (const auto& [k, v] : r["params"].items())
+        os << "  " << k << " = " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+    os << "metrics (latest):\n";
+    for (const auto& [k, v] : r["metrics"].items())
+        os << "  " << k << " = " << (v.is_null() ? "non-finite" : v.dump()) << "\n";
+    os << "checkpoints:\n";
+    for (const auto& c : r["checkpoints"])
+        os << "  epoch " << c["epoch"].get<long long>() << ", step " << c["step"].get<long long>()
+           << ": " << c["path"].get<std::string>() << "\n";
+    return os.str();
+}
+
+storage::Result<std::string> runsToText(storage::RunStore& store) {
+    auto runs = store.runs();
+    if (!runs) return runs.error();
+    std::ostringstream os;
+    char line[256];
+    std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
+                  "CREATED", "VAL_ACC", "TEST_ACC", "NAME");
+    os << line;
+    for (const auto& r : runs.value()) {
+        auto m = store.latestMetrics(r.id);
+        if (!m) return m.error();
+        std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",
+                      static_cast<long long>(r.id),
+                      std::string(storage::toString(r.status)).c_str(), r.createdAt.c_str(),
+                      metricText(m.value(), "val/accuracy").c_str(),
+                      metricText(m.value(), "test/accuracy").c_str(), r.name.c_str());
+        os << line;
+    }
+    return os.str();
+}
+
+}  // namespace runboard::app

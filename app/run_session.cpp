@@ -1,0 +1,82 @@
+#include "app/run_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "app/recorder.h"
+
+namespace runboard::app {
+
+std::vector<storage::Param> configParams(const config::Config& config) {
+    std::vector<storage::Param> out;
+    for (const auto& [key, value] : config.values())
+        out.push_back({key, config::formatValue(value),
+                       std::string(config::typeName(config::typeOf(value)))});
+    return out;
+}
+
+std::string defaultRunName(const config::Config& c) {
+    return c.text("model") + " " + c.text("optimizer") + " lr=" + config::formatValue(c.at("lr")) +
+           " " + c.text("schedule") + " " + std::to_string(c.integer("epochs")) + "ep";
+}
+
+storage::Result<std::unique_ptr<RunSession>> RunSession::open(const std::string& dbPath) {
+    auto store = storage::RunStore::open(dbPath);
+    if (!store) return store.error();
+    auto writer = storage::Writer::open(dbPath);
+    if (!writer) return writer.error();
+    return std::unique_ptr<RunSession>(
+        new RunSession(std::move(store.value()), std::move(writer.value())));
+}
+
+storage::Result<storage::RunId> RunSession::start(const RunRequest& request) {
+    storage::NewRun run;
+    run.name = request.name.empty() ? defaultRunName(request.config) : request.name;
+    run.parent = request.parent;
+    run.configJson = request.config.toJson();
+    run.seed = request.config.integer("seed");
+    run.params = configParams(request.config);
+    run.status = storage::RunStatus::Running;
+    auto owned = store_.createRun(run);
+    if (!owned) return owned.error();
+    run_ = std::move(owned.value());
+    return run_.id;
+}
+
+RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) {
+    RunOutcome outcome{run_.id, storage::RunStatus::Failed, {}};
+    RunRecorder recorder(*writer_, run_.id);
+    std::vector<engine::Observer*> observers{&recorder};
+    if (extra != nullptr) observers.push_back(extra);
+    engine::ObserverList all(observers);
+    try {
+        const engine::RunResult r = trainer.run(all);
+        outcome.message = r.message;
+        switch (r.outcome) {
+            case engine::Outcome::Finished:
+                outcome.status = storage::RunStatus::Finished;
+                break;
+            case engine::Outcome::Stopped:
+                outcome.status = storage::RunStatus::Stopped;
+                break;
+            case engine::Outcome::Diverged:
+                outcome.status = storage::RunStatus::Diverged;
+                break;
+        }
+    } catch (const std::exception& e) {
+        outcome.message = e.what();
+        spdlog::error("run {} failed: {}", run_.id, e.what());
+    }
+    if (auto s = writer_->flush(); !s) {
+        spdlog::error("run {}: not every row was stored: {}", run_.id, s.error().message);
+        if (outcome.status == storage::RunStatus::Finished) {
+            outcome.status = storage::RunStatus::Failed;
+            outcome.message = "storing the run's rows failed: " + s.error().message;
+        }
+    }
+    if (auto s = store_.setStatus(run_.id, outcome.status, outcome.message); !s)
+        spdlog::error("run {}: cannot record status: {}", run_.id, s.error().message);
+    run_.lock.release();
+    return outcome;
+}
+
+}  // namespace runboard::app

@@ -1,0 +1,55 @@
+#pragma once
+// One training run, end to end, with everything it needs from storage: the store, the owned
+// run (its liveness lock), the writer and the recorder. The CLI uses it today; the GUI worker
+// will use the same object on its QThread.
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "engine/config/config.h"
+#include "engine/observer.h"
+#include "engine/trainer.h"
+#include "storage/run_store.h"
+#include "storage/writer.h"
+
+namespace runboard::app {
+
+struct RunRequest {
+    config::Config config;
+    std::string name;  // empty: derived from the config
+    std::optional<storage::RunId> parent;
+};
+
+struct RunOutcome {
+    storage::RunId id = 0;
+    storage::RunStatus status = storage::RunStatus::Failed;
+    std::string message;
+};
+
+// The params table's form of a config: dotted keys with typed text values.
+std::vector<storage::Param> configParams(const config::Config& config);
+std::string defaultRunName(const config::Config& config);
+
+class RunSession {
+public:
+    // Opens the database and writer; the run row is created by start().
+    static storage::Result<std::unique_ptr<RunSession>> open(const std::string& dbPath);
+
+    // Creates the run (status running) and returns its id.
+    storage::Result<storage::RunId> start(const RunRequest& request);
+    // Trains the started run. Engine exceptions are caught here, logged, and end the run as
+    // failed; the status is written after every queued row is committed.
+    RunOutcome train(engine::Trainer& trainer, engine::Observer* extra = nullptr);
+
+    storage::RunStore& store() { return store_; }
+
+private:
+    RunSession(storage::RunStore store, std::unique_ptr<storage::Writer> writer)
+        : store_(std::move(store)), writer_(std::move(writer)) {}
+    storage::RunStore store_;
+    std::unique_ptr<storage::Writer> writer_;
+    storage::OwnedRun run_;
+};
+
+}  // namespace runboard::app
