@@ -1,0 +1,77 @@
+#include "support/fixtures.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/idx.h"
+
+namespace runboard::test {
+
+TempDir::TempDir() {
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        auto p = std::filesystem::temp_directory_path() /
+                 ("runboard-test-" + std::to_string(rd()) + std::to_string(attempt));
+        if (std::filesystem::create_directory(p)) {
+            path_ = p;
+            return;
+        }
+    }
+    throw std::runtime_error("cannot create a temporary directory");
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+void writeFakeFashionMnist(const std::filesystem::path& dir, std::uint32_t trainSize,
+                           std::uint32_t testSize, std::uint32_t seed) {
+    std::filesystem::create_directories(dir);
+    std::mt19937 rng(seed);
+    auto make = [&](std::uint32_t n, const std::string& prefix) {
+        std::vector<std::uint8_t> images(static_cast<std::size_t>(n) * 28 * 28), labels(n);
+        std::uniform_int_distribution<int> noise(0, 60), cls(0, 9);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const int k = cls(rng);
+            labels[i] = static_cast<std::uint8_t>(k);
+            for (int y = 0; y < 28; ++y)
+                for (int x = 0; x < 28; ++x) {
+                    int v = noise(rng);
+                    if (y == 2 + 2 * k || y == 3 + 2 * k) v += 180;
+                    images[(static_cast<std::size_t>(i) * 28 + y) * 28 + x] =
+                        static_cast<std::uint8_t>(v);
+                }
+        }
+        engine::writeIdxGz((dir / (prefix + "-images-idx3-ubyte.gz")).string(), {n, 28, 28},
+                           images);
+        engine::writeIdxGz((dir / (prefix + "-labels-idx1-ubyte.gz")).string(), {n}, labels);
+    };
+    make(trainSize, "train");
+    make(testSize, "t10k");
+}
+
+std::uint64_t fileHash(const std::string& path) {
+    const std::string bytes = readFile(path);
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : bytes)
+        h = (h ^ c) * 1099511628211ULL;
+    return h ^ bytes.size();
+}
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+}
+
+}  // namespace runboard::test

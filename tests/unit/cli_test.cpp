@@ -1,0 +1,322 @@
+// The CLI as a user runs it: the real `runboard` binary, its stdout/stderr/exit code, golden help
+// texts, every bad input (clear message, exit code, database byte-for-byte unchanged), an
+// end-to-end run on real Fashion-MNIST, and Ctrl-C.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "engine/idx.h"
+#include "storage/run_store.h"
+#include "support/fixtures.h"
+
+using nlohmann::json;
+using runboard::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s)
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+Output runCli(const std::vector<std::string>& args, const TempDir& dir) {
+    std::string cmd = quote(RUNBOARD_EXE);
+    for (const auto& a : args) {
+        cmd += ' ';  // (not `" " + quote(a)`: GCC 12 reports a false -Wrestrict there)
+        cmd += quote(a);
+    }
+    const std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
+    cmd.append(" > ").append(quote(out)).append(" 2> ").append(quote(err)).append(" < /dev/null");
+    const int status = std::system(cmd.c_str());
+    Output o;
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = runboard::test::readFile(out);
+    o.err = runboard::test::readFile(err);
+    return o;
+}
+
+void expectGolden(const std::string& name, const std::string& actual) {
+    const std::string path = std::string(GOLDEN_DIR) + "/" + name;
+    if (std::getenv("RUNBOARD_UPDATE_GOLDEN") != nullptr) runboard::test::writeFile(path, actual);
+    EXPECT_EQ(actual, runboard::test::readFile(path))
+        << "golden file " << path << " differs (RUNBOARD_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+bool haveRealData() {
+    return fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+}
+
+// A database with one finished run, made through the storage API.
+std::string makeDatabase(const TempDir& dir) {
+    const std::string db = dir.file("existing.db");
+    auto store = runboard::storage::RunStore::open(db);
+    runboard::storage::NewRun r;
+    r.name = "keep me";
+    r.configJson = "{}";
+    auto owned = store->createRun(r);
+    (void)store->setStatus(owned->id, runboard::storage::RunStatus::Finished);
+    return db;
+}
+
+}  // namespace
+
+TEST(Cli, HelpTextsMatchGoldenFiles) {
+    TempDir dir;
+    for (const auto& [args, golden] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"--help"}, "help.txt"},
+             {{"train", "--help"}, "train_help.txt"},
+             {{"runs", "--help"}, "runs_help.txt"},
+             {{"show", "--help"}, "show_help.txt"}}) {
+        const Output o = runCli(args, dir);
+        EXPECT_EQ(o.code, 0) << golden;
+        EXPECT_TRUE(o.err.empty()) << o.err;
+        expectGolden(golden, o.out);
+    }
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+    TempDir dir;
+    Output o = runCli({"frobnicate"}, dir);
+    EXPECT_EQ(o.code, 2);
+    EXPECT_NE(o.err.find("unknown command 'frobnicate'"), std::string::npos);
+    o = runCli({"train", "--bogus"}, dir);
+    EXPECT_EQ(o.code, 2);
+    EXPECT_NE(o.err.find("Unknown option 'bogus'"), std::string::npos) << o.err;
+    o = runCli({"show", "abc", "--db", dir.file("x.db")}, dir);
+    EXPECT_EQ(o.code, 2);
+    EXPECT_NE(o.err.find("run id must be a positive integer, got 'abc'"), std::string::npos);
+    const std::string db = makeDatabase(dir);
+    o = runCli({"show", "77", "--db", db}, dir);
+    EXPECT_EQ(o.code, 2);
+    EXPECT_NE(o.err.find("no run with id 77"), std::string::npos);
+    EXPECT_TRUE(o.out.empty());
+}
+
+// Every bad input: a message naming the problem, the documented exit code, and the existing
+// database byte-for-byte unchanged.
+TEST(Cli, BadInputsAreRefusedCleanly) {
+    TempDir dir;
+    const std::string db = makeDatabase(dir);
+    const auto dbHash = runboard::test::fileHash(db);
+    runboard::test::writeFile(dir.file("malformed.json"), "{\"lr\": 0.1,, }");
+    const fs::path fake = dir.path() / "fake";
+    runboard::test::writeFakeFashionMnist(fake, 300, 100);
+    // Truncated .gz and wrong magic, each in a copy of the fake dataset.
+    fs::copy(fake, dir.path() / "truncated");
+    const std::string bytes =
+        runboard::test::readFile((fake / "train-images-idx3-ubyte.gz").string());
+    runboard::test::writeFile((dir.path() / "truncated/train-images-idx3-ubyte.gz").string(),
+                              bytes.substr(0, bytes.size() / 3));
+    fs::copy(fake, dir.path() / "magic");
+    runboard::engine::writeIdxGz((dir.path() / "magic/train-labels-idx1-ubyte.gz").string(),
+                                 {300, 1, 1}, std::vector<std::uint8_t>(300, 1));
+    const std::string textDb = dir.file("notes.txt");
+    runboard::test::writeFile(textDb, "not a database\n");
+    const auto textHash = runboard::test::fileHash(textDb);
+    const std::string newerDb = dir.file("newer.db");
+    fs::copy_file(db, newerDb);
+    {
+        auto c =
+            runboard::storage::Connection::open(newerDb, runboard::storage::OpenMode::ReadWrite);
+        ASSERT_TRUE(c->exec("PRAGMA user_version = 42"));
+    }
+    const auto newerHash = runboard::test::fileHash(newerDb);
+
+    struct Case {
+        std::string name;
+        std::vector<std::string> args;
+        int code;
+        std::string message;
+    };
+    const std::string fakeSet = "data.dir=" + fake.string();
+    const std::vector<Case> cases = {
+        {"malformed json",
+         {"--config", dir.file("malformed.json")},
+         2,
+         "malformed.json: malformed JSON"},
+        {"unknown key",
+         {"--set", "epohcs=3"},
+         2,
+         "unknown config key 'epohcs'; did you mean 'epochs'?"},
+        {"wrong type",
+         {"--set", "batch_size=big"},
+         2,
+         "wrong value type for 'batch_size': expected int, got 'big'"},
+        {"lr <= 0", {"--set", "lr=0"}, 2, "'lr' must be > 0, got 0"},
+        {"batch_size = 0", {"--set", "batch_size=0"}, 2, "'batch_size' must be >= 1, got 0"},
+        {"epochs < 1", {"--set", "epochs=0"}, 2, "'epochs' must be >= 1, got 0"},
+        {"unknown model", {"--set", "model=resnet"}, 2, "unknown model 'resnet'"},
+        {"unknown optimizer", {"--set", "optimizer=lion"}, 2, "unknown optimizer 'lion'"},
+        {"dataset missing", {"--set", "data.dir=" + dir.file("nowhere")}, 3, "does not exist"},
+        {"truncated gz", {"--set", "data.dir=" + dir.file("truncated")}, 3, "truncated"},
+        {"wrong magic", {"--set", "data.dir=" + dir.file("magic")}, 3, "wrong IDX magic number"},
+    };
+    for (const Case& c : cases) {
+        std::vector<std::string> args = {"train", "--db", db, "--set", "epochs=1"};
+        if (c.name.find("dataset") == std::string::npos && c.name != "truncated gz" &&
+            c.name != "wrong magic")
+            args.insert(args.end(), {"--set", fakeSet});
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        const Output o = runCli(args, dir);
+        EXPECT_EQ(o.code, c.code) << c.name << ": " << o.err;
+        EXPECT_NE(o.err.find(c.message), std::string::npos) << c.name << ": " << o.err;
+        EXPECT_TRUE(o.out.empty()) << c.name;
+        EXPECT_EQ(runboard::test::fileHash(db), dbHash) << c.name << " changed the database";
+    }
+
+    const std::vector<std::string> fast = {"--set",    fakeSet, "--set",
+                                           "epochs=1", "--set", "data.val_size=50"};
+    auto train = [&](const std::string& dbPath) {
+        std::vector<std::string> a = {"train", "--db", dbPath};
+        a.insert(a.end(), fast.begin(), fast.end());
+        return runCli(a, dir);
+    };
+    Output o = train(dir.file("no/such/dir/x.db"));
+    EXPECT_EQ(o.code, 4) << o.err;
+    EXPECT_NE(o.err.find("cannot open database"), std::string::npos) << o.err;
+    EXPECT_FALSE(fs::exists(dir.path() / "no"));
+
+    o = train(textDb);
+    EXPECT_EQ(o.code, 4) << o.err;
+    EXPECT_NE(o.err.find("is not a SQLite database"), std::string::npos) << o.err;
+    EXPECT_EQ(runboard::test::fileHash(textDb), textHash);
+
+    o = train(newerDb);
+    EXPECT_EQ(o.code, 4) << o.err;
+    EXPECT_NE(o.err.find("schema version 42, written by a newer Runboard"), std::string::npos)
+        << o.err;
+    EXPECT_EQ(runboard::test::fileHash(newerDb), newerHash);
+    o = runCli({"runs", "--db", newerDb}, dir);
+    EXPECT_EQ(o.code, 4);
+    EXPECT_EQ(runboard::test::fileHash(newerDb), newerHash);
+}
+
+TEST(Cli, TrainShowRunsEndToEndOnFashionMnist) {
+    if (!haveRealData()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    TempDir dir;
+    const std::string db = dir.file("e2e.db");
+    const Output t = runCli({"train", "--db", db, "--set", "data.limit=2000", "--set", "epochs=1",
+                             "--name", "smoke", "--json"},
+                            dir);
+    ASSERT_EQ(t.code, 0) << t.err;
+    const json run = json::parse(t.out);  // stdout is only the result
+    EXPECT_EQ(run["name"], "smoke");
+    EXPECT_EQ(run["status"], "finished");
+    EXPECT_TRUE(run["parent"].is_null());
+    for (const char* k : {"created_at", "started_at", "finished_at"})
+        EXPECT_TRUE(std::regex_match(run[k].get<std::string>(),
+                                     std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+            << k;
+    EXPECT_EQ(run["params"]["data.limit"], 2000);
+    EXPECT_EQ(run["params"]["model"], "cnn");
+    EXPECT_EQ(run["params"]["lr"], 0.1);
+    for (const char* k :
+         {"train/loss", "train/lr", "train/grad_norm", "train/samples_per_s", "train/accuracy",
+          "val/loss", "val/accuracy", "test/loss", "test/accuracy"})
+        EXPECT_TRUE(run["metrics"].contains(k)) << k;
+    const double testAccuracy = run["metrics"]["test/accuracy"].get<double>();
+    EXPECT_GE(testAccuracy, 0.0);
+    EXPECT_LE(testAccuracy, 1.0);
+    ASSERT_EQ(run["checkpoints"].size(), 1u);
+    EXPECT_EQ(run["checkpoints"][0]["epoch"], 1);
+    EXPECT_TRUE(fs::exists(run["checkpoints"][0]["path"].get<std::string>()));
+    EXPECT_NE(t.err.find("test accuracy"), std::string::npos) << "progress goes to stderr";
+
+    const auto id = std::to_string(run["id"].get<long long>());
+    const Output show = runCli({"show", id, "--db", db, "--json"}, dir);
+    ASSERT_EQ(show.code, 0);
+    EXPECT_EQ(json::parse(show.out), run);
+    const Output runs = runCli({"runs", "--db", db, "--json"}, dir);
+    ASSERT_EQ(runs.code, 0);
+    const json list = json::parse(runs.out);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["id"], run["id"]);
+    const Output text = runCli({"runs", "--db", db}, dir);
+    EXPECT_NE(text.out.find("smoke"), std::string::npos);
+    EXPECT_NE(text.out.find("finished"), std::string::npos);
+
+    // Every val prediction of the epoch and every test prediction is in the database.
+    auto store = runboard::storage::RunStore::open(db);
+    EXPECT_EQ(
+        store->connection().queryInt("SELECT count(*) FROM predictions WHERE split='val'").value(),
+        5000);
+    EXPECT_EQ(
+        store->connection().queryInt("SELECT count(*) FROM predictions WHERE split='test'").value(),
+        10000);
+    // The reported accuracy is exactly the share of stored test predictions that are right.
+    const auto correct = store->connection()
+                             .queryInt(
+                                 "SELECT count(*) FROM predictions WHERE split='test' AND "
+                                 "predicted = target")
+                             .value();
+    EXPECT_NEAR(testAccuracy, static_cast<double>(correct) / 10000.0, 1e-12);
+    // One train/loss row per step: 15 steps of 128 in 2000 samples.
+    EXPECT_EQ(store->series(run["id"].get<long long>(), "train/loss")->size(), 15u);
+}
+
+TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {
+    TempDir dir;
+    runboard::test::writeFakeFashionMnist(dir.path() / "data", 3000, 100);
+    const std::string db = dir.file("stop.db");
+    const std::string err = dir.file("err.txt");
+    std::string exe = RUNBOARD_EXE;
+    std::vector<std::string> args = {exe,     "train",
+                                     "--db",  db,
+                                     "--set", "data.dir=" + (dir.path() / "data").string(),
+                                     "--set", "data.val_size=200",
+                                     "--set", "epochs=50",
+                                     "--set", "model=mlp",
+                                     "--set", "batch_size=16"};
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    ASSERT_EQ(posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    // Wait until training has logged steps, then interrupt.
+    bool started = false;
+    int status = 0;
+    for (int i = 0; i < 600 && !started; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        started = runboard::test::readFile(err).find("epoch 1/50") != std::string::npos;
+        if (!started && waitpid(pid, &status, WNOHANG) == pid) break;  // it ended on its own
+    }
+    ASSERT_TRUE(started) << runboard::test::readFile(err);
+    kill(pid, SIGINT);
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    auto store = runboard::storage::RunStore::open(db);
+    ASSERT_TRUE(store);
+    auto run = store->run(1);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, runboard::storage::RunStatus::Stopped);
+    EXPECT_NE(run->message.find("stopped by request"), std::string::npos);
+    // Everything up to the stop was flushed: one train/loss row per step taken.
+    auto loss = store->series(1, "train/loss");
+    ASSERT_TRUE(loss);
+    EXPECT_GE(loss->size(), 175u);  // at least the first epoch: (3000 - 200 val) / 16
+    EXPECT_EQ(static_cast<std::int64_t>(loss->size()), loss->back().step);
+}

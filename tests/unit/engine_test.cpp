@@ -1,0 +1,266 @@
+// The engine on tiny generated data: it learns, it is deterministic, evaluation leaves BatchNorm
+// alone, checkpoints round-trip, stop requests and divergence end the run as they should.
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "engine/dataset.h"
+#include "engine/errors.h"
+#include "engine/session.h"
+#include "engine/trainer.h"
+#include "support/fixtures.h"
+
+using namespace runboard;
+using namespace runboard::engine;
+
+namespace {
+
+struct Recording : Observer {
+    std::vector<StepEvent> steps;
+    std::vector<EpochEvent> epochs;
+    std::vector<Predictions> predictions;
+    std::vector<CheckpointEvent> checkpoints;
+    RunInfo info;
+    void onStart(const RunInfo& i) override { info = i; }
+    void onStep(const StepEvent& e) override { steps.push_back(e); }
+    void onEpoch(const EpochEvent& e) override { epochs.push_back(e); }
+    void onPredictions(const Predictions& p) override { predictions.push_back(p); }
+    void onCheckpoint(const CheckpointEvent& c) override { checkpoints.push_back(c); }
+};
+
+class EngineTest : public ::testing::Test {
+protected:
+    void SetUp() override { test::writeFakeFashionMnist(dir.path() / "data", 600, 200); }
+    config::Config tiny(const std::string& model = "cnn") const {
+        config::Config c = config::Config::defaults();
+        c.set("data.dir", (dir.path() / "data").string());
+        c.set("data.val_size", std::int64_t{100});
+        c.set("model", model);
+        c.set("epochs", std::int64_t{3});
+        c.set("batch_size", std::int64_t{50});
+        c.set("lr", 0.05);
+        c.set("threads", std::int64_t{2});
+        c.set("precision", std::string("fp32"));
+        return c;
+    }
+    Dataset data(const config::Config& c) const {
+        DataOptions o;
+        o.dir = c.text("data.dir");
+        o.valSize = c.integer("data.val_size");
+        return loadFashionMnist(o);
+    }
+    test::TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(EngineTest, SplitIsDeterministicDisjointAndKeepsFileIndices) {
+    std::vector<std::int64_t> t1, v1, t2, v2;
+    splitIndices(1000, 100, 42, t1, v1);
+    splitIndices(1000, 100, 42, t2, v2);
+    EXPECT_EQ(t1, t2);
+    EXPECT_EQ(v1, v2);
+    EXPECT_EQ(t1.size(), 900u);
+    std::vector<bool> seen(1000, false);
+    for (auto i : t1)
+        seen[static_cast<std::size_t>(i)] = true;
+    for (auto i : v1) {
+        EXPECT_FALSE(seen[static_cast<std::size_t>(i)]) << "sample in both parts";
+        seen[static_cast<std::size_t>(i)] = true;
+    }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), true), 1000);
+    splitIndices(1000, 100, 43, t2, v2);
+    EXPECT_NE(v1, v2);
+
+    const config::Config c = tiny();
+    const Dataset d = data(c);
+    EXPECT_EQ(d.train.size(), 500);
+    EXPECT_EQ(d.val.size(), 100);
+    EXPECT_EQ(d.test.size(), 200);
+    // Indices point into the original file: the val part is exactly splitIndices' val.
+    splitIndices(600, 100, 42, t1, v1);
+    EXPECT_EQ(std::vector<std::int64_t>(d.val.indices.data_ptr<std::int64_t>(),
+                                        d.val.indices.data_ptr<std::int64_t>() + 100),
+              v1);
+    DataOptions limited;
+    limited.dir = c.text("data.dir");
+    limited.valSize = 100;
+    limited.limit = 40;
+    EXPECT_EQ(loadFashionMnist(limited).train.size(), 40);
+}
+
+TEST_F(EngineTest, MissingDatasetDirectoryIsADataError) {
+    config::Config c = tiny();
+    c.set("data.dir", std::string("/nonexistent/fmnist"));
+    Trainer t(c, {});
+    try {
+        t.loadData();
+        FAIL() << "expected DataError";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("'/nonexistent/fmnist' does not exist"),
+                  std::string::npos);
+    }
+}
+
+TEST_F(EngineTest, BothModelsLearnAndReportEverything) {
+    for (const std::string model : {"mlp", "cnn"}) {
+        config::Config c = tiny(model);
+        c.set("checkpoint.keep", std::int64_t{2});
+        Trainer t(c, {(dir.path() / ("ck-" + model)).string(), nullptr});
+        Recording rec;
+        const RunResult r = t.run(rec);
+        EXPECT_EQ(r.outcome, Outcome::Finished) << model;
+        ASSERT_EQ(rec.epochs.size(), 3u);
+        EXPECT_LT(rec.epochs.back().trainLoss, rec.epochs.front().trainLoss) << model;
+        EXPECT_GT(r.testAccuracy, 0.5) << model;  // 10 classes: chance is 0.1
+        EXPECT_EQ(rec.steps.size(), 3u * 10u);
+        EXPECT_EQ(rec.steps.back().step, 30);
+        for (const auto& s : rec.steps) {
+            EXPECT_TRUE(std::isfinite(s.loss));
+            EXPECT_GT(s.gradNorm, 0);
+            EXPECT_GT(s.lr, 0);
+        }
+        // Val predictions every epoch plus the test set, each with a probability vector.
+        ASSERT_EQ(rec.predictions.size(), 4u);
+        const Predictions& test = rec.predictions.back();
+        EXPECT_EQ(test.split, Split::Test);
+        ASSERT_EQ(test.size(), 200u);
+        EXPECT_EQ(test.probs.size(), 200u * 10u);
+        float sum = 0;
+        for (int k = 0; k < 10; ++k)
+            sum += test.probs[static_cast<std::size_t>(k)];
+        EXPECT_NEAR(sum, 1.0f, 1e-4f);
+        std::int64_t correct = 0;
+        for (std::size_t i = 0; i < test.size(); ++i)
+            correct += test.predicted[i] == test.target[i];
+        EXPECT_NEAR(static_cast<double>(correct) / 200.0, r.testAccuracy, 1e-9);
+        // Three checkpoints written, the oldest removed to keep two.
+        ASSERT_EQ(rec.checkpoints.size(), 3u);
+        EXPECT_EQ(rec.checkpoints.back().removed.size(), 1u);
+        EXPECT_FALSE(std::filesystem::exists(rec.checkpoints.front().path));
+        EXPECT_TRUE(std::filesystem::exists(rec.checkpoints.back().path));
+    }
+}
+
+TEST_F(EngineTest, SameSeedSameRun) {
+    auto losses = [&](std::int64_t seed) {
+        config::Config c = tiny();
+        c.set("seed", seed);
+        c.set("epochs", std::int64_t{1});
+        Trainer t(c, {});
+        Recording rec;
+        t.run(rec);
+        std::vector<double> out;
+        for (const auto& s : rec.steps)
+            out.push_back(s.loss);
+        return out;
+    };
+    const auto a = losses(5), b = losses(5), c = losses(6);
+    EXPECT_EQ(a, b);  // bitwise
+    EXPECT_NE(a, c);
+}
+
+TEST_F(EngineTest, EvaluationLeavesBatchNormStatisticsAlone) {
+    const config::Config c = tiny();
+    const Dataset d = data(c);
+    Session s(c, 10, 10);
+    s.trainStep(d.train.images.narrow(0, 0, 50), d.train.labels.narrow(0, 0, 50));
+    std::vector<torch::Tensor> before;
+    for (const auto& b : s.model().buffers())
+        before.push_back(b.clone());
+    s.evaluate(d.val, Split::Val, true, 30);
+    std::size_t i = 0;
+    for (const auto& b : s.model().buffers())
+        EXPECT_TRUE(torch::equal(b, before[i++]));
+    EXPECT_TRUE(s.model().is_training()) << "evaluate() restores train mode";
+    // And a training step does move them (the check above is not vacuous).
+    s.trainStep(d.train.images.narrow(0, 50, 50), d.train.labels.narrow(0, 50, 50));
+    bool changed = false;
+    i = 0;
+    for (const auto& b : s.model().buffers())
+        changed |= !torch::equal(b, before[i++]);
+    EXPECT_TRUE(changed);
+}
+
+TEST_F(EngineTest, CheckpointRestoresOutputsAndOptimizerState) {
+    config::Config c = tiny();
+    const Dataset d = data(c);
+    torch::manual_seed(1);
+    Session a(c, 10, 10);
+    for (int i = 0; i < 3; ++i)
+        a.trainStep(d.train.images.narrow(0, i * 50, 50), d.train.labels.narrow(0, i * 50, 50));
+    const std::string path = dir.file("ck.pt");
+    a.save(path, {1, a.step(), "rng-state"});
+
+    torch::manual_seed(99);  // different initial weights
+    Session b(c, 10, 10);
+    const CheckpointState st = b.load(path);
+    EXPECT_EQ(st.epoch, 1);
+    EXPECT_EQ(st.step, 3);
+    EXPECT_EQ(st.rngState, "rng-state");
+    EXPECT_EQ(b.step(), a.step());
+    a.model().eval();
+    b.model().eval();
+    const auto x = d.val.images.narrow(0, 0, 20);
+    EXPECT_TRUE(torch::equal(a.forward(x), b.forward(x)));
+    // Same momentum buffers: one more identical step gives identical weights.
+    a.model().train();
+    b.model().train();
+    torch::manual_seed(5);
+    a.trainStep(d.train.images.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
+    torch::manual_seed(5);
+    b.trainStep(d.train.images.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
+    auto pa = a.model().parameters(), pb = b.model().parameters();
+    for (std::size_t i = 0; i < pa.size(); ++i)
+        EXPECT_TRUE(torch::equal(pa[i], pb[i])) << i;
+}
+
+TEST_F(EngineTest, StopRequestIsHonouredWithinOneStep) {
+    struct StopAfter : Observer {
+        std::atomic<bool>* flag;
+        int steps = 0;
+        void onStep(const StepEvent&) override {
+            if (++steps == 4) flag->store(true);
+        }
+    };
+    std::atomic<bool> stop{false};
+    Trainer t(tiny(), {{}, &stop});
+    StopAfter obs;
+    obs.flag = &stop;
+    const RunResult r = t.run(obs);
+    EXPECT_EQ(r.outcome, Outcome::Stopped);
+    EXPECT_EQ(obs.steps, 4);
+    EXPECT_EQ(r.steps, 4);
+}
+
+TEST_F(EngineTest, NonFiniteLossEndsTheRunAsDiverged) {
+    config::Config c = tiny("mlp");
+    c.set("schedule", std::string("constant"));
+    c.set("lr", 100.0);
+    c.set("momentum", 0.99);
+    c.set("label_smoothing", 0.0);
+    Trainer t(c, {});
+    Recording rec;
+    const RunResult r = t.run(rec);
+    EXPECT_EQ(r.outcome, Outcome::Diverged);
+    EXPECT_NE(r.message.find("try a lower learning rate"), std::string::npos);
+    ASSERT_FALSE(rec.steps.empty());
+    EXPECT_FALSE(std::isfinite(rec.steps.back().loss));
+    for (std::size_t i = 0; i + 1 < rec.steps.size(); ++i)
+        EXPECT_TRUE(std::isfinite(rec.steps[i].loss));
+    EXPECT_TRUE(std::isnan(r.testAccuracy));
+}
+
+TEST_F(EngineTest, Bf16AutocastTrains) {
+    config::Config c = tiny();
+    c.set("precision", std::string("bf16"));
+    c.set("epochs", std::int64_t{2});
+    Trainer t(c, {});
+    Recording rec;
+    const RunResult r = t.run(rec);
+    EXPECT_EQ(rec.info.precision, "bf16");
+    EXPECT_EQ(r.outcome, Outcome::Finished);
+    EXPECT_GT(r.testAccuracy, 0.3);
+}
