@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -124,6 +124,26 @@ CREATE TABLE submissions (
     private_score  REAL
 );
 CREATE INDEX submissions_competition ON submissions(competition_id);
+)sql",
+    // 1 -> 2: the multi-resolution M4 summary of every metric series (series_summary.h).
+    R"sql(
+CREATE TABLE metric_buckets (
+    run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key_id    INTEGER NOT NULL,
+    level     INTEGER NOT NULL,  -- bucket width = kBucketWidths[level] steps
+    bucket    INTEGER NOT NULL,  -- floor(step / width)
+    count     INTEGER NOT NULL,
+    finite    INTEGER NOT NULL,
+    first_step INTEGER NOT NULL, first_value REAL NOT NULL,
+    last_step  INTEGER NOT NULL, last_value  REAL NOT NULL,
+    min_step   INTEGER NOT NULL, min_value   REAL NOT NULL,
+    max_step   INTEGER NOT NULL, max_value   REAL NOT NULL,
+    sum        REAL NOT NULL,
+    nonfinite  INTEGER NOT NULL,
+    first_nonfinite_step INTEGER NOT NULL,
+    first_nonfinite_kind INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key_id, level, bucket)
+) WITHOUT ROWID;
 )sql",
 };
 

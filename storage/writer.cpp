@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/schema.h"
+#include "storage/series_summary.h"
 #include "storage/sqlite.h"
 #include "storage/values.h"
 
@@ -65,6 +66,7 @@ void bindValue(Statement& s, int valueIndex, double v) {
 struct Writer::Impl {
     Connection db;
     WriterOptions options;
+    SummaryMaintainer summary;  // writer-thread only
     Statement insertMetric, insertMetricChunk, insertPrediction, insertKey, selectKey,
         addCheckpoint, removeCheckpoint;
 
@@ -104,13 +106,14 @@ struct Writer::Impl {
                  {&removeCheckpoint, "DELETE FROM checkpoints WHERE path = ?"}}) {
             if (auto st = prep(*stmt, sql); !st) return st;
         }
-        return {};
+        return summary.prepare(db);
     }
 
     Status bindMetric(Statement& stmt, int offset, const MetricRow& m,
                       const std::vector<std::string>& names) {
         auto keyId = resolveKey(m.key, names[m.key]);
         if (!keyId) return keyId.error();
+        summary.add(m.runId, keyId.value(), m.step, m.value);
         stmt.bind(offset + 1, m.runId).bind(offset + 2, keyId.value()).bind(offset + 3, m.step);
         stmt.bind(offset + 4, m.wall);
         bindValue(stmt, offset + 5, m.value);
@@ -150,6 +153,7 @@ struct Writer::Impl {
             if (auto st = bindMetric(insertMetric, 0, batch.metrics[i], names); !st) return st;
             if (auto st = insertMetric.run(); !st) return st;
         }
+        if (auto st = summary.store(db); !st) return st;
         for (const auto& p : batch.predictions) {
             auto& s = insertPrediction;
             s.bind(1, p.runId).bind(2, p.split).bind(3, p.epoch).bind(4, p.sampleIndex);
@@ -187,6 +191,7 @@ struct Writer::Impl {
 
             Status result;
             if (batch.rows() > 0) result = commit(batch, names);
+            if (!result) summary.reset();
             const std::size_t rows = batch.rows();
             batch.clear();
 

@@ -1,0 +1,180 @@
+// The multi-resolution summary against brute force: for any window and column count, the
+// envelope read from the summary equals bucketize() of the raw rows (min, max, first and last
+// exactly, with their steps), also after rewrites, out-of-order steps and a second writer.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "storage/run_store.h"
+#include "storage/series_summary.h"
+#include "storage/writer.h"
+#include "support/fixtures.h"
+
+using namespace runboard::storage;
+
+namespace {
+
+void expectSameBucket(const Bucket& a, const Bucket& b, const std::string& where) {
+    EXPECT_EQ(a.index, b.index) << where;
+    EXPECT_EQ(a.width, b.width) << where;
+    EXPECT_EQ(a.count, b.count) << where;
+    EXPECT_EQ(a.finite, b.finite) << where;
+    EXPECT_EQ(a.nonFinite, b.nonFinite) << where;
+    if (a.finite > 0) {
+        EXPECT_EQ(a.firstStep, b.firstStep) << where;
+        EXPECT_EQ(a.first, b.first) << where;
+        EXPECT_EQ(a.lastStep, b.lastStep) << where;
+        EXPECT_EQ(a.last, b.last) << where;
+        EXPECT_EQ(a.minStep, b.minStep) << where;
+        EXPECT_EQ(a.min, b.min) << where;
+        EXPECT_EQ(a.maxStep, b.maxStep) << where;
+        EXPECT_EQ(a.max, b.max) << where;
+        EXPECT_NEAR(a.sum, b.sum, 1e-9 * (1 + std::abs(b.sum)))
+            << where;  // summed in another order
+    }
+    if (a.nonFinite > 0) {
+        EXPECT_EQ(a.firstNonFiniteStep, b.firstNonFiniteStep) << where;
+    }
+}
+
+// Brute force: the raw rows of the aligned window, grouped by the envelope's width.
+void expectEnvelopeMatchesRaw(RunStore& store, RunId run, const std::string& key,
+                              std::int64_t first, std::int64_t last, int columns) {
+    auto env = readEnvelope(store.connection(), run, key, first, last, columns);
+    ASSERT_TRUE(env) << env.error().message;
+    const std::int64_t w = env->width;
+    ASSERT_LE((last / w) - (first / w) + 1, columns) << "too many columns";
+    auto raw = store.series(run, key).value();
+    std::vector<MetricPoint> window;
+    for (const auto& p : raw)
+        if (p.step >= (first / w) * w && p.step < (last / w + 1) * w) window.push_back(p);
+    const auto expected = bucketize(window, w);
+    const std::string where = key + " [" + std::to_string(first) + ", " + std::to_string(last) +
+                              "] in " + std::to_string(columns) + " columns, width " +
+                              std::to_string(w);
+    ASSERT_EQ(env->columns.size(), expected.size()) << where;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        expectSameBucket(env->columns[i], expected[i], where + " column " + std::to_string(i));
+    EXPECT_EQ(env->rawPoints, static_cast<std::int64_t>(window.size())) << where;
+}
+
+}  // namespace
+
+TEST(Bucket, MergeEqualsAddingEveryPoint) {
+    std::mt19937 rng(3);
+    std::normal_distribution<double> noise;
+    std::vector<MetricPoint> points;
+    for (int i = 0; i < 1000; ++i)
+        points.push_back({i, 0, i == 500 ? std::nan("") : noise(rng)});
+    const auto whole = bucketize(points, 1024);
+    const auto parts = bucketize(points, 64);
+    Bucket merged = parts.front();
+    for (std::size_t i = 1; i < parts.size(); ++i)
+        merged.merge(parts[i]);
+    merged.width = 1024;
+    ASSERT_EQ(whole.size(), 1u);
+    expectSameBucket(merged, whole.front(), "merge");
+}
+
+TEST(Bucket, EnvelopeWidthFitsTheColumns) {
+    for (std::int64_t first : {0, 7, 1000, 123457})
+        for (std::int64_t span : {1, 10, 999, 1'000'000})
+            for (int columns : {1, 3, 100, 640}) {
+                const std::int64_t w = envelopeWidth(first, first + span, columns);
+                EXPECT_LE((first + span) / w - first / w + 1, columns);
+                if (w > 1) {  // and the next finer width would not fit
+                    EXPECT_GT((first + span) / (w / 2) - first / (w / 2) + 1, columns);
+                }
+            }
+}
+
+class SummaryTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        path = dir.file("s.db");
+        auto s = RunStore::open(path);
+        ASSERT_TRUE(s) << s.error().message;
+        store.emplace(std::move(s.value()));
+        run = std::move(
+            store->createRun({"s", std::nullopt, "{}", 0, {}, RunStatus::Running}).value());
+    }
+    runboard::test::TempDir dir;
+    std::string path;
+    std::optional<RunStore> store;
+    OwnedRun run;
+};
+
+TEST_F(SummaryTest, EnvelopeMatchesBruteForceOnSpikyDataWithNaN) {
+    constexpr std::int64_t kSteps = 300'000;
+    {
+        auto writer = Writer::open(path, {.flushInterval = std::chrono::milliseconds(20)});
+        const auto key = writer.value()->key("train/loss");
+        std::mt19937_64 rng(11);
+        std::normal_distribution<double> noise(0.0, 0.1);
+        std::uniform_int_distribution<int> spike(0, 5000);
+        for (std::int64_t s = 0; s < kSteps; ++s) {
+            double v = 2.0 * std::exp(-static_cast<double>(s) / 50000.0) + noise(rng);
+            const int r = spike(rng);
+            v = std::round(v * 20.0) / 20.0;  // quantized: ties, so "the first extreme" matters
+            if (r == 0) v += 40.0;            // a rare spike the chart must never hide
+            if (r == 1) v = std::numeric_limits<double>::quiet_NaN();
+            if (r == 2) v = -std::numeric_limits<double>::infinity();
+            writer.value()->metric(run.id, key, s, v, 0);
+            if (s % 70'001 == 0) {  // several transactions
+                ASSERT_TRUE(writer.value()->flush());
+            }
+        }
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    std::mt19937 pick(5);
+    std::uniform_int_distribution<std::int64_t> at(0, kSteps - 1);
+    expectEnvelopeMatchesRaw(*store, run.id, "train/loss", 0, kSteps - 1, 800);
+    expectEnvelopeMatchesRaw(*store, run.id, "train/loss", 0, kSteps - 1, 37);
+    for (int i = 0; i < 25; ++i) {
+        std::int64_t a = at(pick), b = at(pick);
+        if (a > b) std::swap(a, b);
+        expectEnvelopeMatchesRaw(*store, run.id, "train/loss", a, b,
+                                 1 + static_cast<int>(pick() % 1000));
+    }
+    // The summary is what the wide views read.
+    auto env = readEnvelope(store->connection(), run.id, "train/loss", 0, kSteps - 1, 800);
+    EXPECT_TRUE(env->fromSummary);
+    EXPECT_EQ(env->rawPoints, kSteps);
+}
+
+TEST_F(SummaryTest, RewritesOutOfOrderStepsAndASecondWriterStayExact) {
+    {
+        auto writer = Writer::open(path);
+        const auto key = writer.value()->key("m");
+        for (std::int64_t s = 0; s < 20'000; ++s)
+            writer.value()->metric(run.id, key, s, std::sin(s * 0.01), 0);
+        ASSERT_TRUE(writer.value()->flush());
+        // Out of order within one writer: steps rewritten with new values.
+        for (std::int64_t s = 5'000; s < 5'100; ++s)
+            writer.value()->metric(run.id, key, s, 100.0 + s, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    {
+        // A second writer appends to the same series.
+        auto writer = Writer::open(path);
+        const auto key = writer.value()->key("m");
+        for (std::int64_t s = 20'000; s < 40'000; ++s)
+            writer.value()->metric(run.id, key, s, -std::cos(s * 0.02), 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    // The second writer's first buckets continue the first writer's partial ones.
+    expectEnvelopeMatchesRaw(*store, run.id, "m", 0, 39'999, 640);
+    {
+        auto writer = Writer::open(path);
+        writer.value()->metric(run.id, writer.value()->key("m"), 7, -500.0, 0);  // a rewrite
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    for (int columns : {640, 100, 9})
+        expectEnvelopeMatchesRaw(*store, run.id, "m", 0, 39'999, columns);
+    expectEnvelopeMatchesRaw(*store, run.id, "m", 4'000, 6'000, 100);
+    auto env = readEnvelope(store->connection(), run.id, "m", 0, 39'999, 100);
+    EXPECT_EQ(env->columns.front().min, -500.0);
+}
