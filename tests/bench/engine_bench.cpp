@@ -9,6 +9,7 @@
 // logging / nolog: a whole run (2 epochs, val every epoch, test at the end) with every metric and
 //          prediction written to SQLite through the writer, or with nothing recorded.
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -140,6 +141,7 @@ double runWhole(const Args& a, bool record) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    spdlog::set_level(spdlog::level::warn);  // stdout carries only the JSON line
     Args a;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];

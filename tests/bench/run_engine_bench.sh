@@ -7,7 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../../build/release}"
 rounds="${2:-3}"
 bench="$build/tests/bench/engine_bench"
-out="$(mktemp)"
+out="${RUNBOARD_BENCH_OUT:-$(mktemp)}"
+echo "raw results: $out" >&2
 for round in $(seq "$rounds"); do
   for model in mlp cnn; do
     for prec in fp32 bf16; do
@@ -23,7 +24,7 @@ for round in $(seq "$rounds"); do
 done
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 def med(mode, model, prec, key="samples_per_s"):
     v = [r[key] for r in rows if r["mode"] == mode and r["model"] == model and r["precision"] == prec]
     return statistics.median(v) if v else float("nan")
@@ -36,4 +37,3 @@ for model in ("mlp", "cnn"):
 n, l = med("nolog", "cnn", "bf16", "seconds"), med("logging", "cnn", "bf16", "seconds")
 print(f"logging overhead (cnn bf16, 2 epochs of 10k + val 5k/epoch + test 10k): off {n:.2f} s, on {l:.2f} s: {100*(l/n-1):+.1f}%")
 PY
-rm -f "$out"
