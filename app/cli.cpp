@@ -15,6 +15,7 @@ namespace {
 constexpr const char* kUsage = R"(Usage: runboard [COMMAND] [OPTIONS]
 
 Runboard: a desktop experiment dashboard for deep learning.
+Without a command it opens the main window (runboard [--db PATH]).
 
 Commands:
   train   Train a model and log every metric and prediction to the database.
@@ -39,8 +40,7 @@ Exit codes:
 bool isCliInvocation(const QStringList& args) {
     if (args.size() < 2) return false;
     const QString& a = args.at(1);
-    return a == "train" || a == "runs" || a == "show" || a == "help" || a == "--help" ||
-           a == "-h" || a == "--version" || !a.startsWith("-");
+    return a == "--help" || a == "-h" || a == "--version" || !a.startsWith("-");
 }
 
 std::string defaultDatabasePath() {

@@ -28,18 +28,28 @@ storage::Result<std::unique_ptr<RunSession>> RunSession::open(const std::string&
         new RunSession(std::move(store.value()), std::move(writer.value())));
 }
 
-storage::Result<storage::RunId> RunSession::start(const RunRequest& request) {
+storage::NewRun RunRequest::toNewRun(storage::RunStatus status) const {
     storage::NewRun run;
-    run.name = request.name.empty() ? defaultRunName(request.config) : request.name;
-    run.parent = request.parent;
-    run.configJson = request.config.toJson();
-    run.seed = request.config.integer("seed");
-    run.params = configParams(request.config);
-    run.status = storage::RunStatus::Running;
-    auto owned = store_.createRun(run);
+    run.name = name.empty() ? defaultRunName(config) : name;
+    run.parent = parent;
+    run.configJson = config.toJson();
+    run.seed = config.integer("seed");
+    run.params = configParams(config);
+    run.status = status;
+    return run;
+}
+
+storage::Result<storage::RunId> RunSession::start(const RunRequest& request,
+                                                  storage::RunStatus status) {
+    auto owned = store_.createRun(request.toNewRun(status));
     if (!owned) return owned.error();
     run_ = std::move(owned.value());
     return run_.id;
+}
+
+storage::Status RunSession::adopt(storage::OwnedRun run) {
+    run_ = std::move(run);
+    return store_.setStatus(run_.id, storage::RunStatus::Running);
 }
 
 RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) {

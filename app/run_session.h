@@ -16,6 +16,9 @@
 namespace runboard::app {
 
 struct RunRequest {
+    // The row as the store wants it.
+    storage::NewRun toNewRun(storage::RunStatus status) const;
+
     config::Config config;
     std::string name;  // empty: derived from the config
     std::optional<storage::RunId> parent;
@@ -36,8 +39,12 @@ public:
     // Opens the database and writer; the run row is created by start().
     static storage::Result<std::unique_ptr<RunSession>> open(const std::string& dbPath);
 
-    // Creates the run (status running) and returns its id.
-    storage::Result<storage::RunId> start(const RunRequest& request);
+    // Creates the run (status running, or queued) and returns its id.
+    storage::Result<storage::RunId> start(const RunRequest& request,
+                                          storage::RunStatus status = storage::RunStatus::Running);
+    // Takes over a run created elsewhere in this process (e.g. queued by the GUI) and marks it
+    // running.
+    storage::Status adopt(storage::OwnedRun run);
     // Trains the started run. Engine exceptions are caught here, logged, and end the run as
     // failed; the status is written after every queued row is committed.
     RunOutcome train(engine::Trainer& trainer, engine::Observer* extra = nullptr);

@@ -118,10 +118,12 @@ ScheduledValues Session::applySchedule() {
 }
 
 double Session::gradNorm() const {
-    double sq = 0;
+    // One norm per parameter in its own dtype, one reduction, one sync.
+    std::vector<torch::Tensor> norms;
     for (const auto& p : model_->parameters())
-        if (p.grad().defined()) sq += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
-    return std::sqrt(sq);
+        if (p.grad().defined()) norms.push_back(p.grad().norm());
+    if (norms.empty()) return 0;
+    return torch::stack(norms).norm().item<double>();
 }
 
 StepOutput Session::trainStep(const torch::Tensor& x, const torch::Tensor& y) {

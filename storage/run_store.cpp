@@ -1,6 +1,7 @@
 #include "storage/run_store.h"
 
 #include <array>
+#include <filesystem>
 
 #include "storage/values.h"
 
@@ -105,6 +106,44 @@ Status RunStore::setStatus(RunId id, RunStatus status, std::string_view message)
     return {};
 }
 
+namespace {
+
+Status updateText(Connection& db, const char* sql, RunId id, std::string_view text) {
+    auto s = db.prepare(sql);
+    if (!s) return s.error();
+    s->bind(1, text).bind(2, id);
+    if (auto r = s->run(); !r) return r;
+    if (db.changes() == 0)
+        return Error{ErrorKind::NotFound, "no run with id " + std::to_string(id)};
+    return {};
+}
+
+}  // namespace
+
+Status RunStore::rename(RunId id, std::string_view name) {
+    if (name.empty()) return Error{ErrorKind::InvalidArgument, "a run's name must not be empty"};
+    return updateText(db_, "UPDATE runs SET name = ? WHERE id = ?", id, name);
+}
+
+Status RunStore::setNotes(RunId id, std::string_view notes) {
+    return updateText(db_, "UPDATE runs SET notes = ? WHERE id = ?", id, notes);
+}
+
+Status RunStore::deleteRun(RunId id) {
+    if (RunLock::isHeld(lockPath(id)))
+        return Error{ErrorKind::InvalidArgument, "run " + std::to_string(id) + " is still running"};
+    auto s = db_.prepare("DELETE FROM runs WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    if (auto r = s->run(); !r) return r;
+    if (db_.changes() == 0)
+        return Error{ErrorKind::NotFound, "no run with id " + std::to_string(id)};
+    std::error_code ec;
+    std::filesystem::remove_all(runFilesDir(path_, id), ec);
+    if (ec) return Error{ErrorKind::Sql, "run deleted, but its files remain: " + ec.message()};
+    return {};
+}
+
 Result<RunRecord> RunStore::run(RunId id) {
     auto s = db_.prepare(std::string(kRunColumns) + " WHERE id = ?");
     if (!s) return s.error();
@@ -165,6 +204,75 @@ Result<std::vector<MetricPoint>> RunStore::series(RunId id, std::string_view key
         return MetricPoint{r.columnInt64(0), r.columnDouble(1),
                            decode(r.columnDouble(2), r.columnInt64(3))};
     });
+}
+
+Result<std::vector<std::string>> RunStore::metricKeys(RunId id) {
+    auto s = db_.prepare(
+        "SELECT k.name FROM metric_keys k WHERE EXISTS "
+        "(SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id) ORDER BY k.name");
+    if (!s) return s.error();
+    s->bind(1, id);
+    return collectRows(s.value(), [](const Statement& r) { return r.columnText(0); });
+}
+
+Result<std::optional<std::pair<std::int64_t, std::int64_t>>> RunStore::stepRange(
+    RunId id, std::string_view key) {
+    // Two index seeks: min() and max() in one SELECT would scan.
+    std::int64_t ends[2] = {0, 0};
+    const char* sql[2] = {
+        "SELECT m.step FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+        "WHERE m.run_id = ? AND k.name = ? ORDER BY m.step ASC LIMIT 1",
+        "SELECT m.step FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+        "WHERE m.run_id = ? AND k.name = ? ORDER BY m.step DESC LIMIT 1"};
+    for (int i = 0; i < 2; ++i) {
+        auto s = db_.prepare(sql[i]);
+        if (!s) return s.error();
+        s->bind(1, id).bind(2, key);
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) return std::optional<std::pair<std::int64_t, std::int64_t>>();
+        ends[i] = s->columnInt64(0);
+    }
+    return std::optional(std::pair(ends[0], ends[1]));
+}
+
+Result<std::vector<RunOverview>> RunStore::overview(const std::vector<std::string>& paramKeys,
+                                                    const std::vector<std::string>& metricKeys) {
+    auto all = runs();
+    if (!all) return all.error();
+    std::vector<RunOverview> out;
+    std::map<RunId, std::size_t> row;
+    for (auto& r : all.value()) {
+        row[r.id] = out.size();
+        out.push_back({std::move(r), {}, {}});
+    }
+    auto params = db_.prepare("SELECT run_id, value FROM params WHERE key = ?");
+    if (!params) return params.error();
+    for (const auto& key : paramKeys) {
+        params->bind(1, key);
+        auto rows = collectRows(params.value(), [](const Statement& r) {
+            return std::pair(r.columnInt64(0), r.columnText(1));
+        });
+        if (!rows) return rows.error();
+        for (auto& [id, value] : rows.value())
+            if (auto it = row.find(id); it != row.end()) out[it->second].params[key] = value;
+    }
+    // The latest value of a key for every run: one index seek per (run, key).
+    auto latest = db_.prepare(
+        "SELECT r.id, m.value, m.nonfinite FROM runs r JOIN metric_keys k ON k.name = ?1 "
+        "JOIN metrics m ON m.run_id = r.id AND m.key_id = k.id AND m.step = "
+        "(SELECT max(step) FROM metrics WHERE run_id = r.id AND key_id = k.id)");
+    if (!latest) return latest.error();
+    for (const auto& key : metricKeys) {
+        latest->bind(1, key);
+        auto rows = collectRows(latest.value(), [](const Statement& r) {
+            return std::pair(r.columnInt64(0), decode(r.columnDouble(1), r.columnInt64(2)));
+        });
+        if (!rows) return rows.error();
+        for (auto& [id, value] : rows.value())
+            if (auto it = row.find(id); it != row.end()) out[it->second].metrics[key] = value;
+    }
+    return out;
 }
 
 Result<int> RunStore::recoverInterrupted() {

@@ -60,6 +60,13 @@ struct MetricPoint {
     double value = 0;  // NaN and +-Inf restored
 };
 
+// One line of the runs table: the run, a few key params and its latest headline metrics.
+struct RunOverview {
+    RunRecord run;
+    std::map<std::string, std::string> params;  // the keys asked for
+    std::map<std::string, double> metrics;      // the keys asked for that the run has
+};
+
 // A run created by this process: the lock proves it is alive to every other process.
 struct OwnedRun {
     RunId id = 0;
@@ -75,12 +82,24 @@ public:
     Result<OwnedRun> createRun(const NewRun& run);
     Status setStatus(RunId id, RunStatus status, std::string_view message = {});
     Result<RunRecord> run(RunId id);
+    Status rename(RunId id, std::string_view name);
+    Status setNotes(RunId id, std::string_view notes);
+    // Deletes the run, its rows (cascading) and its files (checkpoints, lock).
+    Status deleteRun(RunId id);
     Result<std::vector<RunRecord>> runs();
     Result<std::vector<Param>> params(RunId id);
     // The value at the highest step of every metric key the run has.
     Result<std::map<std::string, double>> latestMetrics(RunId id);
     Result<std::vector<CheckpointRecord>> checkpoints(RunId id);
     Result<std::vector<MetricPoint>> series(RunId id, std::string_view key);
+    // The metric keys a run has, sorted.
+    Result<std::vector<std::string>> metricKeys(RunId id);
+    // The first and last step of a series; nullopt when it has no rows.
+    Result<std::optional<std::pair<std::int64_t, std::int64_t>>> stepRange(RunId id,
+                                                                           std::string_view key);
+    // Every run with the given params and latest metrics, in three queries whatever the count.
+    Result<std::vector<RunOverview>> overview(const std::vector<std::string>& paramKeys,
+                                              const std::vector<std::string>& metricKeys);
     // Marks runs that claim to be queued or running but whose owner is gone. Returns how many.
     Result<int> recoverInterrupted();
 

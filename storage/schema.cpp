@@ -5,6 +5,8 @@
 #include <array>
 #include <string_view>
 
+#include "storage/series_summary.h"
+
 namespace runboard::storage {
 namespace {
 
@@ -219,6 +221,10 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
             e.message = "migrating '" + path + "' to schema version " + std::to_string(v + 1) +
                         " failed: " + e.message;
             return e;
+        }
+        // Data migrations that SQL alone cannot express.
+        if (v + 1 == 2) {
+            if (auto s = rebuildAllSummaries(db); !s) return s.error();
         }
         if (auto s = db.exec("PRAGMA user_version=" + std::to_string(v + 1)); !s) return s.error();
         if (auto s = db.exec("PRAGMA application_id=" + std::to_string(kApplicationId)); !s)

@@ -230,6 +230,30 @@ Status SummaryMaintainer::rebuild(Connection& db, RunId run, std::int64_t keyId,
     return {};
 }
 
+Status rebuildAllSummaries(Connection& db) {
+    auto series = db.prepare("SELECT DISTINCT run_id, key_id FROM metrics");
+    if (!series) return series.error();
+    auto keys = collectRows(series.value(), [](const Statement& r) {
+        return std::pair(r.columnInt64(0), r.columnInt64(1));
+    });
+    if (!keys) return keys.error();
+    SummaryMaintainer m;
+    if (auto st = m.prepare(db); !st) return st;
+    auto read = db.prepare(
+        "SELECT step, value, nonfinite FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step");
+    if (!read) return read.error();
+    for (const auto& [run, key] : keys.value()) {
+        read->bind(1, run).bind(2, key);
+        auto points = collectRows(read.value(), [](const Statement& r) {
+            return std::pair(r.columnInt64(0), decode(r.columnDouble(1), r.columnInt64(2)));
+        });
+        if (!points) return points.error();
+        for (const auto& [step, value] : points.value())
+            m.add(run, key, step, value);
+    }
+    return m.store(db);  // each series was seen from its first step: nothing is rebuilt twice
+}
+
 void SummaryMaintainer::reset() {
     series_.clear();
     closed_.clear();

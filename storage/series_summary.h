@@ -58,6 +58,9 @@ std::int64_t envelopeWidth(std::int64_t first, std::int64_t last, int maxColumns
 Result<Envelope> readEnvelope(Connection& db, RunId run, std::string_view key, std::int64_t first,
                               std::int64_t last, int maxColumns);
 
+// Recomputes every series' summary from the raw rows (the schema v2 migration's backfill).
+Status rebuildAllSummaries(Connection& db);
+
 // Writer-side maintenance. Call add() for each metric row of a transaction after inserting the
 // rows themselves, then store() before committing.
 class SummaryMaintainer {

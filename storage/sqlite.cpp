@@ -48,8 +48,9 @@ Statement& Statement::bind(int index, double value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-    int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                               SQLITE_TRANSIENT);
+    // A default string_view has a null data(), which SQLite would bind as NULL: text is text.
+    int rc = sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                               static_cast<int>(text.size()), SQLITE_TRANSIENT);
     if (rc != SQLITE_OK) bindError_ = rc;
     return *this;
 }

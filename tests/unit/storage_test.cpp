@@ -126,6 +126,40 @@ TEST(RunStore, CreateReadAndStatusRoundTrip) {
     EXPECT_EQ(store->run(12345).error().kind, ErrorKind::NotFound);
 }
 
+TEST(RunStore, EmptyTextIsStoredAsEmptyNotNull) {
+    TempDir dir;
+    auto store = RunStore::open(dir.file("a.db"));
+    NewRun queued = sampleRun("q");
+    queued.status = RunStatus::Queued;
+    auto owned = store->createRun(queued);
+    ASSERT_TRUE(store->setStatus(owned->id, RunStatus::Running)) << "default message";
+    EXPECT_EQ(store->run(owned->id)->message, "");
+    ASSERT_TRUE(store->setNotes(owned->id, std::string_view{}));
+    ASSERT_TRUE(store->rename(owned->id, "renamed"));
+    EXPECT_EQ(store->run(owned->id)->name, "renamed");
+    EXPECT_FALSE(store->rename(owned->id, ""));
+}
+
+TEST(RunStore, DeleteRemovesRowsAndFilesButNotARunningRun) {
+    TempDir dir;
+    const std::string path = dir.file("a.db");
+    auto store = RunStore::open(path);
+    auto owned = store->createRun(sampleRun());
+    {
+        auto writer = Writer::open(path);
+        writer.value()->metric(owned->id, writer.value()->key("x"), 1, 1.0, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    EXPECT_FALSE(store->deleteRun(owned->id)) << "it is still running (its lock is held)";
+    owned->lock.release();
+    ASSERT_TRUE(store->setStatus(owned->id, RunStatus::Finished));
+    ASSERT_TRUE(store->deleteRun(owned->id));
+    EXPECT_EQ(store->connection().queryInt("SELECT count(*) FROM metrics").value(), 0);
+    EXPECT_EQ(store->connection().queryInt("SELECT count(*) FROM metric_buckets").value(), 0);
+    EXPECT_FALSE(std::filesystem::exists(runFilesDir(path, owned->id)));
+    EXPECT_EQ(store->deleteRun(owned->id).error().kind, ErrorKind::NotFound);
+}
+
 TEST(RunStore, StatusNamesRoundTrip) {
     for (auto s : {RunStatus::Queued, RunStatus::Running, RunStatus::Finished, RunStatus::Stopped,
                    RunStatus::Failed, RunStatus::Diverged, RunStatus::Interrupted})

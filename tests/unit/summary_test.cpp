@@ -178,3 +178,27 @@ TEST_F(SummaryTest, RewritesOutOfOrderStepsAndASecondWriterStayExact) {
     auto env = readEnvelope(store->connection(), run.id, "m", 0, 39'999, 100);
     EXPECT_EQ(env->columns.front().min, -500.0);
 }
+
+TEST(SummaryMigration, AVersionOneDatabaseGetsItsSummariesBackfilled) {
+    runboard::test::TempDir dir;
+    const std::string path = dir.file("v1.db");
+    {
+        // A version-1 database as the first release wrote it: raw metrics, no summary table.
+        auto db = openDatabase(path);
+        ASSERT_TRUE(db);
+        auto store = RunStore::open(path);
+        auto run = store->createRun({"old", std::nullopt, "{}", 0, {}, RunStatus::Finished});
+        auto writer = Writer::open(path);
+        const auto key = writer.value()->key("train/loss");
+        for (std::int64_t s = 0; s < 5000; ++s)
+            writer.value()->metric(run->id, key, s, std::cos(0.01 * s), 0);
+        ASSERT_TRUE(writer.value()->flush());
+        run->lock.release();
+        ASSERT_TRUE(db->exec("DROP TABLE metric_buckets; PRAGMA user_version = 1;"));
+    }
+    auto store = RunStore::open(path);  // migrates 1 -> 2
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(store->connection().queryInt("PRAGMA user_version").value(), latestSchemaVersion());
+    EXPECT_GT(store->connection().queryInt("SELECT count(*) FROM metric_buckets").value(), 0);
+    expectEnvelopeMatchesRaw(*store, 1, "train/loss", 0, 4999, 20);
+}

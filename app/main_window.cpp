@@ -1,0 +1,460 @@
+#include "app/main_window.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include "app/qt_log_sink.h"
+#include "widgets/curves_view.h"
+#include "widgets/log_view.h"
+#include "widgets/new_run_dialog.h"
+#include "widgets/runs_model.h"
+
+namespace runboard::app {
+namespace {
+
+RunsSnapshot loadRuns(const QString& path, quint64 generation) {
+    RunsSnapshot snap;
+    snap.generation = generation;
+    auto store = storage::RunStore::open(path.toStdString(), {.create = false, .readOnly = true});
+    if (!store) {
+        snap.error = QString::fromStdString(store.error().message);
+        return snap;
+    }
+    auto runs = store->overview(widgets::RunsModel::paramKeys(), widgets::RunsModel::metricKeys());
+    if (!runs)
+        snap.error = QString::fromStdString(runs.error().message);
+    else
+        snap.runs = std::move(runs.value());
+    return snap;
+}
+
+QString formatEta(double seconds) {
+    const auto s = static_cast<qint64>(seconds + 0.5);
+    return s >= 3600 ? QStringLiteral("%1h %2m").arg(s / 3600).arg((s % 3600) / 60)
+                     : QStringLiteral("%1m %2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+}  // namespace
+
+MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(QStringLiteral("Runboard"));
+    training_ = new TrainingController(this);
+
+    // Runs: a filter line over the table.
+    runs_ = new widgets::RunsModel(this);
+    filter_ = new widgets::RunsFilterModel(this);
+    filter_->setSourceModel(runs_);
+    table_ = new QTableView(this);
+    table_->setModel(filter_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(widgets::RunsModel::CreatedColumn, Qt::DescendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->verticalHeader()->hide();
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
+    table_->setWordWrap(false);
+    table_->setTextElideMode(Qt::ElideRight);
+    table_->setColumnWidth(widgets::RunsModel::NameColumn, 240);
+    table_->setColumnWidth(widgets::RunsModel::CreatedColumn, 140);
+    table_->horizontalHeader()->setStretchLastSection(false);
+    table_->horizontalHeader()->setSectionResizeMode(widgets::RunsModel::ParamsColumn,
+                                                     QHeaderView::Stretch);
+    table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    filterEdit_ = new QLineEdit(this);
+    filterEdit_->setPlaceholderText(tr("Filter: name, status:finished, lr=0.1"));
+    filterEdit_->setClearButtonEnabled(true);
+    connect(filterEdit_, &QLineEdit::textChanged, filter_,
+            &widgets::RunsFilterModel::setFilterText);
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(filterEdit_);
+    leftLayout->addWidget(table_, 1);
+
+    curves_ = new widgets::CurvesView(this);
+    splitter_ = new QSplitter(Qt::Vertical, this);
+    splitter_->addWidget(left);
+    splitter_->addWidget(curves_);
+    splitter_->setStretchFactor(1, 3);
+
+    // Welcome: an empty database gets one button that trains the default recipe.
+    auto* welcome = new QWidget(this);
+    auto* wl = new QVBoxLayout(welcome);
+    auto* title = new QLabel(tr("<h2>Welcome to Runboard</h2><p>No runs yet. Train the default "
+                                "recipe (a small CNN, 93% on Fashion-MNIST in about 9 minutes) and "
+                                "watch its curves here.</p>"),
+                             welcome);
+    title->setWordWrap(true);
+    auto* trainDefault = new QPushButton(tr("Train the default recipe on Fashion-MNIST"), welcome);
+    welcomeWhere_ = new QLabel(welcome);
+    welcomeWhere_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    wl->addStretch(1);
+    wl->addWidget(title, 0, Qt::AlignHCenter);
+    wl->addWidget(trainDefault, 0, Qt::AlignHCenter);
+    wl->addWidget(welcomeWhere_, 0, Qt::AlignHCenter);
+    wl->addStretch(2);
+    connect(trainDefault, &QPushButton::clicked, this,
+            [this] { (void)startRun(config::Config::defaults(), tr("default recipe")); });
+
+    pages_ = new QStackedWidget(this);
+    pages_->addWidget(welcome);
+    pages_->addWidget(splitter_);
+    setCentralWidget(pages_);
+
+    log_ = new widgets::LogView(this);
+    auto* dock = new QDockWidget(tr("Log"), this);
+    dock->setObjectName(QStringLiteral("logDock"));
+    dock->setWidget(log_);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    resizeDocks({dock}, {140}, Qt::Vertical);
+    logSink_ = std::make_shared<QtLogSink>(log_);
+    logSink_->set_pattern("%H:%M:%S [%l] %v");
+    spdlog::default_logger()->sinks().push_back(logSink_);
+
+    buildMenus();
+    buildStatusBar();
+
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onSelectionChanged);
+    connect(&runsWatcher_, &QFutureWatcher<RunsSnapshot>::finished, this, [this] {
+        runsLoading_ = false;
+        applyRuns(runsWatcher_.result());
+        if (runsPending_) {
+            runsPending_ = false;
+            refreshRuns();
+        }
+    });
+    connect(training_, &TrainingController::progress, this, [this](const RunProgress& p) {
+        progress_->setMaximum(static_cast<int>(std::min<qint64>(p.totalSteps, INT_MAX)));
+        progress_->setValue(static_cast<int>(p.step));
+        progressLabel_->setText(tr("run %1: epoch %2/%3, step %4/%5, loss %6, ETA %7")
+                                    .arg(p.id)
+                                    .arg(p.epoch)
+                                    .arg(p.epochs)
+                                    .arg(p.step)
+                                    .arg(p.totalSteps)
+                                    .arg(p.loss, 0, 'f', 4)
+                                    .arg(formatEta(p.etaSeconds)));
+        progress_->show();
+        stop_->setEnabled(true);
+    });
+    connect(training_, &TrainingController::ended, this, [this](const RunEnded& e) {
+        progress_->hide();
+        stop_->setEnabled(training_->busy());
+        progressLabel_->setText(tr("run %1 %2%3")
+                                    .arg(e.id)
+                                    .arg(QString::fromUtf8(storage::toString(e.status).data()))
+                                    .arg(e.message.isEmpty() ? QString() : ": " + e.message));
+        refreshRuns();
+    });
+
+    pollTimer_.setInterval(500);
+    connect(&pollTimer_, &QTimer::timeout, this, &MainWindow::poll);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    splitter_->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    openDatabase(dbPath);
+}
+
+MainWindow::~MainWindow() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), logSink_), sinks.end());
+    runsWatcher_.waitForFinished();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (training_->busy() &&
+        QMessageBox::question(this, tr("Quit"), tr("A run is training. Stop it and quit?")) !=
+            QMessageBox::Yes) {
+        event->ignore();
+        return;
+    }
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/splitter"), splitter_->saveState());
+    event->accept();
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New database..."), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("New database"), QDir::homePath(), tr("Runboard databases (*.db)"));
+        if (!path.isEmpty()) openDatabase(path);
+    });
+    file->addAction(tr("&Open database..."), QKeySequence::Open, this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open database"), QDir::homePath(),
+                                         tr("Runboard databases (*.db);;All files (*)"));
+        if (!path.isEmpty()) openDatabase(path);
+    });
+    recentMenu_ = file->addMenu(tr("&Recent databases"));
+    file->addSeparator();
+    file->addAction(tr("Export chart as &PNG..."), this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, tr("Export PNG"), {}, tr("PNG (*.png)"));
+        if (!p.isEmpty() && !curves_->exportPng(p))
+            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
+    });
+    file->addAction(tr("Export chart as &SVG..."), this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, tr("Export SVG"), {}, tr("SVG (*.svg)"));
+        if (!p.isEmpty() && !curves_->exportSvg(p))
+            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
+    });
+    file->addAction(tr("Export visible series as &CSV..."), this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
+        if (!p.isEmpty() && !curves_->exportCsv(p))
+            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(tr("&New run..."), QKeySequence::New, this, [this] { showNewRunDialog(false); });
+    auto* fromSelected =
+        run->addAction(tr("New run from &selected..."), this, [this] { showNewRunDialog(true); });
+    run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
+    run->addSeparator();
+    auto* rename = run->addAction(tr("&Rename..."), this, &MainWindow::renameSelected);
+    auto* notes = run->addAction(tr("&Notes..."), this, &MainWindow::editNotes);
+    auto* del =
+        run->addAction(tr("&Delete..."), QKeySequence::Delete, this, &MainWindow::deleteSelected);
+    table_->addActions({fromSelected, rename, notes, del});
+    updateRecentMenu();
+}
+
+void MainWindow::buildStatusBar() {
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(220);
+    progress_->hide();
+    progressLabel_ = new QLabel(this);
+    stop_ = new QPushButton(tr("Stop"), this);
+    stop_->setEnabled(false);
+    connect(stop_, &QPushButton::clicked, this, [this] { training_->stopCurrent(); });
+    statusBar()->addWidget(progressLabel_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(stop_);
+}
+
+void MainWindow::openDatabase(const QString& path) {
+    // Open (create, migrate, recover interrupted runs) once here; views read on their own.
+    auto store = storage::RunStore::open(path.toStdString());
+    if (!store) {
+        QMessageBox::critical(this, tr("Open database"),
+                              QString::fromStdString(store.error().message));
+        return;
+    }
+    auto poll = storage::Connection::open(path.toStdString(), storage::OpenMode::ReadOnly);
+    if (!poll) {
+        QMessageBox::critical(this, tr("Open database"),
+                              QString::fromStdString(poll.error().message));
+        return;
+    }
+    dbPath_ = path;
+    pollDb_.emplace(std::move(poll.value()));
+    dataVersion_ = -1;
+    training_->setDatabase(path);
+    curves_->setDatabase(path);
+    runs_->setRuns({});
+    welcomeWhere_->setText(tr("Database: %1").arg(QDir::toNativeSeparators(path)));
+    setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
+    rememberDatabase(path);
+    refreshRuns();
+    pollTimer_.start();
+}
+
+void MainWindow::poll() {
+    if (!pollDb_) return;
+    // Changes by any other connection (our writer, a CLI run in another process) bump it.
+    auto v = pollDb_->queryInt("PRAGMA data_version");
+    if (!v || v.value() == dataVersion_) return;
+    dataVersion_ = v.value();
+    refreshRuns();
+    curves_->requestRefresh();
+}
+
+void MainWindow::refreshRuns() {
+    if (dbPath_.isEmpty()) return;
+    if (runsLoading_) {
+        runsPending_ = true;
+        return;
+    }
+    runsLoading_ = true;
+    runsWatcher_.setFuture(QtConcurrent::run(loadRuns, dbPath_, ++runsGeneration_));
+}
+
+void MainWindow::applyRuns(RunsSnapshot snapshot) {
+    if (snapshot.generation != runsGeneration_) return;
+    if (!snapshot.error.isEmpty()) {
+        spdlog::warn("loading runs: {}", snapshot.error.toStdString());
+        return;
+    }
+    runs_->setRuns(std::move(snapshot.runs));
+    pages_->setCurrentIndex(runs_->rowCount() == 0 ? 0 : 1);
+    if (table_->selectionModel()->selectedRows().isEmpty() && runs_->rowCount() > 0)
+        selectRuns({runs_->runId(runs_->rowCount() - 1)});
+    emit runsLoaded();
+}
+
+std::vector<storage::RunId> MainWindow::selectedRuns() const {
+    std::vector<storage::RunId> ids;
+    for (const QModelIndex& i : table_->selectionModel()->selectedRows())
+        ids.push_back(i.data(widgets::RunsModel::RunIdRole).toLongLong());
+    return ids;
+}
+
+void MainWindow::selectRuns(const std::vector<storage::RunId>& ids) {
+    QItemSelection selection;
+    for (storage::RunId id : ids) {
+        const int row = runs_->rowOf(id);
+        if (row < 0) continue;
+        const QModelIndex i = filter_->mapFromSource(runs_->index(row, 0));
+        selection.select(i, i.siblingAtColumn(widgets::RunsModel::ColumnCount - 1));
+    }
+    table_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+}
+
+void MainWindow::onSelectionChanged() {
+    std::vector<std::pair<storage::RunId, QString>> runs;
+    for (storage::RunId id : selectedRuns()) {
+        const int row = runs_->rowOf(id);
+        if (row >= 0)
+            runs.emplace_back(id, QStringLiteral("#%1 %2").arg(id).arg(
+                                      QString::fromStdString(runs_->run(row).run.name)));
+    }
+    curves_->setRuns(runs);
+}
+
+storage::Result<storage::RunId> MainWindow::startRun(const config::Config& config,
+                                                     const QString& name,
+                                                     std::optional<storage::RunId> parent) {
+    auto id = training_->enqueue(config, name, parent);
+    if (!id) {
+        QMessageBox::warning(this, tr("New run"), QString::fromStdString(id.error().message));
+        return id;
+    }
+    spdlog::info("queued run {}", id.value());
+    refreshRuns();
+    return id;
+}
+
+void MainWindow::showNewRunDialog(bool fromSelected) {
+    config::Config initial = config::Config::defaults();
+    std::optional<storage::RunId> parent;
+    if (fromSelected) {
+        const auto ids = selectedRuns();
+        if (ids.empty()) return;
+        auto store =
+            storage::RunStore::open(dbPath_.toStdString(), {.create = false, .readOnly = true});
+        auto run =
+            store ? store->run(ids.front()) : storage::Result<storage::RunRecord>(store.error());
+        if (!run) {
+            QMessageBox::warning(this, tr("New run"), QString::fromStdString(run.error().message));
+            return;
+        }
+        try {
+            initial.mergeJson(run->configJson, "run " + std::to_string(ids.front()));
+        } catch (const config::ConfigError& e) {
+            QMessageBox::warning(this, tr("New run"), QString::fromUtf8(e.what()));
+            return;
+        }
+        parent = ids.front();
+    }
+    widgets::NewRunDialog dialog(initial, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    (void)startRun(dialog.config(), dialog.runName(), parent);
+}
+
+void MainWindow::renameSelected() {
+    const auto ids = selectedRuns();
+    if (ids.size() != 1) return;
+    const int row = runs_->rowOf(ids.front());
+    bool ok = false;
+    const QString name =
+        QInputDialog::getText(this, tr("Rename run"), tr("Name"), QLineEdit::Normal,
+                              QString::fromStdString(runs_->run(row).run.name), &ok);
+    if (!ok) return;
+    writeStore(tr("Rename run"), [&](storage::RunStore& store) {
+        return store.rename(ids.front(), name.trimmed().toStdString());
+    });
+}
+
+void MainWindow::editNotes() {
+    const auto ids = selectedRuns();
+    if (ids.size() != 1) return;
+    const int row = runs_->rowOf(ids.front());
+    bool ok = false;
+    const QString notes = QInputDialog::getMultiLineText(
+        this, tr("Notes"), tr("Notes"), QString::fromStdString(runs_->run(row).run.notes), &ok);
+    if (!ok) return;
+    writeStore(tr("Notes"), [&](storage::RunStore& store) {
+        return store.setNotes(ids.front(), notes.toStdString());
+    });
+}
+
+void MainWindow::deleteSelected() {
+    const auto ids = selectedRuns();
+    if (ids.empty()) return;
+    if (QMessageBox::question(
+            this, tr("Delete runs"),
+            tr("Delete %n run(s) with all their metrics, predictions and checkpoint files?", "",
+               static_cast<int>(ids.size()))) != QMessageBox::Yes)
+        return;
+    for (storage::RunId id : ids)
+        writeStore(tr("Delete runs"),
+                   [&](storage::RunStore& store) { return store.deleteRun(id); });
+}
+
+void MainWindow::writeStore(const QString& title,
+                            const std::function<storage::Status(storage::RunStore&)>& action) {
+    auto store = storage::RunStore::open(dbPath_.toStdString());
+    const storage::Status s = store ? action(store.value()) : storage::Status(store.error());
+    if (!s) QMessageBox::warning(this, title, QString::fromStdString(s.error().message));
+    refreshRuns();
+}
+
+void MainWindow::rememberDatabase(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recentDatabases")).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > 8)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recentDatabases"), recent);
+    settings.setValue(QStringLiteral("lastDatabase"), path);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    if (recentMenu_ == nullptr) return;
+    recentMenu_->clear();
+    for (const QString& p : QSettings().value(QStringLiteral("recentDatabases")).toStringList())
+        recentMenu_->addAction(p, this, [this, p] { openDatabase(p); });
+}
+
+}  // namespace runboard::app

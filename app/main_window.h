@@ -1,0 +1,110 @@
+#pragma once
+// The main window composes the views; each view is its own class in widgets/. It owns the
+// training controller, polls the database for changes made by any process (PRAGMA data_version,
+// cheap), and keeps layout and recent databases in QSettings.
+
+#include <QFutureWatcher>
+#include <QMainWindow>
+#include <QTimer>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "app/training_worker.h"
+#include "storage/sqlite.h"
+
+namespace spdlog::sinks {
+class sink;
+}
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSplitter;
+class QStackedWidget;
+class QTableView;
+
+namespace runboard::widgets {
+class CurvesView;
+class LogView;
+class RunsFilterModel;
+class RunsModel;
+}  // namespace runboard::widgets
+
+namespace runboard::app {
+
+struct RunsSnapshot {
+    quint64 generation = 0;
+    std::vector<storage::RunOverview> runs;
+    QString error;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const QString& dbPath, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void openDatabase(const QString& path);
+    // Queues a run as the buttons do (New Run dialog's Start, the welcome panel).
+    storage::Result<storage::RunId> startRun(const config::Config& config, const QString& name = {},
+                                             std::optional<storage::RunId> parent = {});
+    void refreshRuns();
+    void selectRuns(const std::vector<storage::RunId>& ids);
+
+    widgets::CurvesView* curves() const { return curves_; }
+    widgets::RunsModel* runsModel() const { return runs_; }
+    QTableView* runsTable() const { return table_; }
+    TrainingController* training() const { return training_; }
+    const QString& databasePath() const { return dbPath_; }
+
+signals:
+    void runsLoaded();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildStatusBar();
+    void poll();
+    void applyRuns(RunsSnapshot snapshot);
+    void onSelectionChanged();
+    void showNewRunDialog(bool fromSelected);
+    void renameSelected();
+    void editNotes();
+    void deleteSelected();
+    // A user's edit of the database; a failure is shown, and the table refreshed either way.
+    void writeStore(const QString& title,
+                    const std::function<storage::Status(storage::RunStore&)>& action);
+    std::vector<storage::RunId> selectedRuns() const;
+    void rememberDatabase(const QString& path);
+    void updateRecentMenu();
+
+    QString dbPath_;
+    std::optional<storage::Connection> pollDb_;
+    std::int64_t dataVersion_ = -1;
+    QTimer pollTimer_;
+    quint64 runsGeneration_ = 0;
+    QFutureWatcher<RunsSnapshot> runsWatcher_;
+    bool runsLoading_ = false, runsPending_ = false;
+
+    TrainingController* training_ = nullptr;
+    widgets::RunsModel* runs_ = nullptr;
+    widgets::RunsFilterModel* filter_ = nullptr;
+    QTableView* table_ = nullptr;
+    QLineEdit* filterEdit_ = nullptr;
+    widgets::CurvesView* curves_ = nullptr;
+    widgets::LogView* log_ = nullptr;
+    QStackedWidget* pages_ = nullptr;
+    QLabel* welcomeWhere_ = nullptr;
+    QSplitter* splitter_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QLabel* progressLabel_ = nullptr;
+    QPushButton* stop_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    std::shared_ptr<spdlog::sinks::sink> logSink_;
+};
+
+}  // namespace runboard::app

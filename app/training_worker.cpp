@@ -1,0 +1,155 @@
+#include "app/training_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "app/run_session.h"
+#include "engine/trainer.h"
+
+namespace runboard::app {
+namespace {
+
+// Turns engine events into RunProgress signals, at most ~20 a second.
+class ProgressForwarder : public engine::Observer {
+public:
+    ProgressForwarder(TrainingWorker* worker, storage::RunId id) : worker_(worker) { p_.id = id; }
+    std::function<void(const RunProgress&)> emitProgress;
+
+    void onStart(const engine::RunInfo& info) override {
+        p_.epochs = info.epochs;
+        p_.totalSteps = info.totalSteps;
+        start_ = std::chrono::steady_clock::now();
+    }
+    void onStep(const engine::StepEvent& e) override {
+        p_.epoch = e.epoch;
+        p_.step = e.step;
+        p_.loss = e.loss;
+        p_.samplesPerSecond = e.samplesPerSecond;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(50) && e.step != p_.totalSteps) return;
+        last_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        p_.etaSeconds =
+            elapsed / static_cast<double>(e.step) * static_cast<double>(p_.totalSteps - e.step);
+        emitProgress(p_);
+    }
+
+private:
+    TrainingWorker* worker_;
+    RunProgress p_;
+    std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace
+
+TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
+
+void TrainingWorker::train(qint64 runId, const QString& configJson) {
+    stop_ = false;
+    RunEnded ended;
+    ended.id = runId;
+    auto session = RunSession::open(dbPath_.toStdString());
+    if (!session) {
+        ended.message = QString::fromStdString(session.error().message);
+        spdlog::error("run {}: {}", runId, session.error().message);
+        emit TrainingWorker::ended(ended);
+        return;
+    }
+    // The controller holds the run's liveness lock for this process until the run ends.
+    if (auto s = session.value()->adopt({runId, storage::RunLock{}}); !s) {
+        spdlog::error("run {}: {}", runId, s.error().message);
+        ended.message = QString::fromStdString(s.error().message);
+        emit TrainingWorker::ended(ended);
+        return;
+    }
+    emit started(runId);
+    RunOutcome outcome;
+    try {
+        config::Config cfg = config::Config::defaults();
+        cfg.mergeJson(configJson.toStdString(), "run config");
+        engine::Trainer trainer(cfg, {storage::runFilesDir(dbPath_.toStdString(), runId), &stop_});
+        ProgressForwarder forward(this, runId);
+        forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
+        outcome = session.value()->train(trainer, &forward);
+    } catch (const std::exception& e) {
+        // Config or data errors before the loop: the run fails with the message.
+        spdlog::error("run {} failed: {}", runId, e.what());
+        (void)session.value()->store().setStatus(runId, storage::RunStatus::Failed, e.what());
+        outcome = {runId, storage::RunStatus::Failed, e.what()};
+    }
+    ended.status = outcome.status;
+    ended.message = QString::fromStdString(outcome.message);
+    emit TrainingWorker::ended(ended);
+}
+
+TrainingController::TrainingController(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<RunProgress>();
+    qRegisterMetaType<RunEnded>();
+}
+
+TrainingController::~TrainingController() {
+    shutdown();
+}
+
+void TrainingController::shutdown() {
+    if (worker_ != nullptr) worker_->requestStop();
+    queue_.clear();
+    thread_.quit();
+    thread_.wait();
+    delete worker_;
+    worker_ = nullptr;
+    current_ = 0;
+    currentLock_ = {};
+}
+
+void TrainingController::setDatabase(const QString& dbPath) {
+    shutdown();
+    dbPath_ = dbPath;
+    worker_ = new TrainingWorker(dbPath);
+    worker_->moveToThread(&thread_);
+    connect(worker_, &TrainingWorker::started, this, &TrainingController::started);
+    connect(worker_, &TrainingWorker::progress, this, &TrainingController::progress);
+    connect(worker_, &TrainingWorker::ended, this, [this](const RunEnded& e) {
+        current_ = 0;
+        currentLock_ = {};
+        emit ended(e);
+        startNext();
+    });
+    thread_.start();
+}
+
+storage::Result<storage::RunId> TrainingController::enqueue(const config::Config& cfg,
+                                                            const QString& name,
+                                                            std::optional<storage::RunId> parent) {
+    if (auto problems = cfg.problems(); !problems.empty())
+        return storage::Error{storage::ErrorKind::InvalidArgument, problems.front()};
+    auto store = storage::RunStore::open(dbPath_.toStdString());
+    if (!store) return store.error();
+    RunRequest request{cfg, name.toStdString(), parent};
+    auto owned = store->createRun(request.toNewRun(storage::RunStatus::Queued));
+    if (!owned) return owned.error();
+    const storage::RunId id = owned->id;
+    queue_.emplace_back(std::move(owned.value()), QString::fromStdString(cfg.toJson()));
+    startNext();
+    return id;
+}
+
+void TrainingController::startNext() {
+    if (current_ != 0 || queue_.empty() || worker_ == nullptr) return;
+    auto [owned, json] = std::move(queue_.front());
+    queue_.pop_front();
+    current_ = owned.id;
+    currentLock_ = std::move(owned.lock);
+    // Runs on the worker's thread (the lambda's context object lives there).
+    QMetaObject::invokeMethod(
+        worker_,
+        [worker = worker_, id = static_cast<qint64>(current_), json] { worker->train(id, json); },
+        Qt::QueuedConnection);
+}
+
+void TrainingController::stopCurrent() {
+    if (worker_ != nullptr && current_ != 0) worker_->requestStop();
+}
+
+}  // namespace runboard::app

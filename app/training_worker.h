@@ -1,0 +1,90 @@
+#pragma once
+// Training off the GUI thread: a worker object that lives on a QThread. Only copies of plain
+// value structs cross threads, through queued signals; stopping is an atomic flag the engine
+// checks every step. The GUI-side TrainingController owns the thread and the queue.
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <atomic>
+#include <deque>
+
+#include "engine/config/config.h"
+#include "storage/run_store.h"
+
+namespace runboard::app {
+
+struct RunProgress {
+    storage::RunId id = 0;
+    int epoch = 0, epochs = 0;
+    qint64 step = 0, totalSteps = 0;
+    double loss = 0;
+    double samplesPerSecond = 0;
+    double etaSeconds = 0;
+};
+
+struct RunEnded {
+    storage::RunId id = 0;
+    storage::RunStatus status = storage::RunStatus::Failed;
+    QString message;
+};
+
+class TrainingWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingWorker(QString dbPath);
+    // Any thread: ends the current run within one step.
+    void requestStop() { stop_.store(true); }
+
+public slots:
+    // Runs on the worker's thread: trains the run, which the controller created as queued.
+    void train(qint64 runId, const QString& configJson);
+
+signals:
+    void started(qint64 runId);
+    void progress(const runboard::app::RunProgress& progress);
+    void ended(const runboard::app::RunEnded& ended);
+
+private:
+    QString dbPath_;
+    std::atomic<bool> stop_{false};
+};
+
+// GUI thread: queues runs (visible as 'queued' at once), feeds them one at a time to the worker.
+class TrainingController : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingController(QObject* parent = nullptr);
+    ~TrainingController() override;
+
+    void setDatabase(const QString& dbPath);
+    // Creates the run as queued and starts it when the worker is free. Returns the id or an
+    // error message.
+    storage::Result<storage::RunId> enqueue(const config::Config& config, const QString& name,
+                                            std::optional<storage::RunId> parent = {});
+    void stopCurrent();
+    bool busy() const { return current_ != 0; }
+    storage::RunId currentRun() const { return current_; }
+    int queued() const { return static_cast<int>(queue_.size()); }
+
+signals:
+    void started(qint64 runId);
+    void progress(const runboard::app::RunProgress& progress);
+    void ended(const runboard::app::RunEnded& ended);
+
+private:
+    void startNext();
+    void shutdown();
+
+    QString dbPath_;
+    QThread thread_;
+    TrainingWorker* worker_ = nullptr;
+    std::deque<std::pair<storage::OwnedRun, QString>> queue_;  // lock held while queued
+    storage::RunId current_ = 0;
+    storage::RunLock currentLock_;  // this process is alive while it trains current_
+};
+
+}  // namespace runboard::app
+
+Q_DECLARE_METATYPE(runboard::app::RunProgress)
+Q_DECLARE_METATYPE(runboard::app::RunEnded)

@@ -1,0 +1,197 @@
+// GUI tests, offscreen: the curves chart draws at most about two points per pixel column for a
+// long series, marks NaN, the New Run dialog rejects invalid values with the CLI's messages, and
+// an end-to-end run through the main window's own API trains, updates live and finishes.
+
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QChart>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <cmath>
+
+#include "app/main_window.h"
+#include "storage/writer.h"
+#include "support/fixtures.h"
+#include "widgets/curves_view.h"
+#include "widgets/new_run_dialog.h"
+#include "widgets/runs_model.h"
+
+using namespace runboard;
+
+namespace {
+
+bool waitFor(const std::function<bool()>& done, int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (!done() && t.elapsed() < ms)
+        QTest::qWait(20);
+    return done();
+}
+
+}  // namespace
+
+TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
+    test::TempDir dir;
+    const std::string db = dir.file("c.db");
+    storage::RunId id = 0;
+    {
+        auto store = storage::RunStore::open(db);
+        auto run =
+            store->createRun({"long", std::nullopt, "{}", 0, {}, storage::RunStatus::Finished});
+        id = run->id;
+        auto writer = storage::Writer::open(db);
+        const auto key = writer.value()->key("train/loss");
+        for (std::int64_t s = 0; s < 200'000; ++s)
+            writer.value()->metric(
+                id, key, s, s == 123'456 ? NAN : 1.0 / (1.0 + 0.001 * static_cast<double>(s)), 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    widgets::CurvesView view;
+    view.resize(900, 500);
+    view.show();
+    QSignalSpy loaded(&view, &widgets::CurvesView::loaded);
+    view.setDatabase(QString::fromStdString(db));
+    view.setRuns({{id, "long"}});
+    view.setSmoothing(0.0);
+    ASSERT_TRUE(waitFor([&] { return !view.snapshot().series.empty(); }, 10'000));
+    const int width = view.plotWidth();
+    const int drawn = view.drawnPoints();
+    EXPECT_GT(drawn, width / 2);
+    EXPECT_LE(drawn, 2 * width + 8) << "plot width " << width;
+    EXPECT_EQ(view.snapshot().series.front().total, 200'000);
+    bool nanMarked = false;
+    for (auto* s : view.chart()->series())
+        if (auto* scatter = qobject_cast<QScatterSeries*>(s))
+            nanMarked |= scatter->count() == 1 && std::llround(scatter->at(0).x()) == 123'456;
+    EXPECT_TRUE(nanMarked);
+    // Exports.
+    EXPECT_TRUE(view.exportPng(QString::fromStdString(dir.file("c.png"))));
+    EXPECT_TRUE(view.exportSvg(QString::fromStdString(dir.file("c.svg"))));
+    EXPECT_TRUE(view.exportCsv(QString::fromStdString(dir.file("c.csv"))));
+    EXPECT_NE(test::readFile(dir.file("c.csv")).find("run,name,metric,step,value"),
+              std::string::npos);
+    EXPECT_NE(test::readFile(dir.file("c.svg")).find("<svg"), std::string::npos);
+}
+
+TEST(NewRunDialog, RejectsEachInvalidValueWithTheCliMessage) {
+    widgets::NewRunDialog dialog(config::Config::defaults());
+    auto* start = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    EXPECT_TRUE(dialog.problems().isEmpty());
+    EXPECT_TRUE(start->isEnabled());
+    struct Case {
+        const char* key;
+        const char* text;
+        const char* message;
+    };
+    for (const Case& c : std::initializer_list<Case>{
+             {"lr", "0", "'lr' must be > 0, got 0"},
+             {"lr", "-1e-3", "'lr' must be > 0"},
+             {"lr", "fast", "wrong value type for 'lr': expected float, got 'fast'"},
+             {"momentum", "1", "'momentum' must be < 1"},
+             {"label_smoothing", "2", "'label_smoothing' must be < 1"},
+             {"data.dir", "", "'data.dir' must not be empty"},
+             {"seed", "-4", "'seed' must be >= 0"}}) {
+        widgets::NewRunDialog d(config::Config::defaults());
+        d.setField(c.key, c.text);
+        const QStringList problems = d.problems();
+        ASSERT_EQ(problems.size(), 1)
+            << c.key << "=" << c.text << ": " << problems.join("; ").toStdString();
+        EXPECT_TRUE(problems.front().contains(c.message)) << problems.front().toStdString();
+        EXPECT_FALSE(d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->isEnabled());
+    }
+    // Spin boxes hold the schema's ranges: batch_size cannot go below 1 nor epochs below 1.
+    auto* batch = qobject_cast<QSpinBox*>(dialog.editor("batch_size"));
+    ASSERT_NE(batch, nullptr);
+    batch->setValue(0);
+    EXPECT_EQ(batch->value(), 1);
+    auto* epochs = qobject_cast<QSpinBox*>(dialog.editor("epochs"));
+    EXPECT_EQ(epochs->minimum(), 1);
+    dialog.setField("lr", "3e-4");
+    EXPECT_DOUBLE_EQ(dialog.config().number("lr"), 3e-4);
+}
+
+TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 900, 100);
+    app::MainWindow window(QString::fromStdString(dir.file("gui.db")));
+    window.resize(1200, 800);
+    window.show();
+    QSignalSpy progress(window.training(), &app::TrainingController::progress);
+    QSignalSpy ended(window.training(), &app::TrainingController::ended);
+    config::Config c = config::Config::defaults();
+    c.set("data.dir", (dir.path() / "data").string());
+    c.set("data.val_size", std::int64_t{100});
+    c.set("epochs", std::int64_t{3});
+    c.set("batch_size", std::int64_t{20});
+    c.set("model", std::string("mlp"));
+    c.set("precision", std::string("fp32"));
+    auto first = window.startRun(c, "tiny");
+    auto second = window.startRun(c, "queued second");
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(window.training()->queued(), 1);
+    // The queued run is in the table at once, as 'queued'.
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
+    ASSERT_TRUE(waitFor([&] { return ended.count() == 2; }, 120'000));
+    EXPECT_GT(progress.count(), 0) << "live progress arrived";
+    for (const auto& args : ended)
+        EXPECT_EQ(args.at(0).value<app::RunEnded>().status, storage::RunStatus::Finished);
+    // The table shows both finished, with their accuracy, after the next poll.
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const int row = window.runsModel()->rowOf(first.value());
+            return row >= 0 &&
+                   window.runsModel()->run(row).run.status == storage::RunStatus::Finished &&
+                   window.runsModel()->run(window.runsModel()->rowOf(second.value())).run.status ==
+                       storage::RunStatus::Finished;
+        },
+        5000));
+    EXPECT_FALSE(window.runsModel()
+                     ->data(window.runsModel()->index(window.runsModel()->rowOf(first.value()),
+                                                      widgets::RunsModel::TestAccuracyColumn))
+                     .isNull());
+    // Selecting the run draws its loss curve.
+    window.selectRuns({first.value()});
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const auto& series = window.curves()->snapshot().series;
+            return series.size() == 1 && series.front().run == first.value();
+        },
+        5000));
+    EXPECT_EQ(window.curves()->snapshot().series.front().total, 3 * (800 / 20));
+}
+
+TEST(MainWindow, StopEndsTheRunAsStopped) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 3000, 100);
+    app::MainWindow window(QString::fromStdString(dir.file("stop.db")));
+    QSignalSpy progress(window.training(), &app::TrainingController::progress);
+    QSignalSpy ended(window.training(), &app::TrainingController::ended);
+    config::Config c = config::Config::defaults();
+    c.set("data.dir", (dir.path() / "data").string());
+    c.set("data.val_size", std::int64_t{100});
+    c.set("epochs", std::int64_t{200});
+    c.set("model", std::string("mlp"));
+    ASSERT_TRUE(window.startRun(c, "long"));
+    ASSERT_TRUE(waitFor([&] { return progress.count() > 0; }, 30'000));
+    window.training()->stopCurrent();
+    ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 10'000));
+    EXPECT_EQ(ended.front().at(0).value<app::RunEnded>().status, storage::RunStatus::Stopped);
+}
+
+int main(int argc, char** argv) {
+    // Also when CTest lists the tests at build time, without the suite's environment.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);  // QSettings of the tests go to a test location
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,43 @@
+// Renders the main window on a database to a PNG, as a person would see it: for the README and
+// for looking at the views. Run it offscreen or under Xvfb with the real xcb platform.
+//   runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QStandardPaths>
+#include <QTest>
+#include <cstdio>
+
+#include "app/main_window.h"
+#include "widgets/curves_view.h"
+#include "widgets/runs_model.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);  // leave the user's settings alone
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]\n");
+        return 2;
+    }
+    runboard::app::MainWindow window(QString::fromLocal8Bit(argv[1]));
+    window.resize(1400, 900);
+    window.show();
+    QElapsedTimer t;
+    t.start();
+    while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+        QTest::qWait(50);
+    std::vector<runboard::storage::RunId> ids;
+    for (int i = 4; i < argc; ++i)
+        ids.push_back(std::atoll(argv[i]));
+    if (!ids.empty()) window.selectRuns(ids);
+    if (argc > 3) window.curves()->setMetric(QString::fromLocal8Bit(argv[3]));
+    QTest::qWait(300);
+    while (window.curves()->snapshot().series.empty() && t.elapsed() < 15'000)
+        QTest::qWait(50);
+    QTest::qWait(500);
+    if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
+    std::printf("%s: %d runs, %zu curves, %d points drawn\n", argv[2],
+                window.runsModel()->rowCount(), window.curves()->snapshot().series.size(),
+                window.curves()->drawnPoints());
+    return 0;
+}

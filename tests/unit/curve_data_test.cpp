@@ -1,0 +1,77 @@
+// The curve data against brute force: every extreme of the raw series is a vertex of the M4
+// polyline, at most four points a column; smoothing over one-point columns is TensorBoard's EMA.
+
+#include "widgets/curve_data.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace runboard;
+
+TEST(CurveData, M4KeepsEveryColumnsExtremesAndEnds) {
+    std::mt19937 rng(2);
+    std::normal_distribution<double> noise;
+    std::vector<storage::MetricPoint> points;
+    for (std::int64_t s = 0; s < 50'000; ++s) {
+        double v = noise(rng);
+        if (s % 9973 == 0) v = 1000.0;  // spikes
+        if (s % 7919 == 0) v = -1000.0;
+        points.push_back({s, 0, v});
+    }
+    for (std::int64_t width : {1, 7, 64, 1000}) {
+        const auto columns = storage::bucketize(points, width);
+        const auto poly = widgets::m4Points(columns);
+        EXPECT_LE(poly.size(), 4 * columns.size());
+        for (std::size_t i = 1; i < poly.size(); ++i)
+            ASSERT_LT(poly[i - 1].x, poly[i].x) << "x order";
+        // Brute force per column: min and max of the raw values appear at their steps.
+        std::size_t p = 0;
+        for (const auto& c : columns) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (std::int64_t s = c.index * width; s < (c.index + 1) * width && s < 50'000; ++s) {
+                lo = std::min(lo, points[static_cast<std::size_t>(s)].value);
+                hi = std::max(hi, points[static_cast<std::size_t>(s)].value);
+            }
+            bool seenLo = false, seenHi = false;
+            while (p < poly.size() && poly[p].x < static_cast<double>((c.index + 1) * width)) {
+                seenLo |= poly[p].y == lo;
+                seenHi |= poly[p].y == hi;
+                ++p;
+            }
+            ASSERT_TRUE(seenLo && seenHi) << "column " << c.index << " width " << width;
+        }
+    }
+}
+
+TEST(CurveData, SmoothingOverSinglePointColumnsIsTensorBoardsEma) {
+    std::vector<storage::MetricPoint> points;
+    for (std::int64_t s = 0; s < 200; ++s)
+        points.push_back({s, 0, std::sin(0.1 * static_cast<double>(s)) + 0.01 * s});
+    const double w = 0.9;
+    const auto smoothed = widgets::smoothColumns(storage::bucketize(points, 1), w);
+    ASSERT_EQ(smoothed.size(), points.size());
+    double last = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        last = last * w + (1 - w) * points[i].value;
+        const double debiased = last / (1 - std::pow(w, static_cast<double>(i + 1)));
+        EXPECT_NEAR(smoothed[i].y, debiased, 1e-12) << i;
+        EXPECT_EQ(smoothed[i].x, static_cast<double>(points[i].step));
+    }
+    // Weight 0 draws the values themselves.
+    const auto none = widgets::smoothColumns(storage::bucketize(points, 1), 0.0);
+    EXPECT_EQ(none[17].y, points[17].value);
+}
+
+TEST(CurveData, NonFiniteColumnsAreMarkedAndLogClipsNonPositive) {
+    std::vector<storage::MetricPoint> points = {
+        {0, 0, 1.0}, {1, 0, NAN}, {2, 0, -3.0}, {70, 0, INFINITY}, {71, 0, 2.0}};
+    const auto columns = storage::bucketize(points, 64);
+    EXPECT_EQ(widgets::nonFiniteSteps(columns), (std::vector<double>{1.0, 70.0}));
+    const auto clip = widgets::clipForLog(widgets::m4Points(columns), 1e-3);
+    ASSERT_EQ(clip.clipped.size(), 1u);
+    EXPECT_EQ(clip.clipped[0].x, 2.0);
+    for (const auto& p : clip.points)
+        EXPECT_GT(p.y, 0.0);
+}

@@ -1,0 +1,135 @@
+// The runs table model: QAbstractItemModelTester watches every change while snapshots are merged
+// (inserts, removals, updates); the filter is checked against brute force.
+
+#include "widgets/runs_model.h"
+
+#include <gtest/gtest.h>
+
+#include <QAbstractItemModelTester>
+#include <QCoreApplication>
+#include <random>
+
+using namespace runboard;
+using widgets::RunsModel;
+
+namespace {
+
+storage::RunOverview makeRun(storage::RunId id, const std::string& name, storage::RunStatus status,
+                             double lr, std::optional<double> valAcc) {
+    storage::RunOverview r;
+    r.run.id = id;
+    r.run.name = name;
+    r.run.status = status;
+    r.run.createdAt = "2026-11-26T10:00:00.000Z";
+    r.run.startedAt = "2026-11-26T10:00:01.000Z";
+    if (status != storage::RunStatus::Running) r.run.finishedAt = "2026-11-26T10:05:31.000Z";
+    r.params = {{"model", id % 2 ? "cnn" : "mlp"}, {"lr", std::to_string(lr)}};
+    if (valAcc) r.metrics["val/accuracy"] = *valAcc;
+    return r;
+}
+
+std::vector<storage::RunOverview> randomSnapshot(std::mt19937& rng, int maxId) {
+    std::vector<storage::RunOverview> out;
+    std::uniform_real_distribution<double> acc(0.5, 0.95);
+    for (int id = 1; id <= maxId; ++id) {
+        if (rng() % 3 == 0) continue;
+        const auto status = static_cast<storage::RunStatus>(rng() % 7);
+        out.push_back(makeRun(id, (rng() % 2 ? "baseline " : "wide ") + std::to_string(id), status,
+                              rng() % 2 ? 0.1 : 0.05,
+                              rng() % 4 ? std::optional(acc(rng)) : std::nullopt));
+    }
+    std::shuffle(out.begin(), out.end(), rng);
+    return out;
+}
+
+}  // namespace
+
+TEST(RunsModel, SnapshotsMergeUnderTheModelTester) {
+    RunsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    std::mt19937 rng(4);
+    for (int round = 0; round < 30; ++round) {
+        auto snapshot = randomSnapshot(rng, 25);
+        std::vector<storage::RunId> ids;
+        for (const auto& r : snapshot)
+            ids.push_back(r.run.id);
+        std::sort(ids.begin(), ids.end());
+        model.setRuns(snapshot);
+        ASSERT_EQ(model.rowCount(), static_cast<int>(ids.size()));
+        for (int row = 0; row < model.rowCount(); ++row) {
+            EXPECT_EQ(model.runId(row), ids[static_cast<std::size_t>(row)]);
+            EXPECT_EQ(model.rowOf(ids[static_cast<std::size_t>(row)]), row);
+        }
+        EXPECT_EQ(model.rowOf(999), -1);
+    }
+}
+
+TEST(RunsModel, ShowsStatusDurationAndMetrics) {
+    RunsModel model;
+    model.setRuns({makeRun(3, "a", storage::RunStatus::Finished, 0.1, 0.9347)});
+    EXPECT_EQ(model.data(model.index(0, RunsModel::StatusColumn)).toString(), "finished");
+    EXPECT_EQ(model.data(model.index(0, RunsModel::DurationColumn)).toString(), "5m 30s");
+    EXPECT_EQ(model.data(model.index(0, RunsModel::ValAccuracyColumn)).toString(), "93.47 %");
+    EXPECT_TRUE(model.data(model.index(0, RunsModel::TestAccuracyColumn)).isNull());
+    EXPECT_EQ(model.data(model.index(0, RunsModel::NameColumn), Qt::DecorationRole).value<QColor>(),
+              widgets::runColor(3));
+}
+
+TEST(RunsModel, UpdatesInPlaceKeepRowsAndSignalChanges) {
+    RunsModel model;
+    model.setRuns({makeRun(1, "a", storage::RunStatus::Finished, 0.1, 0.8),
+                   makeRun(2, "b", storage::RunStatus::Finished, 0.1, 0.8)});
+    int changed = 0, inserted = 0, removed = 0;
+    QObject::connect(&model, &RunsModel::dataChanged, [&] { ++changed; });
+    QObject::connect(&model, &RunsModel::rowsInserted, [&] { ++inserted; });
+    QObject::connect(&model, &RunsModel::rowsRemoved, [&] { ++removed; });
+    model.setRuns({makeRun(1, "a", storage::RunStatus::Finished, 0.1, 0.8),
+                   makeRun(2, "b renamed", storage::RunStatus::Finished, 0.1, 0.8)});
+    EXPECT_EQ(changed, 1);
+    EXPECT_EQ(inserted, 0);
+    EXPECT_EQ(removed, 0);
+    EXPECT_EQ(model.data(model.index(1, RunsModel::NameColumn)).toString(), "b renamed");
+}
+
+TEST(RunsFilterModel, FilterTermsAgainstBruteForce) {
+    RunsModel model;
+    std::mt19937 rng(8);
+    model.setRuns(randomSnapshot(rng, 60));
+    widgets::RunsFilterModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    for (const QString filter : {"", "wide", "status:finished", "lr=0.100000 model=cnn",
+                                 "BASE status:failed", "nothing-matches"}) {
+        proxy.setFilterText(filter);
+        int expected = 0;
+        const QStringList terms = filter.split(' ', Qt::SkipEmptyParts);
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const auto& r = model.run(row);
+            bool ok = true;
+            for (const QString& t : terms) {
+                if (t.startsWith("status:"))
+                    ok &= std::string(storage::toString(r.run.status)) == t.mid(7).toStdString();
+                else if (t.contains('='))
+                    ok &= r.params.count(t.section('=', 0, 0).toStdString()) &&
+                          r.params.at(t.section('=', 0, 0).toStdString()) ==
+                              t.section('=', 1).toStdString();
+                else
+                    ok &= QString::fromStdString(r.run.name).contains(t, Qt::CaseInsensitive);
+            }
+            expected += ok;
+        }
+        EXPECT_EQ(proxy.rowCount(), expected) << filter.toStdString();
+    }
+    proxy.setFilterText("");
+    proxy.sort(RunsModel::ValAccuracyColumn, Qt::DescendingOrder);
+    for (int row = 1; row < proxy.rowCount(); ++row)
+        EXPECT_GE(
+            proxy.index(row - 1, RunsModel::ValAccuracyColumn).data(RunsModel::SortRole).toDouble(),
+            proxy.index(row, RunsModel::ValAccuracyColumn).data(RunsModel::SortRole).toDouble());
+}
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,65 @@
+#include "widgets/curve_data.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace runboard::widgets {
+
+std::vector<CurvePoint> m4Points(const std::vector<storage::Bucket>& columns) {
+    std::vector<CurvePoint> out;
+    out.reserve(columns.size() * 4);
+    for (const storage::Bucket& b : columns) {
+        if (b.finite == 0) continue;
+        std::array<std::pair<std::int64_t, double>, 4> p = {std::pair{b.firstStep, b.first},
+                                                            {b.minStep, b.min},
+                                                            {b.maxStep, b.max},
+                                                            {b.lastStep, b.last}};
+        std::sort(p.begin(), p.end(),
+                  [](const auto& a, const auto& c) { return a.first < c.first; });
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            if (i > 0 && p[i].first == p[i - 1].first) continue;
+            out.push_back({static_cast<double>(p[i].first), p[i].second});
+        }
+    }
+    return out;
+}
+
+std::vector<CurvePoint> smoothColumns(const std::vector<storage::Bucket>& columns, double weight) {
+    std::vector<CurvePoint> out;
+    out.reserve(columns.size());
+    double last = 0, decay = 1;  // decay = weight^(points so far), for the debiasing
+    for (const storage::Bucket& b : columns) {
+        if (b.finite == 0) continue;
+        const double w = std::pow(weight, static_cast<double>(b.finite));
+        last = last * w + (1.0 - w) * b.mean();
+        decay *= w;
+        const double debiased = weight > 0 ? last / (1.0 - decay) : b.mean();
+        // Drawn at the column's centre of mass in steps: its mean step is not stored, the middle
+        // of its first and last finite steps is.
+        out.push_back({0.5 * static_cast<double>(b.firstStep + b.lastStep), debiased});
+    }
+    return out;
+}
+
+std::vector<double> nonFiniteSteps(const std::vector<storage::Bucket>& columns) {
+    std::vector<double> out;
+    for (const storage::Bucket& b : columns)
+        if (b.nonFinite > 0) out.push_back(static_cast<double>(b.firstNonFiniteStep));
+    return out;
+}
+
+LogClip clipForLog(const std::vector<CurvePoint>& points, double floor) {
+    LogClip c;
+    c.points.reserve(points.size());
+    for (CurvePoint p : points) {
+        if (p.y <= 0) {
+            p.y = floor;
+            c.clipped.push_back(p);
+        }
+        c.points.push_back(p);
+    }
+    return c;
+}
+
+}  // namespace runboard::widgets

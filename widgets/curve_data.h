@@ -1,0 +1,38 @@
+#pragma once
+// What a curve panel draws, computed off the GUI thread from storage's envelope: the M4 polyline
+// (per column the first, min, max and last point, in step order), the smoothed line, and where
+// non-finite values are. Plain C++, so it is tested against brute force without a screen.
+
+#include <cstdint>
+#include <vector>
+
+#include "storage/series_summary.h"
+
+namespace runboard::widgets {
+
+struct CurvePoint {
+    double x = 0;
+    double y = 0;
+    bool operator==(const CurvePoint&) const = default;
+};
+
+// Per column: first, min, max, last (finite values), ordered by step, duplicates dropped. At most
+// four points a column, and every extreme of the raw series is a vertex.
+std::vector<CurvePoint> m4Points(const std::vector<storage::Bucket>& columns);
+
+// TensorBoard's smoothing: a debiased exponential moving average with `weight` in [0, 1). Over
+// columns, each column's mean enters `finite` times (its decay is weight^finite), which equals the
+// EMA over every raw point when columns hold one point and approximates it otherwise.
+std::vector<CurvePoint> smoothColumns(const std::vector<storage::Bucket>& columns, double weight);
+
+// The steps of columns that hold NaN or Inf (the first such step of each).
+std::vector<double> nonFiniteSteps(const std::vector<storage::Bucket>& columns);
+
+// Values <= 0 cannot be drawn on a log axis: they are clipped to `floor` and reported.
+struct LogClip {
+    std::vector<CurvePoint> points;
+    std::vector<CurvePoint> clipped;  // where they were clipped (at the floor)
+};
+LogClip clipForLog(const std::vector<CurvePoint>& points, double floor);
+
+}  // namespace runboard::widgets

@@ -1,0 +1,455 @@
+#include "widgets/curves_view.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QGraphicsLineItem>
+#include <QGraphicsSimpleTextItem>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScatterSeries>
+#include <QSlider>
+#include <QSvgGenerator>
+#include <QTextStream>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <QtConcurrent>
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/runs_model.h"
+
+namespace runboard::widgets {
+
+// Rubber-band and wheel zoom, double-click to reset, and a crosshair that shows every visible
+// run's value at the cursor.
+class CurveChartView : public QChartView {
+public:
+    std::function<void()> onZoomReset;
+    std::function<QString(double)> describeAt;
+
+    explicit CurveChartView(QChart* chart, QWidget* parent) : QChartView(chart, parent) {
+        setRubberBand(QChartView::RectangleRubberBand);
+        setRenderHint(QPainter::Antialiasing, true);
+        setMouseTracking(true);
+        line_ = new QGraphicsLineItem();
+        line_->setPen(QPen(QColor(120, 120, 120, 160), 1, Qt::DashLine));
+        line_->setZValue(20);
+        label_ = new QGraphicsSimpleTextItem();
+        label_->setZValue(21);
+        chart->scene()->addItem(line_);
+        chart->scene()->addItem(label_);
+        line_->hide();
+        label_->hide();
+    }
+
+protected:
+    void wheelEvent(QWheelEvent* e) override {
+        chart()->zoom(e->angleDelta().y() > 0 ? 1.25 : 0.8);
+        e->accept();
+    }
+    void mouseDoubleClickEvent(QMouseEvent* e) override {
+        chart()->zoomReset();
+        if (onZoomReset) onZoomReset();
+        e->accept();
+    }
+    void mouseMoveEvent(QMouseEvent* e) override {
+        QChartView::mouseMoveEvent(e);
+        const QRectF area = chart()->plotArea();
+        const QPointF pos = chart()->mapFromScene(mapToScene(e->pos()));
+        if (!area.contains(pos) || chart()->series().isEmpty() || !describeAt) {
+            line_->hide();
+            label_->hide();
+            return;
+        }
+        const double x = chart()->mapToValue(pos, chart()->series().front()).x();
+        line_->setLine(QLineF(mapToScene(QPoint(e->pos().x(), 0)).x(), area.top(),
+                              mapToScene(QPoint(e->pos().x(), 0)).x(), area.bottom()));
+        label_->setText(describeAt(x));
+        label_->setPos(std::min(pos.x() + 8, area.right() - label_->boundingRect().width()),
+                       area.top() + 4);
+        line_->show();
+        label_->show();
+    }
+    void leaveEvent(QEvent* e) override {
+        line_->hide();
+        label_->hide();
+        QChartView::leaveEvent(e);
+    }
+
+private:
+    QGraphicsLineItem* line_;
+    QGraphicsSimpleTextItem* label_;
+};
+
+namespace {
+
+CurvesSnapshot loadSnapshot(const QString& dbPath,
+                            const std::vector<std::pair<storage::RunId, QString>>& runs,
+                            const QString& metric, std::optional<std::pair<double, double>> zoom,
+                            int columns, double smoothing, quint64 generation) {
+    CurvesSnapshot snap;
+    snap.generation = generation;
+    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
+    if (!store) {
+        snap.error = QString::fromStdString(store.error().message);
+        return snap;
+    }
+    const std::string key = metric.toStdString();
+    QStringList metrics;
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(),
+                 hi = std::numeric_limits<std::int64_t>::min();
+    for (const auto& [id, name] : runs) {
+        if (auto keys = store->metricKeys(id))
+            for (const auto& k : keys.value())
+                metrics << QString::fromStdString(k);
+        auto range = store->stepRange(id, key);
+        if (range && range.value()) {
+            lo = std::min(lo, range.value()->first);
+            hi = std::max(hi, range.value()->second);
+        }
+    }
+    metrics.removeDuplicates();
+    metrics.sort();
+    snap.metrics = metrics;
+    if (lo > hi) return snap;  // no run has this metric
+    std::int64_t first = lo, last = hi;
+    if (zoom) {
+        first = std::max<std::int64_t>(lo, static_cast<std::int64_t>(std::floor(zoom->first)));
+        last = std::min<std::int64_t>(hi, static_cast<std::int64_t>(std::ceil(zoom->second)));
+        if (first > last) first = lo, last = hi;
+    }
+    snap.minStep = static_cast<double>(first);
+    snap.maxStep = static_cast<double>(last);
+    for (const auto& [id, name] : runs) {
+        auto env = storage::readEnvelope(store->connection(), id, key, first, last, columns);
+        if (!env) {
+            snap.error = QString::fromStdString(env.error().message);
+            continue;
+        }
+        CurveSeries s;
+        s.run = id;
+        s.name = name;
+        s.raw = m4Points(env->columns);
+        s.smoothed = smoothColumns(env->columns, smoothing);
+        s.nonFinite = nonFiniteSteps(env->columns);
+        s.shown = static_cast<std::int64_t>(s.raw.size());
+        s.total = env->rawPoints;
+        if (!env->columns.empty()) snap.series.push_back(std::move(s));
+    }
+    return snap;
+}
+
+QList<QPointF> toQt(const std::vector<CurvePoint>& points) {
+    QList<QPointF> out;
+    out.reserve(static_cast<qsizetype>(points.size()));
+    for (const CurvePoint& p : points)
+        out.append(QPointF(p.x, p.y));
+    return out;
+}
+
+}  // namespace
+
+CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
+    auto* chart = new QChart();
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    view_ = new CurveChartView(chart, this);
+    view_->onZoomReset = [this] {
+        zoom_.reset();
+        requestRefresh();
+    };
+    view_->describeAt = [this](double x) {
+        QStringList lines{QStringLiteral("step %1").arg(std::llround(x))};
+        for (const CurveSeries& s : current_.series) {
+            const auto& pts = s.smoothed.empty() ? s.raw : s.smoothed;
+            auto it = std::lower_bound(pts.begin(), pts.end(), x,
+                                       [](const CurvePoint& p, double v) { return p.x < v; });
+            if (it == pts.end()) {
+                if (pts.empty()) continue;
+                it = pts.end() - 1;
+            }
+            lines << QStringLiteral("%1: %2").arg(s.name).arg(it->y, 0, 'g', 5);
+        }
+        return lines.join('\n');
+    };
+
+    metricBox_ = new QComboBox(this);
+    metricBox_->setEditable(false);
+    metricBox_->setMinimumContentsLength(16);
+    metricBox_->addItem(metric_);
+    logBox_ = new QCheckBox(tr("Log scale"), this);
+    smoothSlider_ = new QSlider(Qt::Horizontal, this);
+    smoothSlider_->setRange(0, 99);
+    smoothSlider_->setValue(static_cast<int>(smoothing_ * 100));
+    smoothSlider_->setMaximumWidth(160);
+    smoothSlider_->setToolTip(
+        tr("Smoothing: debiased exponential moving average, as TensorBoard's"));
+    badge_ = new QLabel(this);
+    badge_->setStyleSheet(QStringLiteral("color: #666;"));
+
+    auto* controls = new QHBoxLayout();
+    controls->addWidget(new QLabel(tr("Metric"), this));
+    controls->addWidget(metricBox_);
+    controls->addWidget(logBox_);
+    controls->addWidget(new QLabel(tr("Smoothing"), this));
+    controls->addWidget(smoothSlider_);
+    controls->addStretch(1);
+    controls->addWidget(badge_);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(view_, 1);
+
+    connect(metricBox_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
+        if (!m.isEmpty() && m != metric_) setMetric(m);
+    });
+    connect(logBox_, &QCheckBox::toggled, this, &CurvesView::setLogScale);
+    connect(smoothSlider_, &QSlider::valueChanged, this,
+            [this](int v) { setSmoothing(v / 100.0); });
+
+    coalesce_.setSingleShot(true);
+    coalesce_.setInterval(50);
+    connect(&coalesce_, &QTimer::timeout, this, &CurvesView::startLoad);
+    connect(&watcher_, &QFutureWatcher<CurvesSnapshot>::finished, this, [this] {
+        loading_ = false;
+        apply(watcher_.result());
+        if (pending_) {
+            pending_ = false;
+            requestRefresh();
+        }
+    });
+}
+
+CurvesView::~CurvesView() {
+    watcher_.waitForFinished();
+}
+
+void CurvesView::setDatabase(const QString& path) {
+    dbPath_ = path;
+    zoom_.reset();
+    requestRefresh();
+}
+
+void CurvesView::setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs) {
+    runs_ = runs;
+    ++generation_;  // results for the previous selection are stale now
+    requestRefresh();
+}
+
+void CurvesView::setMetric(const QString& key) {
+    metric_ = key;
+    zoom_.reset();
+    ++generation_;
+    if (metricBox_->currentText() != key) {
+        if (metricBox_->findText(key) < 0) metricBox_->addItem(key);
+        metricBox_->setCurrentText(key);
+    }
+    requestRefresh();
+}
+
+QString CurvesView::metric() const {
+    return metric_;
+}
+
+void CurvesView::setLogScale(bool on) {
+    logScale_ = on;
+    if (logBox_->isChecked() != on) logBox_->setChecked(on);
+    redraw();
+}
+
+void CurvesView::setSmoothing(double weight) {
+    smoothing_ = std::clamp(weight, 0.0, 0.99);
+    requestRefresh();
+}
+
+void CurvesView::requestRefresh() {
+    if (!coalesce_.isActive()) coalesce_.start();
+}
+
+int CurvesView::plotWidth() const {
+    const int w = static_cast<int>(view_->chart()->plotArea().width());
+    return w > 50 ? w : std::max(100, view_->width() - 80);
+}
+
+void CurvesView::startLoad() {
+    if (dbPath_.isEmpty()) return;
+    if (loading_) {  // one load at a time; the newest request runs when it ends
+        pending_ = true;
+        return;
+    }
+    loading_ = true;
+    // Half a column per pixel: M4 draws at most four points a column, two per pixel.
+    const int columns = std::max(10, plotWidth() / 2);
+    watcher_.setFuture(QtConcurrent::run(loadSnapshot, dbPath_, runs_, metric_, zoom_, columns,
+                                         smoothing_, generation_));
+}
+
+void CurvesView::apply(CurvesSnapshot snapshot) {
+    if (snapshot.generation != generation_) return;  // the user has moved on
+    if (!snapshot.metrics.isEmpty()) {
+        const QSignalBlocker block(metricBox_);
+        const QString keep = metric_;
+        metricBox_->clear();
+        metricBox_->addItems(snapshot.metrics);
+        if (metricBox_->findText(keep) < 0) metricBox_->addItem(keep);
+        metricBox_->setCurrentText(keep);
+    }
+    current_ = std::move(snapshot);
+    redraw();
+    emit loaded();
+}
+
+void CurvesView::redraw() {
+    QChart* chart = view_->chart();
+    chart->removeAllSeries();
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+    auto* x = new QValueAxis();
+    x->setTitleText(tr("step"));
+    x->setLabelFormat(QStringLiteral("%.0f"));
+    QAbstractAxis* y = nullptr;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
+    for (const CurveSeries& s : current_.series)
+        for (const CurvePoint& p : s.raw) {
+            lo = std::min(lo, p.y);
+            hi = std::max(hi, p.y);
+            if (p.y > 0) minPositive = std::min(minPositive, p.y);
+        }
+    const bool any = std::isfinite(lo);
+    const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
+    if (logScale_) {
+        auto* axis = new QLogValueAxis();
+        axis->setLabelFormat(QStringLiteral("%.3g"));
+        axis->setBase(10);
+        y = axis;
+    } else {
+        y = new QValueAxis();
+    }
+    y->setTitleText(metric_);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+
+    std::int64_t shown = 0, total = 0;
+    for (const CurveSeries& s : current_.series) {
+        const QColor color = runColor(s.run);
+        auto add = [&](const std::vector<CurvePoint>& pts, const QColor& c, qreal width,
+                       const QString& name) {
+            auto* line = new QLineSeries();
+            const auto drawn = logScale_ ? clipForLog(pts, floor).points : pts;
+            line->replace(toQt(drawn));
+            QPen pen(c);
+            pen.setWidthF(width);
+            line->setPen(pen);
+            line->setName(name);
+            chart->addSeries(line);
+            line->attachAxis(x);
+            line->attachAxis(y);
+            return line;
+        };
+        QColor faint = color;
+        faint.setAlpha(smoothing_ > 0 ? 70 : 255);
+        auto* raw = add(s.raw, faint, 1.0, s.name);
+        if (smoothing_ > 0) {
+            add(s.smoothed, color, 2.0, s.name);
+            chart->legend()->markers(raw).front()->setVisible(false);
+        }
+        auto marks = [&](const std::vector<CurvePoint>& pts, QScatterSeries::MarkerShape shape,
+                         const QColor& c, const QString& tip) {
+            if (pts.empty()) return;
+            auto* scatter = new QScatterSeries();
+            scatter->setMarkerShape(shape);
+            scatter->setMarkerSize(9);
+            scatter->setColor(c);
+            scatter->setBorderColor(c);
+            scatter->setName(tip);
+            scatter->replace(toQt(pts));
+            chart->addSeries(scatter);
+            scatter->attachAxis(x);
+            scatter->attachAxis(y);
+            chart->legend()->markers(scatter).front()->setVisible(false);
+        };
+        // NaN/Inf: marked at the top of the plot, never dropped silently.
+        std::vector<CurvePoint> nan;
+        for (double step : s.nonFinite)
+            nan.push_back({step, any ? hi : 1.0});
+        marks(nan, QScatterSeries::MarkerShapeTriangle, QColor(0xd3, 0x2f, 0x2f), tr("NaN/Inf"));
+        if (logScale_)
+            marks(clipForLog(s.raw, floor).clipped, QScatterSeries::MarkerShapeRectangle, color,
+                  tr("<= 0"));
+        shown += s.shown;
+        total += s.total;
+    }
+    x->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+    x->applyNiceNumbers();
+    if (any) {
+        if (logScale_) {
+            y->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
+        } else {
+            const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
+            y->setRange(lo - pad, hi + pad);
+            static_cast<QValueAxis*>(y)->applyNiceNumbers();
+        }
+    }
+    // A zoom (rubber band or wheel) asks for the finer envelope of the new range.
+    connect(x, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
+        if (current_.series.empty()) return;
+        if (std::abs(a - current_.minStep) < 0.5 && std::abs(b - current_.maxStep) < 0.5) return;
+        zoom_ = std::pair(a, b);
+        requestRefresh();
+    });
+    badge_->setText(current_.error.isEmpty() ? tr("%1 / %2 points").arg(shown).arg(total)
+                                             : current_.error);
+}
+
+int CurvesView::drawnPoints() const {
+    int n = 0;
+    for (QAbstractSeries* s : view_->chart()->series())
+        if (auto* line = qobject_cast<QLineSeries*>(s); line && !qobject_cast<QScatterSeries*>(s))
+            n += line->count();
+    return n;
+}
+
+QChart* CurvesView::chart() const {
+    return view_->chart();
+}
+
+bool CurvesView::exportPng(const QString& path) {
+    return view_->grab().save(path, "PNG");
+}
+
+bool CurvesView::exportSvg(const QString& path) {
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(view_->size());
+    svg.setViewBox(view_->rect());
+    svg.setTitle(metric_);
+    QPainter painter;
+    if (!painter.begin(&svg)) return false;
+    view_->render(&painter);
+    return painter.end();
+}
+
+bool CurvesView::exportCsv(const QString& path) const {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
+    QTextStream out(&f);
+    out << "run,name,metric,step,value\n";
+    for (const CurveSeries& s : current_.series)
+        for (const CurvePoint& p : s.raw)
+            out << s.run << ",\"" << QString(s.name).replace('"', "\"\"") << "\"," << metric_ << ","
+                << static_cast<qint64>(p.x) << "," << QString::number(p.y, 'g', 17) << "\n";
+    return true;
+}
+
+}  // namespace runboard::widgets

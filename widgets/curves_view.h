@@ -1,0 +1,99 @@
+#pragma once
+// The curves view: one metric of the selected runs overlaid, one colour per run. Loads run off the
+// GUI thread (each on its own read-only connection) and results for a selection the user has
+// left are dropped. Refresh requests are coalesced on a short timer, so a training run that logs
+// every step repaints at most ~20 times a second. Each series is drawn from storage's envelope
+// (M4: per column first/min/max/last), so no spike is ever hidden and a million points cost a
+// thousand rows.
+
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QTimer>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "storage/run_store.h"
+#include "widgets/curve_data.h"
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QCheckBox;
+class QLabel;
+class QSlider;
+
+namespace runboard::widgets {
+
+class CurveChartView;
+
+struct CurveSeries {
+    storage::RunId run = 0;
+    QString name;
+    std::vector<CurvePoint> raw;       // the M4 polyline
+    std::vector<CurvePoint> smoothed;  // for the smoothing weight at load time
+    std::vector<double> nonFinite;     // steps of columns with NaN/Inf
+    std::int64_t shown = 0, total = 0;
+};
+
+struct CurvesSnapshot {
+    quint64 generation = 0;
+    std::vector<CurveSeries> series;
+    QStringList metrics;  // every metric key the selected runs have
+    QString error;
+    double minStep = 0, maxStep = 0;
+};
+
+class CurvesView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CurvesView(QWidget* parent = nullptr);
+    ~CurvesView() override;
+
+    void setDatabase(const QString& path);
+    void setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs);
+    void setMetric(const QString& key);
+    QString metric() const;
+    void setLogScale(bool on);
+    void setSmoothing(double weight);  // 0 .. 0.99
+    // Schedules a reload (coalesced: at most one every 50 ms).
+    void requestRefresh();
+
+    // For tests and exports.
+    int drawnPoints() const;
+    int plotWidth() const;
+    QChart* chart() const;
+    const CurvesSnapshot& snapshot() const { return current_; }
+    bool exportPng(const QString& path);
+    bool exportSvg(const QString& path);
+    bool exportCsv(const QString& path) const;
+
+signals:
+    void loaded();  // a snapshot was drawn
+
+private:
+    void startLoad();
+    void apply(CurvesSnapshot snapshot);
+    void redraw();
+
+    QString dbPath_;
+    std::vector<std::pair<storage::RunId, QString>> runs_;
+    QString metric_ = QStringLiteral("train/loss");
+    bool logScale_ = false;
+    double smoothing_ = 0.6;
+    std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
+
+    quint64 generation_ = 0;
+    bool loading_ = false, pending_ = false;
+    QTimer coalesce_;
+    QFutureWatcher<CurvesSnapshot> watcher_;
+    CurvesSnapshot current_;
+
+    CurveChartView* view_ = nullptr;
+    QComboBox* metricBox_ = nullptr;
+    QCheckBox* logBox_ = nullptr;
+    QSlider* smoothSlider_ = nullptr;
+    QLabel* badge_ = nullptr;
+};
+
+}  // namespace runboard::widgets

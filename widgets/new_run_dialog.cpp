@@ -1,0 +1,174 @@
+#include "widgets/new_run_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <limits>
+
+namespace runboard::widgets {
+namespace {
+
+bool fitsSpinBox(const config::KeySpec& spec) {
+    return spec.type == config::Type::Int && spec.max &&
+           *spec.max <= std::numeric_limits<int>::max();
+}
+
+}  // namespace
+
+NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("New run"));
+    auto* form = new QFormLayout();
+    name_ = new QLineEdit(this);
+    name_->setPlaceholderText(tr("derived from the config"));
+    form->addRow(tr("Name"), name_);
+    for (const config::KeySpec& spec : config::schema()) {
+        const config::Value& v = initial.at(spec.key);
+        QWidget* editor = nullptr;
+        if (spec.type == config::Type::String && !spec.choices.empty()) {
+            auto* box = new QComboBox(this);
+            for (const auto& c : spec.choices)
+                box->addItem(QString::fromStdString(c));
+            box->setCurrentText(QString::fromStdString(std::get<std::string>(v)));
+            connect(box, &QComboBox::currentTextChanged, this, &NewRunDialog::revalidate);
+            editor = box;
+        } else if (spec.type == config::Type::Bool) {
+            auto* box = new QCheckBox(this);
+            box->setChecked(std::get<bool>(v));
+            connect(box, &QCheckBox::toggled, this, &NewRunDialog::revalidate);
+            editor = box;
+        } else if (fitsSpinBox(spec)) {
+            auto* box = new QSpinBox(this);
+            box->setRange(static_cast<int>(spec.min.value_or(0)), static_cast<int>(*spec.max));
+            box->setValue(static_cast<int>(std::get<std::int64_t>(v)));
+            connect(box, &QSpinBox::valueChanged, this, &NewRunDialog::revalidate);
+            editor = box;
+        } else {  // floats (log-scale entry: "3e-4"), big integers, free text
+            auto* line = new QLineEdit(QString::fromStdString(config::formatValue(v)), this);
+            if (spec.logScale) line->setToolTip(tr("Log-scale value: type e.g. 1e-3 or 3e-4"));
+            connect(line, &QLineEdit::textChanged, this, &NewRunDialog::revalidate);
+            editor = line;
+        }
+        editor->setObjectName(QString::fromStdString(spec.key));
+        editor->setToolTip(QString::fromStdString(spec.help) +
+                           (editor->toolTip().isEmpty() ? QString() : "\n" + editor->toolTip()));
+        auto* error = new QLabel(this);
+        error->setStyleSheet(QStringLiteral("color: #c62828;"));
+        error->setWordWrap(true);
+        error->hide();
+        auto* cell = new QWidget(this);
+        auto* cellLayout = new QVBoxLayout(cell);
+        cellLayout->setContentsMargins(0, 0, 0, 0);
+        cellLayout->setSpacing(1);
+        cellLayout->addWidget(editor);
+        cellLayout->addWidget(error);
+        form->addRow(QString::fromStdString(spec.key), cell);
+        editors_[spec.key] = editor;
+        errors_[spec.key] = error;
+    }
+    auto* inner = new QWidget(this);
+    inner->setLayout(form);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(inner);
+    scroll->setWidgetResizable(true);
+    buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons_->button(QDialogButtonBox::Ok)->setText(tr("Start"));
+    connect(buttons_, &QDialogButtonBox::accepted, this, [this] {
+        if (problems().isEmpty()) accept();
+    });
+    connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(buttons_);
+    resize(520, 640);
+    revalidate();
+}
+
+std::optional<config::Value> NewRunDialog::valueOf(const config::KeySpec& spec,
+                                                   QString* error) const {
+    QWidget* w = editors_.at(spec.key);
+    if (auto* box = qobject_cast<QComboBox*>(w)) return box->currentText().toStdString();
+    if (auto* box = qobject_cast<QCheckBox*>(w)) return box->isChecked();
+    if (auto* box = qobject_cast<QSpinBox*>(w)) return static_cast<std::int64_t>(box->value());
+    const QString text = static_cast<QLineEdit*>(w)->text().trimmed();
+    try {
+        return config::parseValue(spec, text.toStdString());
+    } catch (const config::ConfigError& e) {
+        if (error != nullptr) *error = QString::fromUtf8(e.what());
+        return std::nullopt;
+    }
+}
+
+QStringList NewRunDialog::problems() const {
+    QStringList out;
+    for (const config::KeySpec& spec : config::schema()) {
+        QString error;
+        const auto v = valueOf(spec, &error);
+        if (!v) {
+            out << error;
+            continue;
+        }
+        if (auto p = config::checkValue(spec, *v)) out << QString::fromStdString(*p);
+    }
+    return out;
+}
+
+void NewRunDialog::revalidate() {
+    bool ok = true;
+    for (const config::KeySpec& spec : config::schema()) {
+        QString error;
+        const auto v = valueOf(spec, &error);
+        if (v) {
+            if (auto p = config::checkValue(spec, *v)) error = QString::fromStdString(*p);
+        }
+        QLabel* label = errors_.at(spec.key);
+        label->setText(error);
+        label->setVisible(!error.isEmpty());
+        ok &= error.isEmpty();
+    }
+    buttons_->button(QDialogButtonBox::Ok)->setEnabled(ok);
+}
+
+config::Config NewRunDialog::config() const {
+    config::Config c = config::Config::defaults();
+    for (const config::KeySpec& spec : config::schema()) {
+        QString error;
+        const auto v = valueOf(spec, &error);
+        if (!v) throw config::ConfigError(error.toStdString());
+        c.set(spec.key, *v);
+    }
+    return c;
+}
+
+QString NewRunDialog::runName() const {
+    return name_->text().trimmed();
+}
+void NewRunDialog::setRunName(const QString& name) {
+    name_->setText(name);
+}
+
+QWidget* NewRunDialog::editor(const QString& key) const {
+    auto it = editors_.find(key.toStdString());
+    return it == editors_.end() ? nullptr : it->second;
+}
+
+void NewRunDialog::setField(const QString& key, const QString& text) {
+    QWidget* w = editor(key);
+    if (auto* box = qobject_cast<QComboBox*>(w)) {
+        box->setCurrentText(text);
+    } else if (auto* box = qobject_cast<QCheckBox*>(w)) {
+        box->setChecked(text == QLatin1String("true"));
+    } else if (auto* box = qobject_cast<QSpinBox*>(w)) {
+        box->setValue(text.toInt());
+    } else if (auto* line = qobject_cast<QLineEdit*>(w)) {
+        line->setText(text);
+    }
+}
+
+}  // namespace runboard::widgets

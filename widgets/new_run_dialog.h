@@ -1,0 +1,42 @@
+#pragma once
+// The New Run dialog: one editor per config key, chosen from the schema (combo boxes for fixed
+// choices, spin boxes with the key's range, a text field for learning rates so that 3e-4 can be
+// typed), validated inline with the same messages as the CLI.
+
+#include <QDialog>
+#include <map>
+
+#include "engine/config/config.h"
+
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+
+namespace runboard::widgets {
+
+class NewRunDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit NewRunDialog(const config::Config& initial, QWidget* parent = nullptr);
+
+    // The config as edited; throws config::ConfigError when a field does not parse.
+    config::Config config() const;
+    QString runName() const;
+    void setRunName(const QString& name);
+    // Every problem, one per invalid field, empty when Start may be pressed.
+    QStringList problems() const;
+    // Sets a field from text as a user would type it (tests, "start with this LR").
+    void setField(const QString& key, const QString& text);
+    QWidget* editor(const QString& key) const;
+
+private:
+    void revalidate();
+    std::optional<config::Value> valueOf(const config::KeySpec& spec, QString* error) const;
+
+    std::map<std::string, QWidget*> editors_;
+    std::map<std::string, QLabel*> errors_;
+    QLineEdit* name_ = nullptr;
+    QDialogButtonBox* buttons_ = nullptr;
+};
+
+}  // namespace runboard::widgets

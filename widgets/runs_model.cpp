@@ -1,0 +1,250 @@
+#include "widgets/runs_model.h"
+
+#include <QColor>
+#include <QDateTime>
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+namespace runboard::widgets {
+namespace {
+
+QDateTime parseTime(const std::string& iso) {
+    return iso.empty() ? QDateTime()
+                       : QDateTime::fromString(QString::fromStdString(iso), Qt::ISODateWithMs);
+}
+
+// Seconds from start to finish (or to now while running); -1 when it never started.
+qint64 durationSeconds(const storage::RunRecord& r) {
+    const QDateTime start = parseTime(r.startedAt);
+    if (!start.isValid()) return -1;
+    const QDateTime end =
+        r.finishedAt.empty() ? QDateTime::currentDateTimeUtc() : parseTime(r.finishedAt);
+    return std::max<qint64>(0, start.secsTo(end));
+}
+
+QString formatDuration(qint64 s) {
+    if (s < 0) return {};
+    if (s >= 3600) return QStringLiteral("%1h %2m").arg(s / 3600).arg((s % 3600) / 60);
+    if (s >= 60) return QStringLiteral("%1m %2s").arg(s / 60).arg(s % 60);
+    return QStringLiteral("%1s").arg(s);
+}
+
+QString paramsText(const storage::RunOverview& r) {
+    QStringList parts;
+    for (const auto& key : RunsModel::paramKeys())
+        if (auto it = r.params.find(key); it != r.params.end())
+            parts << QString::fromStdString(key + "=" + it->second);
+    return parts.join(QStringLiteral("  "));
+}
+
+QVariant metric(const storage::RunOverview& r, const std::string& key, int role) {
+    auto it = r.metrics.find(key);
+    if (it == r.metrics.end()) return role == RunsModel::SortRole ? QVariant(-1.0) : QVariant();
+    if (role == RunsModel::SortRole) return std::isfinite(it->second) ? it->second : -1.0;
+    if (!std::isfinite(it->second)) return QStringLiteral("non-finite");
+    return QString::number(it->second * 100.0, 'f', 2) + QStringLiteral(" %");
+}
+
+bool sameRow(const storage::RunOverview& a, const storage::RunOverview& b) {
+    const auto& x = a.run;
+    const auto& y = b.run;
+    return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
+           x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
+           a.metrics == b.metrics && x.status != storage::RunStatus::Running;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RunsModel::paramKeys() {
+    static const std::vector<std::string> keys = {"model", "optimizer", "lr", "batch_size",
+                                                  "epochs"};
+    return keys;
+}
+
+const std::vector<std::string>& RunsModel::metricKeys() {
+    static const std::vector<std::string> keys = {"val/accuracy", "test/accuracy"};
+    return keys;
+}
+
+RunsModel::RunsModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void RunsModel::setRuns(std::vector<storage::RunOverview> runs) {
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.run.id < b.run.id; });
+    // Removals, from the back so that row numbers stay valid.
+    std::unordered_set<storage::RunId> present;
+    for (const auto& r : runs)
+        present.insert(r.run.id);
+    for (int i = static_cast<int>(runs_.size()) - 1; i >= 0; --i) {
+        if (present.contains(runs_[static_cast<std::size_t>(i)].run.id)) continue;
+        beginRemoveRows({}, i, i);
+        runs_.erase(runs_.begin() + i);
+        endRemoveRows();
+    }
+    // Updates and insertions, in id order.
+    std::size_t i = 0;
+    for (auto& r : runs) {
+        while (i < runs_.size() && runs_[i].run.id < r.run.id)
+            ++i;
+        const int row = static_cast<int>(i);
+        if (i < runs_.size() && runs_[i].run.id == r.run.id) {
+            if (!sameRow(runs_[i], r)) {
+                runs_[i] = std::move(r);
+                emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+            }
+        } else {
+            beginInsertRows({}, row, row);
+            runs_.insert(runs_.begin() + row, std::move(r));
+            endInsertRows();
+        }
+        ++i;
+    }
+}
+
+storage::RunId RunsModel::runId(int row) const {
+    return run(row).run.id;
+}
+
+int RunsModel::rowOf(storage::RunId id) const {
+    auto it = std::lower_bound(runs_.begin(), runs_.end(), id,
+                               [](const auto& r, storage::RunId v) { return r.run.id < v; });
+    return it != runs_.end() && it->run.id == id ? static_cast<int>(it - runs_.begin()) : -1;
+}
+
+int RunsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(runs_.size());
+}
+
+int RunsModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RunsModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const storage::RunOverview& r = runs_[static_cast<std::size_t>(index.row())];
+    const QString status = QString::fromUtf8(storage::toString(r.run.status).data());
+    if (role == RunIdRole) return QVariant::fromValue<qlonglong>(r.run.id);
+    if (role == FilterRole) return {};
+    switch (index.column()) {
+        case StatusColumn:
+            if (role == Qt::DisplayRole || role == SortRole) return status;
+            if (role == Qt::DecorationRole) return statusColor(r.run.status);
+            if (role == Qt::ToolTipRole && !r.run.message.empty())
+                return QString::fromStdString(r.run.message);
+            break;
+        case NameColumn:
+            if (role == Qt::DisplayRole || role == Qt::EditRole || role == SortRole)
+                return QString::fromStdString(r.run.name);
+            if (role == Qt::DecorationRole) return runColor(r.run.id);
+            if (role == Qt::ToolTipRole && !r.run.notes.empty())
+                return QString::fromStdString(r.run.notes);
+            break;
+        case CreatedColumn:
+            if (role == Qt::DisplayRole)
+                return parseTime(r.run.createdAt)
+                    .toLocalTime()
+                    .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+            if (role == SortRole) return QString::fromStdString(r.run.createdAt);
+            break;
+        case DurationColumn:
+            if (role == Qt::DisplayRole) return formatDuration(durationSeconds(r.run));
+            if (role == SortRole) return durationSeconds(r.run);
+            break;
+        case ParamsColumn:
+            if (role == Qt::DisplayRole || role == SortRole) return paramsText(r);
+            break;
+        case ValAccuracyColumn:
+            if (role == Qt::DisplayRole || role == SortRole) return metric(r, "val/accuracy", role);
+            if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
+            break;
+        case TestAccuracyColumn:
+            if (role == Qt::DisplayRole || role == SortRole)
+                return metric(r, "test/accuracy", role);
+            if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
+            break;
+        default:
+            break;
+    }
+    return {};
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    switch (section) {
+        case StatusColumn:
+            return tr("Status");
+        case NameColumn:
+            return tr("Name");
+        case CreatedColumn:
+            return tr("Created");
+        case DurationColumn:
+            return tr("Duration");
+        case ParamsColumn:
+            return tr("Params");
+        case ValAccuracyColumn:
+            return tr("val/accuracy");
+        case TestAccuracyColumn:
+            return tr("test/accuracy");
+        default:
+            return {};
+    }
+}
+
+RunsFilterModel::RunsFilterModel(QObject* parent) : QSortFilterProxyModel(parent) {
+    setSortRole(RunsModel::SortRole);
+}
+
+void RunsFilterModel::setFilterText(const QString& text) {
+    terms_ = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    invalidateRowsFilter();
+}
+
+bool RunsFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+    if (sourceParent.isValid()) return false;
+    const auto* model = static_cast<const RunsModel*>(sourceModel());
+    const storage::RunOverview& r = model->run(sourceRow);
+    for (const QString& term : terms_) {
+        if (term.startsWith(QLatin1String("status:"), Qt::CaseInsensitive)) {
+            if (QString::fromUtf8(storage::toString(r.run.status).data())
+                    .compare(term.mid(7), Qt::CaseInsensitive) != 0)
+                return false;
+        } else if (const auto eq = term.indexOf(QLatin1Char('=')); eq > 0) {
+            auto it = r.params.find(term.left(eq).toStdString());
+            if (it == r.params.end() || QString::fromStdString(it->second) != term.mid(eq + 1))
+                return false;
+        } else if (!QString::fromStdString(r.run.name).contains(term, Qt::CaseInsensitive)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+QColor runColor(storage::RunId id) {
+    // Golden-angle hues: neighbouring ids get distant colours.
+    const double hue = std::fmod(static_cast<double>(id) * 0.618033988749895, 1.0);
+    return QColor::fromHsvF(static_cast<float>(hue), 0.75f, 0.85f);
+}
+
+QColor statusColor(storage::RunStatus status) {
+    switch (status) {
+        case storage::RunStatus::Queued:
+            return QColor(0x9e, 0x9e, 0x9e);
+        case storage::RunStatus::Running:
+            return QColor(0x21, 0x96, 0xf3);
+        case storage::RunStatus::Finished:
+            return QColor(0x43, 0xa0, 0x47);
+        case storage::RunStatus::Stopped:
+            return QColor(0xff, 0xa0, 0x00);
+        case storage::RunStatus::Failed:
+            return QColor(0xe5, 0x39, 0x35);
+        case storage::RunStatus::Diverged:
+            return QColor(0x8e, 0x24, 0xaa);
+        case storage::RunStatus::Interrupted:
+            return QColor(0x6d, 0x4c, 0x41);
+    }
+    return Qt::gray;
+}
+
+}  // namespace runboard::widgets

@@ -1,0 +1,71 @@
+#pragma once
+// The runs table: a QAbstractTableModel over storage's run overview. setRuns() merges a new
+// snapshot into the rows by run id (updates in place, inserts, removes), so views keep their
+// selection and scroll position while runs train.
+
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <vector>
+
+#include "storage/run_store.h"
+
+namespace runboard::widgets {
+
+class RunsModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        StatusColumn,
+        NameColumn,
+        CreatedColumn,
+        DurationColumn,
+        ParamsColumn,
+        ValAccuracyColumn,
+        TestAccuracyColumn,
+        ColumnCount
+    };
+    enum Role { RunIdRole = Qt::UserRole + 1, SortRole, FilterRole };
+
+    // What the overview query must fetch for this model.
+    static const std::vector<std::string>& paramKeys();
+    static const std::vector<std::string>& metricKeys();
+
+    explicit RunsModel(QObject* parent = nullptr);
+
+    void setRuns(std::vector<storage::RunOverview> runs);
+    storage::RunId runId(int row) const;
+    int rowOf(storage::RunId id) const;  // -1 when absent
+    const storage::RunOverview& run(int row) const {
+        return runs_.at(static_cast<std::size_t>(row));
+    }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<storage::RunOverview> runs_;  // sorted by id
+};
+
+// Filters on whitespace-separated terms, all of which must match: `status:finished`,
+// `lr=0.1` (a param), or any other text as a case-insensitive part of the name.
+class RunsFilterModel : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit RunsFilterModel(QObject* parent = nullptr);
+    void setFilterText(const QString& text);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    QStringList terms_;
+};
+
+// A colour per run, stable across the app (curves, tables): a hue from the run id.
+QColor runColor(storage::RunId id);
+QColor statusColor(storage::RunStatus status);
+
+}  // namespace runboard::widgets
