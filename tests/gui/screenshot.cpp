@@ -1,6 +1,7 @@
 // Renders the main window on a database to a PNG, as a person would see it: for the README and
 // for looking at the views. Run it offscreen or under Xvfb with the real xcb platform.
 //   runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]
+//   runboard_screenshot DB OUT.png --new-run-dialog
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -10,6 +11,7 @@
 
 #include "app/main_window.h"
 #include "widgets/curves_view.h"
+#include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +20,14 @@ int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr, "usage: runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]\n");
         return 2;
+    }
+    if (argc > 3 && QByteArray(argv[3]) == "--new-run-dialog") {
+        runboard::widgets::NewRunDialog dialog(runboard::config::Config::defaults());
+        dialog.setField(QStringLiteral("lr"), QStringLiteral("0"));  // shows an inline error
+        dialog.resize(560, 900);
+        dialog.show();
+        QTest::qWait(300);
+        return dialog.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
     runboard::app::MainWindow window(QString::fromLocal8Bit(argv[1]));
     window.resize(1400, 900);
