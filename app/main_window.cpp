@@ -24,6 +24,7 @@
 #include <QtConcurrent>
 
 #include "app/qt_log_sink.h"
+#include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/log_view.h"
 #include "widgets/new_run_dialog.h"
@@ -91,7 +92,9 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     leftLayout->addWidget(filterEdit_);
     leftLayout->addWidget(table_, 1);
 
-    curves_ = new widgets::CurvesView(this);
+    curves_ = new widgets::CurvesPanels(this);
+    curves_->addPanel(QStringLiteral("train/loss"));
+    curves_->addPanel(QStringLiteral("val/accuracy"));
     splitter_ = new QSplitter(Qt::Vertical, this);
     splitter_->addWidget(left);
     splitter_->addWidget(curves_);
@@ -178,6 +181,10 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     openDatabase(dbPath);
 }
 
+widgets::CurvesView* MainWindow::curves() const {
+    return curves_->panels().front();
+}
+
 MainWindow::~MainWindow() {
     auto& sinks = spdlog::default_logger()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), logSink_), sinks.end());
@@ -216,19 +223,19 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Export chart as &PNG..."), this, [this] {
         const QString p =
             QFileDialog::getSaveFileName(this, tr("Export PNG"), {}, tr("PNG (*.png)"));
-        if (!p.isEmpty() && !curves_->exportPng(p))
+        if (!p.isEmpty() && !curves()->exportPng(p))
             QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
     });
     file->addAction(tr("Export chart as &SVG..."), this, [this] {
         const QString p =
             QFileDialog::getSaveFileName(this, tr("Export SVG"), {}, tr("SVG (*.svg)"));
-        if (!p.isEmpty() && !curves_->exportSvg(p))
+        if (!p.isEmpty() && !curves()->exportSvg(p))
             QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
     });
     file->addAction(tr("Export visible series as &CSV..."), this, [this] {
         const QString p =
             QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
-        if (!p.isEmpty() && !curves_->exportCsv(p))
+        if (!p.isEmpty() && !curves()->exportCsv(p))
             QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
     });
     file->addSeparator();

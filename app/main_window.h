@@ -26,6 +26,7 @@ class QStackedWidget;
 class QTableView;
 
 namespace runboard::widgets {
+class CurvesPanels;
 class CurvesView;
 class LogView;
 class RunsFilterModel;
@@ -53,7 +54,8 @@ public:
     void refreshRuns();
     void selectRuns(const std::vector<storage::RunId>& ids);
 
-    widgets::CurvesView* curves() const { return curves_; }
+    widgets::CurvesView* curves() const;  // the first panel
+    widgets::CurvesPanels* panels() const { return curves_; }
     widgets::RunsModel* runsModel() const { return runs_; }
     QTableView* runsTable() const { return table_; }
     TrainingController* training() const { return training_; }
@@ -95,7 +97,7 @@ private:
     widgets::RunsFilterModel* filter_ = nullptr;
     QTableView* table_ = nullptr;
     QLineEdit* filterEdit_ = nullptr;
-    widgets::CurvesView* curves_ = nullptr;
+    widgets::CurvesPanels* curves_ = nullptr;
     widgets::LogView* log_ = nullptr;
     QStackedWidget* pages_ = nullptr;
     QLabel* welcomeWhere_ = nullptr;

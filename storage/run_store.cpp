@@ -236,6 +236,24 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> RunStore::stepRange
     return std::optional(std::pair(ends[0], ends[1]));
 }
 
+Result<std::vector<std::pair<std::int64_t, double>>> RunStore::wallClock(
+    RunId id, std::string_view key, const std::vector<std::int64_t>& steps) {
+    auto s = db_.prepare(
+        "SELECT m.step, m.wall FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+        "WHERE m.run_id = ? AND k.name = ? AND m.step = ?");
+    if (!s) return s.error();
+    std::vector<std::pair<std::int64_t, double>> out;
+    for (std::int64_t step : steps) {
+        s->bind(1, id).bind(2, key).bind(3, step);
+        auto rows = collectRows(s.value(), [](const Statement& r) {
+            return std::pair(r.columnInt64(0), r.columnDouble(1));
+        });
+        if (!rows) return rows.error();
+        out.insert(out.end(), rows->begin(), rows->end());
+    }
+    return out;
+}
+
 Result<std::vector<RunOverview>> RunStore::overview(const std::vector<std::string>& paramKeys,
                                                     const std::vector<std::string>& metricKeys) {
     auto all = runs();

@@ -97,6 +97,10 @@ public:
     // The first and last step of a series; nullopt when it has no rows.
     Result<std::optional<std::pair<std::int64_t, std::int64_t>>> stepRange(RunId id,
                                                                            std::string_view key);
+    // The wall clock (unix seconds) of a series at the given steps; steps without a row are
+    // left out.
+    Result<std::vector<std::pair<std::int64_t, double>>> wallClock(
+        RunId id, std::string_view key, const std::vector<std::int64_t>& steps);
     // Every run with the given params and latest metrics, in three queries whatever the count.
     Result<std::vector<RunOverview>> overview(const std::vector<std::string>& paramKeys,
                                               const std::vector<std::string>& metricKeys);

@@ -49,6 +49,24 @@ std::vector<double> nonFiniteSteps(const std::vector<storage::Bucket>& columns) 
     return out;
 }
 
+double mapStep(const std::vector<Anchor>& a, double step) {
+    if (a.empty()) return step;
+    if (a.size() == 1) return a.front().value + (step - a.front().step);
+    auto hi = std::lower_bound(a.begin(), a.end(), step,
+                               [](const Anchor& x, double s) { return x.step < s; });
+    if (hi == a.begin()) ++hi;
+    if (hi == a.end()) --hi;
+    const Anchor& l = *(hi - 1);
+    const Anchor& h = *hi;
+    const double span = h.step - l.step;
+    return span == 0 ? l.value : l.value + (step - l.step) * (h.value - l.value) / span;
+}
+
+void remapX(std::vector<CurvePoint>& points, const std::vector<Anchor>& anchors) {
+    for (CurvePoint& p : points)
+        p.x = mapStep(anchors, p.x);
+}
+
 LogClip clipForLog(const std::vector<CurvePoint>& points, double floor) {
     LogClip c;
     c.points.reserve(points.size());

@@ -28,6 +28,17 @@ std::vector<CurvePoint> smoothColumns(const std::vector<storage::Bucket>& column
 // The steps of columns that hold NaN or Inf (the first such step of each).
 std::vector<double> nonFiniteSteps(const std::vector<storage::Bucket>& columns);
 
+// Maps x from steps to another axis through anchors (step, value) sorted by step: linear between
+// anchors, extended with the nearest segment's slope beyond them. With one anchor the map is a
+// shift. Used for the epoch axis (anchors: each epoch's last step) and wall time (anchors: the
+// wall clock at column ends).
+struct Anchor {
+    double step = 0;
+    double value = 0;
+};
+double mapStep(const std::vector<Anchor>& anchors, double step);
+void remapX(std::vector<CurvePoint>& points, const std::vector<Anchor>& anchors);
+
 // Values <= 0 cannot be drawn on a log axis: they are clipped to `floor` and reported.
 struct LogClip {
     std::vector<CurvePoint> points;

@@ -19,6 +19,7 @@
 #include <QSlider>
 #include <QSvgGenerator>
 #include <QTextStream>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <QtConcurrent>
@@ -92,10 +93,41 @@ private:
 
 namespace {
 
+// Where the x axis puts a run's steps: nullopt when it cannot (no finished epoch yet).
+std::optional<std::vector<Anchor>> axisAnchors(storage::RunStore& store, storage::RunId id,
+                                               const std::string& key, XAxis axis,
+                                               const std::vector<storage::Bucket>& columns) {
+    std::vector<Anchor> anchors;
+    if (axis == XAxis::Epoch) {
+        auto epochs = store.series(id, "epoch");
+        if (!epochs || epochs->empty()) return std::nullopt;
+        anchors.push_back({0, 0});
+        for (const auto& p : epochs.value())
+            anchors.push_back({static_cast<double>(p.step), p.value});
+        return anchors;
+    }
+    // Wall time: the clock at every column's first and last point, relative to the run's start.
+    std::vector<std::int64_t> steps;
+    for (const auto& c : columns) {
+        if (c.count == 0) continue;
+        steps.push_back(c.finite > 0 ? c.firstStep : c.firstNonFiniteStep);
+        if (c.finite > 0 && c.lastStep != c.firstStep) steps.push_back(c.lastStep);
+    }
+    auto first = store.stepRange(id, key);
+    if (first && first.value()) steps.insert(steps.begin(), first.value()->first);
+    auto clock = store.wallClock(id, key, steps);
+    if (!clock || clock->empty()) return std::nullopt;
+    std::sort(clock->begin(), clock->end());
+    const double t0 = clock->front().second;
+    for (const auto& [step, wall] : clock.value())
+        anchors.push_back({static_cast<double>(step), wall - t0});
+    return anchors;
+}
+
 CurvesSnapshot loadSnapshot(const QString& dbPath,
                             const std::vector<std::pair<storage::RunId, QString>>& runs,
                             const QString& metric, std::optional<std::pair<double, double>> zoom,
-                            int columns, double smoothing, quint64 generation) {
+                            int columns, double smoothing, quint64 generation, XAxis axis) {
     CurvesSnapshot snap;
     snap.generation = generation;
     auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
@@ -129,6 +161,10 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
     }
     snap.minStep = static_cast<double>(first);
     snap.maxStep = static_cast<double>(last);
+    snap.xAxis = axis;
+    snap.xTitle = axis == XAxis::Step    ? QStringLiteral("step")
+                  : axis == XAxis::Epoch ? QStringLiteral("epoch")
+                                         : QStringLiteral("wall time (s)");
     for (const auto& [id, name] : runs) {
         auto env = storage::readEnvelope(store->connection(), id, key, first, last, columns);
         if (!env) {
@@ -143,6 +179,17 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
         s.nonFinite = nonFiniteSteps(env->columns);
         s.shown = static_cast<std::int64_t>(s.raw.size());
         s.total = env->rawPoints;
+        if (axis != XAxis::Step && !env->columns.empty()) {
+            const auto anchors = axisAnchors(store.value(), id, key, axis, env->columns);
+            if (!anchors) {
+                ++snap.runsWithoutAxis;
+                continue;
+            }
+            remapX(s.raw, *anchors);
+            remapX(s.smoothed, *anchors);
+            for (double& step : s.nonFinite)
+                step = mapStep(*anchors, step);
+        }
         if (!env->columns.empty()) snap.series.push_back(std::move(s));
     }
     return snap;
@@ -204,6 +251,12 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     controls->addWidget(smoothSlider_);
     controls->addStretch(1);
     controls->addWidget(badge_);
+    auto* close = new QToolButton(this);
+    close->setText(QStringLiteral("\u2715"));
+    close->setToolTip(tr("Close this panel"));
+    close->setAutoRaise(true);
+    controls->addWidget(close);
+    connect(close, &QToolButton::clicked, this, &CurvesView::closeRequested);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
@@ -271,6 +324,13 @@ void CurvesView::setSmoothing(double weight) {
     requestRefresh();
 }
 
+void CurvesView::setXAxis(XAxis axis) {
+    xAxis_ = axis;
+    zoom_.reset();
+    ++generation_;
+    requestRefresh();
+}
+
 void CurvesView::requestRefresh() {
     if (!coalesce_.isActive()) coalesce_.start();
 }
@@ -290,7 +350,7 @@ void CurvesView::startLoad() {
     // Half a column per pixel: M4 draws at most four points a column, two per pixel.
     const int columns = std::max(10, plotWidth() / 2);
     watcher_.setFuture(QtConcurrent::run(loadSnapshot, dbPath_, runs_, metric_, zoom_, columns,
-                                         smoothing_, generation_));
+                                         smoothing_, generation_, xAxis_));
 }
 
 void CurvesView::apply(CurvesSnapshot snapshot) {
@@ -316,7 +376,7 @@ void CurvesView::redraw() {
         delete axis;
     }
     auto* x = new QValueAxis();
-    x->setTitleText(tr("step"));
+    x->setTitleText(current_.xTitle);
     x->setLabelFormat(QStringLiteral("%.0f"));
     QAbstractAxis* y = nullptr;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
@@ -390,7 +450,16 @@ void CurvesView::redraw() {
         shown += s.shown;
         total += s.total;
     }
-    x->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+    if (current_.xAxis == XAxis::Step) {
+        x->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+    } else {  // the drawn points' extent on the mapped axis
+        double x0 = std::numeric_limits<double>::infinity(), x1 = -x0;
+        for (const CurveSeries& s : current_.series)
+            for (const CurvePoint& p : s.raw)
+                x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
+        if (std::isfinite(x0)) x->setRange(x0, std::max(x1, x0 + 1e-9));
+        x->setLabelFormat(QStringLiteral("%.3g"));
+    }
     x->applyNiceNumbers();
     if (any) {
         if (logScale_) {
@@ -403,12 +472,16 @@ void CurvesView::redraw() {
     }
     // A zoom (rubber band or wheel) asks for the finer envelope of the new range.
     connect(x, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
-        if (current_.series.empty()) return;
+        // Re-querying a finer envelope works in steps; other axes zoom what is loaded.
+        if (current_.series.empty() || current_.xAxis != XAxis::Step) return;
         if (std::abs(a - current_.minStep) < 0.5 && std::abs(b - current_.maxStep) < 0.5) return;
         zoom_ = std::pair(a, b);
         requestRefresh();
     });
-    badge_->setText(current_.error.isEmpty() ? tr("%1 / %2 points").arg(shown).arg(total)
+    QString note;
+    if (current_.runsWithoutAxis > 0)
+        note = tr(" (%n run(s) not on this axis yet)", "", current_.runsWithoutAxis);
+    badge_->setText(current_.error.isEmpty() ? tr("%1 / %2 points").arg(shown).arg(total) + note
                                              : current_.error);
 }
 

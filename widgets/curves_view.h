@@ -36,12 +36,17 @@ struct CurveSeries {
     std::int64_t shown = 0, total = 0;
 };
 
+enum class XAxis { Step, Epoch, WallTime };
+
 struct CurvesSnapshot {
     quint64 generation = 0;
     std::vector<CurveSeries> series;
     QStringList metrics;  // every metric key the selected runs have
     QString error;
-    double minStep = 0, maxStep = 0;
+    double minStep = 0, maxStep = 0;  // the window, in steps
+    XAxis xAxis = XAxis::Step;
+    QString xTitle = QStringLiteral("step");
+    int runsWithoutAxis = 0;  // e.g. no finished epoch yet, on the epoch axis
 };
 
 class CurvesView : public QWidget {
@@ -56,6 +61,8 @@ public:
     QString metric() const;
     void setLogScale(bool on);
     void setSmoothing(double weight);  // 0 .. 0.99
+    void setXAxis(XAxis axis);
+    XAxis xAxis() const { return xAxis_; }
     // Schedules a reload (coalesced: at most one every 50 ms).
     void requestRefresh();
 
@@ -70,6 +77,7 @@ public:
 
 signals:
     void loaded();  // a snapshot was drawn
+    void closeRequested();
 
 private:
     void startLoad();
@@ -81,6 +89,7 @@ private:
     QString metric_ = QStringLiteral("train/loss");
     bool logScale_ = false;
     double smoothing_ = 0.6;
+    XAxis xAxis_ = XAxis::Step;
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
 
     quint64 generation_ = 0;

@@ -21,6 +21,7 @@
 #include "app/main_window.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
+#include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
@@ -167,6 +168,40 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
         },
         5000));
     EXPECT_EQ(window.curves()->snapshot().series.front().total, 3 * (800 / 20));
+    // Two panels by default, sharing the selection.
+    ASSERT_EQ(window.panels()->panels().size(), 2u);
+    EXPECT_EQ(window.panels()->panels()[1]->metric(), "val/accuracy");
+
+    // The epoch axis puts the 120 steps of three epochs on [0, 3].
+    auto maxX = [&] {
+        double m = -1;
+        for (const auto& p : window.curves()->snapshot().series.front().raw)
+            m = std::max(m, p.x);
+        return m;
+    };
+    window.panels()->setXAxis(widgets::XAxis::Epoch);
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const auto& snap = window.curves()->snapshot();
+            return snap.xAxis == widgets::XAxis::Epoch && !snap.series.empty();
+        },
+        5000));
+    EXPECT_NEAR(maxX(), 3.0, 1e-9);
+    EXPECT_EQ(window.curves()->chart()->axes(Qt::Horizontal).front()->titleText(), "epoch");
+    // Wall time: seconds since the series' first point, increasing with the steps.
+    window.panels()->setXAxis(widgets::XAxis::WallTime);
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const auto& snap = window.curves()->snapshot();
+            return snap.xAxis == widgets::XAxis::WallTime && !snap.series.empty();
+        },
+        5000));
+    const auto& raw = window.curves()->snapshot().series.front().raw;
+    EXPECT_EQ(raw.front().x, 0.0);
+    EXPECT_GT(maxX(), 0.0);
+    EXPECT_LT(maxX(), 120.0);
+    for (std::size_t i = 1; i < raw.size(); ++i)
+        EXPECT_LE(raw[i - 1].x, raw[i].x);
 }
 
 TEST(MainWindow, StopEndsTheRunAsStopped) {

@@ -75,3 +75,19 @@ TEST(CurveData, NonFiniteColumnsAreMarkedAndLogClipsNonPositive) {
     for (const auto& p : clip.points)
         EXPECT_GT(p.y, 0.0);
 }
+
+TEST(CurveData, StepsMapToEpochsAndWallTimeThroughAnchors) {
+    // Epoch anchors: epoch e ends at step 100 e.
+    const std::vector<widgets::Anchor> epochs = {{0, 0}, {100, 1}, {200, 2}, {300, 3}};
+    EXPECT_DOUBLE_EQ(widgets::mapStep(epochs, 50), 0.5);
+    EXPECT_DOUBLE_EQ(widgets::mapStep(epochs, 250), 2.5);
+    EXPECT_DOUBLE_EQ(widgets::mapStep(epochs, 350), 3.5);    // beyond: the last segment's slope
+    EXPECT_DOUBLE_EQ(widgets::mapStep({{10, 4}}, 15), 9.0);  // one anchor: a shift
+    // Wall-clock anchors with a pause: the map follows the clock, not the steps.
+    const std::vector<widgets::Anchor> wall = {{0, 0}, {10, 1}, {20, 61}};
+    std::vector<widgets::CurvePoint> pts = {{5, 1.0}, {15, 2.0}};
+    widgets::remapX(pts, wall);
+    EXPECT_DOUBLE_EQ(pts[0].x, 0.5);
+    EXPECT_DOUBLE_EQ(pts[1].x, 31.0);
+    EXPECT_EQ(pts[1].y, 2.0);
+}
