@@ -30,6 +30,10 @@
 
 namespace runboard::widgets {
 
+namespace {
+constexpr int kCoalesceMs = 50;  // at most 20 loads (and repaints) a second
+}
+
 // Rubber-band and wheel zoom, double-click to reset, and a crosshair that shows every visible
 // run's value at the cursor.
 class CurveChartView : public QChartView {
@@ -270,7 +274,6 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
             [this](int v) { setSmoothing(v / 100.0); });
 
     coalesce_.setSingleShot(true);
-    coalesce_.setInterval(50);
     connect(&coalesce_, &QTimer::timeout, this, &CurvesView::startLoad);
     connect(&watcher_, &QFutureWatcher<CurvesSnapshot>::finished, this, [this] {
         loading_ = false;
@@ -332,7 +335,13 @@ void CurvesView::setXAxis(XAxis axis) {
 }
 
 void CurvesView::requestRefresh() {
-    if (!coalesce_.isActive()) coalesce_.start();
+    // Idle for a while: load now. Otherwise coalesce: at most one load per interval.
+    if (coalesce_.isActive()) return;
+    if (!lastStart_.isValid() || lastStart_.elapsed() >= kCoalesceMs) {
+        startLoad();
+    } else {
+        coalesce_.start(kCoalesceMs - static_cast<int>(lastStart_.elapsed()));
+    }
 }
 
 int CurvesView::plotWidth() const {
@@ -347,6 +356,7 @@ void CurvesView::startLoad() {
         return;
     }
     loading_ = true;
+    lastStart_.start();
     // Half a column per pixel: M4 draws at most four points a column, two per pixel.
     const int columns = std::max(10, plotWidth() / 2);
     watcher_.setFuture(QtConcurrent::run(loadSnapshot, dbPath_, runs_, metric_, zoom_, columns,
@@ -370,6 +380,7 @@ void CurvesView::apply(CurvesSnapshot snapshot) {
 
 void CurvesView::redraw() {
     QChart* chart = view_->chart();
+    chart->legend()->setVisible(false);  // one legend layout at the end, not one per series
     chart->removeAllSeries();
     for (QAbstractAxis* axis : chart->axes()) {
         chart->removeAxis(axis);
@@ -470,11 +481,14 @@ void CurvesView::redraw() {
             static_cast<QValueAxis*>(y)->applyNiceNumbers();
         }
     }
+    shownRange_ = {x->min(), x->max()};
+    chart->legend()->setVisible(true);
     // A zoom (rubber band or wheel) asks for the finer envelope of the new range.
     connect(x, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
         // Re-querying a finer envelope works in steps; other axes zoom what is loaded.
         if (current_.series.empty() || current_.xAxis != XAxis::Step) return;
-        if (std::abs(a - current_.minStep) < 0.5 && std::abs(b - current_.maxStep) < 0.5) return;
+        if (std::abs(a - shownRange_.first) < 1e-9 && std::abs(b - shownRange_.second) < 1e-9)
+            return;
         zoom_ = std::pair(a, b);
         requestRefresh();
     });

@@ -91,10 +91,12 @@ private:
     double smoothing_ = 0.6;
     XAxis xAxis_ = XAxis::Step;
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
+    std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 
     quint64 generation_ = 0;
     bool loading_ = false, pending_ = false;
     QTimer coalesce_;
+    QElapsedTimer lastStart_;
     QFutureWatcher<CurvesSnapshot> watcher_;
     CurvesSnapshot current_;
 
