@@ -25,6 +25,7 @@
 #include <QtConcurrent>
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "widgets/runs_model.h"
 
@@ -378,120 +379,158 @@ void CurvesView::apply(CurvesSnapshot snapshot) {
     emit loaded();
 }
 
-void CurvesView::redraw() {
+void CurvesView::ensureAxes() {
     QChart* chart = view_->chart();
-    chart->legend()->setVisible(false);  // one legend layout at the end, not one per series
-    chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes()) {
-        chart->removeAxis(axis);
-        delete axis;
+    if (x_ == nullptr) {
+        x_ = new QValueAxis();
+        chart->addAxis(x_, Qt::AlignBottom);
+        // A zoom (rubber band or wheel) asks for the finer envelope of the new range; other axes
+        // than steps zoom what is loaded.
+        connect(x_, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
+            if (drawing_ || current_.series.empty() || current_.xAxis != XAxis::Step) return;
+            if (std::abs(a - shownRange_.first) < 1e-9 && std::abs(b - shownRange_.second) < 1e-9)
+                return;
+            zoom_ = std::pair(a, b);
+            requestRefresh();
+        });
     }
-    auto* x = new QValueAxis();
-    x->setTitleText(current_.xTitle);
-    x->setLabelFormat(QStringLiteral("%.0f"));
-    QAbstractAxis* y = nullptr;
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
-    for (const CurveSeries& s : current_.series)
-        for (const CurvePoint& p : s.raw) {
-            lo = std::min(lo, p.y);
-            hi = std::max(hi, p.y);
-            if (p.y > 0) minPositive = std::min(minPositive, p.y);
-        }
-    const bool any = std::isfinite(lo);
-    const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
+    if (y_ != nullptr && yLog_ == logScale_) return;
+    if (y_ != nullptr) {
+        chart->removeAxis(y_);
+        delete y_;
+    }
     if (logScale_) {
         auto* axis = new QLogValueAxis();
         axis->setLabelFormat(QStringLiteral("%.3g"));
         axis->setBase(10);
-        y = axis;
+        y_ = axis;
     } else {
-        y = new QValueAxis();
+        y_ = new QValueAxis();
     }
-    y->setTitleText(metric_);
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
+    yLog_ = logScale_;
+    chart->addAxis(y_, Qt::AlignLeft);
+    for (QAbstractSeries* series : chart->series())
+        series->attachAxis(y_);
+}
+
+CurvesView::RunLines& CurvesView::linesFor(storage::RunId run) {
+    auto it = lines_.find(run);
+    if (it != lines_.end()) return it->second;
+    QChart* chart = view_->chart();
+    RunLines l;
+    l.raw = new QLineSeries();
+    l.smooth = new QLineSeries();
+    l.nan = new QScatterSeries();
+    l.clip = new QScatterSeries();
+    l.nan->setMarkerShape(QScatterSeries::MarkerShapeTriangle);
+    l.clip->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    for (QXYSeries* s : {static_cast<QXYSeries*>(l.raw), static_cast<QXYSeries*>(l.smooth),
+                         static_cast<QXYSeries*>(l.nan), static_cast<QXYSeries*>(l.clip)}) {
+        chart->addSeries(s);
+        s->attachAxis(x_);
+        s->attachAxis(y_);
+    }
+    for (QXYSeries* s : {static_cast<QXYSeries*>(l.nan), static_cast<QXYSeries*>(l.clip)}) {
+        auto* scatter = static_cast<QScatterSeries*>(s);
+        scatter->setMarkerSize(9);
+        chart->legend()->markers(scatter).front()->setVisible(false);
+    }
+    const QColor red(0xd3, 0x2f, 0x2f);
+    l.nan->setColor(red);
+    l.nan->setBorderColor(red);
+    l.nan->setName(tr("NaN/Inf"));
+    l.clip->setName(tr("<= 0"));
+    return lines_.emplace(run, l).first->second;
+}
+
+void CurvesView::redraw() {
+    // Series and axes live across redraws: only their points change (QtCharts is slow to add
+    // and remove series, not to replace points).
+    drawing_ = true;
+    QChart* chart = view_->chart();
+    ensureAxes();
+    std::set<storage::RunId> shownRuns;
+    for (const CurveSeries& s : current_.series)
+        shownRuns.insert(s.run);
+    for (auto it = lines_.begin(); it != lines_.end();) {
+        if (shownRuns.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(it->second.raw),
+                                   static_cast<QAbstractSeries*>(it->second.smooth),
+                                   static_cast<QAbstractSeries*>(it->second.nan),
+                                   static_cast<QAbstractSeries*>(it->second.clip)}) {
+            chart->removeSeries(s);
+            delete s;
+        }
+        it = lines_.erase(it);
+    }
+
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
+    double x0 = lo, x1 = -lo;
+    for (const CurveSeries& s : current_.series)
+        for (const CurvePoint& p : s.raw) {
+            lo = std::min(lo, p.y);
+            hi = std::max(hi, p.y);
+            x0 = std::min(x0, p.x);
+            x1 = std::max(x1, p.x);
+            if (p.y > 0) minPositive = std::min(minPositive, p.y);
+        }
+    const bool any = std::isfinite(lo);
+    const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
 
     std::int64_t shown = 0, total = 0;
     for (const CurveSeries& s : current_.series) {
+        RunLines& l = linesFor(s.run);
         const QColor color = runColor(s.run);
-        auto add = [&](const std::vector<CurvePoint>& pts, const QColor& c, qreal width,
-                       const QString& name) {
-            auto* line = new QLineSeries();
-            const auto drawn = logScale_ ? clipForLog(pts, floor).points : pts;
-            line->replace(toQt(drawn));
-            QPen pen(c);
-            pen.setWidthF(width);
-            line->setPen(pen);
-            line->setName(name);
-            chart->addSeries(line);
-            line->attachAxis(x);
-            line->attachAxis(y);
-            return line;
-        };
         QColor faint = color;
         faint.setAlpha(smoothing_ > 0 ? 70 : 255);
-        auto* raw = add(s.raw, faint, 1.0, s.name);
-        if (smoothing_ > 0) {
-            add(s.smoothed, color, 2.0, s.name);
-            chart->legend()->markers(raw).front()->setVisible(false);
-        }
-        auto marks = [&](const std::vector<CurvePoint>& pts, QScatterSeries::MarkerShape shape,
-                         const QColor& c, const QString& tip) {
-            if (pts.empty()) return;
-            auto* scatter = new QScatterSeries();
-            scatter->setMarkerShape(shape);
-            scatter->setMarkerSize(9);
-            scatter->setColor(c);
-            scatter->setBorderColor(c);
-            scatter->setName(tip);
-            scatter->replace(toQt(pts));
-            chart->addSeries(scatter);
-            scatter->attachAxis(x);
-            scatter->attachAxis(y);
-            chart->legend()->markers(scatter).front()->setVisible(false);
-        };
+        l.raw->setPen(QPen(faint, 1.0));
+        l.raw->setName(s.name);
+        l.raw->replace(toQt(logScale_ ? clipForLog(s.raw, floor).points : s.raw));
+        l.smooth->setPen(QPen(color, 2.0));
+        l.smooth->setName(s.name);
+        l.smooth->replace(smoothing_ > 0
+                              ? toQt(logScale_ ? clipForLog(s.smoothed, floor).points : s.smoothed)
+                              : QList<QPointF>());
+        l.smooth->setVisible(smoothing_ > 0);
+        chart->legend()->markers(l.raw).front()->setVisible(smoothing_ == 0);
+        chart->legend()->markers(l.smooth).front()->setVisible(smoothing_ > 0);
         // NaN/Inf: marked at the top of the plot, never dropped silently.
         std::vector<CurvePoint> nan;
         for (double step : s.nonFinite)
             nan.push_back({step, any ? hi : 1.0});
-        marks(nan, QScatterSeries::MarkerShapeTriangle, QColor(0xd3, 0x2f, 0x2f), tr("NaN/Inf"));
-        if (logScale_)
-            marks(clipForLog(s.raw, floor).clipped, QScatterSeries::MarkerShapeRectangle, color,
-                  tr("<= 0"));
+        l.nan->replace(toQt(nan));
+        l.clip->setColor(color);
+        l.clip->setBorderColor(color);
+        l.clip->replace(logScale_ ? toQt(clipForLog(s.raw, floor).clipped) : QList<QPointF>());
         shown += s.shown;
         total += s.total;
     }
+
+    x_->setTitleText(current_.xTitle);
+    x_->setLabelFormat(current_.xAxis == XAxis::Step ? QStringLiteral("%.0f")
+                                                     : QStringLiteral("%.3g"));
     if (current_.xAxis == XAxis::Step) {
-        x->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
-    } else {  // the drawn points' extent on the mapped axis
-        double x0 = std::numeric_limits<double>::infinity(), x1 = -x0;
-        for (const CurveSeries& s : current_.series)
-            for (const CurvePoint& p : s.raw)
-                x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
-        if (std::isfinite(x0)) x->setRange(x0, std::max(x1, x0 + 1e-9));
-        x->setLabelFormat(QStringLiteral("%.3g"));
+        x_->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+    } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
+        x_->setRange(x0, std::max(x1, x0 + 1e-9));
     }
-    x->applyNiceNumbers();
+    x_->applyNiceNumbers();
+    y_->setTitleText(metric_);
     if (any) {
         if (logScale_) {
-            y->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
+            y_->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
         } else {
             const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
-            y->setRange(lo - pad, hi + pad);
-            static_cast<QValueAxis*>(y)->applyNiceNumbers();
+            y_->setRange(lo - pad, hi + pad);
+            static_cast<QValueAxis*>(y_)->applyNiceNumbers();
         }
     }
-    shownRange_ = {x->min(), x->max()};
-    chart->legend()->setVisible(true);
-    // A zoom (rubber band or wheel) asks for the finer envelope of the new range.
-    connect(x, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
-        // Re-querying a finer envelope works in steps; other axes zoom what is loaded.
-        if (current_.series.empty() || current_.xAxis != XAxis::Step) return;
-        if (std::abs(a - shownRange_.first) < 1e-9 && std::abs(b - shownRange_.second) < 1e-9)
-            return;
-        zoom_ = std::pair(a, b);
-        requestRefresh();
-    });
+    shownRange_ = {x_->min(), x_->max()};
+    drawing_ = false;
+
     QString note;
     if (current_.runsWithoutAxis > 0)
         note = tr(" (%n run(s) not on this axis yet)", "", current_.runsWithoutAxis);

@@ -10,6 +10,7 @@
 #include <QFutureWatcher>
 #include <QTimer>
 #include <QWidget>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -22,6 +23,10 @@ class QComboBox;
 class QCheckBox;
 class QLabel;
 class QSlider;
+class QLineSeries;
+class QScatterSeries;
+class QValueAxis;
+class QAbstractAxis;
 
 namespace runboard::widgets {
 
@@ -83,6 +88,14 @@ private:
     void startLoad();
     void apply(CurvesSnapshot snapshot);
     void redraw();
+    void ensureAxes();
+    struct RunLines {
+        QLineSeries* raw = nullptr;
+        QLineSeries* smooth = nullptr;
+        QScatterSeries* nan = nullptr;
+        QScatterSeries* clip = nullptr;
+    };
+    RunLines& linesFor(storage::RunId run);
 
     QString dbPath_;
     std::vector<std::pair<storage::RunId, QString>> runs_;
@@ -99,6 +112,12 @@ private:
     QElapsedTimer lastStart_;
     QFutureWatcher<CurvesSnapshot> watcher_;
     CurvesSnapshot current_;
+
+    std::map<storage::RunId, RunLines> lines_;
+    QValueAxis* x_ = nullptr;
+    QAbstractAxis* y_ = nullptr;
+    bool yLog_ = false;
+    bool drawing_ = false;  // axis range changes made by redraw() are not zooms
 
     CurveChartView* view_ = nullptr;
     QComboBox* metricBox_ = nullptr;
