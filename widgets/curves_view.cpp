@@ -524,8 +524,7 @@ void CurvesView::redraw() {
             y_->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
         } else {
             const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
-            y_->setRange(lo - pad, hi + pad);
-            static_cast<QValueAxis*>(y_)->applyNiceNumbers();
+            y_->setRange(lo - pad, hi + pad);  // tight: nice numbers would squash short panels
         }
     }
     shownRange_ = {x_->min(), x_->max()};
