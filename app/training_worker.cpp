@@ -1,6 +1,9 @@
 #include "app/training_worker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -47,6 +50,13 @@ TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
 
 void TrainingWorker::train(qint64 runId, const QString& configJson) {
     stop_ = false;
+    // Training is background work: this thread, and the torch threads it starts, yield to the
+    // GUI thread (on 2 cores, torch threads = cores would otherwise starve the event loop).
+    // Linux keeps nice per thread and new threads inherit it.
+    static thread_local const bool niced = [] {
+        return setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5) == 0;
+    }();
+    (void)niced;
     RunEnded ended;
     ended.id = runId;
     auto session = RunSession::open(dbPath_.toStdString());
