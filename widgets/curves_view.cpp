@@ -480,6 +480,26 @@ void CurvesView::redraw() {
     const bool any = std::isfinite(lo);
     const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
 
+    // Axes first: a range change recomputes every series' geometry, so change them while the
+    // series still hold their old (or no) points, then replace each series' points once.
+    x_->setTitleText(current_.xTitle);
+    x_->setLabelFormat(current_.xAxis == XAxis::Step ? QStringLiteral("%.0f")
+                                                     : QStringLiteral("%.3g"));
+    if (current_.xAxis == XAxis::Step) {
+        x_->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+    } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
+        x_->setRange(x0, std::max(x1, x0 + 1e-9));
+    }
+    x_->applyNiceNumbers();
+    y_->setTitleText(metric_);
+    if (any) {
+        if (logScale_) {
+            y_->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
+        } else {
+            const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
+            y_->setRange(lo - pad, hi + pad);  // tight: nice numbers would squash short panels
+        }
+    }
     std::int64_t shown = 0, total = 0;
     for (const CurveSeries& s : current_.series) {
         RunLines& l = linesFor(s.run);
@@ -509,24 +529,6 @@ void CurvesView::redraw() {
         total += s.total;
     }
 
-    x_->setTitleText(current_.xTitle);
-    x_->setLabelFormat(current_.xAxis == XAxis::Step ? QStringLiteral("%.0f")
-                                                     : QStringLiteral("%.3g"));
-    if (current_.xAxis == XAxis::Step) {
-        x_->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
-    } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
-        x_->setRange(x0, std::max(x1, x0 + 1e-9));
-    }
-    x_->applyNiceNumbers();
-    y_->setTitleText(metric_);
-    if (any) {
-        if (logScale_) {
-            y_->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
-        } else {
-            const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
-            y_->setRange(lo - pad, hi + pad);  // tight: nice numbers would squash short panels
-        }
-    }
     shownRange_ = {x_->min(), x_->max()};
     drawing_ = false;
 
