@@ -19,21 +19,15 @@
 
 #include "app/main_window.h"
 #include "storage/writer.h"
+#include "support/qt_wait.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
+using runboard::test::waitFor;
 
 namespace {
-
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    return done();
-}
 
 void generate(const std::string& path) {
     std::filesystem::remove(path);

@@ -21,24 +21,14 @@
 #include "app/main_window.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
+#include "support/qt_wait.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
-
-namespace {
-
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms)
-        QTest::qWait(20);
-    return done();
-}
-
-}  // namespace
+using runboard::test::waitFor;
 
 TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     test::TempDir dir;
