@@ -44,7 +44,9 @@ bool isCliInvocation(const QStringList& args) {
 }
 
 std::string defaultDatabasePath() {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    // ~/.local/share/runboard, whatever the organization name (AppDataLocation would nest it).
+    const QString dir =
+        QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + "/runboard";
     QDir().mkpath(dir);
     return QDir(dir).filePath("runboard.db").toStdString();
 }
