@@ -102,19 +102,28 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
 
     // Welcome: an empty database gets one button that trains the default recipe.
     auto* welcome = new QWidget(this);
-    auto* wl = new QVBoxLayout(welcome);
-    auto* title = new QLabel(tr("<h2>Welcome to Runboard</h2><p>No runs yet. Train the default "
-                                "recipe (a small CNN, 93% on Fashion-MNIST in about 9 minutes) and "
-                                "watch its curves here.</p>"),
-                             welcome);
-    title->setWordWrap(true);
-    auto* trainDefault = new QPushButton(tr("Train the default recipe on Fashion-MNIST"), welcome);
-    welcomeWhere_ = new QLabel(welcome);
+    auto* column =
+        new QWidget(welcome);  // a fixed-width column, centred: wrapped text needs a width
+    column->setFixedWidth(560);
+    auto* cl = new QVBoxLayout(column);
+    // Explicit breaks: a word-wrapped QLabel gets no height-for-width in this layout.
+    auto* title =
+        new QLabel(tr("<h2>Welcome to Runboard</h2><p>No runs yet. Train the default recipe "
+                      "(a small CNN, 93% on Fashion-MNIST<br>in about 9 minutes) and watch "
+                      "its curves here.</p>"),
+                   column);
+    title->setAlignment(Qt::AlignHCenter);
+    auto* trainDefault = new QPushButton(tr("Train the default recipe on Fashion-MNIST"), column);
+    welcomeWhere_ = new QLabel(column);
+    welcomeWhere_->setAlignment(Qt::AlignHCenter);
     welcomeWhere_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    cl->addWidget(title);
+    cl->addWidget(trainDefault, 0, Qt::AlignHCenter);
+    cl->addSpacing(8);
+    cl->addWidget(welcomeWhere_);
+    auto* wl = new QVBoxLayout(welcome);
     wl->addStretch(1);
-    wl->addWidget(title, 0, Qt::AlignHCenter);
-    wl->addWidget(trainDefault, 0, Qt::AlignHCenter);
-    wl->addWidget(welcomeWhere_, 0, Qt::AlignHCenter);
+    wl->addWidget(column, 0, Qt::AlignHCenter);
     wl->addStretch(2);
     connect(trainDefault, &QPushButton::clicked, this,
             [this] { (void)startRun(config::Config::defaults(), tr("default recipe")); });
