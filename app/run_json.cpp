@@ -96,21 +96,20 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
 }
 
 storage::Result<std::string> runsToText(storage::RunStore& store) {
-    auto runs = store.runs();
+    // One overview query per metric key, not one latest-metrics query per run.
+    auto runs = store.overview({}, {"val/accuracy", "test/accuracy"});
     if (!runs) return runs.error();
     std::ostringstream os;
     char line[256];
     std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
                   "CREATED", "VAL_ACC", "TEST_ACC", "NAME");
     os << line;
-    for (const auto& r : runs.value()) {
-        auto m = store.latestMetrics(r.id);
-        if (!m) return m.error();
+    for (const auto& [r, params, metrics] : runs.value()) {
         std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",
                       static_cast<long long>(r.id),
                       std::string(storage::toString(r.status)).c_str(), r.createdAt.c_str(),
-                      metricText(m.value(), "val/accuracy").c_str(),
-                      metricText(m.value(), "test/accuracy").c_str(), r.name.c_str());
+                      metricText(metrics, "val/accuracy").c_str(),
+                      metricText(metrics, "test/accuracy").c_str(), r.name.c_str());
         os << line;
     }
     return os.str();

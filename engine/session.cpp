@@ -128,10 +128,11 @@ double Session::gradNorm() const {
 
 StepOutput Session::trainStep(const torch::Tensor& x, const torch::Tensor& y) {
     prepareStep();
-    applySchedule();
+    const ScheduledValues scheduled = applySchedule();
     const torch::Tensor logits = forward(x);
     const torch::Tensor loss = criterion(logits, y);
     StepOutput out;
+    out.lr = scheduled.lr;
     out.loss = loss.item<double>();
     out.finite = std::isfinite(out.loss);
     if (out.finite) {

@@ -21,6 +21,7 @@ struct StepOutput {
     double loss = 0;  // detached: a plain double, never a tensor holding the graph
     double gradNorm = 0;
     std::int64_t correct = 0;
+    double lr = 0;  // the learning rate this step used
     bool finite = true;
 };
 

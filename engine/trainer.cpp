@@ -169,11 +169,10 @@ RunResult Trainer::run(Observer& observer) {
             torch::Tensor x = data.train.images.index_select(0, idx);
             if (aug.enabled()) x = augmentBatch(x, aug, rng);
             const torch::Tensor y = data.train.labels.index_select(0, idx);
-            const ScheduledValues sv = scheduleAt(session.schedule(), session.step());
             const StepOutput out = session.trainStep(x, y);
 
             StepEvent ev{session.step(), epoch,
-                         out.loss,       sv.lr,
+                         out.loss,       out.lr,
                          out.gradNorm,   static_cast<double>(batch) / secondsSince(t0)};
             observer.onStep(ev);
             if (!out.finite) {
@@ -181,7 +180,7 @@ RunResult Trainer::run(Observer& observer) {
                 result.message = "the loss became " +
                                  std::string(std::isnan(out.loss) ? "NaN" : "infinite") +
                                  " at step " + std::to_string(session.step()) + " (epoch " +
-                                 std::to_string(epoch) + ", lr " + std::to_string(sv.lr) +
+                                 std::to_string(epoch) + ", lr " + std::to_string(out.lr) +
                                  "); try a lower learning rate";
                 break;
             }

@@ -208,8 +208,7 @@ Status SummaryMaintainer::upsert(RunId run, std::int64_t keyId, int level, const
     return u.run();
 }
 
-Status SummaryMaintainer::rebuild(Connection& db, RunId run, std::int64_t keyId, Series& s) {
-    (void)db;
+Status SummaryMaintainer::rebuild(RunId run, std::int64_t keyId, Series& s) {
     readTail_.bind(1, run).bind(2, keyId).bind(3, s.rebuildFrom);
     auto points = collectRows(readTail_, [](const Statement& r) {
         return MetricPoint{r.columnInt64(0), r.columnDouble(1),
@@ -251,7 +250,7 @@ Status rebuildAllSummaries(Connection& db) {
         for (const auto& [step, value] : points.value())
             m.add(run, key, step, value);
     }
-    return m.store(db);  // each series was seen from its first step: nothing is rebuilt twice
+    return m.store();  // each series was seen from its first step: nothing is rebuilt twice
 }
 
 void SummaryMaintainer::reset() {
@@ -259,7 +258,7 @@ void SummaryMaintainer::reset() {
     closed_.clear();
 }
 
-Status SummaryMaintainer::store(Connection& db) {
+Status SummaryMaintainer::store() {
     for (const auto& [series, levelBucket] : closed_)
         if (auto st = upsert(series.first, series.second, levelBucket.first, levelBucket.second);
             !st)
@@ -276,7 +275,7 @@ Status SummaryMaintainer::store(Connection& db) {
             if (earlier->at(0) != 0) s.rebuildFrom = (s.firstSeenStep / widest) * widest;
         }
         if (s.rebuildFrom >= 0) {
-            if (auto st = rebuild(db, key.first, key.second, s); !st) return st;
+            if (auto st = rebuild(key.first, key.second, s); !st) return st;
         }
         for (std::size_t l = 0; l < kBucketWidths.size(); ++l) {
             if (!s.dirty[l]) continue;

@@ -67,7 +67,7 @@ class SummaryMaintainer {
 public:
     Status prepare(Connection& db);
     void add(RunId run, std::int64_t keyId, std::int64_t step, double value);
-    Status store(Connection& db);
+    Status store();
     // After a failed transaction: forget what is in memory; every series is re-checked against
     // the database when it next appears.
     void reset();
@@ -83,7 +83,7 @@ private:
         std::array<bool, kBucketWidths.size()> dirty{};
     };
     Status upsert(RunId run, std::int64_t keyId, int level, const Bucket& b);
-    Status rebuild(Connection& db, RunId run, std::int64_t keyId, Series& s);
+    Status rebuild(RunId run, std::int64_t keyId, Series& s);
 
     std::map<std::pair<RunId, std::int64_t>, Series> series_;
     std::vector<std::pair<std::pair<RunId, std::int64_t>, std::pair<int, Bucket>>> closed_;

@@ -153,7 +153,7 @@ struct Writer::Impl {
             if (auto st = bindMetric(insertMetric, 0, batch.metrics[i], names); !st) return st;
             if (auto st = insertMetric.run(); !st) return st;
         }
-        if (auto st = summary.store(db); !st) return st;
+        if (auto st = summary.store(); !st) return st;
         for (const auto& p : batch.predictions) {
             auto& s = insertPrediction;
             s.bind(1, p.runId).bind(2, p.split).bind(3, p.epoch).bind(4, p.sampleIndex);
