@@ -1,5 +1,6 @@
 #include "app/training_worker.h"
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -52,8 +53,11 @@ void TrainingWorker::train(qint64 runId, const QString& configJson) {
     stop_ = false;
     // Training is background work: this thread, and the torch threads it starts, yield to the
     // GUI thread (on 2 cores, torch threads = cores would otherwise starve the event loop).
-    // Linux keeps nice per thread and new threads inherit it.
+    // Linux keeps nice and the policy per thread and new threads inherit both. SCHED_BATCH
+    // also stops these threads from preempting a waking GUI thread.
     static thread_local const bool niced = [] {
+        const sched_param none{};
+        (void)sched_setscheduler(0, SCHED_BATCH, &none);
         return setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5) == 0;
     }();
     (void)niced;

@@ -6,16 +6,15 @@
 #include <QComboBox>
 #include <QFile>
 #include <QGraphicsLineItem>
+#include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegend>
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QScatterSeries>
 #include <QSlider>
 #include <QSvgGenerator>
 #include <QTextStream>
@@ -27,6 +26,7 @@
 #include <cmath>
 #include <set>
 
+#include "widgets/curve_layer.h"
 #include "widgets/runs_model.h"
 
 namespace runboard::widgets {
@@ -40,7 +40,7 @@ constexpr int kCoalesceMs = 50;  // at most 20 loads (and repaints) a second
 class CurveChartView : public QChartView {
 public:
     std::function<void()> onZoomReset;
-    std::function<QString(double)> describeAt;
+    std::function<QString(QPointF)> describeAt;  // at a point in chart coordinates
 
     explicit CurveChartView(QChart* chart, QWidget* parent) : QChartView(chart, parent) {
         setRubberBand(QChartView::RectangleRubberBand);
@@ -76,10 +76,9 @@ protected:
             label_->hide();
             return;
         }
-        const double x = chart()->mapToValue(pos, chart()->series().front()).x();
         line_->setLine(QLineF(mapToScene(QPoint(e->pos().x(), 0)).x(), area.top(),
                               mapToScene(QPoint(e->pos().x(), 0)).x(), area.bottom()));
-        label_->setText(describeAt(x));
+        label_->setText(describeAt(pos));
         label_->setPos(std::min(pos.x() + 8, area.right() - label_->boundingRect().width()),
                        area.top() + 4);
         line_->show();
@@ -200,14 +199,6 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
     return snap;
 }
 
-QList<QPointF> toQt(const std::vector<CurvePoint>& points) {
-    QList<QPointF> out;
-    out.reserve(static_cast<qsizetype>(points.size()));
-    for (const CurvePoint& p : points)
-        out.append(QPointF(p.x, p.y));
-    return out;
-}
-
 }  // namespace
 
 CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
@@ -215,11 +206,18 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
     view_ = new CurveChartView(chart, this);
+    // Axis labels and the curve layer change geometry on every live update: a BSP index of the
+    // scene would be rebuilt each time for nothing (there are a few dozen items).
+    view_->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     view_->onZoomReset = [this] {
         zoom_.reset();
         requestRefresh();
     };
-    view_->describeAt = [this](double x) {
+    layer_ = new CurveLayer(chart);
+    layer_->setZValue(5);  // QtCharts' series level: above grid and axes, below the legend
+    connect(chart, &QChart::plotAreaChanged, this, &CurvesView::syncLayer);
+    view_->describeAt = [this](QPointF pos) {
+        const double x = layer_->mapping().xAt(pos.x());
         QStringList lines{QStringLiteral("step %1").arg(std::llround(x))};
         for (const CurveSeries& s : current_.series) {
             const auto& pts = s.smoothed.empty() ? s.raw : s.smoothed;
@@ -393,6 +391,7 @@ void CurvesView::ensureAxes() {
             zoom_ = std::pair(a, b);
             requestRefresh();
         });
+        connect(x_, &QValueAxis::rangeChanged, this, &CurvesView::syncLayer);
     }
     if (y_ != nullptr && yLog_ == logScale_) return;
     if (y_ != nullptr) {
@@ -403,9 +402,12 @@ void CurvesView::ensureAxes() {
         auto* axis = new QLogValueAxis();
         axis->setLabelFormat(QStringLiteral("%.3g"));
         axis->setBase(10);
+        connect(axis, &QLogValueAxis::rangeChanged, this, &CurvesView::syncLayer);
         y_ = axis;
     } else {
-        y_ = new QValueAxis();
+        auto* axis = new QValueAxis();
+        connect(axis, &QValueAxis::rangeChanged, this, &CurvesView::syncLayer);
+        y_ = axis;
     }
     yLog_ = logScale_;
     chart->addAxis(y_, Qt::AlignLeft);
@@ -413,58 +415,48 @@ void CurvesView::ensureAxes() {
         series->attachAxis(y_);
 }
 
-CurvesView::RunLines& CurvesView::linesFor(storage::RunId run) {
-    auto it = lines_.find(run);
-    if (it != lines_.end()) return it->second;
-    QChart* chart = view_->chart();
-    RunLines l;
-    l.raw = new QLineSeries();
-    l.smooth = new QLineSeries();
-    l.nan = new QScatterSeries();
-    l.clip = new QScatterSeries();
-    l.nan->setMarkerShape(QScatterSeries::MarkerShapeTriangle);
-    l.clip->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
-    for (QXYSeries* s : {static_cast<QXYSeries*>(l.raw), static_cast<QXYSeries*>(l.smooth),
-                         static_cast<QXYSeries*>(l.nan), static_cast<QXYSeries*>(l.clip)}) {
-        chart->addSeries(s);
-        s->attachAxis(x_);
-        s->attachAxis(y_);
+QLineSeries* CurvesView::legendFor(storage::RunId run) {
+    auto it = legend_.find(run);
+    if (it != legend_.end()) return it->second;
+    auto* series = new QLineSeries();
+    view_->chart()->addSeries(series);
+    series->attachAxis(x_);
+    series->attachAxis(y_);
+    return legend_.emplace(run, series).first->second;
+}
+
+void CurvesView::syncLayer() {
+    if (x_ == nullptr || y_ == nullptr) return;
+    PlotMapping m;
+    m.area = view_->chart()->plotArea();
+    m.x0 = x_->min();
+    m.x1 = x_->max();
+    if (auto* log = qobject_cast<QLogValueAxis*>(y_)) {
+        m.y0 = log->min();
+        m.y1 = log->max();
+        m.logY = true;
+    } else if (auto* lin = qobject_cast<QValueAxis*>(y_)) {
+        m.y0 = lin->min();
+        m.y1 = lin->max();
     }
-    for (QXYSeries* s : {static_cast<QXYSeries*>(l.nan), static_cast<QXYSeries*>(l.clip)}) {
-        auto* scatter = static_cast<QScatterSeries*>(s);
-        scatter->setMarkerSize(9);
-        chart->legend()->markers(scatter).front()->setVisible(false);
-    }
-    const QColor red(0xd3, 0x2f, 0x2f);
-    l.nan->setColor(red);
-    l.nan->setBorderColor(red);
-    l.nan->setName(tr("NaN/Inf"));
-    l.clip->setName(tr("<= 0"));
-    return lines_.emplace(run, l).first->second;
+    layer_->setMapping(m);
 }
 
 void CurvesView::redraw() {
-    // Series and axes live across redraws: only their points change (QtCharts is slow to add
-    // and remove series, not to replace points).
     drawing_ = true;
     QChart* chart = view_->chart();
     ensureAxes();
     std::set<storage::RunId> shownRuns;
     for (const CurveSeries& s : current_.series)
         shownRuns.insert(s.run);
-    for (auto it = lines_.begin(); it != lines_.end();) {
+    for (auto it = legend_.begin(); it != legend_.end();) {
         if (shownRuns.contains(it->first)) {
             ++it;
             continue;
         }
-        for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(it->second.raw),
-                                   static_cast<QAbstractSeries*>(it->second.smooth),
-                                   static_cast<QAbstractSeries*>(it->second.nan),
-                                   static_cast<QAbstractSeries*>(it->second.clip)}) {
-            chart->removeSeries(s);
-            delete s;
-        }
-        it = lines_.erase(it);
+        chart->removeSeries(it->second);
+        delete it->second;
+        it = legend_.erase(it);
     }
 
     double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
@@ -480,8 +472,6 @@ void CurvesView::redraw() {
     const bool any = std::isfinite(lo);
     const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
 
-    // Axes first: a range change recomputes every series' geometry, so change them while the
-    // series still hold their old (or no) points, then replace each series' points once.
     x_->setTitleText(current_.xTitle);
     x_->setLabelFormat(current_.xAxis == XAxis::Step ? QStringLiteral("%.0f")
                                                      : QStringLiteral("%.3g"));
@@ -500,34 +490,41 @@ void CurvesView::redraw() {
             y_->setRange(lo - pad, hi + pad);  // tight: nice numbers would squash short panels
         }
     }
+
+    // Faint raw lines first, then the smoothed ones over all of them, then the markers.
+    std::vector<CurveLine> raw, smooth;
+    std::vector<CurveMarkers> markers;
     std::int64_t shown = 0, total = 0;
+    const QColor red(0xd3, 0x2f, 0x2f);
     for (const CurveSeries& s : current_.series) {
-        RunLines& l = linesFor(s.run);
         const QColor color = runColor(s.run);
+        QLineSeries* legend = legendFor(s.run);
+        legend->setName(s.name);
+        legend->setPen(QPen(color, 2.0));
         QColor faint = color;
         faint.setAlpha(smoothing_ > 0 ? 70 : 255);
-        l.raw->setPen(QPen(faint, 1.0));
-        l.raw->setName(s.name);
-        l.raw->replace(toQt(logScale_ ? clipForLog(s.raw, floor).points : s.raw));
-        l.smooth->setPen(QPen(color, 2.0));
-        l.smooth->setName(s.name);
-        l.smooth->replace(smoothing_ > 0
-                              ? toQt(logScale_ ? clipForLog(s.smoothed, floor).points : s.smoothed)
-                              : QList<QPointF>());
-        l.smooth->setVisible(smoothing_ > 0);
-        chart->legend()->markers(l.raw).front()->setVisible(smoothing_ == 0);
-        chart->legend()->markers(l.smooth).front()->setVisible(smoothing_ > 0);
+        LogClip clipped;
+        if (logScale_) clipped = clipForLog(s.raw, floor);
+        raw.push_back({logScale_ ? std::move(clipped.points) : s.raw, QPen(faint, 1.0)});
+        if (smoothing_ > 0)
+            smooth.push_back(
+                {logScale_ ? clipForLog(s.smoothed, floor).points : s.smoothed, QPen(color, 2.0)});
         // NaN/Inf: marked at the top of the plot, never dropped silently.
-        std::vector<CurvePoint> nan;
-        for (double step : s.nonFinite)
-            nan.push_back({step, any ? hi : 1.0});
-        l.nan->replace(toQt(nan));
-        l.clip->setColor(color);
-        l.clip->setBorderColor(color);
-        l.clip->replace(logScale_ ? toQt(clipForLog(s.raw, floor).clipped) : QList<QPointF>());
+        if (!s.nonFinite.empty()) {
+            CurveMarkers nan{{}, red, CurveMarkers::Shape::Triangle, true};
+            for (double step : s.nonFinite)
+                nan.points.push_back({step, 0});
+            markers.push_back(std::move(nan));
+        }
+        if (!clipped.clipped.empty())
+            markers.push_back({std::move(clipped.clipped), color, CurveMarkers::Shape::Square});
         shown += s.shown;
         total += s.total;
     }
+    for (CurveLine& l : smooth)
+        raw.push_back(std::move(l));
+    layer_->setContent(std::move(raw), std::move(markers));
+    syncLayer();
 
     shownRange_ = {x_->min(), x_->max()};
     drawing_ = false;
@@ -540,11 +537,10 @@ void CurvesView::redraw() {
 }
 
 int CurvesView::drawnPoints() const {
-    int n = 0;
-    for (QAbstractSeries* s : view_->chart()->series())
-        if (auto* line = qobject_cast<QLineSeries*>(s); line && !qobject_cast<QScatterSeries*>(s))
-            n += line->count();
-    return n;
+    std::size_t n = 0;
+    for (const CurveLine& line : layer_->lines())
+        n += line.points.size();
+    return static_cast<int>(n);
 }
 
 QChart* CurvesView::chart() const {

@@ -24,13 +24,13 @@ class QCheckBox;
 class QLabel;
 class QSlider;
 class QLineSeries;
-class QScatterSeries;
 class QValueAxis;
 class QAbstractAxis;
 
 namespace runboard::widgets {
 
 class CurveChartView;
+class CurveLayer;
 
 struct CurveSeries {
     storage::RunId run = 0;
@@ -72,7 +72,8 @@ public:
     void requestRefresh();
 
     // For tests and exports.
-    int drawnPoints() const;
+    int drawnPoints() const;  // vertices of the drawn polylines
+    const CurveLayer& layer() const { return *layer_; }
     int plotWidth() const;
     QChart* chart() const;
     const CurvesSnapshot& snapshot() const { return current_; }
@@ -89,13 +90,8 @@ private:
     void apply(CurvesSnapshot snapshot);
     void redraw();
     void ensureAxes();
-    struct RunLines {
-        QLineSeries* raw = nullptr;
-        QLineSeries* smooth = nullptr;
-        QScatterSeries* nan = nullptr;
-        QScatterSeries* clip = nullptr;
-    };
-    RunLines& linesFor(storage::RunId run);
+    void syncLayer();  // the layer's mapping from the plot area and the axes' ranges
+    QLineSeries* legendFor(storage::RunId run);
 
     QString dbPath_;
     std::vector<std::pair<storage::RunId, QString>> runs_;
@@ -113,7 +109,10 @@ private:
     QFutureWatcher<CurvesSnapshot> watcher_;
     CurvesSnapshot current_;
 
-    std::map<storage::RunId, RunLines> lines_;
+    // The chart keeps axes, grid and legend; runs are drawn by the layer. Each shown run has an
+    // empty series: its legend entry, and the domain QtCharts' zoom works on.
+    std::map<storage::RunId, QLineSeries*> legend_;
+    CurveLayer* layer_ = nullptr;
     QValueAxis* x_ = nullptr;
     QAbstractAxis* y_ = nullptr;
     bool yLog_ = false;

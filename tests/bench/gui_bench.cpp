@@ -29,6 +29,31 @@ using runboard::test::waitFor;
 
 namespace {
 
+// Times every event the GUI thread delivers, so a long gap in the probe can be told apart:
+// our own work (one long event) or waiting for a core (no long event).
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+    bool timing = false;
+    qint64 longestNs = 0;
+    QString longestWhat;
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (!timing) return QApplication::notify(receiver, event);
+        QElapsedTimer t;
+        t.start();
+        const int type = event->type();
+        const bool result = QApplication::notify(receiver, event);
+        if (const qint64 ns = t.nsecsElapsed(); ns > longestNs) {
+            longestNs = ns;
+            longestWhat = QStringLiteral("%1 (event %2)")
+                              .arg(QString::fromLatin1(receiver->metaObject()->className()))
+                              .arg(type);
+        }
+        return result;
+    }
+};
+
 void generate(const std::string& path) {
     std::filesystem::remove(path);
     std::filesystem::remove(path + "-wal");
@@ -78,7 +103,7 @@ void generate(const std::string& path) {
 
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);
     spdlog::set_level(spdlog::level::warn);
     std::string db = (std::filesystem::temp_directory_path() / "runboard-gui-bench.db").string();
@@ -169,7 +194,9 @@ int main(int argc, char** argv) {
             ++ticks;
         });
         timer.start(5);
+        app.timing = true;
         QTest::qWait(trainSeconds * 1000);
+        app.timing = false;
         timer.stop();
         const auto steps =
             progress.isEmpty() ? 0 : progress.last().at(0).value<app::RunProgress>().step;
@@ -182,6 +209,8 @@ int main(int argc, char** argv) {
             "gap between 5 ms ticks %.1f ms over %d s (%lld ticks, %lld steps; target <= 50)\n",
             static_cast<double>(worst) / 1e6, trainSeconds, static_cast<long long>(ticks),
             static_cast<long long>(steps));
+        std::printf("  longest single event on the GUI thread: %.1f ms, %s\n",
+                    static_cast<double>(app.longestNs) / 1e6, qPrintable(app.longestWhat));
     }
     delete window;
     return 0;

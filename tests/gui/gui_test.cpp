@@ -8,20 +8,26 @@
 #include <QChart>
 #include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QInputDialog>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
-#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
+#include <QValueAxis>
 #include <cmath>
+#include <filesystem>
+#include <functional>
 
 #include "app/main_window.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 #include "support/qt_wait.h"
+#include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/new_run_dialog.h"
@@ -59,11 +65,16 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     EXPECT_GT(drawn, width / 2);
     EXPECT_LE(drawn, 2 * width + 8) << "plot width " << width;
     EXPECT_EQ(view.snapshot().series.front().total, 200'000);
-    bool nanMarked = false;
-    for (auto* s : view.chart()->series())
-        if (auto* scatter = qobject_cast<QScatterSeries*>(s))
-            nanMarked |= scatter->count() == 1 && std::llround(scatter->at(0).x()) == 123'456;
-    EXPECT_TRUE(nanMarked);
+    const auto& markers = view.layer().markers();
+    ASSERT_EQ(markers.size(), 1u);
+    EXPECT_TRUE(markers.front().pinTop);
+    ASSERT_EQ(markers.front().points.size(), 1u);
+    EXPECT_EQ(std::llround(markers.front().points.front().x), 123'456);
+    // The layer maps the axes' ranges onto the plot area the chart laid out.
+    const auto& m = view.layer().mapping();
+    EXPECT_EQ(m.area, view.chart()->plotArea());
+    EXPECT_DOUBLE_EQ(m.x0,
+                     qobject_cast<QValueAxis*>(view.chart()->axes(Qt::Horizontal).front())->min());
     // Exports.
     EXPECT_TRUE(view.exportPng(QString::fromStdString(dir.file("c.png"))));
     EXPECT_TRUE(view.exportSvg(QString::fromStdString(dir.file("c.svg"))));
@@ -210,6 +221,136 @@ TEST(MainWindow, StopEndsTheRunAsStopped) {
     window.training()->stopCurrent();
     ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 10'000));
     EXPECT_EQ(ended.front().at(0).value<app::RunEnded>().status, storage::RunStatus::Stopped);
+}
+
+namespace {
+
+// Answers the next modal dialog, once it is shown, with `answer`; the dialog's exec() returns.
+void answerNextDialog(std::function<void(QWidget*)> answer) {
+    auto* poll = new QTimer();
+    QObject::connect(poll, &QTimer::timeout, [poll, answer = std::move(answer)] {
+        QWidget* dialog = QApplication::activeModalWidget();
+        if (dialog == nullptr) return;
+        poll->stop();
+        poll->deleteLater();
+        answer(dialog);
+    });
+    poll->start(10);
+}
+
+QAction* actionNamed(QWidget& window, const QString& text) {
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text() == text) return a;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
+    test::TempDir dir;
+    const std::string db = dir.file("edit.db");
+    storage::RunId keep = 0, doomed = 0;
+    std::filesystem::path doomedFiles;
+    {
+        auto store = storage::RunStore::open(db);
+        auto a =
+            store->createRun({"first", std::nullopt, "{}", 0, {}, storage::RunStatus::Finished});
+        auto b =
+            store->createRun({"second", std::nullopt, "{}", 0, {}, storage::RunStatus::Finished});
+        ASSERT_TRUE(a && b);
+        keep = a->id;
+        doomed = b->id;
+        a->lock.release();
+        b->lock.release();
+        doomedFiles = storage::runFilesDir(db, doomed);
+        std::filesystem::create_directories(doomedFiles);
+        test::writeFile((doomedFiles / "step-1.pt").string(), "checkpoint");
+    }
+    app::MainWindow window(QString::fromStdString(db));
+    window.show();
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
+    auto runNamed = [&](storage::RunId id) {
+        const int row = window.runsModel()->rowOf(id);
+        return row < 0 ? std::string() : window.runsModel()->run(row).run.name;
+    };
+
+    // Rename: the input dialog starts with the current name; the new one is trimmed and stored.
+    window.selectRuns({keep});
+    QString offered;
+    answerNextDialog([&](QWidget* dialog) {
+        auto* input = qobject_cast<QInputDialog*>(dialog);
+        ASSERT_NE(input, nullptr);
+        offered = input->textValue();
+        input->setTextValue(QStringLiteral("  baseline  "));
+        input->accept();
+    });
+    actionNamed(window, QStringLiteral("&Rename..."))->trigger();
+    EXPECT_EQ(offered, "first");
+    ASSERT_TRUE(waitFor([&] { return runNamed(keep) == "baseline"; }, 5000));
+
+    // Cancelling changes nothing.
+    answerNextDialog([](QWidget* dialog) { qobject_cast<QDialog*>(dialog)->reject(); });
+    actionNamed(window, QStringLiteral("&Rename..."))->trigger();
+    EXPECT_EQ(storage::RunStore::open(db)->run(keep)->name, "baseline");
+
+    // Notes: multi-line text, stored as typed.
+    answerNextDialog([](QWidget* dialog) {
+        auto* input = qobject_cast<QInputDialog*>(dialog);
+        input->setTextValue(QStringLiteral("lr too high?\nretry with 0.05"));
+        input->accept();
+    });
+    actionNamed(window, QStringLiteral("&Notes..."))->trigger();
+    EXPECT_EQ(storage::RunStore::open(db)->run(keep)->notes, "lr too high?\nretry with 0.05");
+
+    // Delete asks first: "No" keeps the run and its files.
+    window.selectRuns({doomed});
+    QString question;
+    answerNextDialog([&](QWidget* dialog) {
+        auto* box = qobject_cast<QMessageBox*>(dialog);
+        ASSERT_NE(box, nullptr);
+        question = box->text();
+        box->button(QMessageBox::No)->click();
+    });
+    actionNamed(window, QStringLiteral("&Delete..."))->trigger();
+    EXPECT_TRUE(question.contains("checkpoint files")) << question.toStdString();
+    EXPECT_TRUE(storage::RunStore::open(db)->run(doomed));
+    EXPECT_TRUE(std::filesystem::exists(doomedFiles));
+
+    // "Yes" removes its rows and its checkpoint files; the other run stays.
+    answerNextDialog([](QWidget* dialog) {
+        qobject_cast<QMessageBox*>(dialog)->button(QMessageBox::Yes)->click();
+    });
+    actionNamed(window, QStringLiteral("&Delete..."))->trigger();
+    EXPECT_EQ(storage::RunStore::open(db)->run(doomed).error().kind, storage::ErrorKind::NotFound);
+    EXPECT_FALSE(std::filesystem::exists(doomedFiles));
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
+    EXPECT_EQ(runNamed(keep), "baseline");
+}
+
+TEST(MainWindow, DeletingARunThatStillTrainsIsRefusedWithAMessage) {
+    test::TempDir dir;
+    const std::string db = dir.file("busy.db");
+    auto store = storage::RunStore::open(db);
+    // Held by this process, as by a CLI run in another one.
+    auto run = store->createRun({"busy", std::nullopt, "{}", 0, {}, storage::RunStatus::Running});
+    ASSERT_TRUE(run);
+    app::MainWindow window(QString::fromStdString(db));
+    window.show();
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
+    window.selectRuns({run->id});
+    QString warning;
+    answerNextDialog([&](QWidget* dialog) {
+        qobject_cast<QMessageBox*>(dialog)->button(QMessageBox::Yes)->click();
+        answerNextDialog([&](QWidget* next) {
+            auto* box = qobject_cast<QMessageBox*>(next);
+            ASSERT_NE(box, nullptr);
+            warning = box->text();
+            box->accept();
+        });
+    });
+    actionNamed(window, QStringLiteral("&Delete..."))->trigger();
+    EXPECT_TRUE(warning.contains("still running")) << warning.toStdString();
+    EXPECT_TRUE(store->run(run->id));
 }
 
 int main(int argc, char** argv) {

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <random>
 
+#include "widgets/curve_layer.h"
+
 using namespace runboard;
 
 TEST(CurveData, M4KeepsEveryColumnsExtremesAndEnds) {
@@ -90,4 +92,25 @@ TEST(CurveData, StepsMapToEpochsAndWallTimeThroughAnchors) {
     EXPECT_DOUBLE_EQ(pts[0].x, 0.5);
     EXPECT_DOUBLE_EQ(pts[1].x, 31.0);
     EXPECT_EQ(pts[1].y, 2.0);
+}
+
+TEST(PlotMapping, MapsCornersAndInvertsX) {
+    widgets::PlotMapping m;
+    m.area = QRectF(40, 10, 600, 300);
+    m.x0 = 100, m.x1 = 700, m.y0 = -1, m.y1 = 2;
+    EXPECT_EQ(m.toPixel(100, -1), QPointF(40, 310));  // bottom left
+    EXPECT_EQ(m.toPixel(700, 2), QPointF(640, 10));   // top right
+    EXPECT_DOUBLE_EQ(m.toPixel(400, 0.5).y(), 160);
+    for (double x : {100.0, 123.5, 650.0})
+        EXPECT_NEAR(m.xAt(m.toPixel(x, 0).x()), x, 1e-9);
+    // Log y: decades are equally spaced.
+    m.logY = true;
+    m.y0 = 1e-3, m.y1 = 10;
+    EXPECT_NEAR(m.toPixel(100, 1e-3).y(), 310, 1e-9);
+    EXPECT_NEAR(m.toPixel(100, 1e-2).y(), 235, 1e-9);
+    EXPECT_NEAR(m.toPixel(100, 10).y(), 10, 1e-9);
+    // A degenerate range maps to the middle instead of dividing by zero.
+    m.logY = false;
+    m.y0 = m.y1 = 3;
+    EXPECT_DOUBLE_EQ(m.toPixel(100, 3).y(), 160);
 }
