@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QChart>
+#include <QChartView>
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QInputDialog>
@@ -75,6 +76,18 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     EXPECT_EQ(m.area, view.chart()->plotArea());
     EXPECT_DOUBLE_EQ(m.x0,
                      qobject_cast<QValueAxis*>(view.chart()->axes(Qt::Horizontal).front())->min());
+    // A rubber-band zoom to the first tenth loads the finer envelope of that range.
+    const QRectF area = view.chart()->plotArea();
+    view.chart()->zoomIn(QRectF(area.left(), area.top(), area.width() / 10, area.height()));
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().maxStep < 30'000; }, 10'000));
+    EXPECT_NEAR(view.snapshot().maxStep - view.snapshot().minStep, 20'000, 2'000);
+    EXPECT_LE(view.drawnPoints(), 2 * width + 8);
+    EXPECT_GT(view.drawnPoints(), width / 2);
+    // Double-click resets to the whole run.
+    auto* chartView = view.findChild<QChartView*>();
+    QTest::mouseDClick(chartView->viewport(), Qt::LeftButton, {}, area.center().toPoint());
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().maxStep > 190'000; }, 10'000));
+    EXPECT_EQ(view.snapshot().minStep, 0);
     // Exports.
     EXPECT_TRUE(view.exportPng(QString::fromStdString(dir.file("c.png"))));
     EXPECT_TRUE(view.exportSvg(QString::fromStdString(dir.file("c.svg"))));
