@@ -1,0 +1,200 @@
+#include "engine/sweep/lr_sweep.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace runboard::sweep {
+
+namespace {
+
+constexpr int kMaxSteps = 10'000;
+// Lightning's steepest-descent rule skips the first 10 points (the EMA and the optimizer are still
+// settling; an early spike makes a steep fall right after it) and the last one (the explosion).
+constexpr int kSkipBegin = 10;
+constexpr int kSkipEnd = 1;
+
+std::string number(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+}  // namespace
+
+std::string validate(const Options& o) {
+    if (!std::isfinite(o.start) || o.start <= 0)
+        return "the start learning rate must be > 0, got " + number(o.start);
+    if (!std::isfinite(o.end) || o.end <= o.start)
+        return "the end learning rate must be greater than the start (" + number(o.start) +
+               "), got " + number(o.end);
+    if (o.steps < 2 || o.steps > kMaxSteps)
+        return "the number of steps must be between 2 and " + std::to_string(kMaxSteps) + ", got " +
+               std::to_string(o.steps);
+    if (!std::isfinite(o.beta) || o.beta < 0 || o.beta >= 1)
+        return "beta (the smoothing) must be in [0, 1), got " + number(o.beta);
+    if (!std::isfinite(o.stopFactor) || o.stopFactor <= 1)
+        return "the stop factor must be > 1, got " + number(o.stopFactor);
+    return {};
+}
+
+std::string_view toString(Mode mode) {
+    return mode == Mode::Exponential ? "exp" : "linear";
+}
+
+std::optional<Mode> parseMode(std::string_view text) {
+    if (text == "exp") return Mode::Exponential;
+    if (text == "linear") return Mode::Linear;
+    return std::nullopt;
+}
+
+double lrAt(const Options& o, int step) {
+    const double t = o.steps > 1 ? static_cast<double>(step) / (o.steps - 1) : 0.0;
+    if (o.mode == Mode::Linear) return o.start + t * (o.end - o.start);
+    return o.start * std::pow(o.end / o.start, t);
+}
+
+std::string_view toString(StopReason reason) {
+    switch (reason) {
+        case StopReason::Exploded:
+            return "exploded";
+        case StopReason::NonFinite:
+            return "nonfinite";
+        case StopReason::Completed:
+            return "completed";
+        case StopReason::Stopped:
+            return "stopped";
+    }
+    return "?";
+}
+
+std::optional<StopReason> parseStopReason(std::string_view text) {
+    for (StopReason r :
+         {StopReason::Exploded, StopReason::NonFinite, StopReason::Completed, StopReason::Stopped})
+        if (toString(r) == text) return r;
+    return std::nullopt;
+}
+
+Tracker::Tracker(Options options) : options_(options) {}
+
+bool Tracker::record(double loss) {
+    if (stop_) return false;
+    Point p;
+    p.step = nextStep();
+    p.lr = nextLr();
+    p.loss = loss;
+    if (!std::isfinite(loss)) {
+        p.smoothed = std::numeric_limits<double>::quiet_NaN();
+        points_.push_back(p);
+        stop_ = Stop{p.step, p.lr, StopReason::NonFinite};
+        return false;
+    }
+    // Debiased EMA: the average starts at 0, so early values are divided by 1 - beta^(i+1).
+    const double beta = options_.beta;
+    average_ = beta * average_ + (1 - beta) * loss;
+    p.smoothed = average_ / (1 - std::pow(beta, p.step + 1));
+    points_.push_back(p);
+    if (p.step == 0 || p.smoothed < best_) best_ = p.smoothed;
+    if (!std::isfinite(p.smoothed)) {
+        stop_ = Stop{p.step, p.lr, StopReason::NonFinite};
+    } else if (p.step > 0 && p.smoothed > options_.stopFactor * best_) {
+        stop_ = Stop{p.step, p.lr, StopReason::Exploded};
+    } else if (nextStep() >= options_.steps) {
+        stop_ = Stop{p.step, p.lr, StopReason::Completed};
+    }
+    return !stop_;
+}
+
+void Tracker::requestStop() {
+    if (stop_) return;
+    const int last = std::max(0, nextStep() - 1);
+    stop_ = Stop{last, points_.empty() ? options_.start : points_.back().lr, StopReason::Stopped};
+}
+
+const std::vector<Rule>& rules() {
+    static const std::vector<Rule> all = {
+        {"steepest", "steepest",
+         "Steepest descent: where the smoothed loss falls fastest against log LR, skipping the "
+         "first 10 points and the last one (PyTorch Lightning's rule)."},
+        {"valley", "valley",
+         "Valley: halfway along the longest stretch over which the smoothed loss keeps "
+         "falling (fastai's default)."},
+        {"minimum/10", "min/10",
+         "Minimum / 10: the LR of the lowest smoothed loss, divided by 10 (the classic rule: "
+         "the minimum is already at the edge of instability)."},
+    };
+    return all;
+}
+
+std::vector<Suggestion> suggest(const std::vector<Point>& points) {
+    std::vector<const Point*> finite;
+    for (const Point& p : points)
+        if (std::isfinite(p.smoothed) && std::isfinite(p.lr) && p.lr > 0) finite.push_back(&p);
+    std::vector<Suggestion> out;
+    const int n = static_cast<int>(finite.size());
+    if (n < 3) return out;
+
+    // Steepest: the most negative d(smoothed)/d(log10 lr), central differences inside.
+    {
+        const int begin = std::min(kSkipBegin, n / 4);
+        const int end = n - kSkipEnd;
+        int best = -1;
+        double bestSlope = 0;
+        for (int i = std::max(begin, 1); i + 1 <= end - 1; ++i) {
+            const double dx = std::log10(finite[i + 1]->lr) - std::log10(finite[i - 1]->lr);
+            if (dx <= 0) continue;
+            const double slope = (finite[i + 1]->smoothed - finite[i - 1]->smoothed) / dx;
+            if (best < 0 || slope < bestSlope) {
+                best = i;
+                bestSlope = slope;
+            }
+        }
+        if (best >= 0 && bestSlope < 0)
+            out.push_back({"steepest", finite[best]->lr, finite[best]->step});
+    }
+
+    // Valley: the longest strictly decreasing subsequence; halfway between its first and last.
+    {
+        std::vector<int> length(static_cast<std::size_t>(n), 1), start(static_cast<std::size_t>(n));
+        int bestEnd = 0;
+        for (int i = 0; i < n; ++i) {
+            start[i] = i;
+            for (int j = 0; j < i; ++j)
+                if (finite[i]->smoothed < finite[j]->smoothed && length[j] + 1 > length[i]) {
+                    length[i] = length[j] + 1;
+                    start[i] = start[j];
+                }
+            if (length[i] > length[bestEnd]) bestEnd = i;
+        }
+        if (length[bestEnd] >= 2) {
+            const int i = start[bestEnd] + (bestEnd - start[bestEnd]) / 2;
+            out.push_back({"valley", finite[i]->lr, finite[i]->step});
+        }
+    }
+
+    // Minimum / 10.
+    {
+        const auto* min = *std::min_element(finite.begin(), finite.end(), [](auto* a, auto* b) {
+            return a->smoothed < b->smoothed;
+        });
+        out.push_back({"minimum/10", min->lr / 10, min->step});
+    }
+    return out;
+}
+
+Result run(const Options& options, const std::function<double(double lr)>& step,
+           const std::function<void(const Point&)>& onPoint, const std::atomic<bool>* stop) {
+    Tracker tracker(options);
+    while (!tracker.done()) {
+        if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+            tracker.requestStop();
+            break;
+        }
+        tracker.record(step(tracker.nextLr()));
+        if (onPoint) onPoint(tracker.points().back());
+    }
+    return {tracker.points(), *tracker.stop(), suggest(tracker.points())};
+}
+
+}  // namespace runboard::sweep

@@ -1,0 +1,216 @@
+// The LR finder's arithmetic: the LR grid, the debiased EMA, the stop rule against plain gradient
+// descent on a quadratic (a known answer: it diverges above 2/L), and the suggestion rules on
+// curves whose answers are known, with NaN and early spikes.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "engine/sweep/lr_sweep.h"
+
+using namespace runboard;
+
+TEST(Sweep, ValidatesOptionsWithMessagesThatNameTheProblem) {
+    EXPECT_EQ(sweep::validate({}), "");
+    auto message = [](auto change) {
+        sweep::Options o;
+        change(o);
+        return sweep::validate(o);
+    };
+    EXPECT_EQ(message([](auto& o) { o.start = 0; }), "the start learning rate must be > 0, got 0");
+    EXPECT_EQ(message([](auto& o) { o.end = 1e-8; }),
+              "the end learning rate must be greater than the start (1e-07), got 1e-08");
+    EXPECT_EQ(message([](auto& o) { o.steps = 1; }),
+              "the number of steps must be between 2 and 10000, got 1");
+    EXPECT_EQ(message([](auto& o) { o.beta = 1; }),
+              "beta (the smoothing) must be in [0, 1), got 1");
+    EXPECT_EQ(message([](auto& o) { o.stopFactor = 1; }), "the stop factor must be > 1, got 1");
+    EXPECT_NE(message([](auto& o) { o.start = std::nan(""); }), "");
+}
+
+TEST(Sweep, LrGridIsGeometricOrLinearFromStartToEnd) {
+    sweep::Options o{1e-6, 1.0, 7};
+    EXPECT_DOUBLE_EQ(sweep::lrAt(o, 0), 1e-6);
+    EXPECT_NEAR(sweep::lrAt(o, 6), 1.0, 1e-12);
+    for (int i = 1; i < 7; ++i)  // one decade a step
+        EXPECT_NEAR(sweep::lrAt(o, i) / sweep::lrAt(o, i - 1), 10.0, 1e-9);
+    o.mode = sweep::Mode::Linear;
+    o.start = 0.1;
+    o.end = 0.7;
+    for (int i = 0; i < 7; ++i)
+        EXPECT_NEAR(sweep::lrAt(o, i), 0.1 + 0.1 * i, 1e-12);
+    EXPECT_EQ(sweep::parseMode("exp"), sweep::Mode::Exponential);
+    EXPECT_EQ(sweep::parseMode("linear"), sweep::Mode::Linear);
+    EXPECT_FALSE(sweep::parseMode("log"));
+}
+
+TEST(Sweep, SmoothedLossIsTheDebiasedEma) {
+    sweep::Options o;
+    o.beta = 0.9;
+    sweep::Tracker t(o);
+    const double losses[] = {2.0, 1.0, 3.0, 0.5};
+    double avg = 0;
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(t.record(losses[i]) || i == 2);
+        avg = 0.9 * avg + 0.1 * losses[i];
+        EXPECT_NEAR(t.points()[i].smoothed, avg / (1 - std::pow(0.9, i + 1)), 1e-12);
+        if (t.done()) break;
+    }
+    EXPECT_DOUBLE_EQ(t.points()[0].smoothed, 2.0);  // debiased: the first value is the loss
+}
+
+TEST(Sweep, StopsOnExplosionNonFiniteCompletionOrRequest) {
+    sweep::Options o;
+    o.beta = 0;
+    o.steps = 10;
+    {
+        sweep::Tracker t(o);
+        EXPECT_TRUE(t.record(1.0));
+        EXPECT_TRUE(t.record(0.5));
+        EXPECT_TRUE(t.record(2.0));   // 4 x 0.5 is not above
+        EXPECT_FALSE(t.record(2.1));  // above 4 x best
+        ASSERT_TRUE(t.stop());
+        EXPECT_EQ(t.stop()->reason, sweep::StopReason::Exploded);
+        EXPECT_EQ(t.stop()->step, 3);
+        EXPECT_DOUBLE_EQ(t.stop()->lr, sweep::lrAt(o, 3));
+        EXPECT_FALSE(t.record(0.1)) << "nothing is recorded after the stop";
+        EXPECT_EQ(t.points().size(), 4u);
+    }
+    {
+        sweep::Tracker t(o);
+        t.record(1.0);
+        EXPECT_FALSE(t.record(std::numeric_limits<double>::infinity()));
+        EXPECT_EQ(t.stop()->reason, sweep::StopReason::NonFinite);
+        EXPECT_TRUE(std::isnan(t.points().back().smoothed));
+    }
+    {
+        sweep::Tracker t(o);
+        for (int i = 0; i < 10; ++i)
+            t.record(1.0 - 0.01 * i);
+        EXPECT_EQ(t.stop()->reason, sweep::StopReason::Completed);
+        EXPECT_EQ(t.stop()->step, 9);
+    }
+    {
+        std::atomic<bool> stop = false;
+        int calls = 0;
+        auto r = sweep::run(
+            o,
+            [&](double) {
+                if (++calls == 3) stop = true;
+                return 1.0;
+            },
+            {}, &stop);
+        EXPECT_EQ(r.stop.reason, sweep::StopReason::Stopped);
+        EXPECT_EQ(r.points.size(), 3u);
+        EXPECT_EQ(r.stop.step, 2);
+    }
+}
+
+namespace {
+
+// Plain gradient descent on f(w) = L/2 w^2 from w = 1: the loss is reported before each step,
+// as a training step reports the loss of the batch it then descends on.
+sweep::Result quadraticSweep(double curvature, double beta) {
+    sweep::Options o;
+    o.beta = beta;
+    double w = 1.0;
+    return sweep::run(o, [&](double lr) {
+        const double loss = curvature / 2 * w * w;
+        w -= lr * curvature * w;
+        return loss;
+    });
+}
+
+}  // namespace
+
+TEST(Sweep, OnAQuadraticStopsBetweenTwoAndFourOverLWithoutSmoothing) {
+    for (double curvature : {10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0}) {
+        const auto r = quadraticSweep(curvature, 0.0);
+        EXPECT_EQ(r.stop.reason, sweep::StopReason::Exploded) << "L = " << curvature;
+        EXPECT_GT(r.stop.lr, 2 / curvature) << "L = " << curvature;
+        EXPECT_LT(r.stop.lr, 4 / curvature) << "L = " << curvature;
+    }
+}
+
+TEST(Sweep, TheSmoothedLossLagsAboutTwelveSteps) {
+    // With beta = 0.98 the EMA needs ~12 more steps of x1.2 to reach 4 x best: the stop lands
+    // 8-10 x above the divergence point 2/L. The README quotes this.
+    for (double curvature : {10.0, 100.0, 1000.0}) {
+        const auto plain = quadraticSweep(curvature, 0.0);
+        const auto smooth = quadraticSweep(curvature, 0.98);
+        EXPECT_EQ(smooth.stop.reason, sweep::StopReason::Exploded);
+        const double ratio = smooth.stop.lr / (2 / curvature);
+        EXPECT_GT(ratio, 8.0) << "L = " << curvature;
+        EXPECT_LT(ratio, 10.0) << "L = " << curvature;
+        EXPECT_GE(smooth.stop.step - plain.stop.step, 8);
+        EXPECT_LE(smooth.stop.step - plain.stop.step, 14);
+    }
+}
+
+namespace {
+
+// A loss curve against log10(lr) falling fastest at log10(lr) = -3, bottoming out around -1.5
+// and rising after.
+std::vector<sweep::Point> knownCurve() {
+    std::vector<sweep::Point> points;
+    sweep::Options o{1e-6, 1.0, 121};
+    for (int i = 0; i < o.steps; ++i) {
+        const double lr = sweep::lrAt(o, i), x = std::log10(lr);
+        const double loss = 2.3 - std::tanh(2 * (x + 3)) + 2 * std::exp(3 * (x + 1));
+        points.push_back({i, lr, loss, loss});
+    }
+    return points;
+}
+
+const sweep::Suggestion* find(const std::vector<sweep::Suggestion>& s, const std::string& name) {
+    for (const auto& x : s)
+        if (x.name == name) return &x;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(Sweep, SuggestionsOnACurveWithKnownAnswers) {
+    const auto points = knownCurve();
+    const auto s = sweep::suggest(points);
+    ASSERT_EQ(s.size(), 3u);
+    ASSERT_NE(find(s, "steepest"), nullptr);
+    EXPECT_NEAR(std::log10(find(s, "steepest")->lr), -3.0, 0.06);
+    // The minimum of the curve, brute force.
+    std::size_t argmin = 0;
+    for (std::size_t i = 0; i < points.size(); ++i)
+        if (points[i].smoothed < points[argmin].smoothed) argmin = i;
+    EXPECT_DOUBLE_EQ(find(s, "minimum/10")->lr, points[argmin].lr / 10);
+    EXPECT_EQ(find(s, "minimum/10")->step, static_cast<int>(argmin));
+    // The valley lies inside the falling stretch [start, argmin].
+    const auto* valley = find(s, "valley");
+    ASSERT_NE(valley, nullptr);
+    EXPECT_LT(valley->step, static_cast<int>(argmin));
+    EXPECT_GT(valley->lr, points.front().lr);
+    EXPECT_NEAR(valley->step, static_cast<int>(argmin) / 2, 2);
+}
+
+TEST(Sweep, SuggestionsIgnoreNaNAndEarlySpikes) {
+    auto points = knownCurve();
+    const auto clean = sweep::suggest(points);
+    // A spike at the second point (as a first batch of another distribution gives) and NaNs.
+    points[1].smoothed = points[1].loss = 50.0;
+    points[40].smoothed = points[40].loss = std::nan("");
+    points[70].smoothed = std::numeric_limits<double>::infinity();
+    const auto noisy = sweep::suggest(points);
+    ASSERT_EQ(noisy.size(), 3u);
+    EXPECT_DOUBLE_EQ(find(noisy, "steepest")->lr, find(clean, "steepest")->lr);
+    EXPECT_DOUBLE_EQ(find(noisy, "minimum/10")->lr, find(clean, "minimum/10")->lr);
+    EXPECT_NEAR(std::log10(find(noisy, "valley")->lr), std::log10(find(clean, "valley")->lr), 0.2);
+    // Too few finite points: no suggestions rather than nonsense.
+    std::vector<sweep::Point> few = {{0, 1e-3, 1.0, 1.0}, {1, 1e-2, NAN, NAN}};
+    EXPECT_TRUE(sweep::suggest(few).empty());
+}
+
+TEST(Sweep, StopReasonsRoundTrip) {
+    for (auto r : {sweep::StopReason::Exploded, sweep::StopReason::NonFinite,
+                   sweep::StopReason::Completed, sweep::StopReason::Stopped})
+        EXPECT_EQ(sweep::parseStopReason(sweep::toString(r)), r);
+    EXPECT_FALSE(sweep::parseStopReason("boom"));
+}
