@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <numeric>
+#include <sstream>
 
 #include "engine/errors.h"
 #include "engine/runtime.h"
@@ -128,11 +130,21 @@ double Session::gradNorm() const {
 
 StepOutput Session::trainStep(const torch::Tensor& x, const torch::Tensor& y) {
     prepareStep();
-    const ScheduledValues scheduled = applySchedule();
+    return step(x, y, applySchedule().lr);
+}
+
+StepOutput Session::trainStepAt(const torch::Tensor& x, const torch::Tensor& y, double lr) {
+    prepareStep();
+    for (auto& group : optimizer_->param_groups())
+        group.options().set_lr(lr);
+    return step(x, y, lr);
+}
+
+StepOutput Session::step(const torch::Tensor& x, const torch::Tensor& y, double lr) {
     const torch::Tensor logits = forward(x);
     const torch::Tensor loss = criterion(logits, y);
     StepOutput out;
-    out.lr = scheduled.lr;
+    out.lr = lr;
     out.loss = loss.item<double>();
     out.finite = std::isfinite(out.loss);
     if (out.finite) {
@@ -196,8 +208,7 @@ EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredic
     return out;
 }
 
-void Session::save(const std::string& path, const CheckpointState& state) {
-    torch::serialize::OutputArchive archive;
+void Session::write(torch::serialize::OutputArchive& archive, const CheckpointState& state) {
     torch::serialize::OutputArchive modelArchive, optimArchive;
     model_->save(modelArchive);
     optimizer_->save(optimArchive);
@@ -209,22 +220,14 @@ void Session::save(const std::string& path, const CheckpointState& state) {
     std::vector<std::uint8_t> rng(state.rngState.begin(), state.rngState.end());
     archive.write("rng", torch::tensor(torch::ArrayRef<std::uint8_t>(rng)).clone());
     archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
-    const std::string tmp = path + ".tmp";
-    archive.save_to(tmp);
-    std::filesystem::rename(tmp, path);
 }
 
-CheckpointState Session::load(const std::string& path) {
-    torch::serialize::InputArchive archive;
-    try {
-        archive.load_from(path);
-    } catch (const c10::Error& e) {
-        throw EngineError("cannot read checkpoint '" + path + "': " + e.what_without_backtrace());
-    }
+CheckpointState Session::read(torch::serialize::InputArchive& archive) {
     torch::serialize::InputArchive modelArchive, optimArchive;
     archive.read("model", modelArchive);
     archive.read("optimizer", optimArchive);
     model_->load(modelArchive);
+    optimizer_->state().clear();  // a loaded state replaces the current one, not merges into it
     optimizer_->load(optimArchive);
     // A fresh tensor per field: reading into a defined tensor would set_() its storage.
     auto field = [&](const char* key) {
@@ -245,6 +248,75 @@ CheckpointState Session::load(const std::string& path) {
         gen.set_state(field("torch_rng"));
     }
     return s;
+}
+
+void Session::save(const std::string& path, const CheckpointState& state) {
+    torch::serialize::OutputArchive archive;
+    write(archive, state);
+    const std::string tmp = path + ".tmp";
+    archive.save_to(tmp);
+    std::filesystem::rename(tmp, path);
+}
+
+CheckpointState Session::load(const std::string& path) {
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path);
+    } catch (const c10::Error& e) {
+        throw EngineError("cannot read checkpoint '" + path + "': " + e.what_without_backtrace());
+    }
+    return read(archive);
+}
+
+std::string Session::snapshot() {
+    torch::serialize::OutputArchive archive;
+    write(archive, {});
+    std::ostringstream out;
+    archive.save_to(out);
+    return std::move(out).str();
+}
+
+void Session::restore(const std::string& snapshot) {
+    torch::serialize::InputArchive archive;
+    std::istringstream in(snapshot);
+    archive.load_from(in);
+    (void)read(archive);
+}
+
+DataOptions dataOptions(const config::Config& c) {
+    DataOptions d;
+    d.dir = c.text("data.dir");
+    d.valSize = c.integer("data.val_size");
+    d.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
+    d.limit = c.integer("data.limit");
+    return d;
+}
+
+TrainBatches::TrainBatches(const Dataset& data, const config::Config& c, std::mt19937_64& rng)
+    : train_(data.train), rng_(rng) {
+    const std::int64_t n = train_.size();
+    batch_ = std::min<std::int64_t>(c.integer("batch_size"), n);
+    stepsPerEpoch_ = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, batch_));
+    augment_.flip = c.flag("augment.flip");
+    augment_.shift = static_cast<int>(c.integer("augment.shift"));
+    augment_.erase = c.number("augment.erase");
+    augment_.background = (0.0f - data.mean) / data.stdev;
+    order_.resize(static_cast<std::size_t>(n));
+}
+
+void TrainBatches::shuffle() {
+    std::iota(order_.begin(), order_.end(), 0);
+    std::shuffle(order_.begin(), order_.end(), rng_);
+    perm_ =
+        torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
+}
+
+std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {
+    if (!perm_.defined()) shuffle();
+    const torch::Tensor idx = perm_.narrow(0, s * batch_, batch_);
+    torch::Tensor x = train_.images.index_select(0, idx);
+    if (augment_.enabled()) x = augmentBatch(x, augment_, rng_);
+    return {std::move(x), train_.labels.index_select(0, idx)};
 }
 
 }  // namespace runboard::engine

@@ -7,8 +7,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
+#include <utility>
 
+#include "engine/augment.h"
 #include "engine/config/config.h"
 #include "engine/dataset.h"
 #include "engine/models.h"
@@ -51,6 +54,31 @@ private:
     bool previous_ = false;
 };
 
+// Where the config's data comes from.
+DataOptions dataOptions(const config::Config& config);
+
+// The training batches, as the trainer draws them: each epoch a shuffled order from the given RNG,
+// the last partial batch dropped, augmented as the config says (with the same RNG).
+class TrainBatches {
+public:
+    TrainBatches(const Dataset& data, const config::Config& config, std::mt19937_64& rng);
+
+    std::int64_t batchSize() const { return batch_; }
+    std::int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
+    // A new epoch: a new order.
+    void shuffle();
+    // The s-th batch of the current order (0 <= s < stepsPerEpoch()): images, labels.
+    std::pair<torch::Tensor, torch::Tensor> get(std::int64_t s);
+
+private:
+    const SplitData& train_;
+    std::mt19937_64& rng_;
+    AugmentOptions augment_;
+    std::int64_t batch_ = 0, stepsPerEpoch_ = 0;
+    std::vector<std::int64_t> order_;
+    torch::Tensor perm_;
+};
+
 class Session {
 public:
     Session(const config::Config& config, int numClasses, std::int64_t stepsPerEpoch);
@@ -74,6 +102,8 @@ public:
     // prepareStep, schedule, forward, loss, backward, optimizer step. A non-finite loss skips the
     // optimizer step and reports finite = false.
     StepOutput trainStep(const torch::Tensor& x, const torch::Tensor& y);
+    // The same step at a given learning rate instead of the schedule's (the LR finder's).
+    StepOutput trainStepAt(const torch::Tensor& x, const torch::Tensor& y, double lr);
     // eval() mode and NoGradGuard; restores the previous mode afterwards.
     EvalOutput evaluate(const SplitData& data, Split split, bool keepPredictions,
                         std::int64_t batchSize);
@@ -81,8 +111,17 @@ public:
     // Model, optimizer, schedule step and RNG state; written atomically (temp file + rename).
     void save(const std::string& path, const CheckpointState& state);
     CheckpointState load(const std::string& path);
+    // The same state in memory (and the torch RNG), to put back after a trial such as an LR
+    // sweep: the optimizer's state is cleared before it is restored, so nothing of the trial
+    // stays.
+    std::string snapshot();
+    void restore(const std::string& snapshot);
 
 private:
+    StepOutput step(const torch::Tensor& x, const torch::Tensor& y, double lr);
+    void write(torch::serialize::OutputArchive& archive, const CheckpointState& state);
+    CheckpointState read(torch::serialize::InputArchive& archive);
+
     std::shared_ptr<ClassifierImpl> model_;
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
     std::string optimizerName_;

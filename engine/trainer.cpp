@@ -5,12 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
 
-#include "engine/augment.h"
 #include "engine/errors.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
@@ -95,13 +93,7 @@ void Trainer::setCheckpointDir(std::string dir) {
 
 void Trainer::loadData() {
     if (impl_->data) return;
-    const auto& c = impl_->config;
-    DataOptions d;
-    d.dir = c.text("data.dir");
-    d.valSize = c.integer("data.val_size");
-    d.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
-    d.limit = c.integer("data.limit");
-    impl_->data = loadFashionMnist(d);
+    impl_->data = loadFashionMnist(dataOptions(impl_->config));
 }
 
 RunResult Trainer::run(Observer& observer) {
@@ -112,13 +104,13 @@ RunResult Trainer::run(Observer& observer) {
     const Dataset& data = *impl_->data;
 
     const std::int64_t n = data.train.size();
-    const std::int64_t batch = std::min<std::int64_t>(c.integer("batch_size"), n);
-    const std::int64_t stepsPerEpoch =
-        std::max<std::int64_t>(1, n / batch);  // drop the last partial batch
     const int epochs = static_cast<int>(c.integer("epochs"));
 
     torch::manual_seed(static_cast<std::uint64_t>(c.integer("seed")));
     std::mt19937_64 rng(static_cast<std::uint64_t>(c.integer("seed")));
+    TrainBatches batches(data, c, rng);
+    const std::int64_t batch = batches.batchSize();
+    const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
     Session session(c, data.numClasses, stepsPerEpoch);
     session.model().train();
 
@@ -142,20 +134,12 @@ RunResult Trainer::run(Observer& observer) {
         c.text("model"), info.parameters, n, info.valSize, info.testSize, epochs, stepsPerEpoch,
         info.precision, rt.threads);
 
-    AugmentOptions aug;
-    aug.flip = c.flag("augment.flip");
-    aug.shift = static_cast<int>(c.integer("augment.shift"));
-    aug.erase = c.number("augment.erase");
-    aug.background = (0.0f - data.mean) / data.stdev;
     const bool logPredictions = c.flag("log.predictions");
     const std::int64_t evalBatch = c.integer("eval_batch_size");
 
     RunResult result;
-    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
     for (int epoch = 1; epoch <= epochs; ++epoch) {
-        std::iota(order.begin(), order.end(), 0);
-        std::shuffle(order.begin(), order.end(), rng);
-        const torch::Tensor perm = torch::from_blob(order.data(), {n}, torch::kInt64);
+        batches.shuffle();
         double lossSum = 0;
         std::int64_t correct = 0, seen = 0;
         for (std::int64_t s = 0; s < stepsPerEpoch; ++s) {
@@ -165,10 +149,7 @@ RunResult Trainer::run(Observer& observer) {
                 break;
             }
             const auto t0 = Clock::now();
-            const torch::Tensor idx = perm.narrow(0, s * batch, batch);
-            torch::Tensor x = data.train.images.index_select(0, idx);
-            if (aug.enabled()) x = augmentBatch(x, aug, rng);
-            const torch::Tensor y = data.train.labels.index_select(0, idx);
+            const auto [x, y] = batches.get(s);
             const StepOutput out = session.trainStep(x, y);
 
             StepEvent ev{session.step(), epoch,
