@@ -74,4 +74,16 @@ void writeFile(const std::string& path, const std::string& text) {
     out << text;
 }
 
+config::Config tinyConfig(const std::filesystem::path& dataDir, const std::string& model) {
+    config::Config c = config::Config::defaults();
+    c.set("data.dir", dataDir.string());
+    c.set("data.val_size", std::int64_t{100});
+    c.set("model", model);
+    c.set("epochs", std::int64_t{1});
+    c.set("batch_size", std::int64_t{50});
+    c.set("threads", std::int64_t{2});
+    c.set("precision", std::string("fp32"));
+    return c;
+}
+
 }  // namespace runboard::test

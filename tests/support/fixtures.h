@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/config/config.h"
+
 namespace runboard::test {
 
 // A fresh directory under the system temp dir, removed on destruction.
@@ -25,6 +27,10 @@ private:
 // horizontal bar at row 2 + 2k, plus noise. Sizes are the sample counts of each file.
 void writeFakeFashionMnist(const std::filesystem::path& dir, std::uint32_t trainSize = 600,
                            std::uint32_t testSize = 200, std::uint32_t seed = 7);
+
+// The defaults on data from writeFakeFashionMnist in `dataDir`: 100 validation samples, batches
+// of 50, 2 threads, fp32, one epoch.
+config::Config tinyConfig(const std::filesystem::path& dataDir, const std::string& model = "cnn");
 
 // A hash of a file's bytes (FNV-1a), to prove a file was left untouched.
 std::uint64_t fileHash(const std::string& path);

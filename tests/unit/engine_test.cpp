@@ -34,15 +34,9 @@ class EngineTest : public ::testing::Test {
 protected:
     void SetUp() override { test::writeFakeFashionMnist(dir.path() / "data", 600, 200); }
     config::Config tiny(const std::string& model = "cnn") const {
-        config::Config c = config::Config::defaults();
-        c.set("data.dir", (dir.path() / "data").string());
-        c.set("data.val_size", std::int64_t{100});
-        c.set("model", model);
+        config::Config c = test::tinyConfig(dir.path() / "data", model);
         c.set("epochs", std::int64_t{3});
-        c.set("batch_size", std::int64_t{50});
         c.set("lr", 0.05);
-        c.set("threads", std::int64_t{2});
-        c.set("precision", std::string("fp32"));
         return c;
     }
     Dataset data(const config::Config& c) const {
