@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -14,7 +15,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -147,6 +148,26 @@ CREATE TABLE metric_buckets (
     PRIMARY KEY (run_id, key_id, level, bucket)
 ) WITHOUT ROWID;
 )sql",
+    // 2 -> 3: LR sweeps get a name, their options and duration; suggestions get rows of their
+    // own (one per rule) instead of a JSON column nothing wrote.
+    R"sql(
+ALTER TABLE lr_sweeps ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE lr_sweeps ADD COLUMN lr_start REAL;
+ALTER TABLE lr_sweeps ADD COLUMN lr_end REAL;
+ALTER TABLE lr_sweeps ADD COLUMN steps INTEGER;
+ALTER TABLE lr_sweeps ADD COLUMN mode TEXT;
+ALTER TABLE lr_sweeps ADD COLUMN beta REAL;
+ALTER TABLE lr_sweeps ADD COLUMN stop_factor REAL;
+ALTER TABLE lr_sweeps ADD COLUMN seconds REAL;
+ALTER TABLE lr_sweeps DROP COLUMN suggestions_json;
+CREATE TABLE lr_sweep_suggestions (
+    sweep_id  INTEGER NOT NULL REFERENCES lr_sweeps(id) ON DELETE CASCADE,
+    rule      TEXT NOT NULL,
+    lr        REAL NOT NULL,
+    step      INTEGER NOT NULL,
+    PRIMARY KEY (sweep_id, rule)
+) WITHOUT ROWID;
+)sql",
 };
 
 Status configure(Connection& db) {
@@ -213,7 +234,10 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
         if (e.kind == ErrorKind::Sql) e.kind = ErrorKind::ReadOnly;
         return e;
     }
-    for (auto v = version.value(); v < latestSchemaVersion(); ++v) {
+    const int target = options.schemaVersion > 0
+                           ? std::min(options.schemaVersion, latestSchemaVersion())
+                           : latestSchemaVersion();
+    for (auto v = version.value(); v < target; ++v) {
         Transaction tx(db);
         if (!tx.begun()) return tx.begun().error();
         if (auto s = db.exec(kMigrations[static_cast<std::size_t>(v)]); !s) {

@@ -13,6 +13,7 @@ int latestSchemaVersion();
 struct OpenOptions {
     bool create = true;     // create the file if it does not exist
     bool readOnly = false;  // reader connections (views): no migration, no recovery
+    int schemaVersion = 0;  // migrate up to this version; 0 = the latest (tests build old files)
 };
 
 // Opens a Runboard database: checks that it is SQLite and not from a newer Runboard *before*

@@ -184,19 +184,21 @@ TEST(SummaryMigration, AVersionOneDatabaseGetsItsSummariesBackfilled) {
     const std::string path = dir.file("v1.db");
     {
         // A version-1 database as the first release wrote it: raw metrics, no summary table.
-        auto db = openDatabase(path);
+        auto db = openDatabase(path, {.schemaVersion = 1});
         ASSERT_TRUE(db);
-        auto store = RunStore::open(path);
-        auto run = store->createRun({"old", std::nullopt, "{}", 0, {}, RunStatus::Finished});
-        auto writer = Writer::open(path);
-        const auto key = writer.value()->key("train/loss");
-        for (std::int64_t s = 0; s < 5000; ++s)
-            writer.value()->metric(run->id, key, s, std::cos(0.01 * s), 0);
-        ASSERT_TRUE(writer.value()->flush());
-        run->lock.release();
-        ASSERT_TRUE(db->exec("DROP TABLE metric_buckets; PRAGMA user_version = 1;"));
+        ASSERT_EQ(db->queryInt("PRAGMA user_version").value(), 1);
+        ASSERT_TRUE(
+            db->exec("INSERT INTO runs (name, status, config_json, seed) VALUES ('old', "
+                     "'finished', '{}', 0);"
+                     "INSERT INTO metric_keys (name) VALUES ('train/loss');"));
+        auto insert = db->prepare(
+            "INSERT INTO metrics (run_id, key_id, step, wall, value) VALUES (1, 1, ?, 0, ?)");
+        for (std::int64_t s = 0; s < 5000; ++s) {
+            insert->bind(1, s).bind(2, std::cos(0.01 * static_cast<double>(s)));
+            ASSERT_TRUE(insert->run());
+        }
     }
-    auto store = RunStore::open(path);  // migrates 1 -> 2
+    auto store = RunStore::open(path);  // migrates 1 -> 2 -> ...
     ASSERT_TRUE(store) << store.error().message;
     EXPECT_EQ(store->connection().queryInt("PRAGMA user_version").value(), latestSchemaVersion());
     EXPECT_GT(store->connection().queryInt("SELECT count(*) FROM metric_buckets").value(), 0);
