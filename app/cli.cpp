@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QStandardPaths>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -11,6 +12,14 @@
 
 namespace runboard::app {
 namespace {
+
+std::atomic<bool> gInterrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void onInterrupt(int sig) {
+    gInterrupted.store(true);
+    std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
+}
 
 constexpr const char* kUsage = R"(Usage: runboard [COMMAND] [OPTIONS]
 
@@ -21,6 +30,8 @@ Commands:
   train   Train a model and log every metric and prediction to the database.
   runs    List the runs in a database.
   show    Print one run: config, status, latest metrics, checkpoints.
+  lr-find Sweep the learning rate geometrically until the loss explodes; store the sweep and
+          print each rule's suggestion.
 
 Run 'runboard COMMAND --help' for a command's options.
 
@@ -105,6 +116,50 @@ std::optional<storage::RunId> parseRunId(const QString& text) {
     return id;
 }
 
+config::Config configFromOptions(const QCommandLineParser& parser) {
+    config::Config cfg = config::Config::defaults();
+    if (parser.isSet(kConfigOption))
+        cfg = config::loadConfigFile(parser.value(kConfigOption).toStdString());
+    for (const QString& s : parser.values(kSetOption))
+        cfg.applyOverride(s.toStdString());
+    cfg.validate();
+    return cfg;
+}
+
+std::string configKeyList() {
+    std::string s;
+    for (const auto& k : config::schema()) {
+        std::string what = k.help;
+        if (!k.choices.empty()) {
+            what += " (";
+            for (std::size_t i = 0; i < k.choices.size(); ++i)
+                what += (i ? "|" : "") + k.choices[i];
+            what += ")";
+        }
+        char line[320];
+        std::snprintf(line, sizeof line, "  %-26s %-6s %-8s %s\n", k.key.c_str(),
+                      std::string(config::typeName(k.type)).c_str(),
+                      config::formatValue(k.defaultValue).c_str(), what.c_str());
+        s += line;
+    }
+    return s;
+}
+
+InterruptGuard::InterruptGuard() {
+    gInterrupted = false;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+}
+
+InterruptGuard::~InterruptGuard() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+const std::atomic<bool>& InterruptGuard::flag() {
+    return gInterrupted;
+}
+
 int runCli(const QStringList& args) {
     const QString command = args.size() > 1 ? args.at(1) : QString();
     if (command == "--help" || command == "-h" || command == "help") {
@@ -118,6 +173,7 @@ int runCli(const QStringList& args) {
     if (command == "train") return trainCommand(args);
     if (command == "runs") return runsCommand(args);
     if (command == "show") return showCommand(args);
+    if (command == "lr-find") return lrFindCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
 }

@@ -19,6 +19,7 @@ std::string defaultDatabasePath();
 // Subcommands (cli_*.cpp).
 int trainCommand(const QStringList& args);
 int runsCommand(const QStringList& args);
+int lrFindCommand(const QStringList& args);
 int showCommand(const QStringList& args);
 
 }  // namespace runboard::app

@@ -3,8 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -19,49 +17,14 @@
 #include "engine/trainer.h"
 
 namespace runboard::app {
-namespace {
-
-std::atomic<bool> gStop{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void onSignal(int sig) {
-    gStop.store(true);
-    std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once
-}
-
-std::string keyList() {
-    std::string s;
-    for (const auto& k : config::schema()) {
-        std::string what = k.help;
-        if (!k.choices.empty()) {
-            what += " (";
-            for (std::size_t i = 0; i < k.choices.size(); ++i)
-                what += (i ? "|" : "") + k.choices[i];
-            what += ")";
-        }
-        char line[320];
-        std::snprintf(line, sizeof line, "  %-26s %-6s %-8s %s\n", k.key.c_str(),
-                      std::string(config::typeName(k.type)).c_str(),
-                      config::formatValue(k.defaultValue).c_str(), what.c_str());
-        s += line;
-    }
-    return s;
-}
-
-}  // namespace
 
 int trainCommand(const QStringList& args) {
     QCommandLineParser parser;
-    const QCommandLineOption configOpt(
-        "config", "A JSON config file (nested objects or dotted keys).", "FILE");
-    const QCommandLineOption setOpt(
-        "set", "Set a config key, e.g. --set lr=0.05 (repeatable; applied after --config).",
-        "KEY=VALUE");
     const QCommandLineOption nameOpt("name", "The run's name.", "NAME");
     const QCommandLineOption parentOpt("parent", "The run this one derives from.", "RUN");
     parser.addOption(kDbOption);
-    parser.addOption(configOpt);
-    parser.addOption(setOpt);
+    parser.addOption(kConfigOption);
+    parser.addOption(kSetOption);
     parser.addOption(nameOpt);
     parser.addOption(parentOpt);
     parser.addOption(kJsonOption);
@@ -72,7 +35,7 @@ int trainCommand(const QStringList& args) {
         "Train a model and log every metric and prediction to the database.\n"
         "Prints the run id (with --json, the same object as `runboard show --json`).\n\n"
         "Config keys (KEY TYPE DEFAULT MEANING):\n" +
-        keyList());
+        configKeyList());
     if (auto code = parseSubcommand(parser, args, usage, description)) return *code;
     if (!parser.positionalArguments().isEmpty())
         return fail(kExitUsage, "train takes no positional arguments, got '" +
@@ -82,11 +45,7 @@ int trainCommand(const QStringList& args) {
     config::Config cfg = config::Config::defaults();
     std::optional<storage::RunId> parent;
     try {
-        if (parser.isSet(configOpt))
-            cfg = config::loadConfigFile(parser.value(configOpt).toStdString());
-        for (const QString& s : parser.values(setOpt))
-            cfg.applyOverride(s.toStdString());
-        cfg.validate();
+        cfg = configFromOptions(parser);
         if (parser.isSet(parentOpt)) {
             parent = parseRunId(parser.value(parentOpt));
             if (!parent)
@@ -100,7 +59,7 @@ int trainCommand(const QStringList& args) {
     // 2. The data, before the database: a missing dataset leaves no trace.
     const std::string dbPath = databasePath(parser);
     setupLogging(dbPath);
-    engine::Trainer trainer(cfg, {.checkpointDir = {}, .stop = &gStop});
+    engine::Trainer trainer(cfg, {.checkpointDir = {}, .stop = &InterruptGuard::flag()});
     try {
         trainer.loadData();
     } catch (const engine::DataError& e) {
@@ -117,13 +76,11 @@ int trainCommand(const QStringList& args) {
 
     // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
     trainer.setCheckpointDir(storage::runFilesDir(dbPath, id.value()));
-    gStop = false;
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
     ProgressPrinter progress(stderr);
-    const RunOutcome outcome = session.value()->train(trainer, &progress);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    const RunOutcome outcome = [&] {
+        InterruptGuard interrupt;
+        return session.value()->train(trainer, &progress);
+    }();
 
     if (parser.isSet(kJsonOption)) {
         auto j = runToJson(session.value()->store(), outcome.id);

@@ -2,19 +2,49 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "engine/errors.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
 
 namespace runboard::engine {
 
-sweep::Result findLr(const config::Config& config, const sweep::Options& options,
-                     const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {
+struct LrFinder::Impl {
+    config::Config config;
+    sweep::Options options;
+    std::optional<Dataset> data;
+};
+
+LrFinder::LrFinder(config::Config config, sweep::Options options)
+    : impl_(std::make_unique<Impl>()) {
     if (const std::string problem = sweep::validate(options); !problem.empty())
         throw EngineError(problem);
     config.validate();
+    impl_->config = std::move(config);
+    impl_->options = options;
+}
+
+LrFinder::~LrFinder() = default;
+
+const config::Config& LrFinder::config() const {
+    return impl_->config;
+}
+
+const sweep::Options& LrFinder::options() const {
+    return impl_->options;
+}
+
+void LrFinder::loadData() {
+    if (!impl_->data) impl_->data = loadFashionMnist(dataOptions(impl_->config));
+}
+
+sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {
+    const config::Config& config = impl_->config;
+    const sweep::Options& options = impl_->options;
     (void)configureRuntime(static_cast<int>(config.integer("threads")));
-    const Dataset data = loadFashionMnist(dataOptions(config));
+    loadData();
+    const Dataset& data = *impl_->data;
 
     const auto seed = static_cast<std::uint64_t>(config.integer("seed"));
     torch::manual_seed(seed);

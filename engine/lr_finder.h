@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 #include "engine/config/config.h"
 #include "engine/sweep/lr_sweep.h"
@@ -23,11 +24,27 @@ struct LrFinderCallbacks {
     std::function<void(const sweep::Point&)> onPoint;
 };
 
-// Validates the options and the config (throws config::ConfigError or EngineError), reads the
-// data (throws DataError), sweeps, and restores the model, the optimizer and the torch RNG to
-// their state before the sweep. `stop` is honoured between steps.
-sweep::Result findLr(const config::Config& config, const sweep::Options& options,
-                     const LrFinderCallbacks& callbacks = {},
-                     const std::atomic<bool>* stop = nullptr);
+// Validates the options and the config on construction (throws config::ConfigError or
+// EngineError). loadData() reads the data (throws DataError); run() calls it when needed, sweeps,
+// and restores the model, the optimizer and the torch RNG to their state before the sweep.
+// `stop` is honoured between steps.
+class LrFinder {
+public:
+    LrFinder(config::Config config, sweep::Options options);
+    ~LrFinder();
+    LrFinder(const LrFinder&) = delete;
+    LrFinder& operator=(const LrFinder&) = delete;
+
+    void loadData();
+    sweep::Result run(const LrFinderCallbacks& callbacks = {},
+                      const std::atomic<bool>* stop = nullptr);
+
+    const config::Config& config() const;
+    const sweep::Options& options() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace runboard::engine

@@ -118,8 +118,9 @@ const std::vector<Rule>& rules() {
          "Steepest descent: where the smoothed loss falls fastest against log LR, skipping the "
          "first 10 points and the last one (PyTorch Lightning's rule)."},
         {"valley", "valley",
-         "Valley: halfway along the longest stretch over which the smoothed loss keeps "
-         "falling (fastai's default)."},
+         "Valley: inside the longest falling stretch of the smoothed loss (the longest "
+         "decreasing sequence, as long as it is, back from where it ends), halfway along it "
+         "(fastai's default)."},
         {"minimum/10", "min/10",
          "Minimum / 10: the LR of the lowest smoothed loss, divided by 10 (the classic rule: "
          "the minimum is already at the edge of instability)."},
@@ -154,21 +155,23 @@ std::vector<Suggestion> suggest(const std::vector<Point>& points) {
             out.push_back({"steepest", finite[best]->lr, finite[best]->step});
     }
 
-    // Valley: the longest strictly decreasing subsequence; halfway between its first and last.
+    // Valley: the longest strictly decreasing subsequence of the smoothed loss.
     {
-        std::vector<int> length(static_cast<std::size_t>(n), 1), start(static_cast<std::size_t>(n));
+        std::vector<int> length(static_cast<std::size_t>(n), 1);
         int bestEnd = 0;
         for (int i = 0; i < n; ++i) {
-            start[i] = i;
             for (int j = 0; j < i; ++j)
-                if (finite[i]->smoothed < finite[j]->smoothed && length[j] + 1 > length[i]) {
+                if (finite[i]->smoothed < finite[j]->smoothed && length[j] + 1 > length[i])
                     length[i] = length[j] + 1;
-                    start[i] = start[j];
-                }
             if (length[i] > length[bestEnd]) bestEnd = i;
         }
+        // As fastai counts it: the stretch is as long as the sequence, back from where it ends
+        // (on a flat, noisy start the sequence skips points, and its first element would drag
+        // the suggestion down by decades).
         if (length[bestEnd] >= 2) {
-            const int i = start[bestEnd] + (bestEnd - start[bestEnd]) / 2;
+            const int len = length[bestEnd];
+            const int first = std::max(0, bestEnd - len);
+            const int i = std::min(bestEnd, first + len / 3 + len / 6);
             out.push_back({"valley", finite[i]->lr, finite[i]->step});
         }
     }

@@ -16,6 +16,7 @@
 
 #include "engine/idx.h"
 #include "storage/run_store.h"
+#include "storage/sweep_store.h"
 #include "support/fixtures.h"
 
 using nlohmann::json;
@@ -83,7 +84,8 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
              {{"--help"}, "help.txt"},
              {{"train", "--help"}, "train_help.txt"},
              {{"runs", "--help"}, "runs_help.txt"},
-             {{"show", "--help"}, "show_help.txt"}}) {
+             {{"show", "--help"}, "show_help.txt"},
+             {{"lr-find", "--help"}, "lr_find_help.txt"}}) {
         const Output o = runCli(args, dir);
         EXPECT_EQ(o.code, 0) << golden;
         EXPECT_TRUE(o.err.empty()) << o.err;
@@ -269,6 +271,91 @@ TEST(Cli, TrainShowRunsEndToEndOnFashionMnist) {
     EXPECT_NEAR(testAccuracy, static_cast<double>(correct) / 10000.0, 1e-12);
     // One train/loss row per step: 15 steps of 128 in 2000 samples.
     EXPECT_EQ(store->series(run["id"].get<long long>(), "train/loss")->size(), 15u);
+}
+
+TEST(Cli, LrFindPrintsOneJsonObjectAndStoresTheSweep) {
+    TempDir dir;
+    const fs::path data = dir.path() / "data";
+    runboard::test::writeFakeFashionMnist(data, 600, 100);
+    const std::string db = dir.file("lr.db");
+    const Output o = runCli({"lr-find", "--db", db, "--set", "data.dir=" + data.string(), "--set",
+                             "data.val_size=100", "--set", "model=mlp", "--set", "batch_size=20",
+                             "--start", "1e-5", "--end", "100", "--steps", "40", "--json"},
+                            dir);
+    ASSERT_EQ(o.code, 0) << o.err;
+    const json j = json::parse(o.out);
+    ASSERT_TRUE(j["id"].is_number_integer());
+    const auto& points = j["points"];
+    ASSERT_GE(points.size(), 5u);
+    ASSERT_LE(points.size(), 40u);
+    EXPECT_DOUBLE_EQ(points[0]["lr"].get<double>(), 1e-5);
+    for (const auto& p : points) {
+        EXPECT_TRUE(p.contains("loss"));
+        EXPECT_TRUE(p.contains("smoothed"));
+    }
+    EXPECT_EQ(j["stop"]["step"].get<int>(), static_cast<int>(points.size()) - 1);
+    EXPECT_DOUBLE_EQ(j["stop"]["lr"].get<double>(), points.back()["lr"].get<double>());
+    const std::string reason = j["stop"]["reason"];
+    EXPECT_TRUE(reason == "exploded" || reason == "nonfinite") << reason;  // SGD at 100 explodes
+    ASSERT_TRUE(j["suggestions"].is_object());
+    for (const char* rule : {"steepest", "valley", "minimum/10"}) {
+        ASSERT_TRUE(j["suggestions"].contains(rule)) << rule;
+        EXPECT_GT(j["suggestions"][rule].get<double>(), 0.0);
+    }
+    EXPECT_EQ(j["options"]["steps"], 40);
+    EXPECT_EQ(j["config"]["model"], "mlp");
+    // Stored whole: every point and suggestion, under the printed id.
+    auto store = runboard::storage::RunStore::open(db);
+    auto record = runboard::storage::sweepRecord(store->connection(), j["id"].get<long long>());
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->pointCount, static_cast<std::int64_t>(points.size()));
+    EXPECT_EQ(record->suggestions.size(), 3u);
+    // The text form: the stop point and the table.
+    const Output text =
+        runCli({"lr-find", "--db", db, "--set", "data.dir=" + data.string(), "--set",
+                "data.val_size=100", "--set", "model=mlp", "--steps", "30"},
+               dir);
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("stopped at step"), std::string::npos) << text.out;
+    for (const char* rule : {"steepest", "valley", "minimum/10"})
+        EXPECT_NE(text.out.find(rule), std::string::npos) << rule;
+}
+
+TEST(Cli, LrFindRefusesBadOptionsBeforeTouchingAnything) {
+    TempDir dir;
+    const std::string db = makeDatabase(dir);
+    const auto hash = runboard::test::fileHash(db);
+    struct Case {
+        std::vector<std::string> args;
+        int code;
+        const char* message;
+    };
+    for (const Case& c : std::vector<Case>{
+             {{"--start", "0"}, 2, "the start learning rate must be > 0, got 0"},
+             {{"--start", "1", "--end", "0.5"}, 2, "must be greater than the start (1), got 0.5"},
+             {{"--steps", "1"}, 2, "the number of steps must be between 2 and 10000, got 1"},
+             {{"--steps", "ten"}, 2, "--steps must be an integer, got 'ten'"},
+             {{"--beta", "1"}, 2, "beta (the smoothing) must be in [0, 1), got 1"},
+             {{"--beta", "nan"}, 2, "--beta must be a number, got 'nan'"},
+             {{"--stop-factor", "0.5"}, 2, "the stop factor must be > 1, got 0.5"},
+             {{"--mode", "log"}, 2, "--mode must be exp or linear, got 'log'"},
+             {{"--set", "lr=-1"}, 2, "'lr' must be > 0"},
+             {{"--set", "data.dir=" + dir.file("nowhere")}, 3, "does not exist"},
+             {{"extra"}, 2, "lr-find takes no positional arguments, got 'extra'"}}) {
+        std::vector<std::string> args{"lr-find", "--db", db};
+        args.insert(args.end(), c.args.begin(), c.args.end());
+        const Output o = runCli(args, dir);
+        EXPECT_EQ(o.code, c.code) << c.message << ": " << o.err;
+        EXPECT_NE(o.err.find(c.message), std::string::npos) << o.err;
+        EXPECT_TRUE(o.out.empty()) << o.out;
+    }
+    EXPECT_EQ(runboard::test::fileHash(db), hash) << "the database is untouched";
+    // A database that is not one: exit 4, before any sweep.
+    const std::string text = dir.file("notes.txt");
+    runboard::test::writeFile(text, "not a database\n");
+    const Output o = runCli({"lr-find", "--db", text}, dir);
+    EXPECT_EQ(o.code, 4) << o.err;
+    EXPECT_EQ(runboard::test::readFile(text), "not a database\n");
 }
 
 TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {

@@ -114,7 +114,7 @@ TEST_F(LrFinderTest, ARunAfterASweepIsTheRunWithoutOne) {
     const auto without = run();
     sweep::Options o;
     o.steps = 20;
-    const auto sweep = findLr(c, o);
+    const auto sweep = LrFinder(c, o).run();
     ASSERT_FALSE(sweep.points.empty());
     const auto after = run();
     ASSERT_EQ(after.size(), without.size());
@@ -130,9 +130,8 @@ TEST_F(LrFinderTest, SweepsRealBatchesUntilTheLossExplodes) {
     o.steps = 60;  // more than the 10 batches of an epoch: the order wraps around
     LrFinderInfo info;
     std::vector<sweep::Point> seen;
-    const auto r = findLr(c, o,
-                          {[&](const LrFinderInfo& i) { info = i; },
-                           [&](const sweep::Point& p) { seen.push_back(p); }});
+    const auto r = LrFinder(c, o).run({[&](const LrFinderInfo& i) { info = i; },
+                                       [&](const sweep::Point& p) { seen.push_back(p); }});
     EXPECT_EQ(info.batchSize, 50);
     EXPECT_EQ(info.trainSize, 500);
     EXPECT_GT(info.parameters, 0);
@@ -158,13 +157,17 @@ TEST_F(LrFinderTest, StopRequestAndBadOptionsAndBadData) {
     std::atomic<bool> stop = false;
     int points = 0;
     const auto r =
-        findLr(c, {}, {nullptr, [&](const sweep::Point&) { stop = ++points == 5; }}, &stop);
+        LrFinder(c, {}).run({nullptr, [&](const sweep::Point&) { stop = ++points == 5; }}, &stop);
     EXPECT_EQ(r.stop.reason, sweep::StopReason::Stopped);
     EXPECT_EQ(r.points.size(), 5u);
     sweep::Options bad;
     bad.end = bad.start;
-    EXPECT_THROW(findLr(c, bad), EngineError);
+    EXPECT_THROW(LrFinder(c, bad), EngineError);
+    config::Config wrong = c;
+    wrong.set("lr", -1.0);
+    EXPECT_THROW(LrFinder(wrong, {}), config::ConfigError);
     config::Config missing = c;
     missing.set("data.dir", dir.file("nowhere"));
-    EXPECT_THROW(findLr(missing, {}), DataError);
+    LrFinder finder(missing, {});
+    EXPECT_THROW(finder.loadData(), DataError);
 }

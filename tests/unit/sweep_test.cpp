@@ -214,3 +214,23 @@ TEST(Sweep, StopReasonsRoundTrip) {
         EXPECT_EQ(sweep::parseStopReason(sweep::toString(r)), r);
     EXPECT_FALSE(sweep::parseStopReason("boom"));
 }
+
+TEST(Sweep, ValleyIsNotDraggedIntoAFlatNoisyStart) {
+    // Flat with noise for 60 points (tiny LRs do nothing), then a fall, then the explosion: the
+    // longest decreasing sequence picks a few noisy points from the flat part, but the valley must
+    // land in the fall.
+    std::vector<sweep::Point> points;
+    sweep::Options o;
+    for (int i = 0; i < 95; ++i) {
+        const double noise = 0.002 * std::sin(1.7 * i) * std::cos(0.3 * i * i);
+        double loss = 2.30 + noise;
+        if (i >= 60) loss = 2.30 - 0.05 * (i - 60);  // the fall
+        if (i >= 85) loss = 0.80 + 0.3 * (i - 85);   // the rise
+        points.push_back({i, sweep::lrAt(o, i), loss, loss});
+    }
+    const auto s = sweep::suggest(points);
+    const auto* valley = find(s, "valley");
+    ASSERT_NE(valley, nullptr);
+    EXPECT_GE(valley->step, 60);
+    EXPECT_LE(valley->step, 85);
+}
