@@ -19,6 +19,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -27,6 +28,7 @@
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/log_view.h"
+#include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
 
@@ -57,7 +59,17 @@ QString formatEta(double seconds) {
 
 }  // namespace
 
-MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
+    : QMainWindow(parent),
+      runsLoader_(
+          this,
+          [this]() -> std::function<RunsSnapshot()> {
+              if (dbPath_.isEmpty()) return {};
+              return [db = dbPath_, generation = ++runsGeneration_] {
+                  return loadRuns(db, generation);
+              };
+          },
+          [this](RunsSnapshot s) { applyRuns(std::move(s)); }) {
     setWindowTitle(QStringLiteral("Runboard"));
     training_ = new TrainingController(this);
 
@@ -131,7 +143,16 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     pages_ = new QStackedWidget(this);
     pages_->addWidget(welcome);
     pages_->addWidget(splitter_);
-    setCentralWidget(pages_);
+    lrFinder_ = new widgets::LrFinderView(this);
+    tabs_ = new QTabWidget(this);
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(pages_, tr("Runs"));
+    tabs_->addTab(lrFinder_, tr("LR finder"));
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+        if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
+    });
+    setCentralWidget(tabs_);
+    connectLrFinder();
 
     log_ = new widgets::LogView(this);
     auto* dock = new QDockWidget(tr("Log"), this);
@@ -148,14 +169,6 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
 
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onSelectionChanged);
-    connect(&runsWatcher_, &QFutureWatcher<RunsSnapshot>::finished, this, [this] {
-        runsLoading_ = false;
-        applyRuns(runsWatcher_.result());
-        if (runsPending_) {
-            runsPending_ = false;
-            refreshRuns();
-        }
-    });
     connect(training_, &TrainingController::progress, this, [this](const RunProgress& p) {
         progress_->setMaximum(static_cast<int>(std::min<qint64>(p.totalSteps, INT_MAX)));
         progress_->setValue(static_cast<int>(p.step));
@@ -197,7 +210,6 @@ widgets::CurvesView* MainWindow::curves() const {
 MainWindow::~MainWindow() {
     auto& sinks = spdlog::default_logger()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), logSink_), sinks.end());
-    runsWatcher_.waitForFinished();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -254,6 +266,7 @@ void MainWindow::buildMenus() {
     run->addAction(tr("&New run..."), QKeySequence::New, this, [this] { showNewRunDialog(false); });
     auto* fromSelected =
         run->addAction(tr("New run from &selected..."), this, [this] { showNewRunDialog(true); });
+    run->addAction(tr("New &LR sweep..."), this, [this] { showNewSweepDialog(); });
     run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
     run->addSeparator();
     auto* rename = run->addAction(tr("&Rename..."), this, &MainWindow::renameSelected);
@@ -296,6 +309,7 @@ void MainWindow::openDatabase(const QString& path) {
     dataVersion_ = -1;
     training_->setDatabase(path);
     curves_->setDatabase(path);
+    lrFinder_->setDatabase(path);
     runs_->setRuns({});
     welcomeWhere_->setText(tr("Database: %1").arg(QDir::toNativeSeparators(path)));
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
@@ -312,16 +326,11 @@ void MainWindow::poll() {
     dataVersion_ = v.value();
     refreshRuns();
     curves_->requestRefresh();
+    if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
 }
 
 void MainWindow::refreshRuns() {
-    if (dbPath_.isEmpty()) return;
-    if (runsLoading_) {
-        runsPending_ = true;
-        return;
-    }
-    runsLoading_ = true;
-    runsWatcher_.setFuture(QtConcurrent::run(loadRuns, dbPath_, ++runsGeneration_));
+    runsLoader_.request();
 }
 
 void MainWindow::applyRuns(RunsSnapshot snapshot) {
@@ -379,31 +388,97 @@ storage::Result<storage::RunId> MainWindow::startRun(const config::Config& confi
     return id;
 }
 
-void MainWindow::showNewRunDialog(bool fromSelected) {
-    config::Config initial = config::Config::defaults();
-    std::optional<storage::RunId> parent;
-    if (fromSelected) {
-        const auto ids = selectedRuns();
-        if (ids.empty()) return;
-        auto store =
-            storage::RunStore::open(dbPath_.toStdString(), {.create = false, .readOnly = true});
-        auto run =
-            store ? store->run(ids.front()) : storage::Result<storage::RunRecord>(store.error());
-        if (!run) {
-            QMessageBox::warning(this, tr("New run"), QString::fromStdString(run.error().message));
-            return;
-        }
-        try {
-            initial.mergeJson(run->configJson, "run " + std::to_string(ids.front()));
-        } catch (const config::ConfigError& e) {
-            QMessageBox::warning(this, tr("New run"), QString::fromUtf8(e.what()));
-            return;
-        }
-        parent = ids.front();
+std::optional<std::pair<storage::RunId, config::Config>> MainWindow::selectedConfig(
+    const QString& title) {
+    const auto ids = selectedRuns();
+    if (ids.empty()) return std::nullopt;
+    auto store =
+        storage::RunStore::open(dbPath_.toStdString(), {.create = false, .readOnly = true});
+    auto run = store ? store->run(ids.front()) : storage::Result<storage::RunRecord>(store.error());
+    if (!run) {
+        QMessageBox::warning(this, title, QString::fromStdString(run.error().message));
+        return std::nullopt;
     }
+    config::Config config = config::Config::defaults();
+    try {
+        config.mergeJson(run->configJson, "run " + std::to_string(ids.front()));
+    } catch (const config::ConfigError& e) {
+        QMessageBox::warning(this, title, QString::fromUtf8(e.what()));
+        return std::nullopt;
+    }
+    return std::pair(ids.front(), std::move(config));
+}
+
+void MainWindow::showNewRunDialog(bool fromSelected) {
+    if (!fromSelected) return openNewRunDialog(config::Config::defaults());
+    if (auto selected = selectedConfig(tr("New run")))
+        openNewRunDialog(selected->second, {}, selected->first);
+}
+
+void MainWindow::openNewRunDialog(const config::Config& initial, const QString& name,
+                                  std::optional<storage::RunId> parent) {
     widgets::NewRunDialog dialog(initial, this);
+    dialog.setRunName(name);
     if (dialog.exec() != QDialog::Accepted) return;
     (void)startRun(dialog.config(), dialog.runName(), parent);
+}
+
+void MainWindow::connectLrFinder() {
+    connect(lrFinder_, &widgets::LrFinderView::newSweepRequested, this,
+            &MainWindow::showNewSweepDialog);
+    connect(lrFinder_, &widgets::LrFinderView::stopRequested, training_,
+            &TrainingController::stopCurrent);
+    connect(lrFinder_, &widgets::LrFinderView::runRequested, this,
+            [this](const QString& json, double lr, const QString& name) {
+                config::Config config = config::Config::defaults();
+                try {
+                    config.mergeJson(json.toStdString(), "sweep config");
+                } catch (const config::ConfigError& e) {
+                    QMessageBox::warning(this, tr("New run"), QString::fromUtf8(e.what()));
+                    return;
+                }
+                config.set("lr", lr);
+                openNewRunDialog(config, name);
+            });
+    connect(training_, &TrainingController::sweepStarted, this, [this](const QString& name) {
+        lrFinder_->beginLive(name.isEmpty() ? tr("sweep") : name);
+        lrFinder_->setBusy(true);
+        progressLabel_->setText(tr("LR sweep running"));
+        stop_->setEnabled(true);
+    });
+    connect(training_, &TrainingController::sweepPoint, this, [this](const sweep::Point& p) {
+        lrFinder_->addLivePoint(p);
+        progressLabel_->setText(tr("LR sweep: step %1, lr %2, loss %3")
+                                    .arg(p.step + 1)
+                                    .arg(p.lr, 0, 'g', 3)
+                                    .arg(p.loss, 0, 'f', 4));
+    });
+    connect(training_, &TrainingController::sweepEnded, this, [this](const SweepEnded& e) {
+        lrFinder_->endLive();
+        lrFinder_->setBusy(false);
+        stop_->setEnabled(training_->busy());
+        if (e.id == 0) {
+            progressLabel_->setText(tr("LR sweep failed: %1").arg(e.message));
+            return;
+        }
+        progressLabel_->setText(tr("LR sweep %1 %2").arg(e.id).arg(e.reason));
+        lrFinder_->selectSweeps({e.id});
+    });
+}
+
+void MainWindow::showNewSweepDialog() {
+    // The selected run's config, if there is one: "what LR should this run have used?"
+    const auto selected = selectedRuns().empty() ? std::nullopt : selectedConfig(tr("New sweep"));
+    widgets::NewRunDialog dialog(selected ? selected->second : config::Config::defaults(), this,
+                                 sweep::Options{});
+    if (dialog.exec() != QDialog::Accepted) return;
+    startSweep(dialog.config(), dialog.sweepOptions(), dialog.runName());
+}
+
+void MainWindow::startSweep(const config::Config& config, const sweep::Options& options,
+                            const QString& name) {
+    training_->enqueueSweep(config, options, name);
+    tabs_->setCurrentWidget(lrFinder_);
 }
 
 void MainWindow::renameSelected() {

@@ -3,7 +3,6 @@
 // training controller, polls the database for changes made by any process (PRAGMA data_version,
 // cheap), and keeps layout and recent databases in QSettings.
 
-#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QTimer>
 #include <functional>
@@ -12,6 +11,7 @@
 
 #include "app/training_worker.h"
 #include "storage/sqlite.h"
+#include "widgets/latest_loader.h"
 
 namespace spdlog::sinks {
 class sink;
@@ -23,12 +23,14 @@ class QProgressBar;
 class QPushButton;
 class QSplitter;
 class QStackedWidget;
+class QTabWidget;
 class QTableView;
 
 namespace runboard::widgets {
 class CurvesPanels;
 class CurvesView;
 class LogView;
+class LrFinderView;
 class RunsFilterModel;
 class RunsModel;
 }  // namespace runboard::widgets
@@ -53,12 +55,16 @@ public:
                                              std::optional<storage::RunId> parent = {});
     void refreshRuns();
     void selectRuns(const std::vector<storage::RunId>& ids);
+    // Queues an LR sweep as the New sweep dialog does, and shows the LR finder.
+    void startSweep(const config::Config& config, const sweep::Options& options,
+                    const QString& name = {});
 
     widgets::CurvesView* curves() const;  // the first panel
     widgets::CurvesPanels* panels() const { return curves_; }
     widgets::RunsModel* runsModel() const { return runs_; }
     QTableView* runsTable() const { return table_; }
     TrainingController* training() const { return training_; }
+    widgets::LrFinderView* lrFinder() const { return lrFinder_; }
     const QString& databasePath() const { return dbPath_; }
 
 signals:
@@ -74,6 +80,12 @@ private:
     void applyRuns(RunsSnapshot snapshot);
     void onSelectionChanged();
     void showNewRunDialog(bool fromSelected);
+    void openNewRunDialog(const config::Config& initial, const QString& name = {},
+                          std::optional<storage::RunId> parent = {});
+    void showNewSweepDialog();
+    void connectLrFinder();
+    // The first selected run's config (a warning is shown when it cannot be read).
+    std::optional<std::pair<storage::RunId, config::Config>> selectedConfig(const QString& title);
     void renameSelected();
     void editNotes();
     void deleteSelected();
@@ -89,8 +101,6 @@ private:
     std::int64_t dataVersion_ = -1;
     QTimer pollTimer_;
     quint64 runsGeneration_ = 0;
-    QFutureWatcher<RunsSnapshot> runsWatcher_;
-    bool runsLoading_ = false, runsPending_ = false;
 
     TrainingController* training_ = nullptr;
     widgets::RunsModel* runs_ = nullptr;
@@ -100,6 +110,8 @@ private:
     widgets::CurvesPanels* curves_ = nullptr;
     widgets::LogView* log_ = nullptr;
     QStackedWidget* pages_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    widgets::LrFinderView* lrFinder_ = nullptr;
     QLabel* welcomeWhere_ = nullptr;
     QSplitter* splitter_ = nullptr;
     QProgressBar* progress_ = nullptr;
@@ -107,6 +119,7 @@ private:
     QPushButton* stop_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     std::shared_ptr<spdlog::sinks::sink> logSink_;
+    widgets::LatestLoader<RunsSnapshot> runsLoader_;  // last: waits for a running load first
 };
 
 }  // namespace runboard::app

@@ -9,6 +9,8 @@
 #include <chrono>
 
 #include "app/run_session.h"
+#include "app/sweep_job.h"
+#include "engine/lr_finder.h"
 #include "engine/trainer.h"
 
 namespace runboard::app {
@@ -45,22 +47,26 @@ private:
     std::chrono::steady_clock::time_point start_, last_;
 };
 
-}  // namespace
-
-TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
-
-void TrainingWorker::train(qint64 runId, const QString& configJson) {
-    stop_ = false;
-    // Training is background work: this thread, and the torch threads it starts, yield to the
-    // GUI thread (on 2 cores, torch threads = cores would otherwise starve the event loop).
-    // Linux keeps nice and the policy per thread and new threads inherit both. SCHED_BATCH
-    // also stops these threads from preempting a waking GUI thread.
+// Training is background work: this thread, and the torch threads it starts, yield to the GUI
+// thread (on 2 cores, torch threads = cores would otherwise starve the event loop). Linux keeps
+// nice and the policy per thread and new threads inherit both. SCHED_BATCH also stops these
+// threads from preempting a waking GUI thread.
+void runInBackground() {
     static thread_local const bool niced = [] {
         const sched_param none{};
         (void)sched_setscheduler(0, SCHED_BATCH, &none);
         return setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 5) == 0;
     }();
     (void)niced;
+}
+
+}  // namespace
+
+TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
+
+void TrainingWorker::train(qint64 runId, const QString& configJson) {
+    stop_ = false;
+    runInBackground();
     RunEnded ended;
     ended.id = runId;
     auto session = RunSession::open(dbPath_.toStdString());
@@ -97,9 +103,41 @@ void TrainingWorker::train(qint64 runId, const QString& configJson) {
     emit TrainingWorker::ended(ended);
 }
 
+void TrainingWorker::sweep(const QString& configJson, const sweep::Options& options,
+                           const QString& name) {
+    stop_ = false;
+    runInBackground();
+    SweepEnded ended;
+    try {
+        config::Config cfg = config::Config::defaults();
+        cfg.mergeJson(configJson.toStdString(), "sweep config");
+        const SweepRequest request{cfg, options, name.toStdString()};
+        engine::LrFinder finder(cfg, options);
+        const auto began = std::chrono::steady_clock::now();
+        const sweep::Result result =
+            finder.run({nullptr, [this](const sweep::Point& p) { emit sweepPoint(p); }}, &stop_);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+        auto id = storeSweep(dbPath_.toStdString(), request, result, seconds);
+        if (id) {
+            ended.id = id.value();
+            ended.reason = QString::fromUtf8(sweep::toString(result.stop.reason).data());
+        } else {
+            ended.message = QString::fromStdString(id.error().message);
+            spdlog::error("storing the LR sweep: {}", id.error().message);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("LR sweep failed: {}", e.what());
+        ended.message = QString::fromUtf8(e.what());
+    }
+    emit sweepEnded(ended);
+}
+
 TrainingController::TrainingController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<RunProgress>();
     qRegisterMetaType<RunEnded>();
+    qRegisterMetaType<SweepEnded>();
+    qRegisterMetaType<sweep::Point>();
 }
 
 TrainingController::~TrainingController() {
@@ -114,6 +152,7 @@ void TrainingController::shutdown() {
     delete worker_;
     worker_ = nullptr;
     current_ = 0;
+    sweeping_ = false;
     currentLock_ = {};
 }
 
@@ -130,6 +169,12 @@ void TrainingController::setDatabase(const QString& dbPath) {
         emit ended(e);
         startNext();
     });
+    connect(worker_, &TrainingWorker::sweepPoint, this, &TrainingController::sweepPoint);
+    connect(worker_, &TrainingWorker::sweepEnded, this, [this](const SweepEnded& e) {
+        sweeping_ = false;
+        emit sweepEnded(e);
+        startNext();
+    });
     thread_.start();
 }
 
@@ -144,26 +189,46 @@ storage::Result<storage::RunId> TrainingController::enqueue(const config::Config
     auto owned = store->createRun(request.toNewRun(storage::RunStatus::Queued));
     if (!owned) return owned.error();
     const storage::RunId id = owned->id;
-    queue_.emplace_back(std::move(owned.value()), QString::fromStdString(cfg.toJson()));
+    queue_.push_back(
+        {std::move(owned.value()), std::nullopt, QString::fromStdString(cfg.toJson()), name});
     startNext();
     return id;
 }
 
+void TrainingController::enqueueSweep(const config::Config& cfg, const sweep::Options& options,
+                                      const QString& name) {
+    queue_.push_back({{}, options, QString::fromStdString(cfg.toJson()), name});
+    startNext();
+}
+
 void TrainingController::startNext() {
-    if (current_ != 0 || queue_.empty() || worker_ == nullptr) return;
-    auto [owned, json] = std::move(queue_.front());
+    if (busy() || queue_.empty() || worker_ == nullptr) return;
+    Job job = std::move(queue_.front());
     queue_.pop_front();
-    current_ = owned.id;
-    currentLock_ = std::move(owned.lock);
-    // Runs on the worker's thread (the lambda's context object lives there).
+    // The lambdas run on the worker's thread (their context object lives there).
+    if (job.sweep) {
+        sweeping_ = true;
+        emit sweepStarted(job.name);
+        QMetaObject::invokeMethod(
+            worker_,
+            [worker = worker_, json = job.configJson, options = *job.sweep, name = job.name] {
+                worker->sweep(json, options, name);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    current_ = job.run.id;
+    currentLock_ = std::move(job.run.lock);
     QMetaObject::invokeMethod(
         worker_,
-        [worker = worker_, id = static_cast<qint64>(current_), json] { worker->train(id, json); },
+        [worker = worker_, id = static_cast<qint64>(current_), json = job.configJson] {
+            worker->train(id, json);
+        },
         Qt::QueuedConnection);
 }
 
 void TrainingController::stopCurrent() {
-    if (worker_ != nullptr && current_ != 0) worker_->requestStop();
+    if (worker_ != nullptr && busy()) worker_->requestStop();
 }
 
 }  // namespace runboard::app

@@ -8,8 +8,10 @@
 #include <QThread>
 #include <atomic>
 #include <deque>
+#include <optional>
 
 #include "engine/config/config.h"
+#include "engine/sweep/lr_sweep.h"
 #include "storage/run_store.h"
 
 namespace runboard::app {
@@ -29,6 +31,12 @@ struct RunEnded {
     QString message;
 };
 
+struct SweepEnded {
+    qint64 id = 0;   // the stored sweep; 0 when it failed before it could be stored
+    QString reason;  // sweep::StopReason as text
+    QString message;
+};
+
 class TrainingWorker : public QObject {
     Q_OBJECT
 public:
@@ -39,9 +47,14 @@ public:
 public slots:
     // Runs on the worker's thread: trains the run, which the controller created as queued.
     void train(qint64 runId, const QString& configJson);
+    // Runs on the worker's thread: an LR sweep of the config, stored whole when it ends.
+    void sweep(const QString& configJson, const runboard::sweep::Options& options,
+               const QString& name);
 
 signals:
     void started(qint64 runId);
+    void sweepPoint(const runboard::sweep::Point& point);
+    void sweepEnded(const runboard::app::SweepEnded& ended);
     void progress(const runboard::app::RunProgress& progress);
     void ended(const runboard::app::RunEnded& ended);
 
@@ -62,8 +75,12 @@ public:
     // error message.
     storage::Result<storage::RunId> enqueue(const config::Config& config, const QString& name,
                                             std::optional<storage::RunId> parent = {});
+    // Queues an LR sweep (one job at a time, runs and sweeps alike).
+    void enqueueSweep(const config::Config& config, const sweep::Options& options,
+                      const QString& name);
     void stopCurrent();
-    bool busy() const { return current_ != 0; }
+    bool busy() const { return current_ != 0 || sweeping_; }
+    bool sweeping() const { return sweeping_; }
     storage::RunId currentRun() const { return current_; }
     int queued() const { return static_cast<int>(queue_.size()); }
 
@@ -71,16 +88,25 @@ signals:
     void started(qint64 runId);
     void progress(const runboard::app::RunProgress& progress);
     void ended(const runboard::app::RunEnded& ended);
+    void sweepStarted(const QString& name);
+    void sweepPoint(const runboard::sweep::Point& point);
+    void sweepEnded(const runboard::app::SweepEnded& ended);
 
 private:
+    struct Job {
+        storage::OwnedRun run;                // a run (its lock held while queued), or
+        std::optional<sweep::Options> sweep;  // a sweep
+        QString configJson, name;
+    };
     void startNext();
     void shutdown();
 
     QString dbPath_;
     QThread thread_;
     TrainingWorker* worker_ = nullptr;
-    std::deque<std::pair<storage::OwnedRun, QString>> queue_;  // lock held while queued
+    std::deque<Job> queue_;
     storage::RunId current_ = 0;
+    bool sweeping_ = false;
     storage::RunLock currentLock_;  // this process is alive while it trains current_
 };
 
@@ -88,3 +114,5 @@ private:
 
 Q_DECLARE_METATYPE(runboard::app::RunProgress)
 Q_DECLARE_METATYPE(runboard::app::RunEnded)
+Q_DECLARE_METATYPE(runboard::app::SweepEnded)
+Q_DECLARE_METATYPE(runboard::sweep::Point)

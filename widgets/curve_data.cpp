@@ -80,4 +80,19 @@ LogClip clipForLog(const std::vector<CurvePoint>& points, double floor) {
     return c;
 }
 
+std::pair<double, double> stableRange(std::optional<std::pair<double, double>> current, double lo,
+                                      double hi, bool log, double fill) {
+    auto fresh = [&]() -> std::pair<double, double> {
+        if (log) return {lo / 1.5, hi * 1.5};
+        const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
+        return {lo - pad, hi + pad};
+    };
+    if (!current || current->first >= current->second) return fresh();
+    const auto [a, b] = *current;
+    if (lo < a || hi > b) return fresh();
+    const double span = log ? std::log10(b) - std::log10(a) : b - a;
+    const double data = log ? std::log10(hi) - std::log10(lo) : hi - lo;
+    return data >= fill * span ? *current : fresh();
+}
+
 }  // namespace runboard::widgets

@@ -4,6 +4,8 @@
 // non-finite values are. Plain C++, so it is tested against brute force without a screen.
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "storage/series_summary.h"
@@ -45,5 +47,12 @@ struct LogClip {
     std::vector<CurvePoint> clipped;  // where they were clipped (at the floor)
 };
 LogClip clipForLog(const std::vector<CurvePoint>& points, double floor);
+
+// The y range for data in [lo, hi] (hi >= lo; on a log axis both > 0): the current range while
+// the data stays inside it and fills at least `fill` of it, so that live updates leave the axis
+// (and QtCharts' relayout of its labels, ~10 ms a panel) alone; otherwise the data with 5%
+// padding (a factor of 1.5 on a log axis).
+std::pair<double, double> stableRange(std::optional<std::pair<double, double>> current, double lo,
+                                      double hi, bool log, double fill = 0.7);
 
 }  // namespace runboard::widgets

@@ -44,7 +44,13 @@ public:
 
     explicit CurveChartView(QChart* chart, QWidget* parent) : QChartView(chart, parent) {
         setRubberBand(QChartView::RectangleRubberBand);
-        setRenderHint(QPainter::Antialiasing, true);
+        // No antialiasing for the chart's own items: grid lines and axes are axis-aligned, and
+        // stroking them antialiased cost as much as the curves on every live repaint. The curve
+        // layer turns it on for the curves alone.
+        setRenderHint(QPainter::Antialiasing, false);
+        // A live update changes the curves, and often the axes: the plot is repainted anyway,
+        // so do not compute minimal dirty regions item by item.
+        setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
         setMouseTracking(true);
         line_ = new QGraphicsLineItem();
         line_->setPen(QPen(QColor(120, 120, 120, 160), 1, Qt::DashLine));
@@ -201,7 +207,21 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
 
 }  // namespace
 
-CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
+CurvesView::CurvesView(QWidget* parent)
+    : QWidget(parent),
+      loader_(
+          this,
+          [this]() -> std::function<CurvesSnapshot()> {
+              if (dbPath_.isEmpty()) return {};
+              lastStart_.start();
+              // Half a column per pixel: M4 draws at most four points a column, two per pixel.
+              const int columns = std::max(10, plotWidth() / 2);
+              return [db = dbPath_, runs = runs_, metric = metric_, zoom = zoom_, columns,
+                      smoothing = smoothing_, generation = generation_, axis = xAxis_] {
+                  return loadSnapshot(db, runs, metric, zoom, columns, smoothing, generation, axis);
+              };
+          },
+          [this](CurvesSnapshot s) { apply(std::move(s)); }, [this] { requestRefresh(); }) {
     auto* chart = new QChart();
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -274,19 +294,9 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
 
     coalesce_.setSingleShot(true);
     connect(&coalesce_, &QTimer::timeout, this, &CurvesView::startLoad);
-    connect(&watcher_, &QFutureWatcher<CurvesSnapshot>::finished, this, [this] {
-        loading_ = false;
-        apply(watcher_.result());
-        if (pending_) {
-            pending_ = false;
-            requestRefresh();
-        }
-    });
 }
 
-CurvesView::~CurvesView() {
-    watcher_.waitForFinished();
-}
+CurvesView::~CurvesView() = default;
 
 void CurvesView::setDatabase(const QString& path) {
     dbPath_ = path;
@@ -349,17 +359,7 @@ int CurvesView::plotWidth() const {
 }
 
 void CurvesView::startLoad() {
-    if (dbPath_.isEmpty()) return;
-    if (loading_) {  // one load at a time; the newest request runs when it ends
-        pending_ = true;
-        return;
-    }
-    loading_ = true;
-    lastStart_.start();
-    // Half a column per pixel: M4 draws at most four points a column, two per pixel.
-    const int columns = std::max(10, plotWidth() / 2);
-    watcher_.setFuture(QtConcurrent::run(loadSnapshot, dbPath_, runs_, metric_, zoom_, columns,
-                                         smoothing_, generation_, xAxis_));
+    loader_.request();
 }
 
 void CurvesView::apply(CurvesSnapshot snapshot) {
@@ -483,12 +483,16 @@ void CurvesView::redraw() {
     x_->applyNiceNumbers();
     y_->setTitleText(metric_);
     if (any) {
-        if (logScale_) {
-            y_->setRange(std::max(floor, minPositive) / 1.5, std::max(hi, floor) * 1.5);
-        } else {
-            const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
-            y_->setRange(lo - pad, hi + pad);  // tight: nice numbers would squash short panels
-        }
+        // Tight (nice numbers would squash short panels), and stable while a live run stays
+        // inside it: a new view, metric, axis or scale starts afresh.
+        std::optional<std::pair<double, double>> shown;
+        if (yKey_ == std::tuple(current_.generation, logScale_, zoom_.has_value())) shown = yShown_;
+        const auto [a, b] =
+            logScale_ ? stableRange(shown, std::max(floor, minPositive), std::max(hi, floor), true)
+                      : stableRange(shown, lo, hi, false);
+        y_->setRange(a, b);
+        yShown_ = {a, b};
+        yKey_ = {current_.generation, logScale_, zoom_.has_value()};
     }
 
     // Faint raw lines first, then the smoothed ones over all of them, then the markers.

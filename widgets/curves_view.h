@@ -7,15 +7,16 @@
 // thousand rows.
 
 #include <QElapsedTimer>
-#include <QFutureWatcher>
 #include <QTimer>
 #include <QWidget>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "storage/run_store.h"
 #include "widgets/curve_data.h"
+#include "widgets/latest_loader.h"
 
 class QChart;
 class QChartView;
@@ -103,10 +104,8 @@ private:
     std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 
     quint64 generation_ = 0;
-    bool loading_ = false, pending_ = false;
     QTimer coalesce_;
     QElapsedTimer lastStart_;
-    QFutureWatcher<CurvesSnapshot> watcher_;
     CurvesSnapshot current_;
 
     // The chart keeps axes, grid and legend; runs are drawn by the layer. Each shown run has an
@@ -116,6 +115,8 @@ private:
     QValueAxis* x_ = nullptr;
     QAbstractAxis* y_ = nullptr;
     bool yLog_ = false;
+    std::pair<double, double> yShown_{0, 0};
+    std::tuple<quint64, bool, bool> yKey_{~quint64{0}, false, false};  // what yShown_ was for
     bool drawing_ = false;  // axis range changes made by redraw() are not zooms
 
     CurveChartView* view_ = nullptr;
@@ -123,6 +124,7 @@ private:
     QCheckBox* logBox_ = nullptr;
     QSlider* smoothSlider_ = nullptr;
     QLabel* badge_ = nullptr;
+    LatestLoader<CurvesSnapshot> loader_;  // last: waits for a running load before the rest goes
 };
 
 }  // namespace runboard::widgets

@@ -10,6 +10,8 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace runboard::widgets {
@@ -22,12 +24,15 @@ bool fitsSpinBox(const config::KeySpec& spec) {
 
 }  // namespace
 
-NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent) : QDialog(parent) {
-    setWindowTitle(tr("New run"));
+NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent,
+                           std::optional<sweep::Options> sweep)
+    : QDialog(parent), sweepMode_(sweep.has_value()) {
+    setWindowTitle(sweepMode_ ? tr("New LR sweep") : tr("New run"));
     auto* form = new QFormLayout();
     name_ = new QLineEdit(this);
     name_->setPlaceholderText(tr("derived from the config"));
     form->addRow(tr("Name"), name_);
+    if (sweep) buildSweepRows(form, *sweep);
     for (const config::KeySpec& spec : config::schema()) {
         const config::Value& v = initial.at(spec.key);
         QWidget* editor = nullptr;
@@ -78,7 +83,7 @@ NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent) : QDi
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
     buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons_->button(QDialogButtonBox::Ok)->setText(tr("Start"));
+    buttons_->button(QDialogButtonBox::Ok)->setText(sweepMode_ ? tr("Sweep") : tr("Start"));
     connect(buttons_, &QDialogButtonBox::accepted, this, [this] {
         if (problems().isEmpty()) accept();
     });
@@ -105,8 +110,102 @@ std::optional<config::Value> NewRunDialog::valueOf(const config::KeySpec& spec,
     }
 }
 
+void NewRunDialog::buildSweepRows(QFormLayout* form, const sweep::Options& o) {
+    auto* title = new QLabel(tr("<b>Sweep</b>: one mini-batch per LR, growing until the smoothed "
+                                "loss explodes; the model and optimizer are restored after."),
+                             this);
+    title->setWordWrap(true);
+    form->addRow(title);
+    auto number = [](double v) { return QString::number(v, 'g', 6); };
+    const std::pair<const char*, QString> fields[] = {
+        {"start", number(o.start)},
+        {"end", number(o.end)},
+        {"steps", QString::number(o.steps)},
+        {"mode", QString::fromUtf8(sweep::toString(o.mode).data())},
+        {"beta", number(o.beta)},
+        {"stop_factor", number(o.stopFactor)}};
+    const char* tips[] = {"The first learning rate",
+                          "The last learning rate",
+                          "Mini-batches at most",
+                          "exp (geometric) or linear",
+                          "Smoothing of the loss (debiased EMA); 0 = none",
+                          "Stop when the smoothed loss exceeds this many times its best"};
+    int i = 0;
+    for (const auto& [key, text] : fields) {
+        if (QLatin1String(key) == QLatin1String("mode")) {  // a fixed choice: a combo box
+            sweepModeBox_ = new QComboBox(this);
+            sweepModeBox_->addItems({QStringLiteral("exp"), QStringLiteral("linear")});
+            sweepModeBox_->setCurrentText(text);
+            sweepModeBox_->setObjectName(QStringLiteral("sweep.mode"));
+            sweepModeBox_->setToolTip(tr(tips[i++]));
+            form->addRow(QStringLiteral("sweep mode"), sweepModeBox_);
+            continue;
+        }
+        auto* line = new QLineEdit(text, this);
+        line->setObjectName(QStringLiteral("sweep.") + key);
+        line->setToolTip(tr(tips[i++]));
+        connect(line, &QLineEdit::textChanged, this, &NewRunDialog::revalidate);
+        form->addRow(QStringLiteral("sweep %1").arg(key), line);
+        sweepEdits_[QString::fromLatin1(key)] = line;
+    }
+    sweepError_ = new QLabel(this);
+    sweepError_->setStyleSheet(QStringLiteral("color: #c62828;"));
+    sweepError_->setWordWrap(true);
+    sweepError_->hide();
+    form->addRow(sweepError_);
+    auto* config = new QLabel(tr("<b>Run config</b> swept (epochs and schedule do not matter "
+                                 "here; they go to a run started from the sweep)"),
+                              this);
+    config->setWordWrap(true);
+    form->addRow(config);
+}
+
+std::optional<sweep::Options> NewRunDialog::parseSweep(QString* error) const {
+    sweep::Options o;
+    auto number = [&](const char* key, double& out) {
+        bool ok = false;
+        const QString text = sweepEdits_.at(QString::fromLatin1(key))->text().trimmed();
+        out = text.toDouble(&ok);
+        if (!ok && error != nullptr && error->isEmpty())
+            *error = tr("sweep %1 must be a number, got '%2'").arg(key, text);
+        return ok;
+    };
+    bool ok = number("start", o.start) & number("end", o.end) & number("beta", o.beta) &
+              number("stop_factor", o.stopFactor);
+    double steps = 0;
+    ok &= number("steps", steps);
+    o.steps = static_cast<int>(std::clamp(steps, -1.0, 1e6));
+    if (ok && steps != std::floor(steps)) {
+        if (error != nullptr) *error = tr("sweep steps must be an integer");
+        return std::nullopt;
+    }
+    o.mode = sweep::parseMode(sweepModeBox_->currentText().toStdString())
+                 .value_or(sweep::Mode::Exponential);
+    if (!ok) return std::nullopt;
+    if (const std::string problem = sweep::validate(o); !problem.empty()) {
+        if (error != nullptr) *error = QString::fromStdString(problem);
+        return std::nullopt;
+    }
+    return o;
+}
+
+sweep::Options NewRunDialog::sweepOptions() const {
+    return parseSweep(nullptr).value_or(sweep::Options{});
+}
+
+void NewRunDialog::setSweepField(const QString& field, const QString& text) {
+    if (field == QLatin1String("mode") && sweepModeBox_ != nullptr)
+        sweepModeBox_->setCurrentText(text);
+    else if (auto it = sweepEdits_.find(field); it != sweepEdits_.end())
+        it->second->setText(text);
+}
+
 QStringList NewRunDialog::problems() const {
     QStringList out;
+    if (sweepMode_) {
+        QString error;
+        if (!parseSweep(&error)) out << error;
+    }
     for (const config::KeySpec& spec : config::schema()) {
         QString error;
         const auto v = valueOf(spec, &error);
@@ -121,6 +220,12 @@ QStringList NewRunDialog::problems() const {
 
 void NewRunDialog::revalidate() {
     bool ok = true;
+    if (sweepMode_) {
+        QString error;
+        ok = parseSweep(&error).has_value();
+        sweepError_->setText(error);
+        sweepError_->setVisible(!error.isEmpty());
+    }
     for (const config::KeySpec& spec : config::schema()) {
         QString error;
         const auto v = valueOf(spec, &error);

@@ -1,14 +1,19 @@
 #pragma once
 // The New Run dialog: one editor per config key, chosen from the schema (combo boxes for fixed
 // choices, spin boxes with the key's range, a text field for learning rates so that 3e-4 can be
-// typed), validated inline with the same messages as the CLI.
+// typed), validated inline with the same messages as the CLI. Given sweep options, it is the New
+// LR Sweep dialog: the same config editors under the sweep's own options.
 
 #include <QDialog>
 #include <map>
+#include <optional>
 
 #include "engine/config/config.h"
+#include "engine/sweep/lr_sweep.h"
 
+class QComboBox;
 class QDialogButtonBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 
@@ -17,7 +22,8 @@ namespace runboard::widgets {
 class NewRunDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit NewRunDialog(const config::Config& initial, QWidget* parent = nullptr);
+    explicit NewRunDialog(const config::Config& initial, QWidget* parent = nullptr,
+                          std::optional<sweep::Options> sweep = std::nullopt);
 
     // The config as edited; throws config::ConfigError when a field does not parse.
     config::Config config() const;
@@ -28,11 +34,23 @@ public:
     // Sets a field from text as a user would type it (tests, "start with this LR").
     void setField(const QString& key, const QString& text);
     QWidget* editor(const QString& key) const;
+    // Sweep mode: the options as edited (valid when problems() is empty).
+    bool isSweep() const { return sweepMode_; }
+    sweep::Options sweepOptions() const;
+    // Sweep fields: start, end, steps, mode, beta, stop_factor.
+    void setSweepField(const QString& field, const QString& text);
 
 private:
     void revalidate();
     std::optional<config::Value> valueOf(const config::KeySpec& spec, QString* error) const;
 
+    void buildSweepRows(QFormLayout* form, const sweep::Options& options);
+    std::optional<sweep::Options> parseSweep(QString* error) const;
+
+    bool sweepMode_ = false;
+    std::map<QString, QLineEdit*> sweepEdits_;
+    QComboBox* sweepModeBox_ = nullptr;
+    QLabel* sweepError_ = nullptr;
     std::map<std::string, QWidget*> editors_;
     std::map<std::string, QLabel*> errors_;
     QLineEdit* name_ = nullptr;

@@ -115,8 +115,9 @@ void Tracker::requestStop() {
 const std::vector<Rule>& rules() {
     static const std::vector<Rule> all = {
         {"steepest", "steepest",
-         "Steepest descent: where the smoothed loss falls fastest against log LR, skipping the "
-         "first 10 points and the last one (PyTorch Lightning's rule)."},
+         "Steepest descent: where the smoothed loss falls fastest against log LR on its way "
+         "down to the minimum, skipping the first 10 points (PyTorch Lightning's rule, which "
+         "also looks past the minimum)."},
         {"valley", "valley",
          "Valley: inside the longest falling stretch of the smoothed loss (the longest "
          "decreasing sequence, as long as it is, back from where it ends), halfway along it "
@@ -136,10 +137,18 @@ std::vector<Suggestion> suggest(const std::vector<Point>& points) {
     const int n = static_cast<int>(finite.size());
     if (n < 3) return out;
 
-    // Steepest: the most negative d(smoothed)/d(log10 lr), central differences inside.
+    const int argmin = static_cast<int>(
+        std::min_element(finite.begin(), finite.end(),
+                         [](auto* a, auto* b) { return a->smoothed < b->smoothed; }) -
+        finite.begin());
+
+    // Steepest: the most negative d(smoothed)/d(log10 lr), central differences inside, on the
+    // way down to the minimum. Past the minimum the net is already unstable: a BatchNorm net can
+    // fall a second time there (its weights grow and the effective LR shrinks), and that fall
+    // is no LR to train with.
     {
         const int begin = std::min(kSkipBegin, n / 4);
-        const int end = n - kSkipEnd;
+        const int end = std::min(n - kSkipEnd, argmin + 1);
         int best = -1;
         double bestSlope = 0;
         for (int i = std::max(begin, 1); i + 1 <= end - 1; ++i) {
@@ -177,12 +186,7 @@ std::vector<Suggestion> suggest(const std::vector<Point>& points) {
     }
 
     // Minimum / 10.
-    {
-        const auto* min = *std::min_element(finite.begin(), finite.end(), [](auto* a, auto* b) {
-            return a->smoothed < b->smoothed;
-        });
-        out.push_back({"minimum/10", min->lr / 10, min->step});
-    }
+    out.push_back({"minimum/10", finite[argmin]->lr / 10, finite[argmin]->step});
     return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QAbstractAxis>
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
@@ -23,16 +24,20 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <tuple>
 
 #include "app/main_window.h"
+#include "storage/sweep_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 #include "support/qt_wait.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
+#include "widgets/sweeps_model.h"
 
 using namespace runboard;
 using runboard::test::waitFor;
@@ -364,6 +369,156 @@ TEST(MainWindow, DeletingARunThatStillTrainsIsRefusedWithAMessage) {
     actionNamed(window, QStringLiteral("&Delete..."))->trigger();
     EXPECT_TRUE(warning.contains("still running")) << warning.toStdString();
     EXPECT_TRUE(store->run(run->id));
+}
+
+namespace {
+
+// A stored sweep with a known shape: flat, a fall, an explosion.
+storage::SweepId storeSyntheticSweep(const std::string& db, const std::string& name, double shift) {
+    auto store = storage::RunStore::open(db);
+    storage::NewSweep w;
+    w.name = name;
+    w.configJson = config::Config::defaults().toJson();
+    w.start = 1e-6, w.end = 10, w.steps = 80, w.mode = "exp", w.beta = 0.98, w.stopFactor = 4;
+    for (int i = 0; i < 70; ++i) {
+        const double lr = 1e-6 * std::pow(10.0, 7.0 * i / 79.0);
+        const double x = std::log10(lr) + shift;
+        const double loss = 2.3 - std::tanh(1.5 * (x + 2.5)) + 0.5 * std::exp(2.0 * (x + 0.5));
+        w.points.push_back({i, lr, loss + 0.02 * std::sin(i), loss});
+    }
+    w.stopStep = 69;
+    w.stopLr = w.points.back().lr;
+    w.stopReason = "exploded";
+    for (int i : {30, 40})
+        w.suggestions.push_back({i == 30 ? "steepest" : "valley", w.points[i].lr, i});
+    w.suggestions.push_back({"minimum/10", w.points[50].lr / 10, 50});
+    return storage::insertSweep(store->connection(), w).value();
+}
+
+}  // namespace
+
+TEST(LrFinderView, OverlaysSweepsWithMarkedSuggestionsAndStartsARunWithTheChosenLr) {
+    test::TempDir dir;
+    const std::string db = dir.file("lr.db");
+    const auto a = storeSyntheticSweep(db, "bs 64", 0.0);
+    const auto b = storeSyntheticSweep(db, "bs 256", 0.7);
+    widgets::LrFinderView view;
+    view.resize(1000, 700);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 2; }, 5000));
+    view.selectSweeps({a, b});
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().curves.size() == 2; }, 5000));
+    // Per sweep: raw, smoothed, suggestions, stop.
+    EXPECT_EQ(view.chart()->series().size(), 8);
+    EXPECT_EQ(view.chart()->axes(Qt::Horizontal).front()->type(), QAbstractAxis::AxisTypeLogValue);
+    ASSERT_EQ(view.markers().size(), 8u);  // 3 suggestions + the stop, twice
+    int stops = 0;
+    for (const auto& m : view.markers()) {
+        EXPECT_FALSE(m.tooltip.isEmpty());
+        if (m.rule == "stop") {
+            ++stops;
+            continue;
+        }
+        EXPECT_TRUE(m.tooltip.contains(m.rule)) << m.tooltip.toStdString();
+        EXPECT_TRUE(std::isfinite(m.loss));
+    }
+    EXPECT_EQ(stops, 2);
+    // The rule picks the LR; the button hands the sweep's config and that LR on.
+    view.selectSweeps({a});
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
+    view.setRule("steepest");
+    const auto record = storage::sweepRecord(storage::RunStore::open(db)->connection(), a).value();
+    ASSERT_TRUE(view.chosenLr());
+    EXPECT_DOUBLE_EQ(*view.chosenLr(), widgets::findSuggestion(record, "steepest")->lr);
+    QSignalSpy run(&view, &widgets::LrFinderView::runRequested);
+    auto* button = view.findChild<QPushButton*>(QString(), Qt::FindChildrenRecursively);
+    for (auto* b2 : view.findChildren<QPushButton*>())
+        if (b2->text().startsWith("Start a run")) button = b2;
+    ASSERT_TRUE(button->isEnabled());
+    button->click();
+    ASSERT_EQ(run.count(), 1);
+    EXPECT_DOUBLE_EQ(run.front().at(1).toDouble(), *view.chosenLr());
+    EXPECT_EQ(run.front().at(0).toString().toStdString(), record.configJson);
+    QPixmap shot = view.grab();
+    EXPECT_FALSE(shot.isNull());
+}
+
+TEST(NewRunDialog, SweepModeRejectsBadSweepOptionsWithTheCliMessages) {
+    widgets::NewRunDialog dialog(config::Config::defaults(), nullptr, sweep::Options{});
+    EXPECT_TRUE(dialog.isSweep());
+    EXPECT_TRUE(dialog.problems().isEmpty());
+    for (const auto& [field, text, message] : std::vector<std::tuple<QString, QString, QString>>{
+             {"start", "0", "the start learning rate must be > 0, got 0"},
+             {"end", "1e-9", "the end learning rate must be greater than the start"},
+             {"steps", "1", "the number of steps must be between 2 and 10000, got 1"},
+             {"beta", "1", "beta (the smoothing) must be in [0, 1), got 1"},
+             {"stop_factor", "1", "the stop factor must be > 1, got 1"},
+             {"start", "tiny", "sweep start must be a number, got 'tiny'"}}) {
+        widgets::NewRunDialog d(config::Config::defaults(), nullptr, sweep::Options{});
+        d.setSweepField(field, text);
+        const QStringList problems = d.problems();
+        ASSERT_EQ(problems.size(), 1) << field.toStdString();
+        EXPECT_TRUE(problems.front().contains(message)) << problems.front().toStdString();
+        EXPECT_FALSE(d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->isEnabled());
+    }
+    dialog.setSweepField("steps", "40");
+    dialog.setSweepField("mode", "linear");
+    dialog.setSweepField("end", "2");
+    EXPECT_EQ(dialog.sweepOptions().steps, 40);
+    EXPECT_EQ(dialog.sweepOptions().mode, sweep::Mode::Linear);
+    EXPECT_DOUBLE_EQ(dialog.sweepOptions().end, 2.0);
+}
+
+TEST(MainWindow, SweepsOnTheEngineThreadLiveThenStoredAndStartsARunFromIt) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 600, 100);
+    app::MainWindow window(QString::fromStdString(dir.file("sweep.db")));
+    window.resize(1200, 800);
+    window.show();
+    QSignalSpy points(window.training(), &app::TrainingController::sweepPoint);
+    QSignalSpy ended(window.training(), &app::TrainingController::sweepEnded);
+    config::Config c = test::tinyConfig(dir.path() / "data", "mlp");
+    c.set("batch_size", std::int64_t{20});
+    sweep::Options o;
+    o.start = 1e-5;
+    o.end = 100;
+    o.steps = 40;
+    window.startSweep(c, o, "tiny sweep");
+    EXPECT_TRUE(window.training()->busy());
+    ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 60'000));
+    const auto result = ended.front().at(0).value<app::SweepEnded>();
+    ASSERT_GT(result.id, 0) << result.message.toStdString();
+    EXPECT_TRUE(result.reason == "exploded" || result.reason == "nonfinite")
+        << result.reason.toStdString();
+    EXPECT_GE(points.count(), 5) << "points arrived live";
+    EXPECT_FALSE(window.training()->busy());
+    // The view selects and draws the stored sweep.
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const auto& curves = window.lrFinder()->snapshot().curves;
+            return curves.size() == 1 && curves.front().record.id == result.id;
+        },
+        5000));
+    EXPECT_EQ(window.lrFinder()->liveCount(), 0);
+    EXPECT_EQ(window.lrFinder()->snapshot().curves.front().points.size(),
+              static_cast<std::size_t>(points.count()));
+    // "Start a run with this LR": the New Run dialog, pre-filled with the sweep's config and LR.
+    window.lrFinder()->setRule("minimum/10");
+    const auto lr = window.lrFinder()->chosenLr();
+    ASSERT_TRUE(lr);
+    QString lrField, batchField;
+    answerNextDialog([&](QWidget* dialog) {
+        auto* d = qobject_cast<widgets::NewRunDialog*>(dialog);
+        ASSERT_NE(d, nullptr);
+        lrField = qobject_cast<QLineEdit*>(d->editor("lr"))->text();
+        batchField = QString::number(qobject_cast<QSpinBox*>(d->editor("batch_size"))->value());
+        d->reject();
+    });
+    for (auto* b : window.lrFinder()->findChildren<QPushButton*>())
+        if (b->text().startsWith("Start a run")) b->click();
+    EXPECT_NEAR(lrField.toDouble(), *lr, *lr * 1e-5) << lrField.toStdString();
+    EXPECT_EQ(batchField, "20");
 }
 
 int main(int argc, char** argv) {

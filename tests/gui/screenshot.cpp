@@ -1,18 +1,23 @@
 // Renders the main window on a database to a PNG, as a person would see it: for the README and
 // for looking at the views. Run it offscreen or under Xvfb with the real xcb platform.
 //   runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]
-//   runboard_screenshot DB OUT.png --new-run-dialog
+//   runboard_screenshot DB OUT.png --new-run-dialog | --new-sweep-dialog
+//   runboard_screenshot DB OUT.png --lr-finder [RULE] SWEEP_ID...
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
+#include <cctype>
 #include <cstdio>
 
 #include "app/main_window.h"
 #include "widgets/curves_view.h"
+#include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
+#include "widgets/sweeps_model.h"
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -21,9 +26,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]\n");
         return 2;
     }
-    if (argc > 3 && QByteArray(argv[3]) == "--new-run-dialog") {
-        runboard::widgets::NewRunDialog dialog(runboard::config::Config::defaults());
-        dialog.setField(QStringLiteral("lr"), QStringLiteral("0"));  // shows an inline error
+    if (argc > 3 && (QByteArray(argv[3]) == "--new-run-dialog" ||
+                     QByteArray(argv[3]) == "--new-sweep-dialog")) {
+        const bool sweep = QByteArray(argv[3]) == "--new-sweep-dialog";
+        runboard::widgets::NewRunDialog dialog(
+            runboard::config::Config::defaults(), nullptr,
+            sweep ? std::optional(runboard::sweep::Options{}) : std::nullopt);
+        if (sweep)  // shows the inline error
+            dialog.setSweepField(QStringLiteral("end"), QStringLiteral("1e-8"));
+        else
+            dialog.setField(QStringLiteral("lr"), QStringLiteral("0"));
         dialog.resize(560, 900);
         dialog.show();
         QTest::qWait(300);
@@ -32,6 +44,30 @@ int main(int argc, char** argv) {
     runboard::app::MainWindow window(QString::fromLocal8Bit(argv[1]));
     window.resize(1400, 900);
     window.show();
+    if (argc > 3 && QByteArray(argv[3]) == "--lr-finder") {
+        auto* view = window.lrFinder();
+        window.findChild<QTabWidget*>()->setCurrentWidget(view);
+        std::vector<runboard::storage::SweepId> sweeps;
+        int first = 4;
+        if (argc > 4 && !std::isdigit(static_cast<unsigned char>(argv[4][0]))) {
+            view->setRule(QString::fromLocal8Bit(argv[4]));
+            first = 5;
+        }
+        for (int i = first; i < argc; ++i)
+            sweeps.push_back(std::atoll(argv[i]));
+        QElapsedTimer t;
+        t.start();
+        while (view->model()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        view->selectSweeps(sweeps);
+        while (view->snapshot().curves.size() != sweeps.size() && t.elapsed() < 15'000)
+            QTest::qWait(50);
+        QTest::qWait(500);
+        if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
+        std::printf("%s: %d sweeps, %zu drawn, %zu markers\n", argv[2], view->model()->rowCount(),
+                    view->snapshot().curves.size(), view->markers().size());
+        return 0;
+    }
     QElapsedTimer t;
     t.start();
     while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)

@@ -114,3 +114,24 @@ TEST(PlotMapping, MapsCornersAndInvertsX) {
     m.y0 = m.y1 = 3;
     EXPECT_DOUBLE_EQ(m.toPixel(100, 3).y(), 160);
 }
+
+TEST(CurveData, StableRangeKeepsTheAxisWhileLiveDataStaysInside) {
+    // No current range: the data with 5% padding.
+    auto r = widgets::stableRange(std::nullopt, 1.0, 3.0, false);
+    EXPECT_DOUBLE_EQ(r.first, 0.9);
+    EXPECT_DOUBLE_EQ(r.second, 3.1);
+    // New points inside, still filling most of it: unchanged.
+    EXPECT_EQ(widgets::stableRange(r, 1.1, 2.9, false), r);
+    // A point outside: recomputed around the data.
+    auto grown = widgets::stableRange(r, 1.0, 3.5, false);
+    EXPECT_DOUBLE_EQ(grown.second, 3.5 + 0.125);
+    // The data shrank to a sliver of the axis (a loss that came down): recomputed, tight.
+    auto shrunk = widgets::stableRange(r, 1.0, 1.5, false);
+    EXPECT_DOUBLE_EQ(shrunk.first, 0.975);
+    EXPECT_DOUBLE_EQ(shrunk.second, 1.525);
+    // Log axes compare decades.
+    auto lr = widgets::stableRange(std::nullopt, 1e-3, 1.0, true);
+    EXPECT_DOUBLE_EQ(lr.first, 1e-3 / 1.5);
+    EXPECT_EQ(widgets::stableRange(lr, 2e-3, 0.9, true), lr);
+    EXPECT_NE(widgets::stableRange(lr, 0.1, 0.9, true), lr);
+}

@@ -234,3 +234,21 @@ TEST(Sweep, ValleyIsNotDraggedIntoAFlatNoisyStart) {
     EXPECT_GE(valley->step, 60);
     EXPECT_LE(valley->step, 85);
 }
+
+TEST(Sweep, SteepestLooksOnlyOnTheWayDownToTheMinimum) {
+    // A fall (steepest at log10 lr = -3), the minimum, a hump, then a steeper second fall as
+    // an unstable BatchNorm net can show, and the explosion.
+    std::vector<sweep::Point> points;
+    sweep::Options o{1e-6, 10.0, 141};
+    for (int i = 0; i < o.steps; ++i) {
+        const double lr = sweep::lrAt(o, i), x = std::log10(lr);
+        double loss = 2.3 - std::tanh(2 * (x + 3));  // ~0.3 from -2 on
+        if (x > -1.5) loss += 1.5 * std::sin(std::min(x + 1.5, 1.0) * 3.14159 / 2);  // the hump
+        if (x > -0.5) loss -= 6 * std::min(x + 0.5, 0.2);  // a steep second fall
+        if (x > -0.3) loss += 10 * (x + 0.3);              // the explosion
+        points.push_back({i, lr, loss, loss});
+    }
+    const auto s = sweep::suggest(points);
+    ASSERT_NE(find(s, "steepest"), nullptr);
+    EXPECT_NEAR(std::log10(find(s, "steepest")->lr), -3.0, 0.06);
+}
