@@ -223,7 +223,13 @@ CurvesView::CurvesView(QWidget* parent)
           },
           [this](CurvesSnapshot s) { apply(std::move(s)); }, [this] { requestRefresh(); }) {
     auto* chart = new QChart();
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    // The runs' legend is a label under the chart: QtCharts' legend relayouts a text item per
+    // run whenever the selection changes (tens of ms for ten runs).
+    chart->legend()->hide();
+    legend_ = new QLabel(this);
+    legend_->setWordWrap(true);
+    legend_->setAlignment(Qt::AlignHCenter);
+    legend_->setTextFormat(Qt::RichText);
     chart->setMargins(QMargins(4, 4, 4, 4));
     view_ = new CurveChartView(chart, this);
     // Axis labels and the curve layer change geometry on every live update: a BSP index of the
@@ -234,7 +240,7 @@ CurvesView::CurvesView(QWidget* parent)
         requestRefresh();
     };
     layer_ = new CurveLayer(chart);
-    layer_->setZValue(5);  // QtCharts' series level: above grid and axes, below the legend
+    layer_->setZValue(5);  // QtCharts' series level: above grid and axes
     connect(chart, &QChart::plotAreaChanged, this, &CurvesView::syncLayer);
     view_->describeAt = [this](QPointF pos) {
         const double x = layer_->mapping().xAt(pos.x());
@@ -284,6 +290,7 @@ CurvesView::CurvesView(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(view_, 1);
+    layout->addWidget(legend_);
 
     connect(metricBox_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
         if (!m.isEmpty() && m != metric_) setMetric(m);
@@ -382,6 +389,10 @@ void CurvesView::ensureAxes() {
     if (x_ == nullptr) {
         x_ = new QValueAxis();
         chart->addAxis(x_, Qt::AlignBottom);
+        // The one series QtCharts sees: empty, the domain its rubber-band and wheel zoom act on.
+        domain_ = new QLineSeries();
+        chart->addSeries(domain_);
+        domain_->attachAxis(x_);
         // A zoom (rubber band or wheel) asks for the finer envelope of the new range; other axes
         // than steps zoom what is loaded.
         connect(x_, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
@@ -415,16 +426,6 @@ void CurvesView::ensureAxes() {
         series->attachAxis(y_);
 }
 
-QLineSeries* CurvesView::legendFor(storage::RunId run) {
-    auto it = legend_.find(run);
-    if (it != legend_.end()) return it->second;
-    auto* series = new QLineSeries();
-    view_->chart()->addSeries(series);
-    series->attachAxis(x_);
-    series->attachAxis(y_);
-    return legend_.emplace(run, series).first->second;
-}
-
 void CurvesView::syncLayer() {
     if (x_ == nullptr || y_ == nullptr) return;
     PlotMapping m;
@@ -444,20 +445,7 @@ void CurvesView::syncLayer() {
 
 void CurvesView::redraw() {
     drawing_ = true;
-    QChart* chart = view_->chart();
     ensureAxes();
-    std::set<storage::RunId> shownRuns;
-    for (const CurveSeries& s : current_.series)
-        shownRuns.insert(s.run);
-    for (auto it = legend_.begin(); it != legend_.end();) {
-        if (shownRuns.contains(it->first)) {
-            ++it;
-            continue;
-        }
-        chart->removeSeries(it->second);
-        delete it->second;
-        it = legend_.erase(it);
-    }
 
     double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
     double x0 = lo, x1 = -lo;
@@ -498,13 +486,13 @@ void CurvesView::redraw() {
     // Faint raw lines first, then the smoothed ones over all of them, then the markers.
     std::vector<CurveLine> raw, smooth;
     std::vector<CurveMarkers> markers;
+    QStringList legend;
     std::int64_t shown = 0, total = 0;
     const QColor red(0xd3, 0x2f, 0x2f);
     for (const CurveSeries& s : current_.series) {
         const QColor color = runColor(s.run);
-        QLineSeries* legend = legendFor(s.run);
-        legend->setName(s.name);
-        legend->setPen(QPen(color, 2.0));
+        legend << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+                      .arg(color.name(), s.name.toHtmlEscaped());
         QColor faint = color;
         faint.setAlpha(smoothing_ > 0 ? 70 : 255);
         LogClip clipped;
@@ -528,6 +516,7 @@ void CurvesView::redraw() {
     for (CurveLine& l : smooth)
         raw.push_back(std::move(l));
     layer_->setContent(std::move(raw), std::move(markers));
+    legend_->setText(legend.join(QStringLiteral(" &nbsp; ")));
     syncLayer();
 
     shownRange_ = {x_->min(), x_->max()};
@@ -545,6 +534,10 @@ int CurvesView::drawnPoints() const {
     for (const CurveLine& line : layer_->lines())
         n += line.points.size();
     return static_cast<int>(n);
+}
+
+QString CurvesView::legendText() const {
+    return legend_->text();
 }
 
 QChart* CurvesView::chart() const {

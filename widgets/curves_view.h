@@ -75,6 +75,7 @@ public:
     // For tests and exports.
     int drawnPoints() const;  // vertices of the drawn polylines
     const CurveLayer& layer() const { return *layer_; }
+    QString legendText() const;
     int plotWidth() const;
     QChart* chart() const;
     const CurvesSnapshot& snapshot() const { return current_; }
@@ -92,7 +93,6 @@ private:
     void redraw();
     void ensureAxes();
     void syncLayer();  // the layer's mapping from the plot area and the axes' ranges
-    QLineSeries* legendFor(storage::RunId run);
 
     QString dbPath_;
     std::vector<std::pair<storage::RunId, QString>> runs_;
@@ -108,10 +108,10 @@ private:
     QElapsedTimer lastStart_;
     CurvesSnapshot current_;
 
-    // The chart keeps axes, grid and legend; runs are drawn by the layer. Each shown run has an
-    // empty series: its legend entry, and the domain QtCharts' zoom works on.
-    std::map<storage::RunId, QLineSeries*> legend_;
+    // The chart keeps axes, grid and zoom; runs are drawn by the layer, named by the label.
+    QLineSeries* domain_ = nullptr;
     CurveLayer* layer_ = nullptr;
+    QLabel* legend_ = nullptr;
     QValueAxis* x_ = nullptr;
     QAbstractAxis* y_ = nullptr;
     bool yLog_ = false;

@@ -71,6 +71,8 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     EXPECT_GT(drawn, width / 2);
     EXPECT_LE(drawn, 2 * width + 8) << "plot width " << width;
     EXPECT_EQ(view.snapshot().series.front().total, 200'000);
+    EXPECT_TRUE(view.legendText().contains("long")) << view.legendText().toStdString();
+    EXPECT_TRUE(view.legendText().contains(widgets::runColor(id).name()));
     const auto& markers = view.layer().markers();
     ASSERT_EQ(markers.size(), 1u);
     EXPECT_TRUE(markers.front().pinTop);
