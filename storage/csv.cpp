@@ -1,0 +1,76 @@
+#include "storage/csv.h"
+
+namespace runboard::storage {
+
+Result<std::vector<CsvRecord>> parseCsv(std::string_view text) {
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    std::vector<CsvRecord> out;
+    CsvRecord record;
+    std::string field;
+    std::size_t line = 1, i = 0;
+    bool recordStarted = false;
+
+    auto endField = [&] {
+        record.fields.push_back(std::move(field));
+        field.clear();
+    };
+    auto endRecord = [&] {
+        endField();
+        const bool blank = record.fields.size() == 1 && record.fields.front().empty();
+        if (!blank) out.push_back(std::move(record));
+        record = CsvRecord{};
+        recordStarted = false;
+    };
+
+    while (i < text.size()) {
+        if (!recordStarted) {
+            record.line = line;
+            recordStarted = true;
+        }
+        const char c = text[i];
+        if (c == '"' && field.empty()) {
+            // A quoted field: up to the closing quote; "" is a quote.
+            const std::size_t opened = line;
+            ++i;
+            for (;;) {
+                if (i >= text.size())
+                    return Error{ErrorKind::InvalidArgument,
+                                 "line " + std::to_string(opened) +
+                                     ": a quoted field is not closed before the end of the file"};
+                if (text[i] == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') {
+                        field += '"';
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                if (text[i] == '\n') ++line;
+                field += text[i++];
+            }
+            // After the closing quote: a separator, a line end or the end.
+            if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+                return Error{
+                    ErrorKind::InvalidArgument,
+                    "line " + std::to_string(line) + ": text after the closing quote of a field"};
+            continue;
+        }
+        if (c == ',') {
+            endField();
+            ++i;
+        } else if (c == '\r' || c == '\n') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            ++i;
+            endRecord();
+            ++line;
+        } else {
+            field += c;
+            ++i;
+        }
+    }
+    if (recordStarted) endRecord();
+    return out;
+}
+
+}  // namespace runboard::storage

@@ -1,0 +1,83 @@
+#pragma once
+// Leaderboards: public and private scores side by side. The ranking is plain C++ (ties go to the
+// earlier submission, as on Kaggle; the shift is public rank minus private rank, so a positive
+// shift moved up), with the median and the best of each side. Competitions and their entries
+// are stored in one transaction each; Kaggle's leaderboard CSVs are parsed here too.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/result.h"
+#include "storage/sqlite.h"
+
+namespace runboard::storage {
+
+using CompetitionId = std::int64_t;
+
+struct BoardEntry {
+    std::string teamId;  // empty for own runs
+    std::string name;
+    std::optional<std::int64_t> run;  // an own run
+    std::string submittedAt;          // ISO 8601, compared as text
+    std::optional<double> publicScore, privateScore;
+    bool operator==(const BoardEntry&) const = default;
+};
+
+struct BoardRow {
+    BoardEntry entry;
+    std::optional<int> publicRank, privateRank;
+    std::optional<int> shift;  // publicRank - privateRank: > 0 moved up on the private board
+};
+
+struct SideSummary {
+    int count = 0;  // entries with a score on this side
+    std::optional<double> median, best;
+};
+
+struct Board {
+    bool higherIsBetter = true;
+    std::vector<BoardRow> rows;  // by public rank, then private rank, then name
+    SideSummary publicSide, privateSide;
+};
+
+Board rankBoard(std::vector<BoardEntry> entries, bool higherIsBetter);
+// The median of the values (the mean of the two middle ones for an even count).
+std::optional<double> median(std::vector<double> values);
+
+// Kaggle's leaderboard download: TeamId,TeamName,SubmissionDate,Score.
+struct KaggleRow {
+    std::size_t line = 0;
+    std::string teamId, teamName, submittedAt;
+    double score = 0;
+};
+struct KaggleFile {
+    std::vector<KaggleRow> rows;
+    std::vector<std::string> skipped;  // "line N: why", rows left out
+};
+// Fails (ErrorKind::InvalidArgument, the message names the file and the problem) when the text is
+// not such a CSV.
+Result<KaggleFile> parseKaggleLeaderboard(std::string_view text, const std::string& fileName);
+// Public and private rows of the same team together: matched by TeamId, else by TeamName. A team
+// in only one file has no score on the other side. Submission date: the public file's, else the
+// private one's.
+std::vector<BoardEntry> mergeKaggle(const KaggleFile& publicFile, const KaggleFile& privateFile);
+
+struct CompetitionRecord {
+    CompetitionId id = 0;
+    std::string name, metric, createdAt;
+    bool higherIsBetter = true;
+    std::int64_t entries = 0;
+};
+
+// A competition with its entries, in one transaction; a taken name is refused.
+Result<CompetitionId> insertCompetition(Connection& db, const std::string& name,
+                                        const std::string& metric, bool higherIsBetter,
+                                        const std::vector<BoardEntry>& entries);
+Result<std::vector<CompetitionRecord>> listCompetitions(Connection& db);  // newest first
+Result<CompetitionRecord> findCompetition(Connection& db, std::string_view name);
+Result<std::vector<BoardEntry>> competitionEntries(Connection& db, CompetitionId id);
+
+}  // namespace runboard::storage

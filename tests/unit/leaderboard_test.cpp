@@ -1,0 +1,235 @@
+// Leaderboards: median and best with odd and even counts, ties to the earlier submission, the
+// shake-up, the CSV reader and Kaggle's leaderboard files on every malformed case, a fuzz test of
+// the reader (run it under the debug-asan preset), and competitions stored whole.
+
+#include "storage/leaderboard.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "storage/csv.h"
+#include "storage/run_store.h"
+#include "support/fixtures.h"
+
+using namespace runboard::storage;
+
+namespace {
+
+BoardEntry entry(const std::string& name, const std::string& date, std::optional<double> pub,
+                 std::optional<double> priv) {
+    return {"", name, std::nullopt, date, pub, priv};
+}
+
+const BoardRow& rowOf(const Board& b, const std::string& name) {
+    for (const auto& r : b.rows)
+        if (r.entry.name == name) return r;
+    throw std::runtime_error("no row " + name);
+}
+
+}  // namespace
+
+TEST(Leaderboard, MedianOfOddAndEvenCounts) {
+    EXPECT_EQ(median({}), std::nullopt);
+    EXPECT_DOUBLE_EQ(*median({3.0}), 3.0);
+    EXPECT_DOUBLE_EQ(*median({5.0, 1.0, 3.0}), 3.0);
+    EXPECT_DOUBLE_EQ(*median({4.0, 1.0, 3.0, 2.0}), 2.5);  // the mean of the middle two
+}
+
+TEST(Leaderboard, RanksShiftsAndSummaryRows) {
+    // The lecture's shape: public and private disagree, one entry has no private score.
+    const Board b = rankBoard(
+        {entry("a", "2026-01-01", 74.33, 50.0), entry("b", "2026-01-02", 60.0, 61.75),
+         entry("c", "2026-01-03", 50.05, 44.92), entry("d", "2026-01-04", 40.0, std::nullopt)},
+        true);
+    EXPECT_EQ(rowOf(b, "a").publicRank, 1);
+    EXPECT_EQ(rowOf(b, "a").privateRank, 2);
+    EXPECT_EQ(rowOf(b, "a").shift, -1);  // fell one place
+    EXPECT_EQ(rowOf(b, "b").shift, 1);   // rose one place
+    EXPECT_EQ(rowOf(b, "c").shift, 0);
+    EXPECT_EQ(rowOf(b, "d").privateRank, std::nullopt);
+    EXPECT_EQ(rowOf(b, "d").shift, std::nullopt);
+    EXPECT_EQ(b.publicSide.count, 4);
+    EXPECT_DOUBLE_EQ(*b.publicSide.median, (60.0 + 50.05) / 2);
+    EXPECT_DOUBLE_EQ(*b.publicSide.best, 74.33);
+    EXPECT_EQ(b.privateSide.count, 3);  // only entries with a private score count
+    EXPECT_DOUBLE_EQ(*b.privateSide.median, 50.0);
+    EXPECT_DOUBLE_EQ(*b.privateSide.best, 61.75);
+    EXPECT_EQ(b.rows.front().entry.name, "a");  // by public rank
+    // Lower is better: the best is the minimum and ranks reverse.
+    const Board low = rankBoard({entry("x", "1", 0.3, 0.2), entry("y", "2", 0.1, 0.4)}, false);
+    EXPECT_EQ(rowOf(low, "y").publicRank, 1);
+    EXPECT_EQ(rowOf(low, "x").privateRank, 1);
+    EXPECT_DOUBLE_EQ(*low.privateSide.best, 0.2);
+}
+
+TEST(Leaderboard, TiesGoToTheEarlierSubmission) {
+    const Board b = rankBoard({entry("late", "2026-03-02T10:00:00", 0.9, 0.8),
+                               entry("early", "2026-03-01T09:00:00", 0.9, 0.8),
+                               entry("best", "2026-03-05T00:00:00", 0.95, 0.7)},
+                              true);
+    EXPECT_EQ(rowOf(b, "best").publicRank, 1);
+    EXPECT_EQ(rowOf(b, "early").publicRank, 2);
+    EXPECT_EQ(rowOf(b, "late").publicRank, 3);
+    EXPECT_EQ(rowOf(b, "early").privateRank, 1);
+    EXPECT_EQ(rowOf(b, "late").privateRank, 2);
+    EXPECT_EQ(rowOf(b, "best").shift, 1 - 3);
+}
+
+TEST(Csv, QuotesCommasCrlfBomAndNonAscii) {
+    const std::string text =
+        "\xEF\xBB\xBFTeamId,TeamName,SubmissionDate,Score\r\n"
+        "1,\"Smith, Jones & Co\",2026-01-01,0.5\r\n"
+        "2,\"say \"\"hi\"\"\",2026-01-02,0.6\r\n"
+        "\r\n"
+        "3,\"two\nlines\",2026-01-03,0.7\n"
+        "4,Команда Ёж 🦔,2026-01-04,0.8";
+    auto rows = parseCsv(text);
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 5u);
+    EXPECT_EQ((*rows)[0].fields.front(), "TeamId");  // the BOM is gone
+    EXPECT_EQ((*rows)[1].fields[1], "Smith, Jones & Co");
+    EXPECT_EQ((*rows)[2].fields[1], "say \"hi\"");
+    EXPECT_EQ((*rows)[3].fields[1], "two\nlines");
+    EXPECT_EQ((*rows)[3].line, 5u);
+    EXPECT_EQ((*rows)[4].line, 7u);
+    EXPECT_EQ((*rows)[4].fields[1], "Команда Ёж 🦔");
+    EXPECT_EQ((*rows)[4].fields[3], "0.8");
+    EXPECT_EQ(parseCsv("a,\"open\n").error().message,
+              "line 1: a quoted field is not closed before the end of the file");
+    EXPECT_EQ(parseCsv("a,\"x\"y\n").error().message,
+              "line 1: text after the closing quote of a field");
+}
+
+TEST(Kaggle, ParsesSkipsAndRefuses) {
+    auto file = parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n"
+        "10,alpha,2026-01-01 10:00:00,0.91\n"
+        "11,beta,2026-01-02 10:00:00,n/a\n"
+        "12,gamma,2026-01-03 10:00:00,\n"
+        "13,delta,2026-01-04 10:00:00,0.8,extra\n"
+        "14,epsilon,2026-01-05 10:00:00, 0.85 \n",
+        "public.csv");
+    ASSERT_TRUE(file) << file.error().message;
+    ASSERT_EQ(file->rows.size(), 2u);
+    EXPECT_DOUBLE_EQ(file->rows[1].score, 0.85);
+    ASSERT_EQ(file->skipped.size(), 3u);
+    EXPECT_EQ(file->skipped[0], "line 3: the score 'n/a' is not a number");
+    EXPECT_EQ(file->skipped[1], "line 4: the score '' is not a number");
+    EXPECT_EQ(file->skipped[2], "line 5: expected 4 fields, got 5");
+    for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+             {"", "the file is empty"},
+             {"name,score\nx,1\n",
+              "expected the header TeamId,TeamName,SubmissionDate,Score, got 'name,score'"},
+             {"\x89PNG\r\n\x1a\n", "expected the header"},
+             {"TeamId,TeamName,SubmissionDate,Score\n1,a,d,x\n",
+              "no row has a numeric score (line 2"},
+             {"TeamId,TeamName,SubmissionDate,Score\n1,\"a,d,1\n", "not closed"}}) {
+        auto bad = parseKaggleLeaderboard(text, "f.csv");
+        ASSERT_FALSE(bad) << text;
+        EXPECT_NE(bad.error().message.find("'f.csv' is not a Kaggle leaderboard CSV: "),
+                  std::string::npos);
+        EXPECT_NE(bad.error().message.find(message), std::string::npos) << bad.error().message;
+    }
+}
+
+TEST(Kaggle, MergesByTeamIdThenByName) {
+    auto pub = parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n1,alpha,d1,0.9\n2,beta,d2,0.8\n,gamma,d3,0.7\n"
+        "4,only public,d4,0.6\n",
+        "p");
+    auto priv = parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n1,alpha renamed,d1,0.85\n2,beta,d2,0.88\n"
+        ",gamma,d3,0.5\n5,only private,d5,0.4\n",
+        "q");
+    ASSERT_TRUE(pub && priv);
+    const auto merged = mergeKaggle(*pub, *priv);
+    ASSERT_EQ(merged.size(), 5u);
+    auto find = [&](const std::string& name) {
+        for (const auto& e : merged)
+            if (e.name == name) return e;
+        throw std::runtime_error(name);
+    };
+    EXPECT_DOUBLE_EQ(*find("alpha").privateScore, 0.85);  // matched by id despite the new name
+    EXPECT_DOUBLE_EQ(*find("gamma").privateScore, 0.5);   // no id: matched by name
+    EXPECT_EQ(find("only public").privateScore, std::nullopt);
+    EXPECT_EQ(find("only private").publicScore, std::nullopt);
+    EXPECT_DOUBLE_EQ(*find("only private").privateScore, 0.4);
+}
+
+TEST(Kaggle, FuzzedInputsNeverCrashAndKeepTheirPromises) {
+    // Random mutations of a valid file and random bytes: the parser returns a value or an error,
+    // every accepted row has a finite score, and line numbers stay within the file. Run under
+    // the debug-asan preset for memory errors.
+    const std::string valid =
+        "\xEF\xBB\xBFTeamId,TeamName,SubmissionDate,Score\r\n1,\"a, b\",2026-01-01,0.5\r\n"
+        "2,\"q\"\"t\",2026-01-02,0.25\r\n3,Ёж,2026-01-03,1e-3\r\n";
+    std::mt19937 rng(7);
+    const std::string alphabet =
+        ",\"\r\n\xEF\xBB\xBF"
+        "0123456789.eE-+ aZ\t\xD0\x81";
+    for (int round = 0; round < 20'000; ++round) {
+        std::string text;
+        if (round % 4 == 0) {
+            const std::size_t n = rng() % 64;
+            for (std::size_t i = 0; i < n; ++i)
+                text += static_cast<char>(rng() % 256);
+        } else {
+            text = valid;
+            const int edits = 1 + static_cast<int>(rng() % 6);
+            for (int e = 0; e < edits && !text.empty(); ++e) {
+                const std::size_t at = rng() % text.size();
+                switch (rng() % 3) {
+                    case 0:
+                        text.erase(at, 1 + rng() % 3);
+                        break;
+                    case 1:
+                        text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+                        break;
+                    default:
+                        text[at] = alphabet[rng() % alphabet.size()];
+                }
+            }
+        }
+        auto parsed = parseKaggleLeaderboard(text, "fuzz.csv");
+        const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n') +
+                                                    std::count(text.begin(), text.end(), '\r') + 1);
+        if (!parsed) {
+            EXPECT_FALSE(parsed.error().message.empty());
+            continue;
+        }
+        EXPECT_FALSE(parsed->rows.empty());
+        for (const auto& r : parsed->rows) {
+            EXPECT_TRUE(std::isfinite(r.score));
+            EXPECT_GE(r.line, 2u);
+            EXPECT_LE(r.line, lines);
+        }
+    }
+}
+
+TEST(Competitions, StoredWholeAndReadBack) {
+    runboard::test::TempDir dir;
+    auto store = RunStore::open(dir.file("c.db"));
+    Connection& db = store->connection();
+    const std::vector<BoardEntry> entries = {
+        {"1", "alpha", std::nullopt, "2026-01-01", 0.9, 0.85},
+        {"2", "beta", std::nullopt, "2026-01-02", 0.8, std::nullopt},
+        {"", "gamma", std::nullopt, "2026-01-03", std::nullopt, 0.5}};
+    auto id = insertCompetition(db, "course", "accuracy", true, entries);
+    ASSERT_TRUE(id) << id.error().message;
+    auto back = competitionEntries(db, id.value());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back.value(), entries);
+    auto found = findCompetition(db, "course");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->entries, 3);
+    EXPECT_TRUE(found->higherIsBetter);
+    // A taken name is refused and nothing is added.
+    auto again = insertCompetition(db, "course", "accuracy", false, entries);
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("a competition named 'course' exists already"),
+              std::string::npos);
+    EXPECT_EQ(db.queryInt("SELECT count(*) FROM submissions").value(), 3);
+    EXPECT_EQ(findCompetition(db, "nope").error().kind, ErrorKind::NotFound);
+    EXPECT_EQ(listCompetitions(db)->size(), 1u);
+}
