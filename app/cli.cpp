@@ -32,6 +32,9 @@ Commands:
   show    Print one run: config, status, latest metrics, checkpoints.
   lr-find Sweep the learning rate geometrically until the loss explodes; store the sweep and
           print each rule's suggestion.
+  leaderboard
+          Print a competition's public and private leaderboard; `leaderboard import` reads
+          Kaggle's leaderboard CSVs.
 
 Run 'runboard COMMAND --help' for a command's options.
 
@@ -68,9 +71,11 @@ int fail(int code, const std::string& message) {
 }
 
 int failStorage(const storage::Error& error) {
-    return fail(storage::isDatabaseUnusable(error.kind)      ? kExitDatabase
-                : error.kind == storage::ErrorKind::NotFound ? kExitUsage
-                                                             : kExitFailure,
+    const bool usage = error.kind == storage::ErrorKind::NotFound ||
+                       error.kind == storage::ErrorKind::InvalidArgument;
+    return fail(storage::isDatabaseUnusable(error.kind) ? kExitDatabase
+                : usage                                 ? kExitUsage
+                                                        : kExitFailure,
                 error.message);
 }
 
@@ -174,6 +179,7 @@ int runCli(const QStringList& args) {
     if (command == "runs") return runsCommand(args);
     if (command == "show") return showCommand(args);
     if (command == "lr-find") return lrFindCommand(args);
+    if (command == "leaderboard") return leaderboardCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
 }

@@ -20,6 +20,7 @@ std::string defaultDatabasePath();
 int trainCommand(const QStringList& args);
 int runsCommand(const QStringList& args);
 int lrFindCommand(const QStringList& args);
+int leaderboardCommand(const QStringList& args);
 int showCommand(const QStringList& args);
 
 }  // namespace runboard::app

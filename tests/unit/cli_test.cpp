@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
+#include <tuple>
 
 #include "engine/idx.h"
 #include "storage/run_store.h"
@@ -85,7 +86,9 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
              {{"train", "--help"}, "train_help.txt"},
              {{"runs", "--help"}, "runs_help.txt"},
              {{"show", "--help"}, "show_help.txt"},
-             {{"lr-find", "--help"}, "lr_find_help.txt"}}) {
+             {{"lr-find", "--help"}, "lr_find_help.txt"},
+             {{"leaderboard", "--help"}, "leaderboard_help.txt"},
+             {{"leaderboard", "import", "--help"}, "leaderboard_import_help.txt"}}) {
         const Output o = runCli(args, dir);
         EXPECT_EQ(o.code, 0) << golden;
         EXPECT_TRUE(o.err.empty()) << o.err;
@@ -356,6 +359,73 @@ TEST(Cli, LrFindRefusesBadOptionsBeforeTouchingAnything) {
     const Output o = runCli({"lr-find", "--db", text}, dir);
     EXPECT_EQ(o.code, 4) << o.err;
     EXPECT_EQ(runboard::test::readFile(text), "not a database\n");
+}
+
+TEST(Cli, LeaderboardImportsKaggleFilesAndPrintsTheShakeUp) {
+    TempDir dir;
+    const std::string db = dir.file("lb.db");
+    const std::string pub = dir.file("public.csv"), priv = dir.file("private.csv");
+    runboard::test::writeFile(pub,
+                              "TeamId,TeamName,SubmissionDate,Score\r\n"
+                              "1,\"Smith, J\",2026-01-01 10:00,74.33\r\n"
+                              "2,beta,2026-01-02 10:00,60\r\n"
+                              "3,Ёж,2026-01-03 10:00,50.05\r\n"
+                              "5,bad,2026-01-05,oops\r\n");
+    runboard::test::writeFile(priv,
+                              "\xEF\xBB\xBFTeamId,TeamName,SubmissionDate,Score\n"
+                              "1,\"Smith, J\",2026-01-01 10:00,50\n"
+                              "2,beta,2026-01-02 10:00,61.75\n"
+                              "3,Ёж,2026-01-03 10:00,44.92\n"
+                              "6,late,2026-01-06,30\n");
+    const Output imported = runCli({"leaderboard", "import", "--db", db, "--name", "course",
+                                    "--public", pub, "--private", priv},
+                                   dir);
+    ASSERT_EQ(imported.code, 0) << imported.err;
+    EXPECT_EQ(imported.out, "1\n");
+    EXPECT_NE(imported.err.find("skipped line 5: the score 'oops' is not a number"),
+              std::string::npos)
+        << imported.err;
+    const Output board = runCli({"leaderboard", "--db", db, "--json"}, dir);
+    ASSERT_EQ(board.code, 0) << board.err;
+    const json j = json::parse(board.out);
+    EXPECT_EQ(j["competition"]["name"], "course");
+    ASSERT_EQ(j["entries"].size(), 4u);
+    EXPECT_EQ(j["entries"][0]["name"], "Smith, J");
+    EXPECT_EQ(j["entries"][0]["shift"], -1);
+    EXPECT_EQ(j["entries"][1]["shift"], 1);
+    EXPECT_EQ(j["entries"][2]["name"], "Ёж");
+    EXPECT_TRUE(j["entries"][3]["public_score"].is_null());  // only on the private board
+    EXPECT_DOUBLE_EQ(j["summary"]["public"]["median"].get<double>(), 60.0);
+    EXPECT_DOUBLE_EQ(j["summary"]["private"]["median"].get<double>(), (44.92 + 50) / 2);
+    EXPECT_DOUBLE_EQ(j["summary"]["private"]["best"].get<double>(), 61.75);
+    const Output text = runCli({"leaderboard", "--db", db, "--competition", "course"}, dir);
+    ASSERT_EQ(text.code, 0);
+    EXPECT_NE(text.out.find("↓1"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("median"), std::string::npos);
+
+    // Refusals: nothing imported, the database unchanged.
+    const auto hash = runboard::test::fileHash(db);
+    runboard::test::writeFile(dir.file("notes.txt"), "hello\n");
+    for (const auto& [args, code, message] :
+         std::vector<std::tuple<std::vector<std::string>, int, std::string>>{
+             {{"--name", "x", "--public", dir.file("notes.txt"), "--private", priv},
+              3,
+              "is not a Kaggle leaderboard CSV: expected the header"},
+             {{"--name", "x", "--public", dir.file("missing.csv"), "--private", priv},
+              3,
+              "cannot read"},
+             {{"--name", "course", "--public", pub, "--private", priv},
+              2,
+              "a competition named 'course' exists already"},
+             {{"--public", pub, "--private", priv}, 2, "leaderboard import needs --name"}}) {
+        std::vector<std::string> full{"leaderboard", "import", "--db", db};
+        full.insert(full.end(), args.begin(), args.end());
+        const Output o = runCli(full, dir);
+        EXPECT_EQ(o.code, code) << o.err;
+        EXPECT_NE(o.err.find(message), std::string::npos) << o.err;
+    }
+    EXPECT_EQ(runboard::test::fileHash(db), hash);
+    EXPECT_EQ(runCli({"leaderboard", "--db", db, "--competition", "nope"}, dir).code, 2);
 }
 
 TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {

@@ -1,0 +1,209 @@
+// `runboard leaderboard` and `runboard leaderboard import`: competitions with public and private
+// scores side by side, their median and best rows, and the shake-up.
+
+#include <QFile>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.h"
+#include "app/cli_common.h"
+#include "app/exit_codes.h"
+#include "storage/leaderboard.h"
+
+namespace runboard::app {
+
+namespace {
+
+nlohmann::json scoreOrNull(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json sideJson(const storage::SideSummary& s) {
+    return {{"count", s.count}, {"median", scoreOrNull(s.median)}, {"best", scoreOrNull(s.best)}};
+}
+
+nlohmann::json boardJson(const storage::CompetitionRecord& c, const storage::Board& b) {
+    nlohmann::json rows = nlohmann::json::array();
+    auto orNull = [](const std::optional<int>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    for (const auto& r : b.rows)
+        rows.push_back({{"name", r.entry.name},
+                        {"team_id", r.entry.teamId},
+                        {"run", r.entry.run ? nlohmann::json(*r.entry.run) : nullptr},
+                        {"submitted_at", r.entry.submittedAt},
+                        {"public_score", scoreOrNull(r.entry.publicScore)},
+                        {"public_rank", orNull(r.publicRank)},
+                        {"private_score", scoreOrNull(r.entry.privateScore)},
+                        {"private_rank", orNull(r.privateRank)},
+                        {"shift", orNull(r.shift)}});
+    return {
+        {"competition",
+         {{"id", c.id},
+          {"name", c.name},
+          {"metric", c.metric},
+          {"higher_is_better", c.higherIsBetter}}},
+        {"entries", rows},
+        {"summary", {{"public", sideJson(b.publicSide)}, {"private", sideJson(b.privateSide)}}}};
+}
+
+std::string score(const std::optional<double>& v) {
+    if (!v) return "—";  // a side this entry has no score on
+    char text[32];
+    std::snprintf(text, sizeof text, "%.5g", *v);
+    return text;
+}
+
+// Pads to `width` columns, counting UTF-8 code points (names, dashes and arrows are not ASCII).
+std::string pad(const std::string& text, std::size_t width, bool right = false) {
+    std::size_t columns = 0;
+    for (unsigned char c : text)
+        columns += (c & 0xC0) != 0x80 ? 1 : 0;
+    const std::string fill(columns < width ? width - columns : 0, ' ');
+    return right ? fill + text : text + fill;
+}
+
+std::string boardText(const storage::CompetitionRecord& c, const storage::Board& b) {
+    std::string out = "competition \"" + c.name + "\" (" + c.metric + ", " +
+                      (c.higherIsBetter ? "higher" : "lower") + " is better), " +
+                      std::to_string(b.rows.size()) + " entries\n\n";
+    auto line = [&](const std::string& pubRank, const std::string& pub, const std::string& privRank,
+                    const std::string& priv, const std::string& shift, const std::string& name,
+                    const std::string& date) {
+        std::string text = pad(pubRank, 6, true) + "  " + pad(pub, 10) + pad(privRank, 6, true) +
+                           "  " + pad(priv, 10) + pad(shift, 6, true) + "  " + pad(name, 28) + " " +
+                           date;
+        text.erase(text.find_last_not_of(' ') + 1);
+        out += text + "\n";
+    };
+    line("#pub", "public", "#priv", "private", "shift", "entry", "submitted");
+    auto rank = [](const std::optional<int>& r) { return r ? std::to_string(*r) : "—"; };
+    for (const auto& r : b.rows) {
+        std::string shift = "—";
+        if (r.shift)
+            shift = *r.shift > 0   ? "↑" + std::to_string(*r.shift)
+                    : *r.shift < 0 ? "↓" + std::to_string(-*r.shift)
+                                   : "=";
+        line(rank(r.publicRank), score(r.entry.publicScore), rank(r.privateRank),
+             score(r.entry.privateScore), shift, r.entry.name, r.entry.submittedAt);
+    }
+    out += "\n";
+    line("median", score(b.publicSide.median), "", score(b.privateSide.median), "", "", "");
+    line(c.higherIsBetter ? "max" : "min", score(b.publicSide.best), "", score(b.privateSide.best),
+         "", "", "");
+    return out;
+}
+
+int importCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    const QCommandLineOption nameOpt("name", "The competition's name.", "NAME");
+    const QCommandLineOption publicOpt("public", "Kaggle's public leaderboard CSV.", "FILE");
+    const QCommandLineOption privateOpt("private", "Kaggle's private leaderboard CSV.", "FILE");
+    const QCommandLineOption lowerOpt("lower-is-better", "Lower scores are better (e.g. a loss).");
+    const QCommandLineOption metricOpt("metric", "The score's name (default: score).", "NAME");
+    for (const auto* o : {&kDbOption, &nameOpt, &publicOpt, &privateOpt, &lowerOpt, &metricOpt})
+        parser.addOption(*o);
+    const QString usage =
+        "runboard leaderboard import --name NAME --public FILE --private FILE "
+        "[--lower-is-better] [--metric NAME] [--db PATH]";
+    if (auto code = parseSubcommand(
+            parser, args, usage,
+            "Import a competition from Kaggle's leaderboard downloads (TeamId,TeamName,"
+            "SubmissionDate,Score),\none public and one private file. Teams are matched by "
+            "TeamId, else by TeamName. Rows\nwith a non-numeric score are skipped and reported "
+            "with their line numbers; a file that is\nnot such a CSV is refused (exit 3) and "
+            "nothing is imported."))
+        return *code;
+    for (const auto* o : {&nameOpt, &publicOpt, &privateOpt})
+        if (!parser.isSet(*o))
+            return fail(kExitUsage, "leaderboard import needs --" +
+                                        o->names().front().toStdString() + "\n" +
+                                        usage.toStdString());
+    if (!parser.positionalArguments().isEmpty())
+        return fail(kExitUsage, "leaderboard import takes no positional arguments");
+
+    storage::KaggleFile files[2];
+    const QCommandLineOption* sides[2] = {&publicOpt, &privateOpt};
+    for (int i = 0; i < 2; ++i) {
+        const QString path = parser.value(*sides[i]);
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return fail(kExitData, "cannot read '" + path.toStdString() +
+                                       "': " + f.errorString().toStdString());
+        const QByteArray bytes = f.readAll();
+        auto parsed = storage::parseKaggleLeaderboard(
+            std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())),
+            path.toStdString());
+        if (!parsed) return fail(kExitData, parsed.error().message + "; nothing was imported");
+        for (const auto& s : parsed->skipped)
+            std::fprintf(stderr, "runboard: %s: skipped %s\n", path.toLocal8Bit().constData(),
+                         s.c_str());
+        files[i] = std::move(parsed.value());
+    }
+    auto store = openStore(databasePath(parser), /*mustExist=*/false);
+    if (!store) return failStorage(store.error());
+    const auto entries = storage::mergeKaggle(files[0], files[1]);
+    const std::string metric =
+        parser.isSet(metricOpt) ? parser.value(metricOpt).toStdString() : "score";
+    auto id = storage::insertCompetition(store->connection(), parser.value(nameOpt).toStdString(),
+                                         metric, !parser.isSet(lowerOpt), entries);
+    if (!id) return failStorage(id.error());
+    std::printf("%lld\n", static_cast<long long>(id.value()));
+    std::fprintf(stderr, "runboard: imported %zu entries (%zu public, %zu private rows)\n",
+                 entries.size(), files[0].rows.size(), files[1].rows.size());
+    return kExitOk;
+}
+
+}  // namespace
+
+int leaderboardCommand(const QStringList& args) {
+    if (args.size() > 2 && args.at(2) == "import")
+        return importCommand(args.mid(0, 1) + args.mid(2));
+    QCommandLineParser parser;
+    const QCommandLineOption competitionOpt("competition", "The competition (default: the newest).",
+                                            "NAME");
+    parser.addOption(kDbOption);
+    parser.addOption(competitionOpt);
+    parser.addOption(kJsonOption);
+    const QString usage =
+        "runboard leaderboard [--db PATH] [--competition NAME] [--json]\n"
+        "       runboard leaderboard import --name NAME --public FILE --private FILE "
+        "[--lower-is-better]";
+    if (auto code = parseSubcommand(
+            parser, args, usage,
+            "Print a competition's leaderboard: public and private scores and ranks side by "
+            "side, the\nrank shift (public rank minus private rank: up is positive), and the "
+            "median and best of each\nside. Ties go to the earlier submission. With --json, one "
+            "object: competition, entries,\nsummary {public, private: {count, median, best}}."))
+        return *code;
+    if (!parser.positionalArguments().isEmpty())
+        return fail(kExitUsage, "unknown leaderboard command '" +
+                                    parser.positionalArguments().front().toStdString() +
+                                    "' (did you mean import?)");
+    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    if (!store) return failStorage(store.error());
+    storage::Result<storage::CompetitionRecord> competition = storage::Error{};
+    if (parser.isSet(competitionOpt)) {
+        competition = storage::findCompetition(store->connection(),
+                                               parser.value(competitionOpt).toStdString());
+    } else {
+        auto all = storage::listCompetitions(store->connection());
+        if (!all) return failStorage(all.error());
+        if (all->empty())
+            return fail(kExitUsage,
+                        "no competitions yet; import one with runboard leaderboard import");
+        competition = all->front();
+    }
+    if (!competition) return failStorage(competition.error());
+    auto entries = storage::competitionEntries(store->connection(), competition->id);
+    if (!entries) return failStorage(entries.error());
+    const storage::Board board =
+        storage::rankBoard(std::move(entries.value()), competition->higherIsBetter);
+    if (parser.isSet(kJsonOption))
+        std::printf("%s\n", boardJson(competition.value(), board).dump(2).c_str());
+    else
+        std::fputs(boardText(competition.value(), board).c_str(), stdout);
+    return kExitOk;
+}
+
+}  // namespace runboard::app
