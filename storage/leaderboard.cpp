@@ -1,8 +1,11 @@
 #include "storage/leaderboard.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <numeric>
 
@@ -241,6 +244,166 @@ Result<std::vector<BoardEntry>> competitionEntries(Connection& db, CompetitionId
         if (!st.columnIsNull(5)) e.privateScore = st.columnDouble(5);
         return e;
     });
+}
+
+std::string_view toString(OwnMetric metric) {
+    switch (metric) {
+        case OwnMetric::Accuracy:
+            return "accuracy";
+        case OwnMetric::MacroF1:
+            return "macro-f1";
+        case OwnMetric::LogLoss:
+            return "logloss";
+    }
+    return "?";
+}
+
+std::optional<OwnMetric> parseOwnMetric(std::string_view text) {
+    for (OwnMetric m : {OwnMetric::Accuracy, OwnMetric::MacroF1, OwnMetric::LogLoss})
+        if (toString(m) == text) return m;
+    return std::nullopt;
+}
+
+bool higherIsBetter(OwnMetric metric) {
+    return metric != OwnMetric::LogLoss;
+}
+
+bool isPublic(std::int64_t sampleIndex, const SplitOptions& split) {
+    // splitmix64 of (index, seed): independent of any library's random engine.
+    std::uint64_t z = static_cast<std::uint64_t>(sampleIndex) + split.seed * 0x9E3779B97F4A7C15ull +
+                      0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53 < split.publicFraction;
+}
+
+std::optional<double> scoreSamples(const std::vector<ScoredSample>& samples, OwnMetric metric) {
+    if (samples.empty()) return std::nullopt;
+    const double n = static_cast<double>(samples.size());
+    switch (metric) {
+        case OwnMetric::Accuracy: {
+            double right = 0;
+            for (const auto& s : samples)
+                right += s.target == s.predicted ? 1 : 0;
+            return right / n;
+        }
+        case OwnMetric::LogLoss: {
+            double sum = 0;
+            for (const auto& s : samples) {
+                const auto t = static_cast<std::size_t>(s.target);
+                const double p = t < s.probs.size() ? static_cast<double>(s.probs[t]) : 0.0;
+                sum -= std::log(std::clamp(p, 1e-15, 1.0));
+            }
+            return sum / n;
+        }
+        case OwnMetric::MacroF1: {
+            // Over the classes that occur as targets or predictions.
+            std::map<std::int32_t, std::array<double, 3>> counts;  // tp, fp, fn
+            for (const auto& s : samples) {
+                if (s.target == s.predicted) {
+                    counts[s.target][0] += 1;
+                } else {
+                    counts[s.predicted][1] += 1;
+                    counts[s.target][2] += 1;
+                }
+            }
+            double sum = 0;
+            for (const auto& [cls, c] : counts) {
+                const double denom = 2 * c[0] + c[1] + c[2];
+                sum += denom > 0 ? 2 * c[0] / denom : 0.0;
+            }
+            return sum / static_cast<double>(counts.size());
+        }
+    }
+    return std::nullopt;
+}
+
+Result<SplitOptions> ownSplit(Connection& db) {
+    auto s = db.prepare("SELECT key, value FROM settings WHERE key LIKE 'leaderboard.%'");
+    if (!s) return s.error();
+    auto rows = collectRows(s.value(), [](const Statement& st) {
+        return std::pair(st.columnText(0), st.columnText(1));
+    });
+    if (!rows) return rows.error();
+    SplitOptions split;
+    for (const auto& [key, value] : rows.value()) {
+        if (key == "leaderboard.public_fraction") split.publicFraction = std::stod(value);
+        if (key == "leaderboard.split_seed") split.seed = std::stoull(value);
+        if (key == "leaderboard.metric")
+            split.metric = parseOwnMetric(value).value_or(OwnMetric::Accuracy);
+    }
+    return split;
+}
+
+Status setOwnSplit(Connection& db, const SplitOptions& split) {
+    if (!(split.publicFraction > 0 && split.publicFraction < 1))
+        return Error{ErrorKind::InvalidArgument,
+                     "the public fraction must be between 0 and 1 (exclusive), got " +
+                         std::to_string(split.publicFraction)};
+    Transaction tx(db);
+    if (!tx.begun()) return tx.begun();
+    auto s = db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
+    if (!s) return s.error();
+    char fraction[32];
+    std::snprintf(fraction, sizeof fraction, "%.17g", split.publicFraction);
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"leaderboard.public_fraction", fraction},
+          {"leaderboard.split_seed", std::to_string(split.seed)},
+          {"leaderboard.metric", std::string(toString(split.metric))}}) {
+        s->bind(1, key).bind(2, value);
+        if (auto r = s->run(); !r) return r;
+    }
+    return tx.commit();
+}
+
+Result<std::vector<BoardEntry>> ownRunEntries(Connection& db, const SplitOptions& split) {
+    auto runs = db.prepare(
+        "SELECT r.id, r.name, COALESCE(r.finished_at, r.created_at), "
+        "(SELECT max(epoch) FROM predictions p WHERE p.run_id = r.id AND p.split = 'test') "
+        "FROM runs r WHERE r.status = 'finished' ORDER BY r.id");
+    if (!runs) return runs.error();
+    struct RunRow {
+        std::int64_t id;
+        std::string name, finished;
+        std::optional<std::int64_t> epoch;
+    };
+    auto rows = collectRows(runs.value(), [](const Statement& st) {
+        return RunRow{st.columnInt64(0), st.columnText(1), st.columnText(2),
+                      st.columnIsNull(3) ? std::nullopt : std::optional(st.columnInt64(3))};
+    });
+    if (!rows) return rows.error();
+    auto preds = db.prepare(
+        "SELECT sample_index, target, predicted, probs FROM predictions "
+        "WHERE run_id = ? AND split = 'test' AND epoch = ?");
+    if (!preds) return preds.error();
+    std::vector<BoardEntry> out;
+    for (const RunRow& r : rows.value()) {
+        if (!r.epoch) continue;  // no test predictions: nothing to score
+        preds->bind(1, r.id).bind(2, *r.epoch);
+        std::vector<ScoredSample> pub, priv;
+        for (;;) {
+            auto row = preds->step();
+            if (!row) return row.error();
+            if (!row.value()) break;
+            ScoredSample s;
+            s.target = static_cast<std::int32_t>(preds->columnInt64(1));
+            s.predicted = static_cast<std::int32_t>(preds->columnInt64(2));
+            const auto blob = preds->columnBlob(3);
+            s.probs.resize(blob.size() / sizeof(float));
+            std::memcpy(s.probs.data(), blob.data(), s.probs.size() * sizeof(float));
+            (isPublic(preds->columnInt64(0), split) ? pub : priv).push_back(std::move(s));
+        }
+        preds->reset();
+        BoardEntry e;
+        e.name = "#" + std::to_string(r.id) + " " + r.name;
+        e.run = r.id;
+        e.submittedAt = r.finished;
+        e.publicScore = scoreSamples(pub, split.metric);
+        e.privateScore = scoreSamples(priv, split.metric);
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 }  // namespace runboard::storage

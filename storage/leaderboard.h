@@ -65,6 +65,35 @@ Result<KaggleFile> parseKaggleLeaderboard(std::string_view text, const std::stri
 // private one's.
 std::vector<BoardEntry> mergeKaggle(const KaggleFile& publicFile, const KaggleFile& privateFile);
 
+// Own runs as a competition: the test set is split once, deterministically, into a public and a
+// private part (by sample index and seed, so every run is scored on the same parts), and every
+// finished run with test predictions is an entry, submitted when it finished.
+enum class OwnMetric { Accuracy, MacroF1, LogLoss };
+std::string_view toString(OwnMetric metric);
+std::optional<OwnMetric> parseOwnMetric(std::string_view text);
+bool higherIsBetter(OwnMetric metric);
+
+struct SplitOptions {
+    double publicFraction = 0.3;  // as on Kaggle
+    std::uint64_t seed = 2026;
+    OwnMetric metric = OwnMetric::Accuracy;
+};
+bool isPublic(std::int64_t sampleIndex, const SplitOptions& split);
+
+// One scored prediction: the true class, the predicted one, and the probabilities.
+struct ScoredSample {
+    std::int32_t target = 0, predicted = 0;
+    std::vector<float> probs;
+};
+// The metric over the samples; nullopt when there are none.
+std::optional<double> scoreSamples(const std::vector<ScoredSample>& samples, OwnMetric metric);
+
+// The stored split options (defaults when never set) and storing them.
+Result<SplitOptions> ownSplit(Connection& db);
+Status setOwnSplit(Connection& db, const SplitOptions& split);
+// Every finished run with test predictions, scored on both parts (its last test evaluation).
+Result<std::vector<BoardEntry>> ownRunEntries(Connection& db, const SplitOptions& split);
+
 struct CompetitionRecord {
     CompetitionId id = 0;
     std::string name, metric, createdAt;

@@ -15,7 +15,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -166,6 +166,13 @@ CREATE TABLE lr_sweep_suggestions (
     lr        REAL NOT NULL,
     step      INTEGER NOT NULL,
     PRIMARY KEY (sweep_id, rule)
+) WITHOUT ROWID;
+)sql",
+    // 3 -> 4: workspace settings (e.g. the own-runs leaderboard's public/private split).
+    R"sql(
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
 };

@@ -10,6 +10,7 @@
 
 #include "storage/csv.h"
 #include "storage/run_store.h"
+#include "storage/writer.h"
 #include "support/fixtures.h"
 
 using namespace runboard::storage;
@@ -232,4 +233,112 @@ TEST(Competitions, StoredWholeAndReadBack) {
     EXPECT_EQ(db.queryInt("SELECT count(*) FROM submissions").value(), 3);
     EXPECT_EQ(findCompetition(db, "nope").error().kind, ErrorKind::NotFound);
     EXPECT_EQ(listCompetitions(db)->size(), 1u);
+}
+
+TEST(OwnRuns, TheSplitIsDeterministicAndHasItsFraction) {
+    SplitOptions split;
+    int pub = 0;
+    for (std::int64_t i = 0; i < 10'000; ++i) {
+        const bool p = isPublic(i, split);
+        EXPECT_EQ(p, isPublic(i, split));
+        pub += p ? 1 : 0;
+    }
+    EXPECT_NEAR(pub / 10'000.0, 0.3, 0.015);
+    SplitOptions other = split;
+    other.seed = 7;
+    int differ = 0;
+    for (std::int64_t i = 0; i < 1000; ++i)
+        differ += isPublic(i, split) != isPublic(i, other) ? 1 : 0;
+    EXPECT_GT(differ, 200);  // another seed, another split
+}
+
+TEST(OwnRuns, MetricsAgainstHandComputedValues) {
+    // Targets 0,0,1,1,2 ; predictions 0,1,1,1,0.
+    std::vector<ScoredSample> s = {{0, 0, {0.8f, 0.1f, 0.1f}},
+                                   {0, 1, {0.4f, 0.5f, 0.1f}},
+                                   {1, 1, {0.1f, 0.8f, 0.1f}},
+                                   {1, 1, {0.2f, 0.7f, 0.1f}},
+                                   {2, 0, {0.5f, 0.25f, 0.25f}}};
+    EXPECT_DOUBLE_EQ(*scoreSamples(s, OwnMetric::Accuracy), 3.0 / 5);
+    // F1: class 0: tp 1, fp 1, fn 1 -> 0.5; class 1: tp 2, fp 1, fn 0 -> 0.8; class 2: 0.
+    EXPECT_NEAR(*scoreSamples(s, OwnMetric::MacroF1), (0.5 + 0.8 + 0.0) / 3, 1e-12);
+    const double ll =
+        -(std::log(0.8f) + std::log(0.4f) + std::log(0.8f) + std::log(0.7f) + std::log(0.25f)) / 5;
+    EXPECT_NEAR(*scoreSamples(s, OwnMetric::LogLoss), ll, 1e-6);
+    EXPECT_EQ(scoreSamples({}, OwnMetric::Accuracy), std::nullopt);
+    EXPECT_FALSE(higherIsBetter(OwnMetric::LogLoss));
+    EXPECT_EQ(parseOwnMetric("macro-f1"), OwnMetric::MacroF1);
+    EXPECT_FALSE(parseOwnMetric("auc"));
+}
+
+TEST(OwnRuns, EveryFinishedRunIsScoredOnBothPartsOfItsLastTestEvaluation) {
+    runboard::test::TempDir dir;
+    const std::string db = dir.file("own.db");
+    auto store = RunStore::open(db);
+    auto finished = store->createRun({"good", std::nullopt, "{}", 0, {}, RunStatus::Running});
+    auto running =
+        store->createRun({"still running", std::nullopt, "{}", 0, {}, RunStatus::Running});
+    auto empty =
+        store->createRun({"no predictions", std::nullopt, "{}", 0, {}, RunStatus::Running});
+    std::vector<ScoredSample> pub, priv;
+    {
+        auto writer = Writer::open(db);
+        for (std::int64_t i = 0; i < 400; ++i) {
+            for (std::int64_t epoch : {1, 2}) {
+                PredictionRow p;
+                p.runId = finished->id;
+                p.split = "test";
+                p.epoch = epoch;
+                p.sampleIndex = i;
+                p.target = static_cast<std::int32_t>(i % 3);
+                // Epoch 2 is right on every sample divisible by 2 or 3, epoch 1 on none.
+                p.predicted =
+                    epoch == 2 && (i % 2 == 0 || i % 3 == 0) ? p.target : (p.target + 1) % 3;
+                p.probs = {0.2f, 0.3f, 0.5f};
+                if (epoch == 2)
+                    (isPublic(i, SplitOptions{}) ? pub : priv)
+                        .push_back({p.target, p.predicted, p.probs});
+                writer.value()->prediction(std::move(p));
+            }
+        }
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    ASSERT_TRUE(store->setStatus(finished->id, RunStatus::Finished));
+    ASSERT_TRUE(store->setStatus(empty->id, RunStatus::Finished));
+    auto entries = ownRunEntries(store->connection(), SplitOptions{});
+    ASSERT_TRUE(entries) << entries.error().message;
+    ASSERT_EQ(entries->size(), 1u);  // not the running one, not the one without predictions
+    const BoardEntry& e = entries->front();
+    EXPECT_EQ(e.run, finished->id);
+    EXPECT_EQ(e.name, "#1 good");
+    EXPECT_FALSE(e.submittedAt.empty());
+    EXPECT_DOUBLE_EQ(*e.publicScore, *scoreSamples(pub, OwnMetric::Accuracy));
+    EXPECT_DOUBLE_EQ(*e.privateScore, *scoreSamples(priv, OwnMetric::Accuracy));
+    EXPECT_GT(*e.publicScore, 0.5);  // epoch 2's predictions, not epoch 1's
+    (void)running;
+}
+
+TEST(OwnRuns, SplitSettingsAreStoredAndAVersionThreeFileMigrates) {
+    runboard::test::TempDir dir;
+    const std::string path = dir.file("v3.db");
+    {
+        auto old = openDatabase(path, {.schemaVersion = 3});
+        ASSERT_TRUE(old);
+    }
+    auto store = RunStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    auto split = ownSplit(store->connection());
+    ASSERT_TRUE(split);
+    EXPECT_DOUBLE_EQ(split->publicFraction, 0.3);
+    EXPECT_EQ(split->metric, OwnMetric::Accuracy);
+    ASSERT_TRUE(setOwnSplit(store->connection(), {0.25, 99, OwnMetric::LogLoss}));
+    split = ownSplit(store->connection());
+    EXPECT_DOUBLE_EQ(split->publicFraction, 0.25);
+    EXPECT_EQ(split->seed, 99u);
+    EXPECT_EQ(split->metric, OwnMetric::LogLoss);
+    auto bad = setOwnSplit(store->connection(), {1.5, 1, OwnMetric::Accuracy});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("the public fraction must be between 0 and 1"),
+              std::string::npos);
+    EXPECT_DOUBLE_EQ(ownSplit(store->connection())->publicFraction, 0.25);
 }
