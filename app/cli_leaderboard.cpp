@@ -154,19 +154,81 @@ int importCommand(const QStringList& args) {
     return kExitOk;
 }
 
+void printBoard(const QCommandLineParser& parser, const storage::CompetitionRecord& competition,
+                const storage::Board& board) {
+    if (parser.isSet(kJsonOption))
+        std::printf("%s\n", boardJson(competition, board).dump(2).c_str());
+    else
+        std::fputs(boardText(competition, board).c_str(), stdout);
+}
+
+int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricOpt,
+             const QCommandLineOption& fractionOpt, const QCommandLineOption& seedOpt) {
+    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    if (!store) return failStorage(store.error());
+    auto split = storage::ownSplit(store->connection());
+    if (!split) return failStorage(split.error());
+    const bool change =
+        parser.isSet(metricOpt) || parser.isSet(fractionOpt) || parser.isSet(seedOpt);
+    if (parser.isSet(metricOpt)) {
+        const auto m = storage::parseOwnMetric(parser.value(metricOpt).toStdString());
+        if (!m)
+            return fail(kExitUsage, "--metric must be accuracy, macro-f1 or logloss, got '" +
+                                        parser.value(metricOpt).toStdString() + "'");
+        split->metric = *m;
+    }
+    if (parser.isSet(fractionOpt)) {
+        bool ok = false;
+        split->publicFraction = parser.value(fractionOpt).toDouble(&ok);
+        if (!ok)
+            return fail(kExitUsage, "--public-fraction must be a number, got '" +
+                                        parser.value(fractionOpt).toStdString() + "'");
+    }
+    if (parser.isSet(seedOpt)) {
+        bool ok = false;
+        split->seed = parser.value(seedOpt).toULongLong(&ok);
+        if (!ok)
+            return fail(kExitUsage, "--split-seed must be a non-negative integer, got '" +
+                                        parser.value(seedOpt).toStdString() + "'");
+    }
+    if (change)
+        if (auto s = storage::setOwnSplit(store->connection(), *split); !s)
+            return failStorage(s.error());
+    auto entries = storage::ownRunEntries(store->connection(), *split);
+    if (!entries) return failStorage(entries.error());
+    const bool higher = storage::higherIsBetter(split->metric);
+    char name[96];
+    std::snprintf(name, sizeof name, "own runs, %.0f%% public, seed %llu",
+                  split->publicFraction * 100, static_cast<unsigned long long>(split->seed));
+    storage::CompetitionRecord record{0,  name,   std::string(storage::toString(split->metric)),
+                                      "", higher, static_cast<std::int64_t>(entries->size())};
+    printBoard(parser, record, storage::rankBoard(std::move(entries.value()), higher));
+    return kExitOk;
+}
+
 }  // namespace
 
 int leaderboardCommand(const QStringList& args) {
     if (args.size() > 2 && args.at(2) == "import")
         return importCommand(args.mid(0, 1) + args.mid(2));
     QCommandLineParser parser;
-    const QCommandLineOption competitionOpt("competition", "The competition (default: the newest).",
-                                            "NAME");
-    parser.addOption(kDbOption);
-    parser.addOption(competitionOpt);
-    parser.addOption(kJsonOption);
+    const QCommandLineOption competitionOpt(
+        "competition", "An imported competition (default: the newest).", "NAME");
+    const QCommandLineOption ownOpt(
+        "own", "Your own finished runs, scored on a public/private split of the test set.");
+    const QCommandLineOption metricOpt(
+        "metric", "With --own: accuracy, macro-f1 or logloss (stored).", "METRIC");
+    const QCommandLineOption fractionOpt(
+        "public-fraction", "With --own: the public share of the test set (stored; 0.3).", "F");
+    const QCommandLineOption seedOpt("split-seed", "With --own: the split's seed (stored).",
+                                     "SEED");
+    for (const auto* o :
+         {&kDbOption, &competitionOpt, &ownOpt, &metricOpt, &fractionOpt, &seedOpt, &kJsonOption})
+        parser.addOption(*o);
     const QString usage =
         "runboard leaderboard [--db PATH] [--competition NAME] [--json]\n"
+        "       runboard leaderboard --own [--metric M] [--public-fraction F] [--split-seed S] "
+        "[--db PATH] [--json]\n"
         "       runboard leaderboard import --name NAME --public FILE --private FILE "
         "[--lower-is-better]";
     if (auto code = parseSubcommand(
@@ -180,6 +242,10 @@ int leaderboardCommand(const QStringList& args) {
         return fail(kExitUsage, "unknown leaderboard command '" +
                                     parser.positionalArguments().front().toStdString() +
                                     "' (did you mean import?)");
+    if (parser.isSet(ownOpt)) return ownBoard(parser, metricOpt, fractionOpt, seedOpt);
+    for (const auto* o : {&metricOpt, &fractionOpt, &seedOpt})
+        if (parser.isSet(*o))
+            return fail(kExitUsage, "--" + o->names().front().toStdString() + " needs --own");
     auto store = openStore(databasePath(parser), /*mustExist=*/true);
     if (!store) return failStorage(store.error());
     storage::Result<storage::CompetitionRecord> competition = storage::Error{};
@@ -199,10 +265,7 @@ int leaderboardCommand(const QStringList& args) {
     if (!entries) return failStorage(entries.error());
     const storage::Board board =
         storage::rankBoard(std::move(entries.value()), competition->higherIsBetter);
-    if (parser.isSet(kJsonOption))
-        std::printf("%s\n", boardJson(competition.value(), board).dump(2).c_str());
-    else
-        std::fputs(boardText(competition.value(), board).c_str(), stdout);
+    printBoard(parser, competition.value(), board);
     return kExitOk;
 }
 

@@ -18,6 +18,7 @@
 #include "engine/idx.h"
 #include "storage/run_store.h"
 #include "storage/sweep_store.h"
+#include "storage/writer.h"
 #include "support/fixtures.h"
 
 using nlohmann::json;
@@ -426,6 +427,59 @@ TEST(Cli, LeaderboardImportsKaggleFilesAndPrintsTheShakeUp) {
     }
     EXPECT_EQ(runboard::test::fileHash(db), hash);
     EXPECT_EQ(runCli({"leaderboard", "--db", db, "--competition", "nope"}, dir).code, 2);
+}
+
+TEST(Cli, LeaderboardOfOwnRunsScoresTheSplitAndStoresItsSettings) {
+    TempDir dir;
+    const std::string db = dir.file("own.db");
+    {
+        auto store = runboard::storage::RunStore::open(db);
+        auto writer = runboard::storage::Writer::open(db);
+        for (int run = 0; run < 2; ++run) {
+            auto r = store->createRun({"r" + std::to_string(run),
+                                       std::nullopt,
+                                       "{}",
+                                       0,
+                                       {},
+                                       runboard::storage::RunStatus::Running});
+            for (std::int64_t i = 0; i < 300; ++i) {
+                runboard::storage::PredictionRow p;
+                p.runId = r->id;
+                p.split = "test";
+                p.epoch = 1;
+                p.sampleIndex = i;
+                p.target = static_cast<std::int32_t>(i % 2);
+                p.predicted = (run == 0 || i % 4 != 0) ? p.target : 1 - p.target;
+                p.probs = {0.5f, 0.5f};
+                writer.value()->prediction(std::move(p));
+            }
+            ASSERT_TRUE(writer.value()->flush());
+            r->lock.release();
+            ASSERT_TRUE(store->setStatus(r->id, runboard::storage::RunStatus::Finished));
+        }
+    }
+    const Output o = runCli({"leaderboard", "--own", "--db", db, "--json"}, dir);
+    ASSERT_EQ(o.code, 0) << o.err;
+    const json j = json::parse(o.out);
+    EXPECT_EQ(j["competition"]["metric"], "accuracy");
+    ASSERT_EQ(j["entries"].size(), 2u);
+    EXPECT_EQ(j["entries"][0]["run"], 1);
+    EXPECT_DOUBLE_EQ(j["entries"][0]["public_score"].get<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(j["entries"][0]["private_score"].get<double>(), 1.0);
+    EXPECT_LT(j["entries"][1]["private_score"].get<double>(), 1.0);
+    // Settings given once are stored and used by the next call.
+    const Output ll = runCli({"leaderboard", "--own", "--db", db, "--metric", "logloss",
+                              "--public-fraction", "0.5", "--json"},
+                             dir);
+    ASSERT_EQ(ll.code, 0) << ll.err;
+    const Output again = runCli({"leaderboard", "--own", "--db", db, "--json"}, dir);
+    const json k = json::parse(again.out);
+    EXPECT_EQ(k["competition"]["metric"], "logloss");
+    EXPECT_FALSE(k["competition"]["higher_is_better"].get<bool>());
+    EXPECT_NE(k["competition"]["name"].get<std::string>().find("50% public"), std::string::npos);
+    EXPECT_NEAR(k["entries"][0]["public_score"].get<double>(), std::log(2.0), 1e-6);
+    EXPECT_EQ(runCli({"leaderboard", "--own", "--db", db, "--metric", "auc"}, dir).code, 2);
+    EXPECT_EQ(runCli({"leaderboard", "--db", db, "--split-seed", "3"}, dir).code, 2);
 }
 
 TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {
