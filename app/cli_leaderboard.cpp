@@ -196,13 +196,9 @@ int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricO
             return failStorage(s.error());
     auto entries = storage::ownRunEntries(store->connection(), *split);
     if (!entries) return failStorage(entries.error());
-    const bool higher = storage::higherIsBetter(split->metric);
-    char name[96];
-    std::snprintf(name, sizeof name, "own runs, %.0f%% public, seed %llu",
-                  split->publicFraction * 100, static_cast<unsigned long long>(split->seed));
-    storage::CompetitionRecord record{0,  name,   std::string(storage::toString(split->metric)),
-                                      "", higher, static_cast<std::int64_t>(entries->size())};
-    printBoard(parser, record, storage::rankBoard(std::move(entries.value()), higher));
+    const auto record = storage::ownCompetition(*split, static_cast<std::int64_t>(entries->size()));
+    printBoard(parser, record,
+               storage::rankBoard(std::move(entries.value()), record.higherIsBetter));
     return kExitOk;
 }
 

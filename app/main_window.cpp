@@ -27,6 +27,7 @@
 #include "app/qt_log_sink.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/leaderboard_view.h"
 #include "widgets/log_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
@@ -148,8 +149,15 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_->setDocumentMode(true);
     tabs_->addTab(pages_, tr("Runs"));
     tabs_->addTab(lrFinder_, tr("LR finder"));
+    leaderboard_ = new widgets::LeaderboardView(this);
+    tabs_->addTab(leaderboard_, tr("Leaderboard"));
+    connect(leaderboard_, &widgets::LeaderboardView::runActivated, this, [this](qint64 run) {
+        tabs_->setCurrentWidget(pages_);
+        selectRuns({run});
+    });
     connect(tabs_, &QTabWidget::currentChanged, this, [this] {
         if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
+        if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
     });
     setCentralWidget(tabs_);
     connectLrFinder();
@@ -310,6 +318,7 @@ void MainWindow::openDatabase(const QString& path) {
     training_->setDatabase(path);
     curves_->setDatabase(path);
     lrFinder_->setDatabase(path);
+    leaderboard_->setDatabase(path);
     runs_->setRuns({});
     welcomeWhere_->setText(tr("Database: %1").arg(QDir::toNativeSeparators(path)));
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
@@ -327,6 +336,7 @@ void MainWindow::poll() {
     refreshRuns();
     curves_->requestRefresh();
     if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
+    if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
 }
 
 void MainWindow::refreshRuns() {

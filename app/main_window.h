@@ -30,6 +30,7 @@ namespace runboard::widgets {
 class CurvesPanels;
 class CurvesView;
 class LogView;
+class LeaderboardView;
 class LrFinderView;
 class RunsFilterModel;
 class RunsModel;
@@ -65,6 +66,7 @@ public:
     QTableView* runsTable() const { return table_; }
     TrainingController* training() const { return training_; }
     widgets::LrFinderView* lrFinder() const { return lrFinder_; }
+    widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
     const QString& databasePath() const { return dbPath_; }
 
 signals:
@@ -112,6 +114,7 @@ private:
     QStackedWidget* pages_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     widgets::LrFinderView* lrFinder_ = nullptr;
+    widgets::LeaderboardView* leaderboard_ = nullptr;
     QLabel* welcomeWhere_ = nullptr;
     QSplitter* splitter_ = nullptr;
     QProgressBar* progress_ = nullptr;

@@ -406,4 +406,12 @@ Result<std::vector<BoardEntry>> ownRunEntries(Connection& db, const SplitOptions
     return out;
 }
 
+CompetitionRecord ownCompetition(const SplitOptions& split, std::int64_t entries) {
+    char name[96];
+    std::snprintf(name, sizeof name, "own runs, %.0f%% public, seed %llu",
+                  split.publicFraction * 100, static_cast<unsigned long long>(split.seed));
+    return {0,      name, std::string(toString(split.metric)), "", higherIsBetter(split.metric),
+            entries};
+}
+
 }  // namespace runboard::storage

@@ -91,6 +91,9 @@ std::optional<double> scoreSamples(const std::vector<ScoredSample>& samples, Own
 // The stored split options (defaults when never set) and storing them.
 Result<SplitOptions> ownSplit(Connection& db);
 Status setOwnSplit(Connection& db, const SplitOptions& split);
+// The own-runs board as a competition record (id 0): "own runs, 30% public, seed 2026".
+struct CompetitionRecord;
+CompetitionRecord ownCompetition(const SplitOptions& split, std::int64_t entries);
 // Every finished run with test predictions, scored on both parts (its last test evaluation).
 Result<std::vector<BoardEntry>> ownRunEntries(Connection& db, const SplitOptions& split);
 

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <QAbstractAxis>
+#include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QBarSeries>
+#include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
@@ -14,6 +17,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -27,6 +31,7 @@
 #include <tuple>
 
 #include "app/main_window.h"
+#include "storage/leaderboard.h"
 #include "storage/sweep_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
@@ -34,6 +39,7 @@
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
@@ -521,6 +527,91 @@ TEST(MainWindow, SweepsOnTheEngineThreadLiveThenStoredAndStartsARunFromIt) {
         if (b->text().startsWith("Start a run")) b->click();
     EXPECT_NEAR(lrField.toDouble(), *lr, *lr * 1e-5) << lrField.toStdString();
     EXPECT_EQ(batchField, "20");
+}
+
+TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
+    test::TempDir dir;
+    const std::string db = dir.file("lb.db");
+    storage::RunId first = 0;
+    {
+        auto store = storage::RunStore::open(db);
+        auto writer = storage::Writer::open(db);
+        for (int run = 0; run < 3; ++run) {
+            auto r = store->createRun({"run " + std::to_string(run),
+                                       std::nullopt,
+                                       "{}",
+                                       0,
+                                       {},
+                                       storage::RunStatus::Running});
+            if (run == 0) first = r->id;
+            for (std::int64_t i = 0; i < 200; ++i) {
+                storage::PredictionRow p;
+                p.runId = r->id;
+                p.split = "test";
+                p.epoch = 1;
+                p.sampleIndex = i;
+                p.target = static_cast<std::int32_t>(i % 2);
+                p.predicted = i % (3 + run) == 0 ? 1 - p.target : p.target;
+                p.probs = {0.5f, 0.5f};
+                writer.value()->prediction(std::move(p));
+            }
+            ASSERT_TRUE(writer.value()->flush());
+            r->lock.release();
+            ASSERT_TRUE(store->setStatus(r->id, storage::RunStatus::Finished));
+        }
+        ASSERT_TRUE(
+            storage::insertCompetition(store->connection(), "course", "score", true,
+                                       {{"1", "a", std::nullopt, "2026-01-01", 74.33, 50.0},
+                                        {"2", "b", std::nullopt, "2026-01-02", 60.0, 61.75},
+                                        {"3", "c", std::nullopt, "2026-01-03", 50.05, 44.92}}));
+    }
+    widgets::LeaderboardView view;
+    QAbstractItemModelTester tester(view.model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    view.resize(1300, 700);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 3; }, 5000));
+    EXPECT_EQ(view.snapshot().shown.id, 0);
+    EXPECT_TRUE(view.summaryText().contains("own runs, 30% public"))
+        << view.summaryText().toStdString();
+    // Double-clicking an own run asks to open it.
+    QSignalSpy activated(&view, &widgets::LeaderboardView::runActivated);
+    const QModelIndex cell = view.table()->model()->index(0, 0);
+    view.table()->doubleClicked(cell);
+    ASSERT_EQ(activated.count(), 1);
+    EXPECT_EQ(activated.front().at(0).toLongLong(),
+              cell.data(widgets::LeaderboardModel::RunIdRole).toLongLong());
+    // The imported competition: the lecture's table, its shake-up and summary rows.
+    const auto id =
+        storage::findCompetition(storage::RunStore::open(db)->connection(), "course")->id;
+    view.showCompetition(id);
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().shown.id == id; }, 5000));
+    EXPECT_TRUE(view.summaryText().contains("median</b> public 60"))
+        << view.summaryText().toStdString();
+    EXPECT_TRUE(view.summaryText().contains("max</b> public 74.33"));
+    EXPECT_TRUE(view.summaryText().contains("private 61.75"));
+    const auto* model = view.model();
+    int up = 0, down = 0;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QString shift =
+            model->data(model->index(row, widgets::LeaderboardModel::ShiftColumn)).toString();
+        up += shift.startsWith(QChar(0x25B2)) ? 1 : 0;
+        down += shift.startsWith(QChar(0x25BC)) ? 1 : 0;
+    }
+    EXPECT_EQ(up, 1);
+    EXPECT_EQ(down, 1);
+    // Charts: paired bars for three entries; the scatter splits them by the y = x line.
+    auto* bars = qobject_cast<QBarSeries*>(view.barsView()->chart()->series().front());
+    ASSERT_NE(bars, nullptr);
+    EXPECT_EQ(bars->barSets().front()->count(), 3);
+    int worse = 0;
+    for (auto* s : view.scatterView()->chart()->series())
+        if (auto* scatter = qobject_cast<QScatterSeries*>(s);
+            scatter && s->name().contains("worse"))
+            worse = scatter->count();
+    EXPECT_EQ(worse, 2);  // a and c lost ground in private
+    (void)first;
 }
 
 int main(int argc, char** argv) {

@@ -3,6 +3,7 @@
 //   runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]
 //   runboard_screenshot DB OUT.png --new-run-dialog | --new-sweep-dialog
 //   runboard_screenshot DB OUT.png --lr-finder [RULE] SWEEP_ID...
+//   runboard_screenshot DB OUT.png --leaderboard [COMPETITION_ID]
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -14,6 +15,7 @@
 
 #include "app/main_window.h"
 #include "widgets/curves_view.h"
+#include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
@@ -44,6 +46,21 @@ int main(int argc, char** argv) {
     runboard::app::MainWindow window(QString::fromLocal8Bit(argv[1]));
     window.resize(1400, 900);
     window.show();
+    if (argc > 3 && QByteArray(argv[3]) == "--leaderboard") {
+        auto* view = window.leaderboard();
+        window.findChild<QTabWidget*>()->setCurrentWidget(view);
+        const qint64 id = argc > 4 ? std::atoll(argv[4]) : 0;
+        view->showCompetition(id);
+        QElapsedTimer t;
+        t.start();
+        while ((view->snapshot().shown.id != id || view->model()->rowCount() == 0) &&
+               t.elapsed() < 15'000)
+            QTest::qWait(50);
+        QTest::qWait(500);
+        if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
+        std::printf("%s: %d entries\n", argv[2], view->model()->rowCount());
+        return 0;
+    }
     if (argc > 3 && QByteArray(argv[3]) == "--lr-finder") {
         auto* view = window.lrFinder();
         window.findChild<QTabWidget*>()->setCurrentWidget(view);

@@ -1,0 +1,384 @@
+#include "widgets/leaderboard_view.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+#include "storage/run_store.h"
+
+namespace runboard::widgets {
+
+namespace {
+
+QString number(const std::optional<double>& v) {
+    return v ? QString::number(*v, 'g', 5) : QStringLiteral("\u2014");
+}
+
+LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId wanted,
+                              quint64 generation) {
+    LeaderboardSnapshot snap;
+    snap.generation = generation;
+    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
+    if (!store) {
+        snap.error = QString::fromStdString(store.error().message);
+        return snap;
+    }
+    auto& db = store->connection();
+    if (auto all = storage::listCompetitions(db)) snap.competitions = std::move(all.value());
+    std::vector<storage::BoardEntry> entries;
+    if (wanted == 0) {
+        auto split = storage::ownSplit(db);
+        auto own = split ? storage::ownRunEntries(db, *split)
+                         : storage::Result<std::vector<storage::BoardEntry>>(split.error());
+        if (!own) {
+            snap.error = QString::fromStdString(own.error().message);
+            return snap;
+        }
+        entries = std::move(own.value());
+        snap.shown = storage::ownCompetition(*split, static_cast<std::int64_t>(entries.size()));
+    } else {
+        auto it = std::find_if(snap.competitions.begin(), snap.competitions.end(),
+                               [wanted](const auto& c) { return c.id == wanted; });
+        if (it == snap.competitions.end()) {
+            snap.error = QStringLiteral("no competition with id %1").arg(wanted);
+            return snap;
+        }
+        snap.shown = *it;
+        auto rows = storage::competitionEntries(db, wanted);
+        if (!rows) {
+            snap.error = QString::fromStdString(rows.error().message);
+            return snap;
+        }
+        entries = std::move(rows.value());
+    }
+    snap.board = storage::rankBoard(std::move(entries), snap.shown.higherIsBetter);
+    return snap;
+}
+
+}  // namespace
+
+LeaderboardModel::LeaderboardModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void LeaderboardModel::setBoard(storage::Board board) {
+    beginResetModel();
+    board_ = std::move(board);
+    endResetModel();
+}
+
+int LeaderboardModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(board_.rows.size());
+}
+
+int LeaderboardModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= rowCount()) return {};
+    const storage::BoardRow& r = board_.rows[static_cast<std::size_t>(index.row())];
+    const int col = index.column();
+    if (role == RunIdRole)
+        return r.entry.run ? QVariant::fromValue<qlonglong>(*r.entry.run) : QVariant();
+    if (role == SortRole) {
+        // Missing scores and ranks sort last either way round.
+        auto orLast = [&](const std::optional<double>& v, bool higher) {
+            const double big = 1e300;
+            return QVariant(v ? (higher ? -*v : *v) : big);
+        };
+        switch (col) {
+            case PublicColumn:
+                return orLast(r.entry.publicScore, board_.higherIsBetter);
+            case PrivateColumn:
+                return orLast(r.entry.privateScore, board_.higherIsBetter);
+            case PublicRankColumn:
+                return r.publicRank.value_or(1 << 30);
+            case PrivateRankColumn:
+                return r.privateRank.value_or(1 << 30);
+            case ShiftColumn:
+                return r.shift ? QVariant(-*r.shift) : QVariant(1 << 30);
+            case SubmittedColumn:
+                return QString::fromStdString(r.entry.submittedAt);
+            default:
+                return QString::fromStdString(r.entry.name);
+        }
+    }
+    if (role == Qt::DisplayRole) {
+        auto rank = [](const std::optional<int>& v) {
+            return v ? QString::number(*v) : QStringLiteral("\u2014");
+        };
+        switch (col) {
+            case EntryColumn:
+                return QString::fromStdString(r.entry.name);
+            case PublicColumn:
+                return number(r.entry.publicScore);
+            case PublicRankColumn:
+                return rank(r.publicRank);
+            case PrivateColumn:
+                return number(r.entry.privateScore);
+            case PrivateRankColumn:
+                return rank(r.privateRank);
+            case ShiftColumn:
+                if (!r.shift) return QStringLiteral("\u2014");
+                if (*r.shift > 0) return QStringLiteral("\u25B2 %1").arg(*r.shift);
+                if (*r.shift < 0) return QStringLiteral("\u25BC %1").arg(-*r.shift);
+                return QStringLiteral("=");
+            case SubmittedColumn:
+                return QString::fromStdString(r.entry.submittedAt).left(19).replace('T', ' ');
+        }
+    }
+    if (role == Qt::ForegroundRole && col == ShiftColumn && r.shift && *r.shift != 0)
+        return *r.shift > 0 ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28);
+    if (role == Qt::TextAlignmentRole && col != EntryColumn && col != SubmittedColumn)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && col == ShiftColumn)
+        return tr("Public rank minus private rank: \u25B2 moved up on the private board");
+    return {};
+}
+
+QVariant LeaderboardModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    switch (section) {
+        case EntryColumn:
+            return tr("Entry");
+        case PublicColumn:
+            return tr("Public");
+        case PublicRankColumn:
+            return tr("#");
+        case PrivateColumn:
+            return tr("Private");
+        case PrivateRankColumn:
+            return tr("#");
+        case ShiftColumn:
+            return tr("Shift");
+        case SubmittedColumn:
+            return tr("Submitted");
+    }
+    return {};
+}
+
+LeaderboardView::LeaderboardView(QWidget* parent)
+    : QWidget(parent),
+      loader_(
+          this,
+          [this]() -> std::function<LeaderboardSnapshot()> {
+              if (dbPath_.isEmpty()) return {};
+              return [db = dbPath_, wanted = wanted_, generation = generation_] {
+                  return loadBoard(db, wanted, generation);
+              };
+          },
+          [this](LeaderboardSnapshot s) { apply(std::move(s)); }) {
+    model_ = new LeaderboardModel(this);
+    sorted_ = new QSortFilterProxyModel(this);
+    sorted_->setSourceModel(model_);
+    sorted_->setSortRole(LeaderboardModel::SortRole);
+    table_ = new QTableView(this);
+    table_->setModel(sorted_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(LeaderboardModel::PublicRankColumn, Qt::AscendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setSectionResizeMode(LeaderboardModel::EntryColumn,
+                                                     QHeaderView::Stretch);
+    table_->setAlternatingRowColors(true);
+    competitionBox_ = new QComboBox(this);
+    competitionBox_->setMinimumContentsLength(28);
+    summary_ = new QLabel(this);
+    summary_->setTextFormat(Qt::RichText);
+
+    auto makeChart = [this](const QString& title) {
+        auto* chart = new QChart();
+        chart->setTitle(title);
+        chart->setMargins(QMargins(4, 4, 4, 4));
+        chart->legend()->setAlignment(Qt::AlignBottom);
+        auto* view = new QChartView(chart, this);
+        view->setRenderHint(QPainter::Antialiasing, true);
+        return view;
+    };
+    bars_ = makeChart(tr("Public vs private per entry"));
+    scatter_ = makeChart(tr("Private against public (under y = x: overfit the public board)"));
+
+    auto* top = new QHBoxLayout();
+    top->addWidget(new QLabel(tr("Competition"), this));
+    top->addWidget(competitionBox_);
+    top->addStretch(1);
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addLayout(top);
+    leftLayout->addWidget(table_, 1);
+    leftLayout->addWidget(summary_);
+    auto* charts = new QSplitter(Qt::Vertical, this);
+    charts->addWidget(bars_);
+    charts->addWidget(scatter_);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(left);
+    split->addWidget(charts);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    charts->setMinimumWidth(380);
+    split->setSizes({700, 600});  // the table's own size hint would squeeze the charts
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split);
+
+    connect(competitionBox_, &QComboBox::activated, this,
+            [this](int i) { showCompetition(competitionBox_->itemData(i).toLongLong()); });
+    connect(table_, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        const QVariant run = index.data(LeaderboardModel::RunIdRole);
+        if (run.isValid()) emit runActivated(run.toLongLong());
+    });
+}
+
+LeaderboardView::~LeaderboardView() = default;
+
+void LeaderboardView::setDatabase(const QString& path) {
+    dbPath_ = path;
+    wanted_ = 0;
+    ++generation_;
+    refresh();
+}
+
+void LeaderboardView::refresh() {
+    loader_.request();
+}
+
+void LeaderboardView::showCompetition(storage::CompetitionId id) {
+    wanted_ = id;
+    ++generation_;
+    refresh();
+}
+
+QString LeaderboardView::summaryText() const {
+    return summary_->text();
+}
+
+void LeaderboardView::apply(LeaderboardSnapshot snapshot) {
+    if (snapshot.generation != generation_) {
+        refresh();
+        return;
+    }
+    current_ = std::move(snapshot);
+    {
+        const QSignalBlocker block(competitionBox_);
+        competitionBox_->clear();
+        competitionBox_->addItem(tr("Own runs"), QVariant::fromValue<qlonglong>(0));
+        for (const auto& c : current_.competitions)
+            competitionBox_->addItem(QString::fromStdString(c.name),
+                                     QVariant::fromValue<qlonglong>(c.id));
+        competitionBox_->setCurrentIndex(
+            std::max(0, competitionBox_->findData(QVariant::fromValue<qlonglong>(wanted_))));
+    }
+    model_->setBoard(current_.board);
+    const auto& b = current_.board;
+    const QString best = b.higherIsBetter ? tr("max") : tr("min");
+    summary_->setText(
+        current_.error.isEmpty()
+            ? tr("<b>%1</b> (%2, %3 is better) &nbsp; <b>median</b> public %4 \u00b7 private %5 "
+                 "&nbsp; <b>%6</b> public %7 \u00b7 private %8")
+                  .arg(QString::fromStdString(current_.shown.name).toHtmlEscaped(),
+                       QString::fromStdString(current_.shown.metric),
+                       b.higherIsBetter ? tr("higher") : tr("lower"), number(b.publicSide.median),
+                       number(b.privateSide.median), best, number(b.publicSide.best),
+                       number(b.privateSide.best))
+            : current_.error.toHtmlEscaped());
+    table_->resizeColumnsToContents();
+    drawCharts();
+    emit loaded();
+}
+
+void LeaderboardView::drawCharts() {
+    const auto& rows = current_.board.rows;
+    // Paired bars: the first 20 entries by public rank (the table has them all).
+    QChart* barsChart = bars_->chart();
+    barsChart->removeAllSeries();
+    for (QAbstractAxis* a : barsChart->axes())
+        barsChart->removeAxis(a), delete a;
+    auto* pub = new QBarSet(tr("public"));
+    auto* priv = new QBarSet(tr("private"));
+    pub->setColor(QColor(0x42, 0x85, 0xf4));
+    priv->setColor(QColor(0xf4, 0xa2, 0x42));
+    QStringList names;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::size_t i = 0; i < rows.size() && i < 20; ++i) {
+        const auto& e = rows[i].entry;
+        names << QString::fromStdString(e.name).left(14);
+        *pub << e.publicScore.value_or(0);
+        *priv << e.privateScore.value_or(0);
+        for (const auto& v : {e.publicScore, e.privateScore})
+            if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
+    }
+    auto* series = new QBarSeries();
+    series->append(pub);
+    series->append(priv);
+    barsChart->addSeries(series);
+    auto* categories = new QBarCategoryAxis();
+    categories->append(names);
+    auto* values = new QValueAxis();
+    if (std::isfinite(lo)) {
+        const double pad = std::max((hi - lo) * 0.15, 1e-9);
+        values->setRange(std::max(0.0, lo - pad), hi + pad * 0.3);
+    }
+    barsChart->addAxis(categories, Qt::AlignBottom);
+    barsChart->addAxis(values, Qt::AlignLeft);
+    series->attachAxis(categories);
+    series->attachAxis(values);
+
+    // Scatter: private against public, and y = x.
+    QChart* sc = scatter_->chart();
+    sc->removeAllSeries();
+    for (QAbstractAxis* a : sc->axes())
+        sc->removeAxis(a), delete a;
+    auto* fine = new QScatterSeries();
+    auto* overfit = new QScatterSeries();
+    fine->setName(tr("held up in private"));
+    overfit->setName(tr("worse in private"));
+    fine->setColor(QColor(0x2e, 0x7d, 0x32));
+    overfit->setColor(QColor(0xc6, 0x28, 0x28));
+    for (QScatterSeries* s : {fine, overfit})
+        s->setMarkerSize(9);
+    for (const auto& r : rows) {
+        if (!r.entry.publicScore || !r.entry.privateScore) continue;
+        const double x = *r.entry.publicScore, y = *r.entry.privateScore;
+        const bool worse = current_.board.higherIsBetter ? y < x : y > x;
+        (worse ? overfit : fine)->append(x, y);
+    }
+    auto* diagonal = new QLineSeries();
+    diagonal->setName(QStringLiteral("y = x"));
+    diagonal->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+    const double a = std::isfinite(lo) ? lo : 0, z = std::isfinite(hi) ? hi : 1;
+    const double margin = std::max((z - a) * 0.05, 1e-9);
+    diagonal->append(a - margin, a - margin);
+    diagonal->append(z + margin, z + margin);
+    auto* x = new QValueAxis();
+    auto* y = new QValueAxis();
+    x->setTitleText(tr("public"));
+    y->setTitleText(tr("private"));
+    x->setRange(a - margin, z + margin);
+    y->setRange(a - margin, z + margin);
+    sc->addAxis(x, Qt::AlignBottom);
+    sc->addAxis(y, Qt::AlignLeft);
+    for (QXYSeries* s : {static_cast<QXYSeries*>(diagonal), static_cast<QXYSeries*>(fine),
+                         static_cast<QXYSeries*>(overfit)}) {
+        sc->addSeries(s);
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+}
+
+}  // namespace runboard::widgets

@@ -1,0 +1,101 @@
+#pragma once
+// The leaderboard view: public and private scores and ranks side by side with the shake-up, the
+// median and best of each side, paired bars per entry and a public-vs-private scatter with the
+// y = x line (points on the wrong side of it overfit the public board). For own runs (scored on
+// the stored public/private split of the test set) and for imported competitions.
+
+#include <QAbstractTableModel>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "storage/leaderboard.h"
+#include "widgets/latest_loader.h"
+
+class QChartView;
+class QComboBox;
+class QLabel;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace runboard::widgets {
+
+class LeaderboardModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        EntryColumn,
+        PublicColumn,
+        PublicRankColumn,
+        PrivateColumn,
+        PrivateRankColumn,
+        ShiftColumn,
+        SubmittedColumn,
+        ColumnCount
+    };
+    enum Role { SortRole = Qt::UserRole + 1, RunIdRole };
+
+    explicit LeaderboardModel(QObject* parent = nullptr);
+    void setBoard(storage::Board board);
+    const storage::Board& board() const { return board_; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    storage::Board board_;
+};
+
+struct LeaderboardSnapshot {
+    quint64 generation = 0;
+    std::vector<storage::CompetitionRecord> competitions;  // imported ones
+    storage::CompetitionRecord shown;                      // id 0: own runs
+    storage::Board board;
+    QString error;
+};
+
+class LeaderboardView : public QWidget {
+    Q_OBJECT
+public:
+    explicit LeaderboardView(QWidget* parent = nullptr);
+    ~LeaderboardView() override;
+
+    void setDatabase(const QString& path);
+    void refresh();
+    // 0: own runs; otherwise an imported competition's id.
+    void showCompetition(storage::CompetitionId id);
+
+    // For tests.
+    LeaderboardModel* model() const { return model_; }
+    QTableView* table() const { return table_; }
+    const LeaderboardSnapshot& snapshot() const { return current_; }
+    QString summaryText() const;
+    QChartView* barsView() const { return bars_; }
+    QChartView* scatterView() const { return scatter_; }
+
+signals:
+    void runActivated(qint64 runId);  // an own run's row was double-clicked
+    void loaded();
+
+private:
+    void apply(LeaderboardSnapshot snapshot);
+    void drawCharts();
+
+    QString dbPath_;
+    quint64 generation_ = 0;
+    storage::CompetitionId wanted_ = 0;
+    LeaderboardSnapshot current_;
+    LeaderboardModel* model_ = nullptr;
+    QSortFilterProxyModel* sorted_ = nullptr;
+    QTableView* table_ = nullptr;
+    QComboBox* competitionBox_ = nullptr;
+    QLabel* summary_ = nullptr;
+    QChartView* bars_ = nullptr;
+    QChartView* scatter_ = nullptr;
+    LatestLoader<LeaderboardSnapshot> loader_;  // last: waits for a running load first
+};
+
+}  // namespace runboard::widgets
