@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QFont>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -75,6 +76,18 @@ LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId want
 
 LeaderboardModel::LeaderboardModel(QObject* parent) : QAbstractTableModel(parent) {}
 
+bool LeaderboardSortModel::lessThan(const QModelIndex& left, const QModelIndex& right) const {
+    const bool a = left.data(LeaderboardModel::SummaryRole).toBool();
+    const bool b = right.data(LeaderboardModel::SummaryRole).toBool();
+    if (a || b) {
+        // Last in either order: "less" means first when ascending, last when descending.
+        const bool ascending = sortOrder() == Qt::AscendingOrder;
+        if (a && b) return ascending ? left.row() < right.row() : left.row() > right.row();
+        return ascending ? b : a;
+    }
+    return QSortFilterProxyModel::lessThan(left, right);
+}
+
 void LeaderboardModel::setBoard(storage::Board board) {
     beginResetModel();
     board_ = std::move(board);
@@ -82,7 +95,7 @@ void LeaderboardModel::setBoard(storage::Board board) {
 }
 
 int LeaderboardModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(board_.rows.size());
+    return parent.isValid() ? 0 : entryCount() + 2;
 }
 
 int LeaderboardModel::columnCount(const QModelIndex& parent) const {
@@ -91,8 +104,32 @@ int LeaderboardModel::columnCount(const QModelIndex& parent) const {
 
 QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
-    const storage::BoardRow& r = board_.rows[static_cast<std::size_t>(index.row())];
     const int col = index.column();
+    if (index.row() >= entryCount()) {  // the summary rows
+        const bool isMedian = index.row() == entryCount();
+        const auto& pub = board_.publicSide;
+        const auto& priv = board_.privateSide;
+        if (role == SummaryRole) return true;
+        if (role == Qt::FontRole) {
+            QFont bold;
+            bold.setBold(true);
+            return bold;
+        }
+        if (role == Qt::TextAlignmentRole && col != EntryColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        if (role != Qt::DisplayRole && role != SortRole) return {};
+        switch (col) {
+            case EntryColumn:
+                return isMedian ? tr("median") : board_.higherIsBetter ? tr("max") : tr("min");
+            case PublicColumn:
+                return number(isMedian ? pub.median : pub.best);
+            case PrivateColumn:
+                return number(isMedian ? priv.median : priv.best);
+            default:
+                return QString();
+        }
+    }
+    const storage::BoardRow& r = board_.rows[static_cast<std::size_t>(index.row())];
     if (role == RunIdRole)
         return r.entry.run ? QVariant::fromValue<qlonglong>(*r.entry.run) : QVariant();
     if (role == SortRole) {
@@ -184,7 +221,7 @@ LeaderboardView::LeaderboardView(QWidget* parent)
           },
           [this](LeaderboardSnapshot s) { apply(std::move(s)); }) {
     model_ = new LeaderboardModel(this);
-    sorted_ = new QSortFilterProxyModel(this);
+    sorted_ = new LeaderboardSortModel(this);
     sorted_->setSourceModel(model_);
     sorted_->setSortRole(LeaderboardModel::SortRole);
     table_ = new QTableView(this);

@@ -5,6 +5,7 @@
 // the stored public/private split of the test set) and for imported competitions.
 
 #include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
 #include <QWidget>
 #include <optional>
 #include <vector>
@@ -15,7 +16,6 @@
 class QChartView;
 class QComboBox;
 class QLabel;
-class QSortFilterProxyModel;
 class QTableView;
 
 namespace runboard::widgets {
@@ -33,11 +33,14 @@ public:
         SubmittedColumn,
         ColumnCount
     };
-    enum Role { SortRole = Qt::UserRole + 1, RunIdRole };
+    enum Role { SortRole = Qt::UserRole + 1, RunIdRole, SummaryRole };
 
     explicit LeaderboardModel(QObject* parent = nullptr);
     void setBoard(storage::Board board);
     const storage::Board& board() const { return board_; }
+    // The entries, then two summary rows (median, then best: max or min), as in the lecture's
+    // table; a sorted view keeps the summary rows last (LeaderboardSortModel).
+    int entryCount() const { return static_cast<int>(board_.rows.size()); }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -47,6 +50,16 @@ public:
 
 private:
     storage::Board board_;
+};
+
+// Sorts the entries and keeps the summary rows at the bottom in either order.
+class LeaderboardSortModel : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+protected:
+    bool lessThan(const QModelIndex& left, const QModelIndex& right) const override;
 };
 
 struct LeaderboardSnapshot {
@@ -89,7 +102,7 @@ private:
     storage::CompetitionId wanted_ = 0;
     LeaderboardSnapshot current_;
     LeaderboardModel* model_ = nullptr;
-    QSortFilterProxyModel* sorted_ = nullptr;
+    LeaderboardSortModel* sorted_ = nullptr;
     QTableView* table_ = nullptr;
     QComboBox* competitionBox_ = nullptr;
     QLabel* summary_ = nullptr;

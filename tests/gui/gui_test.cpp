@@ -571,7 +571,8 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     view.resize(1300, 700);
     view.show();
     view.setDatabase(QString::fromStdString(db));
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 3; }, 5000));
+    ASSERT_TRUE(waitFor([&] { return view.model()->entryCount() == 3; }, 5000));
+    EXPECT_EQ(view.model()->rowCount(), 5);  // and the median and max rows
     EXPECT_EQ(view.snapshot().shown.id, 0);
     EXPECT_TRUE(view.summaryText().contains("own runs, 30% public"))
         << view.summaryText().toStdString();
@@ -601,6 +602,18 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     }
     EXPECT_EQ(up, 1);
     EXPECT_EQ(down, 1);
+    // The summary rows stay last whichever way a score column is sorted.
+    auto* sorted = view.table()->model();
+    for (Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+        view.table()->sortByColumn(widgets::LeaderboardModel::PrivateColumn, order);
+        const int n = sorted->rowCount();
+        EXPECT_EQ(sorted->index(n - 2, 0).data().toString(), "median");
+        EXPECT_EQ(sorted->index(n - 1, 0).data().toString(), "max");
+        EXPECT_EQ(sorted->index(n - 1, widgets::LeaderboardModel::PrivateColumn).data().toString(),
+                  "61.75");
+        const QString top = sorted->index(0, 0).data().toString();
+        EXPECT_EQ(top, order == Qt::AscendingOrder ? "b" : "c");  // best private first
+    }
     // Charts: paired bars for three entries; the scatter splits them by the y = x line.
     auto* bars = qobject_cast<QBarSeries*>(view.barsView()->chart()->series().front());
     ASSERT_NE(bars, nullptr);

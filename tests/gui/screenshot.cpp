@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
             QTest::qWait(50);
         QTest::qWait(500);
         if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
-        std::printf("%s: %d entries\n", argv[2], view->model()->rowCount());
+        std::printf("%s: %d entries\n", argv[2], view->model()->entryCount());
         return 0;
     }
     if (argc > 3 && QByteArray(argv[3]) == "--lr-finder") {
