@@ -194,11 +194,10 @@ int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricO
     if (change)
         if (auto s = storage::setOwnSplit(store->connection(), *split); !s)
             return failStorage(s.error());
-    auto entries = storage::ownRunEntries(store->connection(), *split);
-    if (!entries) return failStorage(entries.error());
-    const auto record = storage::ownCompetition(*split, static_cast<std::int64_t>(entries->size()));
-    printBoard(parser, record,
-               storage::rankBoard(std::move(entries.value()), record.higherIsBetter));
+    auto own = storage::ownBoard(store->connection(), *split);
+    if (!own) return failStorage(own.error());
+    printBoard(parser, own->record,
+               storage::rankBoard(std::move(own->entries), own->record.higherIsBetter));
     return kExitOk;
 }
 
@@ -218,8 +217,13 @@ int leaderboardCommand(const QStringList& args) {
         "public-fraction", "With --own: the public share of the test set (stored; 0.3).", "F");
     const QCommandLineOption seedOpt("split-seed", "With --own: the split's seed (stored).",
                                      "SEED");
-    for (const auto* o :
-         {&kDbOption, &competitionOpt, &ownOpt, &metricOpt, &fractionOpt, &seedOpt, &kJsonOption})
+    const QCommandLineOption modeOpt(
+        "competition-mode",
+        "on: hide the private part of the test set everywhere (own runs' private scores; test "
+        "metrics only on the public part); off: reveal it.",
+        "on|off");
+    for (const auto* o : {&kDbOption, &competitionOpt, &ownOpt, &metricOpt, &fractionOpt, &seedOpt,
+                          &modeOpt, &kJsonOption})
         parser.addOption(*o);
     const QString usage =
         "runboard leaderboard [--db PATH] [--competition NAME] [--json]\n"
@@ -238,6 +242,20 @@ int leaderboardCommand(const QStringList& args) {
         return fail(kExitUsage, "unknown leaderboard command '" +
                                     parser.positionalArguments().front().toStdString() +
                                     "' (did you mean import?)");
+    if (parser.isSet(modeOpt)) {
+        const QString value = parser.value(modeOpt);
+        if (value != "on" && value != "off")
+            return fail(kExitUsage,
+                        "--competition-mode must be on or off, got '" + value.toStdString() + "'");
+        auto store = openStore(databasePath(parser), /*mustExist=*/false);
+        if (!store) return failStorage(store.error());
+        if (auto s = storage::setCompetitionMode(store->connection(), value == "on"); !s)
+            return failStorage(s.error());
+        std::printf("%s\n", value == "on" ? "competition mode on: the private part of the test set "
+                                            "is hidden"
+                                          : "competition mode off: private scores revealed");
+        return kExitOk;
+    }
     if (parser.isSet(ownOpt)) return ownBoard(parser, metricOpt, fractionOpt, seedOpt);
     for (const auto* o : {&metricOpt, &fractionOpt, &seedOpt})
         if (parser.isSet(*o))

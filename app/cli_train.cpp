@@ -15,6 +15,7 @@
 #include "app/run_session.h"
 #include "engine/errors.h"
 #include "engine/trainer.h"
+#include "storage/leaderboard.h"
 
 namespace runboard::app {
 
@@ -77,6 +78,9 @@ int trainCommand(const QStringList& args) {
     // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
     trainer.setCheckpointDir(storage::runFilesDir(dbPath, id.value()));
     ProgressPrinter progress(stderr);
+    auto mask = storage::PrivateTestMask::load(session.value()->store().connection());
+    if (!mask) return failStorage(mask.error());
+    progress.setHideTest(mask->on());
     const RunOutcome outcome = [&] {
         InterruptGuard interrupt;
         return session.value()->train(trainer, &progress);

@@ -25,6 +25,7 @@
 #include <QtConcurrent>
 
 #include "app/qt_log_sink.h"
+#include "storage/leaderboard.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/leaderboard_view.h"
@@ -45,10 +46,20 @@ RunsSnapshot loadRuns(const QString& path, quint64 generation) {
         return snap;
     }
     auto runs = store->overview(widgets::RunsModel::paramKeys(), widgets::RunsModel::metricKeys());
-    if (!runs)
+    if (!runs) {
         snap.error = QString::fromStdString(runs.error().message);
-    else
-        snap.runs = std::move(runs.value());
+        return snap;
+    }
+    // Competition mode: the table's test accuracy is on the public part only.
+    auto mask = storage::PrivateTestMask::load(store->connection());
+    if (!mask) {
+        snap.error = QString::fromStdString(mask.error().message);
+        return snap;
+    }
+    for (auto& o : runs.value())
+        if (auto s = mask->apply(store->connection(), o.run.id, o.metrics); !s)
+            snap.error = QString::fromStdString(s.error().message);
+    snap.runs = std::move(runs.value());
     return snap;
 }
 
@@ -151,6 +162,8 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_->addTab(lrFinder_, tr("LR finder"));
     leaderboard_ = new widgets::LeaderboardView(this);
     tabs_->addTab(leaderboard_, tr("Leaderboard"));
+    connect(leaderboard_, &widgets::LeaderboardView::competitionModeRequested, this,
+            &MainWindow::setCompetitionMode);
     connect(leaderboard_, &widgets::LeaderboardView::runActivated, this, [this](qint64 run) {
         tabs_->setCurrentWidget(pages_);
         selectRuns({run});
@@ -431,6 +444,21 @@ void MainWindow::openNewRunDialog(const config::Config& initial, const QString& 
     dialog.setRunName(name);
     if (dialog.exec() != QDialog::Accepted) return;
     (void)startRun(dialog.config(), dialog.runName(), parent);
+}
+
+void MainWindow::setCompetitionMode(bool on) {
+    if (!on && QMessageBox::question(this, tr("Competition mode"),
+                                     tr("Reveal the private scores and the whole test set's "
+                                        "metrics? Looking at them is what the private part "
+                                        "protects you from.")) != QMessageBox::Yes) {
+        leaderboard_->refresh();  // puts the box back
+        return;
+    }
+    writeStore(tr("Competition mode"), [on](storage::RunStore& store) {
+        return storage::setCompetitionMode(store.connection(), on);
+    });
+    leaderboard_->refresh();
+    curves_->requestRefresh();
 }
 
 void MainWindow::connectLrFinder() {

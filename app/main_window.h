@@ -85,6 +85,7 @@ private:
     void openNewRunDialog(const config::Config& initial, const QString& name = {},
                           std::optional<storage::RunId> parent = {});
     void showNewSweepDialog();
+    void setCompetitionMode(bool on);  // asks before revealing
     void connectLrFinder();
     // The first selected run's config (a warning is shown when it cannot be read).
     std::optional<std::pair<storage::RunId, config::Config>> selectedConfig(const QString& title);

@@ -62,7 +62,12 @@ void ProgressPrinter::onEpoch(const engine::EpochEvent& e) {
 
 void ProgressPrinter::onFinish(const engine::RunResult& r) {
     if (tty_) std::fprintf(out_, "\r\033[K");
-    if (r.outcome == engine::Outcome::Finished)
+    if (r.outcome == engine::Outcome::Finished && hideTest_)
+        std::fprintf(out_,
+                     "finished in %s; test metrics on the public part only "
+                     "(competition mode): runboard show\n",
+                     duration(r.seconds).c_str());
+    else if (r.outcome == engine::Outcome::Finished)
         std::fprintf(out_, "test loss %.4f  test accuracy %.4f  in %s\n", r.testLoss,
                      r.testAccuracy, duration(r.seconds).c_str());
     std::fflush(out_);

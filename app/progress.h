@@ -16,6 +16,8 @@ public:
     void onStep(const engine::StepEvent& e) override;
     void onEpoch(const engine::EpochEvent& e) override;
     void onFinish(const engine::RunResult& r) override;
+    // Competition mode: the whole test set's metrics include its private part; do not print them.
+    void setHideTest(bool hide) { hideTest_ = hide; }
 
 private:
     void draw(const engine::StepEvent& e);
@@ -24,6 +26,7 @@ private:
     engine::RunInfo info_;
     std::chrono::steady_clock::time_point start_, lastDraw_;
     double smoothedRate_ = 0;
+    bool hideTest_ = false;
 };
 
 }  // namespace runboard::app

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "storage/leaderboard.h"
+
 namespace runboard::app {
 namespace {
 
@@ -40,6 +42,9 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     if (!params) return params.error();
     auto metrics = store.latestMetrics(id);
     if (!metrics) return metrics.error();
+    auto mask = storage::PrivateTestMask::load(store.connection());
+    if (!mask) return mask.error();
+    if (auto s = mask->apply(store.connection(), id, metrics.value()); !s) return s.error();
     auto checkpoints = store.checkpoints(id);
     if (!checkpoints) return checkpoints.error();
 
@@ -64,6 +69,8 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     j["checkpoints"] = json::array();
     for (const auto& c : checkpoints.value())
         j["checkpoints"].push_back({{"epoch", c.epoch}, {"step", c.step}, {"path", c.path}});
+    // Competition mode: test metrics are on the public part of the test set only.
+    j["test_part"] = mask->on() ? "public" : "all";
     return j;
 }
 
@@ -85,7 +92,9 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
     os << "config:\n";
     for (const auto& [k, v] : r["params"].items())
         os << "  " << k << " = " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
-    os << "metrics (latest):\n";
+    os << "metrics (latest"
+       << (r["test_part"] == "public" ? "; test metrics on the public part: competition mode" : "")
+       << "):\n";
     for (const auto& [k, v] : r["metrics"].items())
         os << "  " << k << " = " << (v.is_null() ? "non-finite" : v.dump()) << "\n";
     os << "checkpoints:\n";
@@ -99,10 +108,14 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     // One overview query per metric key, not one latest-metrics query per run.
     auto runs = store.overview({}, {"val/accuracy", "test/accuracy"});
     if (!runs) return runs.error();
+    auto mask = storage::PrivateTestMask::load(store.connection());
+    if (!mask) return mask.error();
+    for (auto& o : runs.value())
+        if (auto s = mask->apply(store.connection(), o.run.id, o.metrics); !s) return s.error();
     std::ostringstream os;
     char line[256];
     std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
-                  "CREATED", "VAL_ACC", "TEST_ACC", "NAME");
+                  "CREATED", "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC", "NAME");
     os << line;
     for (const auto& [r, params, metrics] : runs.value()) {
         std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "storage/csv.h"
+#include "storage/values.h"
 
 namespace runboard::storage {
 
@@ -412,6 +413,106 @@ CompetitionRecord ownCompetition(const SplitOptions& split, std::int64_t entries
                   split.publicFraction * 100, static_cast<unsigned long long>(split.seed));
     return {0,      name, std::string(toString(split.metric)), "", higherIsBetter(split.metric),
             entries};
+}
+
+Result<bool> competitionMode(Connection& db) {
+    auto s = db.prepare("SELECT value FROM settings WHERE key = 'leaderboard.competition_mode'");
+    if (!s) return s.error();
+    auto rows = collectRows(s.value(), [](const Statement& st) { return st.columnText(0); });
+    if (!rows) return rows.error();
+    return !rows->empty() && rows->front() == "on";
+}
+
+Status setCompetitionMode(Connection& db, bool on) {
+    auto s = db.prepare(
+        "INSERT OR REPLACE INTO settings (key, value) VALUES ('leaderboard.competition_mode', ?)");
+    if (!s) return s.error();
+    s->bind(1, on ? "on" : "off");
+    return s->run();
+}
+
+bool isTestMetric(std::string_view key) {
+    return key.starts_with("test/");
+}
+
+Result<PublicTest> publicTestMetrics(Connection& db, std::int64_t run, const SplitOptions& split) {
+    auto s = db.prepare(
+        "SELECT sample_index, target, predicted, loss, loss_nonfinite FROM predictions "
+        "WHERE run_id = ?1 AND split = 'test' AND epoch = (SELECT max(epoch) FROM predictions "
+        "WHERE run_id = ?1 AND split = 'test')");
+    if (!s) return s.error();
+    s->bind(1, run);
+    double n = 0, right = 0, loss = 0;
+    for (;;) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        if (!isPublic(s->columnInt64(0), split)) continue;
+        n += 1;
+        right += s->columnInt64(1) == s->columnInt64(2) ? 1 : 0;
+        loss += decode(s->columnDouble(3), s->columnInt64(4));
+    }
+    s->reset();
+    PublicTest out;
+    if (n > 0) {
+        out.accuracy = right / n;
+        out.loss = loss / n;
+    }
+    return out;
+}
+
+Status maskTestMetrics(Connection& db, std::int64_t run, const SplitOptions& split,
+                       std::map<std::string, double>& metrics) {
+    bool any = false;
+    for (auto it = metrics.begin(); it != metrics.end();) {
+        if (isTestMetric(it->first)) {
+            it = metrics.erase(it);
+            any = true;
+        } else {
+            ++it;
+        }
+    }
+    if (!any) return {};
+    auto pub = publicTestMetrics(db, run, split);
+    if (!pub) return pub.error();
+    if (pub->accuracy) metrics["test/accuracy"] = *pub->accuracy;
+    if (pub->loss) metrics["test/loss"] = *pub->loss;
+    return {};
+}
+
+Result<PrivateTestMask> PrivateTestMask::load(Connection& db) {
+    PrivateTestMask mask;
+    auto on = competitionMode(db);
+    if (!on) return on.error();
+    mask.on_ = on.value();
+    if (mask.on_) {
+        auto split = ownSplit(db);
+        if (!split) return split.error();
+        mask.split_ = split.value();
+    }
+    return mask;
+}
+
+Status PrivateTestMask::apply(Connection& db, std::int64_t run,
+                              std::map<std::string, double>& metrics) const {
+    return on_ ? maskTestMetrics(db, run, split_, metrics) : Status{};
+}
+
+Result<OwnBoard> ownBoard(Connection& db, const SplitOptions& split) {
+    auto entries = ownRunEntries(db, split);
+    if (!entries) return entries.error();
+    auto mode = competitionMode(db);
+    if (!mode) return mode.error();
+    OwnBoard board;
+    board.record = ownCompetition(split, static_cast<std::int64_t>(entries->size()));
+    board.entries = std::move(entries.value());
+    board.privateHidden = mode.value();
+    if (board.privateHidden) {
+        for (auto& e : board.entries)
+            e.privateScore.reset();
+        board.record.name += "; private hidden (competition mode)";
+    }
+    return board;
 }
 
 }  // namespace runboard::storage

@@ -5,6 +5,7 @@
 // are stored in one transaction each; Kaggle's leaderboard CSVs are parsed here too.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,12 +98,50 @@ CompetitionRecord ownCompetition(const SplitOptions& split, std::int64_t entries
 // Every finished run with test predictions, scored on both parts (its last test evaluation).
 Result<std::vector<BoardEntry>> ownRunEntries(Connection& db, const SplitOptions& split);
 
+// Competition mode: while it is on, the private part of the test set is hidden everywhere: own
+// runs' private scores, and test metrics, which are shown on the public part only.
+Result<bool> competitionMode(Connection& db);
+Status setCompetitionMode(Connection& db, bool on);
+// Test accuracy and loss (mean cross-entropy) of a run's last test evaluation on the public part;
+// both nullopt when it has no test predictions.
+struct PublicTest {
+    std::optional<double> accuracy, loss;
+};
+Result<PublicTest> publicTestMetrics(Connection& db, std::int64_t run, const SplitOptions& split);
+// Replaces test/accuracy and test/loss by their public-part values (removes them when the run has
+// no test predictions) and drops other test/ keys. Call it when competition mode is on.
+Status maskTestMetrics(Connection& db, std::int64_t run, const SplitOptions& split,
+                       std::map<std::string, double>& metrics);
+bool isTestMetric(std::string_view key);
+
+// Competition mode's view of test metrics, read once for many runs: apply() does nothing when the
+// mode is off.
+class PrivateTestMask {
+public:
+    static Result<PrivateTestMask> load(Connection& db);
+    bool on() const { return on_; }
+    Status apply(Connection& db, std::int64_t run, std::map<std::string, double>& metrics) const;
+
+private:
+    bool on_ = false;
+    SplitOptions split_;
+};
+
 struct CompetitionRecord {
     CompetitionId id = 0;
     std::string name, metric, createdAt;
     bool higherIsBetter = true;
     std::int64_t entries = 0;
 };
+
+// The own-runs board as shown: in competition mode every private score is hidden (and the record
+// says so); otherwise ownRunEntries() under ownCompetition().
+struct OwnBoard {
+    CompetitionRecord record;
+    std::vector<BoardEntry> entries;
+    bool privateHidden = false;
+};
+Result<OwnBoard> ownBoard(Connection& db, const SplitOptions& split);
 
 // A competition with its entries, in one transaction; a taken name is refused.
 Result<CompetitionId> insertCompetition(Connection& db, const std::string& name,

@@ -26,6 +26,7 @@
 #include <cmath>
 #include <set>
 
+#include "storage/leaderboard.h"
 #include "widgets/curve_layer.h"
 #include "widgets/runs_model.h"
 
@@ -146,13 +147,20 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
         return snap;
     }
     const std::string key = metric.toStdString();
+    // Competition mode: test metrics include the private part of the test set; not drawn.
+    auto competition = storage::competitionMode(store->connection());
+    const bool hideTest = competition && competition.value();
+    if (hideTest && storage::isTestMetric(key)) {
+        snap.error = QStringLiteral("%1 is hidden in competition mode").arg(metric);
+        return snap;
+    }
     QStringList metrics;
     std::int64_t lo = std::numeric_limits<std::int64_t>::max(),
                  hi = std::numeric_limits<std::int64_t>::min();
     for (const auto& [id, name] : runs) {
         if (auto keys = store->metricKeys(id))
             for (const auto& k : keys.value())
-                metrics << QString::fromStdString(k);
+                if (!hideTest || !storage::isTestMetric(k)) metrics << QString::fromStdString(k);
         auto range = store->stepRange(id, key);
         if (range && range.value()) {
             lo = std::min(lo, range.value()->first);

@@ -5,6 +5,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFont>
 #include <QHBoxLayout>
@@ -42,17 +43,19 @@ LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId want
     }
     auto& db = store->connection();
     if (auto all = storage::listCompetitions(db)) snap.competitions = std::move(all.value());
+    if (auto mode = storage::competitionMode(db)) snap.competitionMode = mode.value();
     std::vector<storage::BoardEntry> entries;
     if (wanted == 0) {
         auto split = storage::ownSplit(db);
-        auto own = split ? storage::ownRunEntries(db, *split)
-                         : storage::Result<std::vector<storage::BoardEntry>>(split.error());
+        auto own = split ? storage::ownBoard(db, *split)
+                         : storage::Result<storage::OwnBoard>(split.error());
         if (!own) {
             snap.error = QString::fromStdString(own.error().message);
             return snap;
         }
-        entries = std::move(own.value());
-        snap.shown = storage::ownCompetition(*split, static_cast<std::int64_t>(entries.size()));
+        entries = std::move(own->entries);
+        snap.shown = own->record;
+        snap.privateHidden = own->privateHidden;
     } else {
         auto it = std::find_if(snap.competitions.begin(), snap.competitions.end(),
                                [wanted](const auto& c) { return c.id == wanted; });
@@ -254,6 +257,12 @@ LeaderboardView::LeaderboardView(QWidget* parent)
     top->addWidget(new QLabel(tr("Competition"), this));
     top->addWidget(competitionBox_);
     top->addStretch(1);
+    modeBox_ = new QCheckBox(tr("Competition mode: hide the private part"), this);
+    modeBox_->setToolTip(
+        tr("Practise not overfitting the public board: own runs' private scores are hidden, and "
+           "test metrics everywhere are on the public part of the test set only."));
+    top->addWidget(modeBox_);
+    connect(modeBox_, &QCheckBox::toggled, this, &LeaderboardView::competitionModeRequested);
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
@@ -321,6 +330,10 @@ void LeaderboardView::apply(LeaderboardSnapshot snapshot) {
         competitionBox_->setCurrentIndex(
             std::max(0, competitionBox_->findData(QVariant::fromValue<qlonglong>(wanted_))));
     }
+    {
+        const QSignalBlocker block(modeBox_);
+        modeBox_->setChecked(current_.competitionMode);
+    }
     model_->setBoard(current_.board);
     const auto& b = current_.board;
     const QString best = b.higherIsBetter ? tr("max") : tr("min");
@@ -362,7 +375,10 @@ void LeaderboardView::drawCharts() {
     }
     auto* series = new QBarSeries();
     series->append(pub);
-    series->append(priv);
+    if (current_.privateHidden)  // competition mode: no private bars at all, not zeros
+        delete priv;
+    else
+        series->append(priv);
     barsChart->addSeries(series);
     auto* categories = new QBarCategoryAxis();
     categories->append(names);

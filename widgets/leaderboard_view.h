@@ -14,6 +14,7 @@
 #include "widgets/latest_loader.h"
 
 class QChartView;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QTableView;
@@ -67,6 +68,8 @@ struct LeaderboardSnapshot {
     std::vector<storage::CompetitionRecord> competitions;  // imported ones
     storage::CompetitionRecord shown;                      // id 0: own runs
     storage::Board board;
+    bool competitionMode = false;
+    bool privateHidden = false;  // the shown board's private scores (own runs in the mode)
     QString error;
 };
 
@@ -91,6 +94,8 @@ public:
 
 signals:
     void runActivated(qint64 runId);  // an own run's row was double-clicked
+    // The competition-mode box was toggled (the app confirms a reveal and writes it).
+    void competitionModeRequested(bool on);
     void loaded();
 
 private:
@@ -105,6 +110,7 @@ private:
     LeaderboardSortModel* sorted_ = nullptr;
     QTableView* table_ = nullptr;
     QComboBox* competitionBox_ = nullptr;
+    QCheckBox* modeBox_ = nullptr;
     QLabel* summary_ = nullptr;
     QChartView* bars_ = nullptr;
     QChartView* scatter_ = nullptr;

@@ -627,6 +627,84 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     (void)first;
 }
 
+TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
+    test::TempDir dir;
+    const std::string db = dir.file("mode.db");
+    storage::RunId id = 0;
+    double publicAccuracy = 0;
+    {
+        auto store = storage::RunStore::open(db);
+        auto run = store->createRun({"r", std::nullopt, "{}", 0, {}, storage::RunStatus::Running});
+        id = run->id;
+        auto writer = storage::Writer::open(db);
+        double right = 0, n = 0;
+        for (std::int64_t i = 0; i < 300; ++i) {
+            storage::PredictionRow p;
+            p.runId = id;
+            p.split = "test";
+            p.epoch = 1;
+            p.sampleIndex = i;
+            p.target = static_cast<std::int32_t>(i % 2);
+            p.predicted = i % 3 == 0 ? 1 - p.target : p.target;
+            p.probs = {0.5f, 0.5f};
+            if (storage::isPublic(i, storage::SplitOptions{})) {
+                n += 1;
+                right += p.predicted == p.target ? 1 : 0;
+            }
+            writer.value()->prediction(std::move(p));
+        }
+        publicAccuracy = right / n;
+        writer.value()->metric(id, writer.value()->key("test/accuracy"), 10, 0.5, 0);
+        writer.value()->metric(id, writer.value()->key("train/loss"), 10, 1.0, 0);
+        ASSERT_TRUE(writer.value()->flush());
+        run->lock.release();
+        ASSERT_TRUE(store->setStatus(id, storage::RunStatus::Finished));
+    }
+    app::MainWindow window(QString::fromStdString(db));
+    window.show();
+    auto testAccuracy = [&] {
+        const int row = window.runsModel()->rowOf(id);
+        if (row < 0) return -1.0;
+        const auto& m = window.runsModel()->run(row).metrics;
+        auto it = m.find("test/accuracy");
+        return it == m.end() ? -1.0 : it->second;
+    };
+    ASSERT_TRUE(waitFor([&] { return testAccuracy() == 0.5; }, 5000));
+    window.selectRuns({id});
+    ASSERT_TRUE(waitFor(
+        [&] { return window.curves()->snapshot().metrics.contains("test/accuracy"); }, 5000));
+
+    // On: the box in the leaderboard tab.
+    auto* box = window.leaderboard()->findChild<QCheckBox*>();
+    ASSERT_NE(box, nullptr);
+    ASSERT_TRUE(waitFor([&] { return window.leaderboard()->model()->entryCount() == 1; }, 5000));
+    box->click();
+    ASSERT_TRUE(waitFor([&] { return testAccuracy() == publicAccuracy; }, 5000))
+        << "the runs table shows the public part";
+    window.curves()->requestRefresh();
+    ASSERT_TRUE(waitFor(
+        [&] {
+            const auto& m = window.curves()->snapshot().metrics;
+            return !m.isEmpty() && !m.contains("test/accuracy");
+        },
+        5000));
+    ASSERT_TRUE(waitFor([&] { return window.leaderboard()->snapshot().privateHidden; }, 5000));
+    EXPECT_EQ(window.leaderboard()->model()->board().rows.front().entry.privateScore, std::nullopt);
+    EXPECT_TRUE(box->isChecked());
+
+    // Off asks first; "No" keeps it hidden, "Yes" reveals.
+    answerNextDialog(
+        [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::No)->click(); });
+    box->click();
+    ASSERT_TRUE(waitFor([&] { return box->isChecked(); }, 5000));
+    EXPECT_TRUE(storage::competitionMode(storage::RunStore::open(db)->connection()).value());
+    answerNextDialog(
+        [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::Yes)->click(); });
+    box->click();
+    ASSERT_TRUE(waitFor([&] { return testAccuracy() == 0.5; }, 5000));
+    EXPECT_FALSE(storage::competitionMode(storage::RunStore::open(db)->connection()).value());
+}
+
 int main(int argc, char** argv) {
     // Also when CTest lists the tests at build time, without the suite's environment.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");

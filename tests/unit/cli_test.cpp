@@ -480,6 +480,25 @@ TEST(Cli, LeaderboardOfOwnRunsScoresTheSplitAndStoresItsSettings) {
     EXPECT_NEAR(k["entries"][0]["public_score"].get<double>(), std::log(2.0), 1e-6);
     EXPECT_EQ(runCli({"leaderboard", "--own", "--db", db, "--metric", "auc"}, dir).code, 2);
     EXPECT_EQ(runCli({"leaderboard", "--db", db, "--split-seed", "3"}, dir).code, 2);
+
+    // Competition mode: no command shows the private part.
+    EXPECT_EQ(runCli({"leaderboard", "--db", db, "--competition-mode", "maybe"}, dir).code, 2);
+    ASSERT_EQ(runCli({"leaderboard", "--db", db, "--competition-mode", "on"}, dir).code, 0);
+    const json hidden =
+        json::parse(runCli({"leaderboard", "--own", "--db", db, "--json"}, dir).out);
+    for (const auto& e : hidden["entries"]) {
+        EXPECT_TRUE(e["private_score"].is_null());
+        EXPECT_TRUE(e["shift"].is_null());
+    }
+    EXPECT_TRUE(hidden["summary"]["private"]["median"].is_null());
+    const json show = json::parse(runCli({"show", "2", "--db", db, "--json"}, dir).out);
+    EXPECT_EQ(show["test_part"], "public");
+    EXPECT_NE(runCli({"runs", "--db", db}, dir).out.find("PUB_ACC"), std::string::npos);
+    ASSERT_EQ(runCli({"leaderboard", "--db", db, "--competition-mode", "off"}, dir).code, 0);
+    const json shown = json::parse(runCli({"leaderboard", "--own", "--db", db, "--json"}, dir).out);
+    EXPECT_FALSE(shown["entries"][0]["private_score"].is_null());
+    EXPECT_EQ(json::parse(runCli({"show", "2", "--db", db, "--json"}, dir).out)["test_part"],
+              "all");
 }
 
 TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {

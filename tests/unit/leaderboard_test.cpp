@@ -342,3 +342,65 @@ TEST(OwnRuns, SplitSettingsAreStoredAndAVersionThreeFileMigrates) {
               std::string::npos);
     EXPECT_DOUBLE_EQ(ownSplit(store->connection())->publicFraction, 0.25);
 }
+
+TEST(CompetitionMode, HidesPrivateScoresAndShowsTestMetricsOnThePublicPartOnly) {
+    runboard::test::TempDir dir;
+    const std::string db = dir.file("mode.db");
+    auto store = RunStore::open(db);
+    auto run = store->createRun({"r", std::nullopt, "{}", 0, {}, RunStatus::Running});
+    double right = 0, n = 0, loss = 0;
+    {
+        auto writer = Writer::open(db);
+        for (std::int64_t i = 0; i < 500; ++i) {
+            PredictionRow p;
+            p.runId = run->id;
+            p.split = "test";
+            p.epoch = 3;
+            p.sampleIndex = i;
+            p.target = static_cast<std::int32_t>(i % 4);
+            p.predicted = i % 5 == 0 ? (p.target + 1) % 4 : p.target;
+            p.loss = static_cast<float>(i % 7) / 10.0f;
+            p.probs = {0.25f, 0.25f, 0.25f, 0.25f};
+            if (isPublic(i, SplitOptions{})) {
+                n += 1;
+                right += p.predicted == p.target ? 1 : 0;
+                loss += p.loss;
+            }
+            writer.value()->prediction(std::move(p));
+        }
+        const auto acc = writer.value()->key("test/accuracy");
+        const auto tl = writer.value()->key("test/loss");
+        writer.value()->metric(run->id, acc, 100, 0.8, 0);  // the whole test set's
+        writer.value()->metric(run->id, tl, 100, 0.3, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    ASSERT_TRUE(store->setStatus(run->id, RunStatus::Finished));
+    Connection& c = store->connection();
+    EXPECT_FALSE(competitionMode(c).value());
+    auto metrics = store->latestMetrics(run->id).value();
+    auto off = PrivateTestMask::load(c);
+    ASSERT_TRUE(off);
+    ASSERT_TRUE(off->apply(c, run->id, metrics));
+    EXPECT_DOUBLE_EQ(metrics["test/accuracy"], 0.8) << "off: unchanged";
+    EXPECT_FALSE(ownBoard(c, SplitOptions{})->privateHidden);
+
+    ASSERT_TRUE(setCompetitionMode(c, true));
+    auto on = PrivateTestMask::load(c);
+    ASSERT_TRUE(on && on->on());
+    ASSERT_TRUE(on->apply(c, run->id, metrics));
+    EXPECT_DOUBLE_EQ(metrics["test/accuracy"], right / n);
+    EXPECT_NEAR(metrics["test/loss"], loss / n, 1e-6);
+    auto board = ownBoard(c, SplitOptions{});
+    ASSERT_TRUE(board);
+    EXPECT_TRUE(board->privateHidden);
+    ASSERT_EQ(board->entries.size(), 1u);
+    EXPECT_EQ(board->entries.front().privateScore, std::nullopt);
+    EXPECT_DOUBLE_EQ(*board->entries.front().publicScore, right / n);
+    EXPECT_NE(board->record.name.find("private hidden"), std::string::npos);
+    // A run without test metrics gets none.
+    std::map<std::string, double> none{{"val/accuracy", 0.7}};
+    ASSERT_TRUE(on->apply(c, run->id, none));
+    EXPECT_EQ(none.count("test/accuracy"), 0u);
+    ASSERT_TRUE(setCompetitionMode(c, false));
+    EXPECT_FALSE(competitionMode(c).value());
+}
