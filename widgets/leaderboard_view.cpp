@@ -240,6 +240,7 @@ LeaderboardView::LeaderboardView(QWidget* parent)
     competitionBox_->setMinimumContentsLength(28);
     summary_ = new QLabel(this);
     summary_->setTextFormat(Qt::RichText);
+    summary_->setWordWrap(true);  // a long name must not widen the window
 
     auto makeChart = [this](const QString& title) {
         auto* chart = new QChart();
