@@ -1,13 +1,19 @@
 #pragma once
-// The curves of a panel, drawn as plain QPainter polylines on top of a QChart that keeps the axes,
-// grid, legend and zoom. QLineSeries rebuilds a stroked hit-test shape of its whole line on every
-// update (QPainterPathStroker, about 10 ms a panel for one live run on these machines); this item
-// keeps the points in value coordinates and maps them only when it paints.
+// A panel's plot, drawn with QPainter on top of a QChart that keeps only the zoom (its axes are
+// hidden and give the value ranges). QLineSeries rebuilds a stroked hit-test shape of its whole
+// line on every update (QPainterPathStroker, about 10 ms a panel for one live run on these
+// machines), and QtCharts' axes re-lay out rich-text tick labels whenever a range moves (up to
+// 50 ms with a run training on both cores). This item keeps the points in value coordinates,
+// computes the ticks itself and maps everything only when it paints.
 
 #include <QColor>
+#include <QFont>
 #include <QGraphicsItem>
+#include <QMargins>
 #include <QPen>
 #include <QRectF>
+#include <QString>
+#include <QStringList>
 #include <vector>
 
 #include "widgets/curve_data.h"
@@ -24,6 +30,16 @@ struct PlotMapping {
     double xAt(double px) const;
     bool operator==(const PlotMapping&) const = default;
 };
+
+// Tick values inside [lo, hi] at multiples of 1, 2 or 5 x 10^k: the finest such spacing that
+// gives at most maxCount ticks (at least 2 when the range allows).
+std::vector<double> linearTicks(double lo, double hi, int maxCount);
+// Ticks for a log axis over [lo, hi] (both > 0): the powers of ten inside; with fewer than two of
+// those, their 1-2-5 multiples; with fewer still, linear ticks. At most maxCount (every k-th
+// decade when there are more).
+std::vector<double> logTicks(double lo, double hi, int maxCount);
+// A tick label: as many decimals as the spacing needs, and no "-0".
+QString tickLabel(double value, double spacing);
 
 struct CurveLine {
     std::vector<CurvePoint> points;
@@ -45,7 +61,14 @@ public:
 
     void setMapping(const PlotMapping& mapping);
     void setContent(std::vector<CurveLine> lines, std::vector<CurveMarkers> markers);
+    void setTitles(const QString& x, const QString& y);
 
+    // The room around the plot area that the tick labels and titles need, for the chart's margins.
+    QMargins labelMargins() const { return margins_; }
+    const std::vector<double>& xTicks() const { return xTicks_; }
+    const std::vector<double>& yTicks() const { return yTicks_; }
+    const QString& xTitle() const { return xTitle_; }
+    const QString& yTitle() const { return yTitle_; }
     const PlotMapping& mapping() const { return mapping_; }
     const std::vector<CurveLine>& lines() const { return lines_; }
     const std::vector<CurveMarkers>& markers() const { return markers_; }
@@ -54,7 +77,15 @@ public:
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
 private:
+    void layoutAxes();  // ticks, labels and margins for the current mapping
+    void paintAxes(QPainter* painter) const;
+
     PlotMapping mapping_;
+    QString xTitle_, yTitle_;
+    QFont font_;
+    std::vector<double> xTicks_, yTicks_;
+    QStringList xLabels_, yLabels_;
+    QMargins margins_;
     std::vector<CurveLine> lines_;
     std::vector<CurveMarkers> markers_;
 };

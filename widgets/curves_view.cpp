@@ -34,7 +34,12 @@ namespace runboard::widgets {
 
 namespace {
 constexpr int kCoalesceMs = 50;  // at most 20 loads (and repaints) a second
+
+QColor fadedOnWhite(const QColor& c, int alpha) {
+    const auto mix = [alpha](int v) { return (v * alpha + 255 * (255 - alpha)) / 255; };
+    return QColor(mix(c.red()), mix(c.green()), mix(c.blue()));
 }
+}  // namespace
 
 // Rubber-band and wheel zoom, double-click to reset, and a crosshair that shows every visible
 // run's value at the cursor.
@@ -238,7 +243,6 @@ CurvesView::CurvesView(QWidget* parent)
     legend_->setWordWrap(true);
     legend_->setAlignment(Qt::AlignHCenter);
     legend_->setTextFormat(Qt::RichText);
-    chart->setMargins(QMargins(4, 4, 4, 4));
     view_ = new CurveChartView(chart, this);
     // Axis labels and the curve layer change geometry on every live update: a BSP index of the
     // scene would be rebuilt each time for nothing (there are a few dozen items).
@@ -430,6 +434,9 @@ void CurvesView::ensureAxes() {
     }
     yLog_ = logScale_;
     chart->addAxis(y_, Qt::AlignLeft);
+    // The layer draws grid, ticks and titles; hidden axes only hold the ranges zoom acts on.
+    x_->setVisible(false);
+    y_->setVisible(false);
     for (QAbstractSeries* series : chart->series())
         series->attachAxis(y_);
 }
@@ -449,6 +456,9 @@ void CurvesView::syncLayer() {
         m.y1 = lin->max();
     }
     layer_->setMapping(m);
+    // Room for the layer's labels; it changes only when the widest y label does.
+    if (const QMargins need = layer_->labelMargins(); need != view_->chart()->margins())
+        view_->chart()->setMargins(need);
 }
 
 void CurvesView::redraw() {
@@ -468,16 +478,13 @@ void CurvesView::redraw() {
     const bool any = std::isfinite(lo);
     const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
 
-    x_->setTitleText(current_.xTitle);
-    x_->setLabelFormat(current_.xAxis == XAxis::Step ? QStringLiteral("%.0f")
-                                                     : QStringLiteral("%.3g"));
+    // The data's extent, as TensorBoard draws it: a live run's newest point is at the right edge.
     if (current_.xAxis == XAxis::Step) {
         x_->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
     } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
         x_->setRange(x0, std::max(x1, x0 + 1e-9));
     }
-    x_->applyNiceNumbers();
-    y_->setTitleText(metric_);
+    layer_->setTitles(current_.xTitle, metric_);
     if (any) {
         // Tight (nice numbers would squash short panels), and stable while a live run stays
         // inside it: a new view, metric, axis or scale starts afresh.
@@ -501,8 +508,9 @@ void CurvesView::redraw() {
         const QColor color = runColor(s.run);
         legend << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
                       .arg(color.name(), s.name.toHtmlEscaped());
-        QColor faint = color;
-        faint.setAlpha(smoothing_ > 0 ? 70 : 255);
+        // The raw line behind the smoothed one: the run's colour faded into the white plot,
+        // opaque (blending a translucent pen costs ten times as much to draw).
+        const QColor faint = smoothing_ > 0 ? fadedOnWhite(color, 70) : color;
         LogClip clipped;
         if (logScale_) clipped = clipForLog(s.raw, floor);
         raw.push_back({logScale_ ? std::move(clipped.points) : s.raw, QPen(faint, 1.0)});

@@ -41,6 +41,7 @@ public:
     qint64 longestNs = 0;
     qint64 longestCpuNs = 0;  // of which the GUI thread ran on a core
     qint64 longestAtMs = 0;
+    double longestMonotonic = 0;  // when it began, in seconds of CLOCK_MONOTONIC (perf -k)
     QString longestWhat;
     QElapsedTimer since;  // started with timing
 
@@ -55,12 +56,16 @@ public:
         QElapsedTimer t;
         t.start();
         const qint64 cpu0 = threadCpuNs();
+        timespec began{};
+        clock_gettime(CLOCK_MONOTONIC, &began);
         const int type = event->type();
         const bool result = QApplication::notify(receiver, event);
         if (const qint64 ns = t.nsecsElapsed(); ns > longestNs) {
             longestNs = ns;
             longestCpuNs = threadCpuNs() - cpu0;
             longestAtMs = since.elapsed();
+            longestMonotonic =
+                static_cast<double>(began.tv_sec) + static_cast<double>(began.tv_nsec) / 1e9;
             longestWhat = QStringLiteral("%1 (event %2)")
                               .arg(QString::fromLatin1(receiver->metaObject()->className()))
                               .arg(type);
@@ -230,9 +235,10 @@ int main(int argc, char** argv) {
             static_cast<long long>(steps));
         std::printf(
             "  longest single event on the GUI thread: %.1f ms (%.1f ms of it on a core), %s, "
-            "%lld ms into the probe\n",
+            "%lld ms into the probe (CLOCK_MONOTONIC %.6f s)\n",
             static_cast<double>(app.longestNs) / 1e6, static_cast<double>(app.longestCpuNs) / 1e6,
-            qPrintable(app.longestWhat), static_cast<long long>(app.longestAtMs));
+            qPrintable(app.longestWhat), static_cast<long long>(app.longestAtMs),
+            app.longestMonotonic);
     }
     delete window;
     return 0;

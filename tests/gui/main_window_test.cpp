@@ -119,7 +119,7 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
         },
         5000));
     EXPECT_NEAR(maxX(), 3.0, 1e-9);
-    EXPECT_EQ(window.curves()->chart()->axes(Qt::Horizontal).front()->titleText(), "epoch");
+    EXPECT_EQ(window.curves()->layer().xTitle(), "epoch");
     // Wall time: seconds since the series' first point, increasing with the steps.
     window.panels()->setXAxis(widgets::XAxis::WallTime);
     ASSERT_TRUE(waitFor(

@@ -92,6 +92,17 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     EXPECT_EQ(m.area, view.chart()->plotArea());
     EXPECT_DOUBLE_EQ(m.x0,
                      qobject_cast<QValueAxis*>(view.chart()->axes(Qt::Horizontal).front())->min());
+    // The layer draws the axes: ticks inside the ranges, labels given room by the chart's
+    // margins, and QtCharts' own axes hidden (they only hold the ranges zoom acts on).
+    ASSERT_GE(view.layer().xTicks().size(), 2u);
+    EXPECT_GE(view.layer().xTicks().front(), m.x0);
+    EXPECT_LE(view.layer().xTicks().back(), m.x1);
+    ASSERT_GE(view.layer().yTicks().size(), 2u);
+    EXPECT_EQ(view.chart()->margins(), view.layer().labelMargins());
+    EXPECT_EQ(view.layer().xTitle(), "step");
+    EXPECT_EQ(view.layer().yTitle(), "train/loss");
+    for (QAbstractAxis* axis : view.chart()->axes())
+        EXPECT_FALSE(axis->isVisible());
     // A rubber-band zoom to the first tenth loads the finer envelope of that range.
     const QRectF area = view.chart()->plotArea();
     view.chart()->zoomIn(QRectF(area.left(), area.top(), area.width() / 10, area.height()));

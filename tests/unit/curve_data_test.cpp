@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "widgets/curve_layer.h"
@@ -134,4 +135,75 @@ TEST(CurveData, StableRangeKeepsTheAxisWhileLiveDataStaysInside) {
     EXPECT_DOUBLE_EQ(lr.first, 1e-3 / 1.5);
     EXPECT_EQ(widgets::stableRange(lr, 2e-3, 0.9, true), lr);
     EXPECT_NE(widgets::stableRange(lr, 0.1, 0.9, true), lr);
+}
+
+// The spacing of linear ticks, as (mantissa, exponent) when it is 1, 2 or 5 x 10^k.
+static std::optional<std::pair<int, int>> oneTwoFive(double spacing) {
+    const int k = static_cast<int>(std::floor(std::log10(spacing) + 1e-9));
+    const double m = spacing / std::pow(10.0, k);
+    for (int mantissa : {1, 2, 5})
+        if (std::abs(m - mantissa) < 1e-6) return std::pair(mantissa, k);
+    return std::nullopt;
+}
+
+TEST(AxisTicks, LinearTicksAreTheFinestOneTwoFiveSpacingThatFits) {
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<double> exponent(-6, 7), unit(0, 1);
+    for (int trial = 0; trial < 2000; ++trial) {
+        const double scale = std::pow(10.0, exponent(rng));
+        const double lo = (unit(rng) - 0.5) * scale, hi = lo + unit(rng) * scale + 1e-12;
+        const int maxCount = 2 + trial % 11;
+        const auto ticks = widgets::linearTicks(lo, hi, maxCount);
+        ASSERT_LE(ticks.size(), static_cast<std::size_t>(maxCount)) << lo << " " << hi;
+        ASSERT_GE(ticks.size(), 1u) << lo << " " << hi << " max " << maxCount;
+        for (double t : ticks) {
+            ASSERT_GE(t, lo - 1e-9 * scale);
+            ASSERT_LE(t, hi + 1e-9 * scale);
+        }
+        if (ticks.size() < 2) continue;
+        const double d = ticks[1] - ticks[0];
+        const auto mk = oneTwoFive(d);
+        ASSERT_TRUE(mk) << "spacing " << d;
+        for (std::size_t i = 1; i < ticks.size(); ++i)
+            ASSERT_NEAR(ticks[i] - ticks[i - 1], d, d * 1e-6);
+        // Every tick is a multiple of the spacing, and no multiple inside is left out.
+        for (double t : ticks)
+            ASSERT_NEAR(t / d, std::round(t / d), 1e-6 + 1e-9 * std::abs(t / d));
+        EXPECT_LT(ticks.front() - d, lo + 1e-9 * d);
+        EXPECT_GT(ticks.back() + d, hi - 1e-9 * d);
+        // The next finer 1-2-5 spacing would give too many ticks (counted by brute force).
+        const auto [mantissa, k] = *mk;
+        const double finer = mantissa == 1   ? 5 * std::pow(10.0, k - 1)
+                             : mantissa == 2 ? std::pow(10.0, k)
+                                             : 2 * std::pow(10.0, k);
+        int count = 0;
+        for (double m = std::ceil(lo / finer - 1e-9); m * finer <= hi + finer * 1e-9; m += 1)
+            ++count;
+        EXPECT_GT(count, maxCount)
+            << "spacing " << d << " is not the finest for " << lo << ".." << hi;
+    }
+    EXPECT_EQ(widgets::linearTicks(0, 1, 6), (std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1.0}));
+    EXPECT_EQ(widgets::linearTicks(1, 6400, 13).front(), 500);
+    EXPECT_TRUE(widgets::linearTicks(2, 1, 5).empty());
+    EXPECT_TRUE(widgets::linearTicks(0, std::nan(""), 5).empty());
+}
+
+TEST(AxisTicks, LogTicksAreDecadesOrTheirOneTwoFiveMultiples) {
+    EXPECT_EQ(widgets::logTicks(1e-4, 10, 8), (std::vector<double>{1e-4, 1e-3, 1e-2, 1e-1, 1, 10}));
+    // Too many decades: every other one.
+    EXPECT_EQ(widgets::logTicks(1e-4, 10, 3), (std::vector<double>{1e-4, 1e-2, 1}));
+    // One decade inside: its 1-2-5 multiples.
+    EXPECT_EQ(widgets::logTicks(2, 30, 6), (std::vector<double>{2, 5, 10, 20}));
+    // Less than that: linear ticks.
+    EXPECT_EQ(widgets::logTicks(0.3, 0.45, 4), widgets::linearTicks(0.3, 0.45, 4));
+    EXPECT_TRUE(widgets::logTicks(0, 1, 4).empty());
+}
+
+TEST(AxisTicks, LabelsShowTheDecimalsTheSpacingNeeds) {
+    EXPECT_EQ(widgets::tickLabel(0.1 + 0.2, 0.1), "0.3");
+    EXPECT_EQ(widgets::tickLabel(-1e-17, 0.1), "0");
+    EXPECT_EQ(widgets::tickLabel(1500, 500), "1500");
+    EXPECT_EQ(widgets::tickLabel(0.85, 0.05), "0.85");
+    EXPECT_EQ(widgets::tickLabel(2.5e-5, 5e-6), "2.5e-05");
+    EXPECT_EQ(widgets::tickLabel(3e7, 1e7), "3e+07");
 }
