@@ -18,13 +18,6 @@ torch::Tensor toLongTensor(const std::vector<std::int64_t>& v) {
 
 }  // namespace
 
-const std::vector<std::string>& fashionMnistClassNames() {
-    static const std::vector<std::string> names = {
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-    return names;
-}
-
 void splitIndices(std::int64_t n, std::int64_t valSize, std::uint64_t splitSeed,
                   std::vector<std::int64_t>& train, std::vector<std::int64_t>& val) {
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
@@ -119,11 +112,11 @@ Dataset loadFashionMnist(const DataOptions& options) {
         throw DataError(
             "dataset directory '" + options.dir +
             "' does not exist (install Debian's dataset-fashion-mnist or set data.dir)");
-    auto file = [&](const char* name) { return (fs::path(options.dir) / name).string(); };
-    return makeDataset(readIdx(file("train-images-idx3-ubyte.gz"), 3),
-                       readIdx(file("train-labels-idx1-ubyte.gz"), 1),
-                       readIdx(file("t10k-images-idx3-ubyte.gz"), 3),
-                       readIdx(file("t10k-labels-idx1-ubyte.gz"), 1), options, options.dir);
+    return makeDataset(readIdx(idxImagesPath(options.dir, FilePart::Train), 3),
+                       readIdx(idxLabelsPath(options.dir, FilePart::Train), 1),
+                       readIdx(idxImagesPath(options.dir, FilePart::Test), 3),
+                       readIdx(idxLabelsPath(options.dir, FilePart::Test), 1), options,
+                       options.dir);
 }
 
 }  // namespace runboard::engine

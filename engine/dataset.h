@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/idx.h"
+#include "engine/data/idx.h"
+#include "engine/data/sample_images.h"
 
 namespace runboard::engine {
 
@@ -32,8 +33,6 @@ struct Dataset {
     std::vector<std::string> classNames;
     float mean = 0, stdev = 1;
 };
-
-const std::vector<std::string>& fashionMnistClassNames();
 
 // Loads the four gzipped IDX files from options.dir; throws DataError.
 Dataset loadFashionMnist(const DataOptions& options);

@@ -15,7 +15,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -174,6 +174,20 @@ CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 4 -> 5: label flags, per dataset sample (not per run), and the gallery's history lookups.
+    R"sql(
+CREATE TABLE label_flags (
+    dataset      TEXT NOT NULL CHECK (dataset <> ''),
+    part         TEXT NOT NULL CHECK (part IN ('train','test')),
+    sample_index INTEGER NOT NULL CHECK (sample_index >= 0),
+    target       INTEGER NOT NULL,
+    flag         TEXT NOT NULL CHECK (flag IN ('wrong_label','ambiguous','interesting')),
+    note         TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (dataset, part, sample_index)
+) WITHOUT ROWID;
+CREATE INDEX predictions_sample ON predictions(run_id, split, sample_index, epoch);
 )sql",
 };
 

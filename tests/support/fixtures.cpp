@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "engine/idx.h"
+#include "engine/data/idx.h"
 
 namespace runboard::test {
 

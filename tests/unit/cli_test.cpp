@@ -15,7 +15,7 @@
 #include <thread>
 #include <tuple>
 
-#include "engine/idx.h"
+#include "engine/data/idx.h"
 #include "storage/run_store.h"
 #include "storage/sweep_store.h"
 #include "storage/writer.h"

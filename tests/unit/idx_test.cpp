@@ -1,7 +1,7 @@
 // The IDX reader on generated fixtures (valid, wrong magic, truncated, too long) and on the real
 // Fashion-MNIST files when Debian's package is installed.
 
-#include "engine/idx.h"
+#include "engine/data/idx.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

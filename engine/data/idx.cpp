@@ -1,4 +1,4 @@
-#include "engine/idx.h"
+#include "engine/data/idx.h"
 
 #include <zlib.h>
 

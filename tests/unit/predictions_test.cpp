@@ -1,0 +1,149 @@
+// Predictions read back as the gallery needs them, and label flags: stored per dataset sample,
+// replaced and cleared, refused when malformed (with nothing written), kept across reopen and a
+// migration, exported as CSV.
+
+#include "storage/predictions.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "storage/csv.h"
+#include "storage/run_store.h"
+#include "storage/schema.h"
+#include "storage/writer.h"
+#include "support/fixtures.h"
+
+using namespace runboard::storage;
+using runboard::test::TempDir;
+
+namespace {
+
+RunId writeRun(const std::string& path) {
+    auto store = RunStore::open(path);
+    auto owned = store->createRun({"r", std::nullopt, "{}", 1, {}, RunStatus::Finished});
+    auto writer = Writer::open(path);
+    for (std::int64_t epoch : {1, 2})
+        for (std::int64_t i : {30, 10, 20}) {
+            const auto predicted = static_cast<std::int32_t>((i / 10 + epoch) % 3);
+            const float loss = i == 20 && epoch == 2 ? std::nanf("") : 0.1f * static_cast<float>(i);
+            writer.value()->prediction(
+                {owned->id, "val", epoch, i, 1, predicted, 0.5f, loss, {0.25f, 0.5f, 0.25f}});
+        }
+    writer.value()->prediction({owned->id, "test", 2, 7, 0, 0, 0.9f, 0.1f, {0.9f, 0.05f, 0.05f}});
+    EXPECT_TRUE(writer.value()->flush());
+    owned->lock.release();
+    return owned->id;
+}
+
+}  // namespace
+
+TEST(Predictions, ReadBackByEpochAndBySample) {
+    TempDir dir;
+    const std::string path = dir.file("p.db");
+    const RunId run = writeRun(path);
+    auto db = openDatabase(path, {.readOnly = true});
+    ASSERT_TRUE(db);
+    EXPECT_EQ(predictionEpochs(db.value(), run, "val").value(), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(predictionEpochs(db.value(), run, "test").value(), (std::vector<std::int64_t>{2}));
+    EXPECT_TRUE(predictionEpochs(db.value(), run, "train")->empty());
+
+    auto rows = readPredictions(db.value(), run, "val", 2);
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 3u);
+    EXPECT_EQ((*rows)[0].sampleIndex, 10);  // by sample index
+    EXPECT_EQ((*rows)[2].sampleIndex, 30);
+    EXPECT_EQ((*rows)[0].predicted, 0);  // (1 + 2) % 3
+    EXPECT_TRUE((*rows)[0].correct() == false);
+    EXPECT_TRUE(std::isnan((*rows)[1].loss));  // NaN kept, not NULL
+    EXPECT_EQ((*rows)[2].probs, (std::vector<float>{0.25f, 0.5f, 0.25f}));
+    auto light = readPredictions(db.value(), run, "val", 2, false);
+    EXPECT_TRUE(light->front().probs.empty());
+
+    auto history = sampleHistory(db.value(), run, "val", 30);
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->size(), 2u);
+    EXPECT_EQ((*history)[0].epoch, 1);
+    EXPECT_EQ((*history)[0].predicted, 1);  // (3 + 1) % 3
+    EXPECT_EQ((*history)[1].predicted, 2);
+
+    auto bad = readPredictions(db.value(), run, "validation", 1);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().kind, ErrorKind::InvalidArgument);
+    EXPECT_NE(bad.error().message.find("validation"), std::string::npos);
+}
+
+TEST(LabelFlags, PersistAcrossReopenAreReplacedClearedAndExported) {
+    TempDir dir;
+    const std::string path = dir.file("f.db");
+    {
+        auto db = openDatabase(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(setFlag(db.value(), {"fashion-mnist", "train", 17, 6, LabelFlag::WrongLabel,
+                                         "looks like a \"shirt\", not a coat", ""}));
+        ASSERT_TRUE(
+            setFlag(db.value(), {"fashion-mnist", "test", 3, 2, LabelFlag::Ambiguous, "", ""}));
+        ASSERT_TRUE(setFlag(db.value(), {"other", "test", 3, 1, LabelFlag::Interesting, "", ""}));
+        // Malformed flags are refused and write nothing.
+        for (const FlagRecord& bad :
+             {FlagRecord{"", "train", 1, 0, LabelFlag::Ambiguous, "", ""},
+              FlagRecord{"fashion-mnist", "val", 1, 0, LabelFlag::Ambiguous, "", ""},
+              FlagRecord{"fashion-mnist", "train", -4, 0, LabelFlag::Ambiguous, "", ""}}) {
+            auto r = setFlag(db.value(), bad);
+            ASSERT_FALSE(r);
+            EXPECT_EQ(r.error().kind, ErrorKind::InvalidArgument) << r.error().message;
+        }
+    }
+    auto db = openDatabase(path);
+    auto flags = listFlags(db.value(), "fashion-mnist");
+    ASSERT_TRUE(flags);
+    ASSERT_EQ(flags->size(), 2u);
+    EXPECT_EQ((*flags)[0].part, "test");  // by part, then index
+    EXPECT_EQ((*flags)[1].sampleIndex, 17);
+    EXPECT_EQ((*flags)[1].flag, LabelFlag::WrongLabel);
+    EXPECT_FALSE((*flags)[1].createdAt.empty());
+    EXPECT_EQ(listFlags(db.value())->size(), 3u);
+
+    // One flag per sample: setting again replaces it.
+    ASSERT_TRUE(
+        setFlag(db.value(), {"fashion-mnist", "test", 3, 2, LabelFlag::Interesting, "nice", ""}));
+    flags = listFlags(db.value(), "fashion-mnist");
+    ASSERT_EQ(flags->size(), 2u);
+    EXPECT_EQ((*flags)[0].flag, LabelFlag::Interesting);
+    EXPECT_EQ((*flags)[0].note, "nice");
+
+    // CSV: parses back to the same fields, labels by name.
+    const std::vector<std::string> names = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                            "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                            "Bag",         "Ankle boot"};
+    const std::string csv = flagsCsv(flags.value(), names);
+    auto parsed = parseCsv(csv);
+    ASSERT_TRUE(parsed);
+    ASSERT_EQ(parsed->size(), 3u);
+    EXPECT_EQ((*parsed)[0].fields, (std::vector<std::string>{"dataset", "split", "index",
+                                                             "true_label", "flag", "note"}));
+    EXPECT_EQ((*parsed)[1].fields, (std::vector<std::string>{"fashion-mnist", "test", "3",
+                                                             "Pullover", "interesting", "nice"}));
+    EXPECT_EQ((*parsed)[2].fields[3], "Shirt");
+    EXPECT_EQ((*parsed)[2].fields[5], "looks like a \"shirt\", not a coat");
+
+    ASSERT_TRUE(clearFlag(db.value(), "fashion-mnist", "test", 3));
+    EXPECT_EQ(listFlags(db.value(), "fashion-mnist")->size(), 1u);
+}
+
+TEST(LabelFlags, MigrationFromVersion4KeepsPredictions) {
+    TempDir dir;
+    const std::string path = dir.file("v4.db");
+    const RunId run = writeRun(path);  // the latest schema; now roll back the flags table
+    {
+        auto db = openDatabase(path);
+        ASSERT_TRUE(
+            db->exec("DROP TABLE label_flags; DROP INDEX predictions_sample; "
+                     "PRAGMA user_version = 4;"));
+    }
+    auto db = openDatabase(path);
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(db->queryInt("PRAGMA user_version").value(), latestSchemaVersion());
+    EXPECT_EQ(readPredictions(db.value(), run, "val", 1)->size(), 3u);
+    ASSERT_TRUE(setFlag(db.value(), {"d", "train", 1, 0, LabelFlag::Ambiguous, "", ""}));
+}
