@@ -28,6 +28,7 @@
 #include "storage/leaderboard.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/log_view.h"
 #include "widgets/lr_finder_view.h"
@@ -159,6 +160,8 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
     tabs_->addTab(pages_, tr("Runs"));
+    gallery_ = new widgets::GalleryView(this);
+    tabs_->addTab(gallery_, tr("Predictions"));
     tabs_->addTab(lrFinder_, tr("LR finder"));
     leaderboard_ = new widgets::LeaderboardView(this);
     tabs_->addTab(leaderboard_, tr("Leaderboard"));
@@ -171,6 +174,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     connect(tabs_, &QTabWidget::currentChanged, this, [this] {
         if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
         if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
+        if (tabs_->currentWidget() == gallery_) gallery_->refresh();
     });
     setCentralWidget(tabs_);
     connectLrFinder();
@@ -332,6 +336,7 @@ void MainWindow::openDatabase(const QString& path) {
     curves_->setDatabase(path);
     lrFinder_->setDatabase(path);
     leaderboard_->setDatabase(path);
+    gallery_->setDatabase(path);
     runs_->setRuns({});
     welcomeWhere_->setText(tr("Database: %1").arg(QDir::toNativeSeparators(path)));
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
@@ -350,6 +355,7 @@ void MainWindow::poll() {
     curves_->requestRefresh();
     if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
     if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
+    if (tabs_->currentWidget() == gallery_) gallery_->refresh();
 }
 
 void MainWindow::refreshRuns() {
@@ -396,6 +402,7 @@ void MainWindow::onSelectionChanged() {
                                       QString::fromStdString(runs_->run(row).run.name)));
     }
     curves_->setRuns(runs);
+    gallery_->setRuns(runs);
 }
 
 storage::Result<storage::RunId> MainWindow::startRun(const config::Config& config,
@@ -459,6 +466,7 @@ void MainWindow::setCompetitionMode(bool on) {
     });
     leaderboard_->refresh();
     curves_->requestRefresh();
+    gallery_->refresh();
 }
 
 void MainWindow::connectLrFinder() {

@@ -29,6 +29,7 @@ class QTableView;
 namespace runboard::widgets {
 class CurvesPanels;
 class CurvesView;
+class GalleryView;
 class LogView;
 class LeaderboardView;
 class LrFinderView;
@@ -66,6 +67,7 @@ public:
     QTableView* runsTable() const { return table_; }
     TrainingController* training() const { return training_; }
     widgets::LrFinderView* lrFinder() const { return lrFinder_; }
+    widgets::GalleryView* gallery() const { return gallery_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
     const QString& databasePath() const { return dbPath_; }
 
@@ -115,6 +117,7 @@ private:
     QStackedWidget* pages_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     widgets::LrFinderView* lrFinder_ = nullptr;
+    widgets::GalleryView* gallery_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
     QLabel* welcomeWhere_ = nullptr;
     QSplitter* splitter_ = nullptr;

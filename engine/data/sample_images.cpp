@@ -1,6 +1,7 @@
 #include "engine/data/sample_images.h"
 
 #include <filesystem>
+#include <mutex>
 
 #include "engine/data/idx.h"
 #include "engine/errors.h"
@@ -46,13 +47,14 @@ std::string datasetName(const std::string& dir) {
 
 namespace {
 
+// Each file is read on first use (the test gallery never needs the 47 MB training images), once,
+// from any thread.
 class IdxImages : public SampleImages {
 public:
-    explicit IdxImages(const std::string& dir) : name_(datasetName(dir)) {
-        parts_[0] = readIdx(idxImagesPath(dir, FilePart::Train), 3);
-        parts_[1] = readIdx(idxImagesPath(dir, FilePart::Test), 3);
-        if (parts_[0].dims[1] != parts_[1].dims[1] || parts_[0].dims[2] != parts_[1].dims[2])
-            throw DataError("dataset in '" + dir + "': train and test images differ in size");
+    explicit IdxImages(const std::string& dir) : dir_(dir), name_(datasetName(dir)) {
+        for (FilePart part : {FilePart::Train, FilePart::Test})
+            if (!std::filesystem::exists(idxImagesPath(dir, part)))
+                throw DataError("dataset file '" + idxImagesPath(dir, part) + "' does not exist");
     }
 
     std::int64_t count(FilePart part) const override { return array(part).dims[0]; }
@@ -76,10 +78,15 @@ public:
     const std::string& name() const override { return name_; }
 
 private:
-    const IdxArray& array(FilePart part) const { return parts_[part == FilePart::Train ? 0 : 1]; }
+    const IdxArray& array(FilePart part) const {
+        const int i = part == FilePart::Train ? 0 : 1;
+        std::call_once(loaded_[i], [&] { parts_[i] = readIdx(idxImagesPath(dir_, part), 3); });
+        return parts_[i];
+    }
 
-    IdxArray parts_[2];
-    std::string name_;
+    std::string dir_, name_;
+    mutable std::once_flag loaded_[2];
+    mutable IdxArray parts_[2];
 };
 
 }  // namespace

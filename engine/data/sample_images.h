@@ -43,9 +43,9 @@ public:
     virtual const std::string& name() const = 0;  // datasetName()
 };
 
-// Reads both image files of an IDX dataset directory (about 55 MB for Fashion-MNIST, half a
-// second); throws DataError naming the file and the problem. Its classes are Fashion-MNIST's, as
-// the engine's for IDX data.
+// The images of an IDX dataset directory. Throws DataError naming a missing file; each file is
+// read when first needed (a corrupt one throws DataError then), once, thread-safely. Its classes
+// are Fashion-MNIST's, as the engine's for IDX data.
 std::unique_ptr<SampleImages> openIdxImages(const std::string& dir);
 
 }  // namespace runboard::engine

@@ -4,6 +4,7 @@
 //   runboard_screenshot DB OUT.png --new-run-dialog | --new-sweep-dialog
 //   runboard_screenshot DB OUT.png --lr-finder [RULE] SWEEP_ID...
 //   runboard_screenshot DB OUT.png --leaderboard [COMPETITION_ID]
+//   runboard_screenshot DB OUT.png --gallery [val|test] RUN_ID [OTHER_RUN_ID...]
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -15,6 +16,7 @@
 
 #include "app/main_window.h"
 #include "widgets/curves_view.h"
+#include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
@@ -59,6 +61,29 @@ int main(int argc, char** argv) {
         QTest::qWait(500);
         if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
         std::printf("%s: %d entries\n", argv[2], view->model()->entryCount());
+        return 0;
+    }
+    if (argc > 5 && QByteArray(argv[3]) == "--gallery") {
+        auto* view = window.gallery();
+        QElapsedTimer t;
+        t.start();
+        while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        std::vector<runboard::storage::RunId> ids;
+        for (int i = 5; i < argc; ++i)
+            ids.push_back(std::atoll(argv[i]));
+        window.selectRuns(ids);
+        window.findChild<QTabWidget*>()->setCurrentWidget(view);
+        if (QByteArray(argv[4]) == "val") view->showValidationEpoch(-1);
+        while (view->model()->rowCount() == 0 && t.elapsed() < 15'000)
+            QTest::qWait(50);
+        if (ids.size() > 1) view->setCompareRun(ids[1]);
+        QTest::qWait(800);
+        view->selectRow(0);
+        QTest::qWait(800);
+        if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
+        std::printf("%s: %d samples shown; %s\n", argv[2], view->model()->rowCount(),
+                    qPrintable(view->summaryText()));
         return 0;
     }
     if (argc > 3 && QByteArray(argv[3]) == "--lr-finder") {

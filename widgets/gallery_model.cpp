@@ -1,0 +1,239 @@
+#include "widgets/gallery_model.h"
+
+#include <QApplication>
+#include <QPainter>
+#include <cmath>
+
+namespace runboard::widgets {
+
+QString className(const GalleryData& data, int c) {
+    if (c >= 0 && static_cast<std::size_t>(c) < data.classNames.size())
+        return QString::fromStdString(data.classNames[static_cast<std::size_t>(c)]);
+    return QString::number(c);
+}
+
+QImage sampleImage(const GalleryData& data, std::int64_t sampleIndex) {
+    if (!data.images) return {};
+    const engine::SampleImage img = data.images->image(data.part, sampleIndex);
+    if (img.empty()) return {};
+    QImage out(img.width, img.height, QImage::Format_Grayscale8);
+    for (int y = 0; y < img.height; ++y)
+        std::copy_n(img.gray.begin() + static_cast<std::ptrdiff_t>(y) * img.width, img.width,
+                    out.scanLine(y));
+    return out;
+}
+
+PredictionsModel::PredictionsModel(QObject* parent) : QAbstractListModel(parent) {}
+
+void PredictionsModel::setContent(std::shared_ptr<const GalleryData> data,
+                                  std::vector<std::size_t> order) {
+    beginResetModel();
+    data_ = std::move(data);
+    order_ = std::move(order);
+    endResetModel();
+}
+
+const storage::PredictionRecord* PredictionsModel::recordAt(int row) const {
+    if (!data_ || row < 0 || static_cast<std::size_t>(row) >= order_.size()) return nullptr;
+    return &data_->rows[order_[static_cast<std::size_t>(row)]];
+}
+
+int PredictionsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(order_.size());
+}
+
+QVariant PredictionsModel::data(const QModelIndex& index, int role) const {
+    const storage::PredictionRecord* r = index.isValid() ? recordAt(index.row()) : nullptr;
+    if (r == nullptr) return {};
+    switch (role) {
+        case Qt::DisplayRole:
+            return QStringLiteral("%1 → %2").arg(className(*data_, r->target),
+                                                 className(*data_, r->predicted));
+        case Qt::ToolTipRole: {
+            QString tip = QStringLiteral("#%1: true %2, predicted %3 (%4%), loss %5")
+                              .arg(r->sampleIndex)
+                              .arg(className(*data_, r->target), className(*data_, r->predicted))
+                              .arg(100.0 * r->confidence, 0, 'f', 1)
+                              .arg(r->loss, 0, 'g', 4);
+            if (auto it = data_->flags.find(r->sampleIndex); it != data_->flags.end())
+                tip += QStringLiteral("\nflagged: %1 %2")
+                           .arg(QString::fromUtf8(storage::flagName(it->second.flag)),
+                                QString::fromStdString(it->second.note));
+            return tip;
+        }
+        case SampleIndexRole:
+            return QVariant::fromValue<qint64>(r->sampleIndex);
+        case TargetRole:
+            return r->target;
+        case PredictedRole:
+            return r->predicted;
+        case ConfidenceRole:
+            return static_cast<double>(r->confidence);
+        case LossRole:
+            return r->loss;
+        case CorrectRole:
+            return r->correct();
+        case ImageRole:
+            return sampleImage(*data_, r->sampleIndex);
+        case FlagRole: {
+            auto it = data_->flags.find(r->sampleIndex);
+            return it == data_->flags.end() ? QString()
+                                            : QString::fromUtf8(storage::flagName(it->second.flag));
+        }
+        default:
+            return {};
+    }
+}
+
+namespace {
+constexpr int kImage = 28 * SampleDelegate::kScale;
+constexpr int kPad = 4;
+const QColor kRight(0x2e, 0x7d, 0x32), kWrong(0xc6, 0x28, 0x28), kFlag(0xef, 0x6c, 0x00);
+}  // namespace
+
+SampleDelegate::SampleDelegate(QObject* parent) : QStyledItemDelegate(parent) {}
+
+QSize SampleDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+    const int line = option.fontMetrics.height();
+    return {kImage + 2 * kPad + 24, kImage + 2 * kPad + 2 * line + 4};
+}
+
+void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                           const QModelIndex& index) const {
+    painter->save();
+    const QRect r = option.rect.adjusted(1, 1, -1, -1);
+    if (option.state & QStyle::State_Selected)
+        painter->fillRect(r, option.palette.highlight().color().lighter(160));
+    const bool correct = index.data(PredictionsModel::CorrectRole).toBool();
+    const QImage image = index.data(PredictionsModel::ImageRole).value<QImage>();
+    const QRect imageRect(r.center().x() - kImage / 2, r.top() + kPad, kImage, kImage);
+    // Crisp pixels: no smoothing when scaling up.
+    painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
+    if (!image.isNull())
+        painter->drawImage(imageRect, image);
+    else
+        painter->fillRect(imageRect, QColor(0xee, 0xee, 0xee));
+    painter->setPen(QPen(correct ? kRight : kWrong, 3));
+    painter->drawRect(imageRect.adjusted(-1, -1, 1, 1));
+    if (!index.data(PredictionsModel::FlagRole).toString().isEmpty()) {
+        const QPoint c = imageRect.topRight();
+        const QPoint tri[3] = {c, c + QPoint(-14, 0), c + QPoint(0, 14)};
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(kFlag);
+        painter->drawPolygon(tri, 3);
+    }
+    const auto* model = qobject_cast<const PredictionsModel*>(index.model());
+    const GalleryData* data = model ? model->data() : nullptr;
+    const int line = option.fontMetrics.height();
+    QRect text(r.left() + 2, imageRect.bottom() + 4, r.width() - 4, line);
+    const QString truth =
+        data ? className(*data, index.data(PredictionsModel::TargetRole).toInt()) : QString();
+    const QString predicted =
+        data ? className(*data, index.data(PredictionsModel::PredictedRole).toInt()) : QString();
+    painter->setPen(option.palette.text().color());
+    painter->drawText(text, Qt::AlignCenter,
+                      option.fontMetrics.elidedText(truth, Qt::ElideRight, text.width()));
+    text.translate(0, line);
+    painter->setPen(correct ? kRight : kWrong);
+    const QString second =
+        QStringLiteral("%1 %2%")
+            .arg(correct ? QStringLiteral("✓") : predicted)
+            .arg(std::lround(100 * index.data(PredictionsModel::ConfidenceRole).toDouble()));
+    painter->drawText(text, Qt::AlignCenter,
+                      option.fontMetrics.elidedText(second, Qt::ElideMiddle, text.width()));
+    painter->restore();
+}
+
+ConfusionModel::ConfusionModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void ConfusionModel::setConfusion(Confusion matrix, QStringList classNames) {
+    beginResetModel();
+    matrix_ = std::move(matrix);
+    names_ = std::move(classNames);
+    endResetModel();
+}
+
+void ConfusionModel::setNormalized(bool rows) {
+    if (rows == normalized_) return;
+    normalized_ = rows;
+    if (matrix_.classes > 0)
+        emit dataChanged(index(0, 0), index(matrix_.classes - 1, matrix_.classes - 1));
+}
+
+std::pair<int, int> ConfusionModel::pairAt(const QModelIndex& index) const {
+    if (!index.isValid() || index.row() >= matrix_.classes || index.column() >= matrix_.classes)
+        return {-1, -1};
+    return {index.row(), index.column()};
+}
+
+int ConfusionModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() || matrix_.classes == 0 ? 0 : matrix_.classes + 1;
+}
+
+int ConfusionModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() || matrix_.classes == 0 ? 0 : matrix_.classes + 1;
+}
+
+QVariant ConfusionModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || matrix_.classes == 0) return {};
+    const int k = matrix_.classes, t = index.row(), p = index.column();
+    const auto percent = [](double v) {
+        return std::isnan(v) ? QStringLiteral("–") : QString::number(100 * v, 'f', 1);
+    };
+    if (t == k && p == k) return {};
+    if (t == k || p == k) {  // the margins: precision (bottom row), recall (right column)
+        const double v = t == k ? matrix_.precision(p) : matrix_.recall(t);
+        if (role == Qt::DisplayRole) return percent(v);
+        if (role == Qt::ToolTipRole)
+            return (t == k ? tr("precision of %1: %2%") : tr("recall of %1: %2%"))
+                .arg(names_.value(t == k ? p : t), percent(v));
+        if (role == Qt::TextAlignmentRole) return int(Qt::AlignCenter);
+        if (role == Qt::FontRole) {
+            QFont f;
+            f.setItalic(true);
+            return f;
+        }
+        return {};
+    }
+    const std::int64_t n = matrix_.at(t, p), row = matrix_.rowTotal(t);
+    const double share = row > 0 ? static_cast<double>(n) / static_cast<double>(row) : 0;
+    switch (role) {
+        case Qt::DisplayRole:
+            return normalized_ ? percent(row > 0 ? share : std::nan("")) : QString::number(n);
+        case Qt::EditRole:
+            return QVariant::fromValue<qint64>(n);
+        case Qt::ToolTipRole:
+            return tr("true %1, predicted %2: %3 (%4% of %1)")
+                .arg(names_.value(t), names_.value(p))
+                .arg(n)
+                .arg(100 * share, 0, 'f', 1);
+        case Qt::TextAlignmentRole:
+            return int(Qt::AlignCenter);
+        case Qt::BackgroundRole: {
+            // Blue on the diagonal, red off it, as strong as the share of the true class.
+            const double a = std::sqrt(share);
+            const QColor base = t == p ? QColor(0x19, 0x76, 0xd2) : QColor(0xd3, 0x2f, 0x2f);
+            return QColor::fromRgbF(1 - a * (1 - base.redF()), 1 - a * (1 - base.greenF()),
+                                    1 - a * (1 - base.blueF()));
+        }
+        case Qt::ForegroundRole:
+            return share > 0.45 ? QColor(Qt::white) : QColor(Qt::black);
+        default:
+            return {};
+    }
+}
+
+QVariant ConfusionModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
+    const int k = matrix_.classes;
+    if (section == k) return orientation == Qt::Horizontal ? tr("recall %") : tr("precision %");
+    const QString name = names_.value(section, QString::number(section));
+    if (role == Qt::ToolTipRole)
+        return orientation == Qt::Horizontal ? tr("predicted %1").arg(name)
+                                             : tr("true %1").arg(name);
+    // Columns by number (narrow), rows by number and name.
+    return orientation == Qt::Horizontal ? QString::number(section)
+                                         : QStringLiteral("%1 %2").arg(section).arg(name);
+}
+
+}  // namespace runboard::widgets
