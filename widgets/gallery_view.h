@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/run_store.h"
+#include "widgets/gallery_loader.h"
 #include "widgets/gallery_model.h"
 #include "widgets/latest_loader.h"
 #include "widgets/sample_detail.h"
@@ -25,32 +26,6 @@ class QSlider;
 class QTableView;
 
 namespace runboard::widgets {
-
-class ImageCache;
-
-struct GallerySnapshot {
-    quint64 generation = 0;
-    QString error;
-    std::shared_ptr<const GalleryData> data;
-    storage::RunId run = 0;
-    std::optional<storage::RunId> other;
-    std::string split;  // "val" | "test"
-    std::int64_t epoch = 0;
-    std::vector<std::int64_t> valEpochs;
-    bool hasTest = false;
-    std::optional<std::int64_t> previousEpoch;
-    bool hasOther = false;
-    bool publicOnly = false;  // competition mode: the test set's public part only
-    QString imagesError;
-    QString dataset;
-};
-
-struct SampleSnapshot {
-    quint64 generation = 0;
-    std::int64_t sampleIndex = -1;
-    Predictions history;
-    std::vector<SampleOtherRun> others;
-};
 
 class GalleryView : public QWidget {
     Q_OBJECT

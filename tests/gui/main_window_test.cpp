@@ -23,6 +23,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -41,6 +42,7 @@
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
@@ -134,6 +136,22 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     EXPECT_LT(maxX(), 120.0);
     for (std::size_t i = 1; i < raw.size(); ++i)
         EXPECT_LE(raw[i - 1].x, raw[i].x);
+
+    // The Predictions tab: the run's final test set with the images of its data directory, and
+    // its three validation epochs on the slider.
+    auto* tabs = window.findChild<QTabWidget*>();
+    tabs->setCurrentWidget(window.gallery());
+    ASSERT_TRUE(waitFor([&] { return window.gallery()->model()->rowCount() == 100; }, 10'000))
+        << window.gallery()->summaryText().toStdString();
+    EXPECT_EQ(window.gallery()->snapshot().split, "test");
+    EXPECT_EQ(window.gallery()->snapshot().valEpochs, (std::vector<std::int64_t>{1, 2, 3}));
+    EXPECT_TRUE(window.gallery()->snapshot().imagesError.isEmpty());
+    EXPECT_FALSE(
+        window.gallery()
+            ->model()
+            ->data(window.gallery()->model()->index(0), widgets::PredictionsModel::ImageRole)
+            .value<QImage>()
+            .isNull());
 }
 
 TEST(MainWindow, StopEndsTheRunAsStopped) {
@@ -375,6 +393,14 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
         5000));
     ASSERT_TRUE(waitFor([&] { return window.leaderboard()->snapshot().privateHidden; }, 5000));
     EXPECT_EQ(window.leaderboard()->model()->board().rows.front().entry.privateScore, std::nullopt);
+    // The prediction gallery shows the test set's public part only.
+    int publicCount = 0;
+    for (std::int64_t i = 0; i < 300; ++i)
+        publicCount += storage::isPublic(i, storage::SplitOptions{});
+    window.gallery()->refresh();
+    ASSERT_TRUE(waitFor([&] { return window.gallery()->model()->rowCount() == publicCount; }, 5000))
+        << window.gallery()->summaryText().toStdString();
+    EXPECT_TRUE(window.gallery()->snapshot().publicOnly);
     EXPECT_TRUE(box->isChecked());
 
     // Off asks first; "No" keeps it hidden, "Yes" reveals.

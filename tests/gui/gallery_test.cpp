@@ -1,0 +1,238 @@
+// The Predictions tab on its own, offscreen, over predictions written to a database and a small
+// IDX dataset: models pass QAbstractItemModelTester, the gallery shows the file's own pixels,
+// sorts by loss, the confusion matrix counts what was written and a click on a cell filters the
+// gallery to that pair; validation epochs, "changed since the previous epoch", a second run's
+// disagreement, a sample's detail, and label flags that survive a reopen and export as CSV.
+
+#include <gtest/gtest.h>
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "engine/data/sample_images.h"
+#include "storage/csv.h"
+#include "storage/writer.h"
+#include "support/fixtures.h"
+#include "support/qt_wait.h"
+#include "widgets/gallery_view.h"
+
+using namespace runboard;
+using runboard::test::waitFor;
+
+namespace {
+
+struct Written {
+    std::string db;
+    storage::RunId a = 0, b = 0;
+    // (run, split, epoch) -> sample -> (target, predicted)
+    std::map<std::tuple<storage::RunId, std::string, std::int64_t>,
+             std::map<std::int64_t, std::pair<int, int>>>
+        rows;
+};
+
+Written writePredictions(const test::TempDir& dir) {
+    Written w;
+    w.db = dir.file("g.db");
+    const std::string data = dir.file("data");
+    test::writeFakeFashionMnist(data, 600, 200);
+    auto store = storage::RunStore::open(w.db);
+    auto writer = storage::Writer::open(w.db);
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> cls(0, 9);
+    std::uniform_real_distribution<float> unit(0.05f, 1.0f);
+    std::bernoulli_distribution right(0.7);
+    for (const char* name : {"a", "b"}) {
+        auto run = store->createRun({name,
+                                     std::nullopt,
+                                     "{}",
+                                     1,
+                                     {{"data.dir", data, "string"}},
+                                     storage::RunStatus::Finished});
+        (name[0] == 'a' ? w.a : w.b) = run->id;
+        auto write = [&](const std::string& split, std::int64_t epoch, std::int64_t index) {
+            const int target = static_cast<int>(index % 10);
+            const int predicted = right(rng) ? target : cls(rng);
+            const float confidence = unit(rng);
+            std::vector<float> probs(10, (1 - confidence) / 9);
+            probs[static_cast<std::size_t>(predicted)] = confidence;
+            writer.value()->prediction({run->id, split == "val" ? "val" : "test", epoch, index,
+                                        target, predicted, confidence,
+                                        -std::log(probs[static_cast<std::size_t>(target)]), probs});
+            w.rows[{run->id, split, epoch}][index] = {target, predicted};
+        };
+        for (std::int64_t epoch : {1, 2})
+            for (std::int64_t i = 0; i < 100; ++i)
+                write("val", epoch, i * 5);
+        for (std::int64_t i = 0; i < 200; ++i)
+            write("test", 2, i);
+        run->lock.release();
+    }
+    EXPECT_TRUE(writer.value()->flush());
+    return w;
+}
+
+}  // namespace
+
+TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
+    test::TempDir dir;
+    const Written w = writePredictions(dir);
+    widgets::GalleryView view;
+    QAbstractItemModelTester t1(view.model(),
+                                QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester t2(view.confusion(),
+                                QAbstractItemModelTester::FailureReportingMode::Fatal);
+    view.resize(1300, 800);
+    view.show();
+    QSignalSpy loaded(&view, &widgets::GalleryView::loaded);
+    view.setDatabase(QString::fromStdString(w.db));
+    view.setRuns({{w.a, "a"}, {w.b, "b"}});
+    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000))
+        << view.summaryText().toStdString();
+    EXPECT_EQ(view.snapshot().split, "test");
+    const auto& test = w.rows.at({w.a, "test", 2});
+
+    // Top losses first.
+    for (int r = 1; r < view.model()->rowCount(); ++r)
+        ASSERT_GE(view.model()->recordAt(r - 1)->loss, view.model()->recordAt(r)->loss);
+    // The thumbnail is the file's own image of that sample.
+    const auto images = engine::openIdxImages(dir.file("data"));
+    for (int r : {0, 57, 199}) {
+        const auto index = view.model()->recordAt(r)->sampleIndex;
+        const QImage img = view.model()
+                               ->data(view.model()->index(r), widgets::PredictionsModel::ImageRole)
+                               .value<QImage>();
+        const auto expected = images->image(engine::FilePart::Test, index);
+        ASSERT_EQ(img.width(), expected.width);
+        for (int y = 0; y < img.height(); ++y)
+            for (int x = 0; x < img.width(); ++x)
+                ASSERT_EQ(img.pixelColor(x, y).red(),
+                          expected.gray[static_cast<std::size_t>(y * expected.width + x)]);
+    }
+    // The confusion matrix counts what was written; a click on a cell filters to that pair.
+    std::map<std::pair<int, int>, int> counts;
+    for (const auto& [index, tp] : test)
+        ++counts[tp];
+    const auto& m = view.confusion()->confusion();
+    for (int t = 0; t < 10; ++t)
+        for (int p = 0; p < 10; ++p)
+            ASSERT_EQ(m.at(t, p), (counts[{t, p}])) << t << " " << p;
+    std::pair<int, int> cell{-1, -1};
+    for (const auto& [tp, n] : counts)
+        if (tp.first != tp.second && n > 0) cell = tp;
+    ASSERT_GE(cell.first, 0);
+    auto* matrix = view.findChild<QTableView*>();
+    const QRect rect = matrix->visualRect(view.confusion()->index(cell.first, cell.second));
+    QTest::mouseClick(matrix->viewport(), Qt::LeftButton, {}, rect.center());
+    EXPECT_EQ(view.model()->rowCount(), (counts[cell]));
+    for (int r = 0; r < view.model()->rowCount(); ++r) {
+        EXPECT_EQ(view.model()->recordAt(r)->target, cell.first);
+        EXPECT_EQ(view.model()->recordAt(r)->predicted, cell.second);
+    }
+    // A click on the recall margin clears the pair.
+    QTest::mouseClick(matrix->viewport(), Qt::LeftButton, {},
+                      matrix->visualRect(view.confusion()->index(0, 10)).center());
+    EXPECT_EQ(view.model()->rowCount(), 200);
+
+    // The second run: the samples this one gets right and it gets wrong.
+    view.setCompareRun(w.b);
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().hasOther; }, 10'000));
+    widgets::GalleryFilter f;
+    f.pair = widgets::PairFilter::OnlyARight;
+    view.setFilter(f);
+    const auto& other = w.rows.at({w.b, "test", 2});
+    int onlyA = 0;
+    for (const auto& [index, tp] : test) {
+        const auto& o = other.at(index);
+        onlyA += tp.first == tp.second && o.first != o.second;
+    }
+    EXPECT_GT(onlyA, 0);
+    EXPECT_EQ(view.model()->rowCount(), onlyA);
+    EXPECT_TRUE(view.summaryText().contains(QString::number(onlyA)))
+        << view.summaryText().toStdString();
+
+    // Validation at epoch 2: flips against epoch 1, and the "changed" filter.
+    view.setFilter({});
+    view.showValidationEpoch(2);
+    ASSERT_TRUE(waitFor(
+        [&] { return view.snapshot().split == "val" && view.model()->rowCount() == 100; }, 10'000));
+    ASSERT_EQ(view.snapshot().previousEpoch, 1);
+    f = {};
+    f.changedOnly = true;
+    view.setFilter(f);
+    const auto& e1 = w.rows.at({w.a, "val", 1});
+    const auto& e2 = w.rows.at({w.a, "val", 2});
+    int changed = 0, learned = 0;
+    for (const auto& [index, tp] : e2) {
+        changed += e1.at(index).second != tp.second;
+        learned += e1.at(index).first != e1.at(index).second && tp.first == tp.second;
+    }
+    EXPECT_EQ(view.model()->rowCount(), changed);
+    EXPECT_TRUE(view.summaryText().contains(QStringLiteral("%1 learned").arg(learned)))
+        << view.summaryText().toStdString();
+
+    // A sample's detail: every epoch of this run, and the other run.
+    view.setFilter({});
+    QSignalSpy shown(&view, &widgets::GalleryView::sampleShown);
+    view.selectRow(3);
+    ASSERT_TRUE(waitFor([&] { return !shown.isEmpty(); }, 10'000));
+    EXPECT_EQ(view.detail()->sampleIndex(), view.model()->recordAt(3)->sampleIndex);
+    EXPECT_EQ(view.detail()->historyRows(), 2);
+    EXPECT_EQ(view.detail()->otherRows(), 1);
+    ASSERT_EQ(view.detail()->bars().bars().size(), 5u);
+    EXPECT_GE(std::get<1>(view.detail()->bars().bars()[0]),
+              std::get<1>(view.detail()->bars().bars()[1]));
+}
+
+TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
+    test::TempDir dir;
+    const Written w = writePredictions(dir);
+    std::int64_t flaggedIndex = -1;
+    {
+        widgets::GalleryView view;
+        view.setDatabase(QString::fromStdString(w.db));
+        view.setRuns({{w.a, "a"}});
+        ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
+        flaggedIndex = view.model()->recordAt(0)->sampleIndex;
+        QString error;
+        ASSERT_TRUE(view.setFlag(flaggedIndex, storage::LabelFlag::WrongLabel,
+                                 QStringLiteral("a coat, surely"), &error))
+            << error.toStdString();
+        ASSERT_TRUE(waitFor([&] { return !view.snapshot().data->flags.empty(); }, 10'000));
+        // Filter: flagged only.
+        widgets::GalleryFilter f;
+        f.flaggedOnly = true;
+        view.setFilter(f);
+        ASSERT_EQ(view.model()->rowCount(), 1);
+        EXPECT_EQ(view.model()
+                      ->data(view.model()->index(0), widgets::PredictionsModel::FlagRole)
+                      .toString(),
+                  "wrong_label");
+    }
+    // Another run of the same dataset shows the flag too (flags belong to the sample).
+    widgets::GalleryView view;
+    view.setDatabase(QString::fromStdString(w.db));
+    view.setRuns({{w.b, "b"}});
+    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
+    ASSERT_EQ(view.snapshot().data->flags.count(flaggedIndex), 1u);
+    EXPECT_EQ(view.snapshot().data->flags.at(flaggedIndex).note, "a coat, surely");
+    const std::string csvPath = dir.file("flags.csv");
+    ASSERT_TRUE(view.exportFlagsCsv(QString::fromStdString(csvPath)));
+    auto csv = storage::parseCsv(test::readFile(csvPath));
+    ASSERT_TRUE(csv);
+    ASSERT_EQ(csv->size(), 2u);
+    const int target = static_cast<int>(flaggedIndex % 10);
+    EXPECT_EQ((*csv)[1].fields,
+              (std::vector<std::string>{
+                  "data", "test", std::to_string(flaggedIndex),
+                  engine::fashionMnistClassNames()[static_cast<std::size_t>(target)], "wrong_label",
+                  "a coat, surely"}));
+    // Clearing removes it.
+    ASSERT_TRUE(view.setFlag(flaggedIndex, std::nullopt, {}));
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().data && view.snapshot().data->flags.empty(); },
+                        10'000));
+}

@@ -1,0 +1,143 @@
+#include "widgets/gallery_loader.h"
+
+#include <algorithm>
+
+#include "storage/leaderboard.h"
+#include "storage/run_store.h"
+
+namespace runboard::widgets {
+
+std::shared_ptr<const engine::SampleImages> ImageCache::get(const std::string& dir,
+                                                            QString* error) {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(dir); it != cache_.end()) return it->second;
+    try {
+        std::shared_ptr<const engine::SampleImages> images = engine::openIdxImages(dir);
+        cache_[dir] = images;
+        return images;
+    } catch (const std::exception& e) {
+        *error = QString::fromStdString(e.what());
+        return nullptr;
+    }
+}
+
+namespace {
+constexpr const char* kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
+}  // namespace
+
+GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
+    GallerySnapshot snap;
+    snap.generation = q.generation;
+    snap.run = q.run;
+    snap.other = q.other;
+    auto store = storage::RunStore::open(q.db.toStdString(), {.create = false, .readOnly = true});
+    if (!store) {
+        snap.error = QString::fromStdString(store.error().message);
+        return snap;
+    }
+    auto& db = store->connection();
+    auto val = storage::predictionEpochs(db, q.run, "val");
+    auto test = storage::predictionEpochs(db, q.run, "test");
+    if (!val || !test) {
+        snap.error = QString::fromStdString((!val ? val.error() : test.error()).message);
+        return snap;
+    }
+    snap.valEpochs = val.value();
+    snap.hasTest = !test->empty();
+    if (snap.valEpochs.empty() && !snap.hasTest) {
+        snap.error = QStringLiteral("run %1 has no logged predictions yet").arg(q.run);
+        return snap;
+    }
+    snap.split = (q.split == "test" && snap.hasTest) || snap.valEpochs.empty() ? "test" : "val";
+    if (snap.split == "test") {
+        snap.epoch = test->back();
+    } else {
+        const auto& e = snap.valEpochs;
+        snap.epoch = std::find(e.begin(), e.end(), q.epoch) != e.end() ? q.epoch : e.back();
+        auto it = std::find(e.begin(), e.end(), snap.epoch);
+        if (it != e.begin()) snap.previousEpoch = *(it - 1);
+    }
+    auto data = std::make_shared<GalleryData>();
+    data->part = engine::filePartOf(snap.split);
+    auto rows = storage::readPredictions(db, q.run, snap.split, snap.epoch);
+    if (!rows) {
+        snap.error = QString::fromStdString(rows.error().message);
+        return snap;
+    }
+    data->rows = std::move(rows.value());
+    if (snap.previousEpoch)
+        if (auto prev = storage::readPredictions(db, q.run, snap.split, *snap.previousEpoch, false))
+            data->previous = std::move(prev.value());
+    if (q.other) {
+        // The compared run at the same epoch of the validation set, or its final test.
+        std::int64_t epoch = snap.epoch;
+        if (snap.split == "test")
+            if (auto e = storage::predictionEpochs(db, *q.other, "test"); e && !e->empty())
+                epoch = e->back();
+        if (auto other = storage::readPredictions(db, *q.other, snap.split, epoch, false)) {
+            data->other = std::move(other.value());
+            snap.hasOther = !data->other.empty();
+        }
+    }
+    // Competition mode: the private part of the test set is not looked at.
+    if (snap.split == "test") {
+        auto mode = storage::competitionMode(db);
+        auto split = storage::ownSplit(db);
+        if (mode && mode.value() && split) {
+            snap.publicOnly = true;
+            for (Predictions* p : {&data->rows, &data->other})
+                std::erase_if(*p, [&](const storage::PredictionRecord& r) {
+                    return !storage::isPublic(r.sampleIndex, split.value());
+                });
+        }
+    }
+    std::string dir = kDefaultDataDir;
+    if (auto params = store->params(q.run))
+        for (const auto& p : params.value())
+            if (p.key == "data.dir") dir = p.value;
+    data->images = cache.get(dir, &snap.imagesError);
+    data->classNames = data->images ? data->images->classNames() : engine::fashionMnistClassNames();
+    const std::string dataset = engine::datasetName(dir);
+    snap.dataset = QString::fromStdString(dataset);
+    if (auto flags = storage::listFlags(db, dataset))
+        for (auto& f : flags.value())
+            if (f.part == engine::filePartName(data->part)) data->flags[f.sampleIndex] = f;
+    snap.data = std::move(data);
+    return snap;
+}
+
+SampleSnapshot loadSample(const QString& dbPath,
+                          const std::vector<std::pair<storage::RunId, QString>>& runs,
+                          const std::string& split, std::int64_t epoch, std::int64_t sample,
+                          quint64 generation) {
+    SampleSnapshot s;
+    s.generation = generation;
+    s.sampleIndex = sample;
+    auto db = storage::openDatabase(dbPath.toStdString(), {.create = false, .readOnly = true});
+    if (!db || runs.empty()) return s;
+    if (auto h = storage::sampleHistory(db.value(), runs.front().first, split, sample))
+        s.history = std::move(h.value());
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+        auto h = storage::sampleHistory(db.value(), runs[i].first, split, sample);
+        if (!h || h->empty()) continue;
+        auto it = std::find_if(h->begin(), h->end(), [&](const storage::PredictionRecord& r) {
+            return r.epoch == epoch;
+        });
+        s.others.push_back({runs[i].second, it != h->end() ? *it : h->back()});
+    }
+    return s;
+}
+
+bool sameContent(const GallerySnapshot& a, const GallerySnapshot& b) {
+    if (!a.data || !b.data || a.run != b.run || a.other != b.other || a.split != b.split ||
+        a.epoch != b.epoch || a.previousEpoch != b.previousEpoch || a.hasOther != b.hasOther ||
+        a.publicOnly != b.publicOnly || a.dataset != b.dataset)
+        return false;
+    const auto key = [](const Predictions& p) {
+        return std::pair(p.size(), p.empty() ? -1 : p.back().sampleIndex);
+    };
+    return key(a.data->rows) == key(b.data->rows) && key(a.data->other) == key(b.data->other) &&
+           a.data->flags == b.data->flags;
+}
+
+}  // namespace runboard::widgets
