@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 
+#include "storage/lineage.h"
 #include "storage/values.h"
 
 namespace runboard::storage {
@@ -13,7 +14,7 @@ constexpr std::array<std::string_view, 7> kStatusNames = {
 
 constexpr std::string_view kRunColumns =
     "SELECT id, name, parent_id, status, created_at, coalesce(started_at,''), "
-    "coalesce(finished_at,''), config_json, seed, notes, message FROM runs";
+    "coalesce(finished_at,''), config_json, seed, notes, message, group_id FROM runs";
 
 RunRecord readRun(const Statement& s) {
     RunRecord r;
@@ -28,6 +29,7 @@ RunRecord readRun(const Statement& s) {
     r.seed = s.columnInt64(8);
     r.notes = s.columnText(9);
     r.message = s.columnText(10);
+    if (!s.columnIsNull(11)) r.group = s.columnInt64(11);
     return r;
 }
 
@@ -61,9 +63,9 @@ Result<OwnedRun> RunStore::createRun(const NewRun& run) {
     Transaction tx(db_);
     if (!tx.begun()) return tx.begun().error();
     auto insert = db_.prepare(
-        "INSERT INTO runs(name, parent_id, status, config_json, seed, started_at) "
+        "INSERT INTO runs(name, parent_id, status, config_json, seed, started_at, group_id) "
         "VALUES (?, ?, ?, ?, ?, CASE WHEN ?6 = 'running' "
-        "THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') END)");
+        "THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') END, ?7)");
     if (!insert) return insert.error();
     insert->bind(1, run.name);
     if (run.parent)
@@ -72,6 +74,10 @@ Result<OwnedRun> RunStore::createRun(const NewRun& run) {
         insert->bindNull(2);
     insert->bind(3, toString(run.status)).bind(4, run.configJson).bind(5, run.seed);
     insert->bind(6, toString(run.status));
+    if (run.group)
+        insert->bind(7, *run.group);
+    else
+        insert->bindNull(7);
     if (auto s = insert->run(); !s) return s.error();
     OwnedRun owned;
     owned.id = db_.lastInsertId();
@@ -82,6 +88,10 @@ Result<OwnedRun> RunStore::createRun(const NewRun& run) {
         param->bind(1, owned.id).bind(2, p.key).bind(3, p.value).bind(4, p.type);
         if (auto s = param->run(); !s) return s.error();
     }
+    if (run.parent)
+        if (auto s = recordChangeSet(db_, owned.id); !s) return s.error();
+    if (run.group)  // the repeated run is the group's first member
+        if (auto s = joinGroup(db_, *run.group, *run.group); !s) return s.error();
     // Lock before the row becomes visible, so no other process can see the run without an owner.
     auto lock = RunLock::acquire(lockPath(owned.id));
     if (!lock) return lock.error();

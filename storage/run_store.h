@@ -34,6 +34,7 @@ struct NewRun {
     std::int64_t seed = 0;
     std::vector<Param> params;
     RunStatus status = RunStatus::Running;
+    std::optional<RunId> group;  // a seed repeat of this run (which joins the group too)
 };
 
 struct RunRecord {
@@ -46,6 +47,7 @@ struct RunRecord {
     std::int64_t seed = 0;
     std::string notes;
     std::string message;  // why it failed or diverged
+    std::optional<RunId> group;  // seed repeats: the id of the run they repeat
 };
 
 struct CheckpointRecord {

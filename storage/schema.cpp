@@ -6,6 +6,7 @@
 #include <array>
 #include <string_view>
 
+#include "storage/lineage.h"
 #include "storage/series_summary.h"
 
 namespace runboard::storage {
@@ -15,7 +16,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -189,6 +190,20 @@ CREATE TABLE label_flags (
 ) WITHOUT ROWID;
 CREATE INDEX predictions_sample ON predictions(run_id, split, sample_index, epoch);
 )sql",
+    // 5 -> 6: lineage. What each run changed against its parent (filled for existing runs by
+    // recordChangeSets), and groups of seed repeats.
+    R"sql(
+ALTER TABLE runs ADD COLUMN group_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+CREATE INDEX runs_group ON runs(group_id);
+CREATE INDEX runs_parent ON runs(parent_id);
+CREATE TABLE run_changes (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    parent_value TEXT,  -- NULL: the parent has no such key
+    value        TEXT,  -- NULL: this run has no such key
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+)sql",
 };
 
 Status configure(Connection& db) {
@@ -270,6 +285,9 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
         // Data migrations that SQL alone cannot express.
         if (v + 1 == 2) {
             if (auto s = rebuildAllSummaries(db); !s) return s.error();
+        }
+        if (v + 1 == 6) {
+            if (auto s = recordChangeSets(db); !s) return s.error();
         }
         if (auto s = db.exec("PRAGMA user_version=" + std::to_string(v + 1)); !s) return s.error();
         if (auto s = db.exec("PRAGMA application_id=" + std::to_string(kApplicationId)); !s)

@@ -134,16 +134,23 @@ TEST(LabelFlags, PersistAcrossReopenAreReplacedClearedAndExported) {
 TEST(LabelFlags, MigrationFromVersion4KeepsPredictions) {
     TempDir dir;
     const std::string path = dir.file("v4.db");
-    const RunId run = writeRun(path);  // the latest schema; now roll back the flags table
     {
-        auto db = openDatabase(path);
-        ASSERT_TRUE(
-            db->exec("DROP TABLE label_flags; DROP INDEX predictions_sample; "
-                     "PRAGMA user_version = 4;"));
+        auto db = openDatabase(path, {.schemaVersion = 4});
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec(
+            "INSERT INTO runs (id, name, status, config_json, seed) VALUES (1, 'r', 'finished', "
+            "'{}', 1);"
+            "INSERT INTO predictions (run_id, split, epoch, sample_index, target, predicted, "
+            "confidence, loss, probs) VALUES (1, 'val', 1, 5, 2, 2, 0.9, 0.1, x'0000803f'), "
+            "(1, 'val', 1, 3, 1, 0, 0.6, 1.2, x'0000803f');"));
     }
     auto db = openDatabase(path);
     ASSERT_TRUE(db) << db.error().message;
     EXPECT_EQ(db->queryInt("PRAGMA user_version").value(), latestSchemaVersion());
-    EXPECT_EQ(readPredictions(db.value(), run, "val", 1)->size(), 3u);
+    auto rows = readPredictions(db.value(), 1, "val", 1);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].sampleIndex, 3);
+    EXPECT_EQ((*rows)[1].probs, (std::vector<float>{1.0f}));
     ASSERT_TRUE(setFlag(db.value(), {"d", "train", 1, 0, LabelFlag::Ambiguous, "", ""}));
 }
