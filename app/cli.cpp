@@ -35,6 +35,8 @@ Commands:
   leaderboard
           Print a competition's public and private leaderboard; `leaderboard import` reads
           Kaggle's leaderboard CSVs.
+  compare Compare two runs: the config keys that differ, the metrics, and whether the
+          difference is above noise.
 
 Run 'runboard COMMAND --help' for a command's options.
 
@@ -180,6 +182,7 @@ int runCli(const QStringList& args) {
     if (command == "show") return showCommand(args);
     if (command == "lr-find") return lrFindCommand(args);
     if (command == "leaderboard") return leaderboardCommand(args);
+    if (command == "compare") return compareCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
 }

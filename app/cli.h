@@ -22,5 +22,6 @@ int runsCommand(const QStringList& args);
 int lrFindCommand(const QStringList& args);
 int leaderboardCommand(const QStringList& args);
 int showCommand(const QStringList& args);
+int compareCommand(const QStringList& args);
 
 }  // namespace runboard::app

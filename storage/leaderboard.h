@@ -120,6 +120,8 @@ class PrivateTestMask {
 public:
     static Result<PrivateTestMask> load(Connection& db);
     bool on() const { return on_; }
+    // Whether a test sample may be looked at: all when off, the public part when on.
+    bool shows(std::int64_t sampleIndex) const { return !on_ || isPublic(sampleIndex, split_); }
     Status apply(Connection& db, std::int64_t run, std::map<std::string, double>& metrics) const;
 
 private:

@@ -94,6 +94,23 @@ Interval pairedBootstrap(const std::vector<double>& a, const std::vector<double>
     return percentiles(diffs, level);
 }
 
+Interval pairedBootstrapCounts(std::int64_t onlyA, std::int64_t onlyB, std::int64_t n, double level,
+                               int resamples, std::uint64_t seed) {
+    if (n <= 0 || onlyA < 0 || onlyB < 0 || onlyA + onlyB > n)
+        throw std::invalid_argument("paired bootstrap: inconsistent counts");
+    std::mt19937_64 rng(seed);
+    const double pA = static_cast<double>(onlyA) / static_cast<double>(n);
+    const double rest = static_cast<double>(n - onlyA);
+    const double pB = rest > 0 ? static_cast<double>(onlyB) / rest : 0.0;
+    std::vector<double> diffs(static_cast<std::size_t>(resamples));
+    for (double& d : diffs) {
+        const std::int64_t a = std::binomial_distribution<std::int64_t>(n, pA)(rng);
+        const std::int64_t b = std::binomial_distribution<std::int64_t>(n - a, pB)(rng);
+        d = 100.0 * static_cast<double>(b - a) / static_cast<double>(n);
+    }
+    return percentiles(diffs, level);
+}
+
 std::optional<WelchResult> welch(const std::vector<double>& a, const std::vector<double>& b) {
     if (a.size() < 2 || b.size() < 2) return std::nullopt;
     const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
@@ -131,22 +148,22 @@ Verdict pairedVerdict(const std::vector<bool>& aCorrect, const std::vector<bool>
         throw std::invalid_argument("paired verdict: the two runs need the same samples");
     Verdict v;
     v.method = "mcnemar-exact+paired-bootstrap";
-    std::int64_t onlyA = 0, onlyB = 0;
-    std::vector<double> a(aCorrect.size()), b(bCorrect.size());
+    std::int64_t onlyA = 0, onlyB = 0, rightA = 0, rightB = 0;
     for (std::size_t i = 0; i < aCorrect.size(); ++i) {
-        a[i] = aCorrect[i] ? 100.0 : 0.0;  // points
-        b[i] = bCorrect[i] ? 100.0 : 0.0;
         onlyA += aCorrect[i] && !bCorrect[i];
         onlyB += !aCorrect[i] && bCorrect[i];
+        rightA += aCorrect[i];
+        rightB += bCorrect[i];
     }
-    if (a.size() < kMinSamples) {
+    const auto n = static_cast<std::int64_t>(aCorrect.size());
+    if (aCorrect.size() < kMinSamples) {
         v.method = "none";
-        v.text = "too little data to tell: " + std::to_string(a.size()) +
+        v.text = "too little data to tell: " + std::to_string(n) +
                  " shared test samples (need at least " + std::to_string(kMinSamples) + ")";
         return v;
     }
-    v.delta = mean(b) - mean(a);
-    const Interval ci = pairedBootstrap(a, b);
+    v.delta = 100.0 * static_cast<double>(rightB - rightA) / static_cast<double>(n);
+    const Interval ci = pairedBootstrapCounts(onlyA, onlyB, n);
     v.ciLow = ci.low;
     v.ciHigh = ci.high;
     v.pValue = mcnemarExactP(onlyA, onlyB);

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "engine/data/idx.h"
+#include "engine/stats/stats.h"
 #include "storage/run_store.h"
 #include "storage/sweep_store.h"
 #include "storage/writer.h"
@@ -89,7 +90,8 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
              {{"show", "--help"}, "show_help.txt"},
              {{"lr-find", "--help"}, "lr_find_help.txt"},
              {{"leaderboard", "--help"}, "leaderboard_help.txt"},
-             {{"leaderboard", "import", "--help"}, "leaderboard_import_help.txt"}}) {
+             {{"leaderboard", "import", "--help"}, "leaderboard_import_help.txt"},
+             {{"compare", "--help"}, "compare_help.txt"}}) {
         const Output o = runCli(args, dir);
         EXPECT_EQ(o.code, 0) << golden;
         EXPECT_TRUE(o.err.empty()) << o.err;
@@ -549,4 +551,98 @@ TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {
     ASSERT_TRUE(loss);
     EXPECT_GE(loss->size(), 175u);  // at least the first epoch: (3000 - 200 val) / 16
     EXPECT_EQ(static_cast<std::int64_t>(loss->size()), loss->back().step);
+}
+
+TEST(Cli, CompareShowsOnlyChangedKeysTheDeltasAndTheVerdict) {
+    TempDir dir;
+    const std::string db = dir.file("cmp.db");
+    runboard::storage::RunId a = 0, b = 0;
+    std::int64_t onlyA = 0, onlyB = 0;
+    {
+        auto store = runboard::storage::RunStore::open(db);
+        auto writer = runboard::storage::Writer::open(db);
+        const std::vector<runboard::storage::Param> pa = {{"lr", "0.1", "float"},
+                                                          {"optimizer.name", "sgd", "string"},
+                                                          {"batch_size", "128", "int"},
+                                                          {"augment.flip", "true", "bool"}};
+        const std::vector<runboard::storage::Param> pb = {{"lr", "0.05", "float"},
+                                                          {"optimizer.name", "sgd", "string"},
+                                                          {"batch_size", "256", "int"}};
+        for (int run = 0; run < 2; ++run) {
+            auto r = store->createRun({run == 0 ? "base" : "half lr",
+                                       run == 0 ? std::nullopt : std::optional(a), "{}", 0,
+                                       run == 0 ? pa : pb, runboard::storage::RunStatus::Running});
+            (run == 0 ? a : b) = r->id;
+            double right = 0;
+            for (std::int64_t i = 0; i < 400; ++i) {
+                runboard::storage::PredictionRow p;
+                p.runId = r->id;
+                p.split = "test";
+                p.epoch = 3;
+                p.sampleIndex = i;
+                p.target = static_cast<std::int32_t>(i % 3);
+                const bool ok = run == 0 ? i % 5 != 0 : i % 7 != 0;  // B better
+                p.predicted = ok ? p.target : (p.target + 1) % 3;
+                p.probs = {0.3f, 0.3f, 0.4f};
+                right += ok;
+                if (run == 1) {
+                    const bool aOk = i % 5 != 0;
+                    onlyA += aOk && !ok;
+                    onlyB += !aOk && ok;
+                }
+                writer.value()->prediction(std::move(p));
+            }
+            writer.value()->metric(r->id, writer.value()->key("test/accuracy"), 30, right / 400, 0);
+            if (run == 0)
+                writer.value()->metric(r->id, writer.value()->key("train/only_a"), 30, 1, 0);
+            ASSERT_TRUE(writer.value()->flush());
+            r->lock.release();
+            ASSERT_TRUE(store->setStatus(r->id, runboard::storage::RunStatus::Finished));
+        }
+    }
+    const Output o =
+        runCli({"compare", std::to_string(a), std::to_string(b), "--db", db, "--json"}, dir);
+    ASSERT_EQ(o.code, 0) << o.err;
+    const json j = json::parse(o.out);
+    // Only the differing keys, nested ones included, and keys only one run has (null).
+    EXPECT_EQ(j["changed"].size(), 3u) << j["changed"].dump();
+    EXPECT_EQ(j["changed"]["lr"], json::array({"0.1", "0.05"}));
+    EXPECT_EQ(j["changed"]["batch_size"], json::array({"128", "256"}));
+    EXPECT_EQ(j["changed"]["augment.flip"], json::array({"true", nullptr}));
+    EXPECT_FALSE(j["changed"].contains("optimizer.name"));
+    const double accA = 320.0 / 400, accB = (400.0 - 58) / 400;  // i % 5 == 0: 80; i % 7 == 0: 58
+    EXPECT_DOUBLE_EQ(j["metrics"]["test/accuracy"]["a"].get<double>(), accA);
+    EXPECT_DOUBLE_EQ(j["metrics"]["test/accuracy"]["b"].get<double>(), accB);
+    EXPECT_NEAR(j["metrics"]["test/accuracy"]["delta"].get<double>(), accB - accA, 1e-12);
+    EXPECT_TRUE(j["metrics"]["train/only_a"]["b"].is_null());
+    EXPECT_TRUE(j["metrics"]["train/only_a"]["delta"].is_null());
+    // The verdict: McNemar on the discordant samples, the bootstrap interval around the delta.
+    const auto& v = j["verdict"];
+    EXPECT_EQ(v["method"], "mcnemar-exact+paired-bootstrap");
+    EXPECT_NEAR(v["delta"].get<double>(), 100 * (accB - accA), 1e-9);
+    EXPECT_DOUBLE_EQ(v["p_value"].get<double>(), runboard::stats::mcnemarExactP(onlyA, onlyB));
+    EXPECT_LT(v["ci_low"].get<double>(), v["delta"].get<double>());
+    EXPECT_GT(v["ci_high"].get<double>(), v["delta"].get<double>());
+    EXPECT_NE(v["text"].get<std::string>().find(" pt (95% CI "), std::string::npos);
+    EXPECT_EQ(j["shared_test_samples"], 400);
+    // B's own change set against its parent A has three keys: the warning says so.
+    EXPECT_NE(j["warning"].get<std::string>().find("3 changes: augment.flip, batch_size, lr"),
+              std::string::npos)
+        << j["warning"];
+    // Text: the same, for people.
+    const Output t = runCli({"compare", std::to_string(a), std::to_string(b), "--db", db}, dir);
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_NE(t.out.find("lr"), std::string::npos);
+    EXPECT_NE(t.out.find("0.1 -> 0.05"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("can't tell which one helped"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("Verdict"), std::string::npos);
+    // Bad input: a clear message and exit 2; a missing database: 4.
+    Output bad = runCli({"compare", std::to_string(a), "99", "--db", db}, dir);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("no run with id 99"), std::string::npos) << bad.err;
+    bad = runCli({"compare", "x", "1", "--db", db}, dir);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("got 'x'"), std::string::npos) << bad.err;
+    EXPECT_EQ(runCli({"compare", "1", "--db", db}, dir).code, 2);
+    EXPECT_EQ(runCli({"compare", "1", "2", "--db", dir.file("none.db")}, dir).code, 4);
 }

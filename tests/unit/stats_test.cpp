@@ -116,6 +116,27 @@ TEST(Stats, PairedBootstrapCoversAKnownDifference) {
     EXPECT_LE(covered, static_cast<int>(0.99 * trials)) << covered;
 }
 
+TEST(Stats, CountsBootstrapIsThePairedBootstrapOfBinaryOutcomes) {
+    // 2,000 samples: 1,500 both right, 120 only A, 200 only B, 180 neither.
+    std::vector<double> a, b;
+    const auto add = [&](int n, double x, double y) {
+        for (int i = 0; i < n; ++i) {
+            a.push_back(x);
+            b.push_back(y);
+        }
+    };
+    add(1500, 100, 100);
+    add(120, 100, 0);
+    add(200, 0, 100);
+    add(180, 0, 0);
+    const Interval slow = pairedBootstrap(a, b, 0.95, 4000, 1);
+    const Interval fast = pairedBootstrapCounts(120, 200, 2000, 0.95, 4000, 2);
+    EXPECT_NEAR(fast.low, slow.low, 0.2);
+    EXPECT_NEAR(fast.high, slow.high, 0.2);
+    EXPECT_NEAR((fast.low + fast.high) / 2, 4.0, 0.2);
+    EXPECT_THROW(pairedBootstrapCounts(5, 6, 10), std::invalid_argument);
+}
+
 TEST(Stats, GroupBootstrapCoversAKnownDifference) {
     int covered = 0;
     const int trials = 300;

@@ -1,0 +1,137 @@
+#include "app/compare_report.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace runboard::app {
+
+namespace {
+
+nlohmann::json valueOrNull(const std::optional<std::string>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json numberOrNull(std::optional<double> v) {
+    return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json verdictJson(const stats::Verdict& v) {
+    return {{"text", v.text},
+            {"delta", v.method == "none" ? nlohmann::json(nullptr) : nlohmann::json(v.delta)},
+            {"ci_low", v.method == "none" ? nlohmann::json(nullptr) : nlohmann::json(v.ciLow)},
+            {"ci_high", v.method == "none" ? nlohmann::json(nullptr) : nlohmann::json(v.ciHigh)},
+            {"p_value", numberOrNull(v.pValue)},
+            {"method", v.method},
+            {"above_noise", v.aboveNoise}};
+}
+
+std::string number(std::optional<double> v) {
+    if (!v) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", *v);
+    return buf;
+}
+
+}  // namespace
+
+storage::Result<CompareReport> compareRuns(storage::RunStore& store, storage::RunId a,
+                                           storage::RunId b) {
+    CompareReport r;
+    auto ra = store.run(a);
+    if (!ra) return ra.error();
+    auto rb = store.run(b);
+    if (!rb) return rb.error();
+    r.a = std::move(ra.value());
+    r.b = std::move(rb.value());
+    auto pa = store.params(a);
+    if (!pa) return pa.error();
+    auto pb = store.params(b);
+    if (!pb) return pb.error();
+    r.changed = storage::diffParams(pa.value(), pb.value());
+    if (auto own = storage::changeSet(store.connection(), b))
+        r.warning = storage::changeWarning(own.value());
+    auto metrics = storage::metricPairs(store, a, b);
+    if (!metrics) return metrics.error();
+    r.metrics = std::move(metrics.value());
+    auto samples = storage::pairedTestSamples(store.connection(), a, b);
+    if (!samples) return samples.error();
+    r.sharedSamples = samples->sampleIndex.size();
+    r.publicOnly = samples->publicOnly;
+    r.verdict = stats::pairedVerdict(samples->aCorrect, samples->bCorrect);
+    if (r.a.group && r.b.group && *r.a.group != *r.b.group) {
+        auto ga = storage::groupTestAccuracies(store, *r.a.group);
+        if (!ga) return ga.error();
+        auto gb = storage::groupTestAccuracies(store, *r.b.group);
+        if (!gb) return gb.error();
+        r.groupSizeA = ga->size();
+        r.groupSizeB = gb->size();
+        r.groupVerdict = stats::groupVerdict(ga.value(), gb.value());
+    }
+    return r;
+}
+
+nlohmann::json compareToJson(const CompareReport& r) {
+    nlohmann::json changed = nlohmann::json::object(), metrics = nlohmann::json::object();
+    for (const auto& c : r.changed)
+        changed[c.key] = nlohmann::json::array({valueOrNull(c.from), valueOrNull(c.to)});
+    for (const auto& m : r.metrics) {
+        std::optional<double> delta;
+        if (m.a && m.b) delta = *m.b - *m.a;
+        metrics[m.key] = {
+            {"a", numberOrNull(m.a)}, {"b", numberOrNull(m.b)}, {"delta", numberOrNull(delta)}};
+    }
+    nlohmann::json out = {
+        {"a", r.a.id},
+        {"b", r.b.id},
+        {"changed", changed},
+        {"metrics", metrics},
+        {"verdict", verdictJson(r.verdict)},
+        {"shared_test_samples", r.sharedSamples},
+        {"public_only", r.publicOnly},
+        {"warning", r.warning.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.warning)}};
+    if (r.groupVerdict) {
+        out["group_verdict"] = verdictJson(*r.groupVerdict);
+        out["group_verdict"]["runs"] = {r.groupSizeA, r.groupSizeB};
+    }
+    return out;
+}
+
+std::string compareToText(const CompareReport& r) {
+    std::string out = "A: #" + std::to_string(r.a.id) + " " + r.a.name + "\nB: #" +
+                      std::to_string(r.b.id) + " " + r.b.name + "\n\n";
+    std::size_t width = 6;
+    for (const auto& c : r.changed)
+        width = std::max(width, c.key.size());
+    for (const auto& m : r.metrics)
+        width = std::max(width, m.key.size());
+    const auto pad = [&](const std::string& s) {
+        return s + std::string(width + 2 - s.size(), ' ');
+    };
+    out += r.changed.empty() ? "Config: identical\n" : "Config (only what differs, A -> B):\n";
+    for (const auto& c : r.changed)
+        out += "  " + pad(c.key) + c.from.value_or("(absent)") + " -> " +
+               c.to.value_or("(absent)") + "\n";
+    if (r.changed.size() > 1)
+        out += "  warning: " + std::to_string(r.changed.size()) +
+               " keys differ; this comparison can't tell which one helped\n";
+    if (!r.warning.empty()) out += "  B against its parent: " + r.warning + "\n";
+    out +=
+        "\nMetrics (latest)" + std::string(r.publicOnly ? ", test on the public part" : "") + ":\n";
+    out += "  " + pad("key") + "A            B            B - A\n";
+    for (const auto& m : r.metrics) {
+        std::optional<double> delta;
+        if (m.a && m.b) delta = *m.b - *m.a;
+        const std::string a = number(m.a), b = number(m.b);
+        out += "  " + pad(m.key) + a + std::string(13 - std::min<std::size_t>(12, a.size()), ' ') +
+               b + std::string(13 - std::min<std::size_t>(12, b.size()), ' ') + number(delta) +
+               "\n";
+    }
+    out += "\nVerdict (test accuracy, B - A, " + std::to_string(r.sharedSamples) +
+           " shared test samples): " + r.verdict.text + "\n";
+    if (r.groupVerdict)
+        out += "Seed repeats (" + std::to_string(r.groupSizeA) + " vs " +
+               std::to_string(r.groupSizeB) + " runs): " + r.groupVerdict->text + "\n";
+    return out;
+}
+
+}  // namespace runboard::app
