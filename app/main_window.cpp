@@ -25,6 +25,7 @@
 #include <QtConcurrent>
 
 #include "app/qt_log_sink.h"
+#include "app/repeats.h"
 #include "storage/leaderboard.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
@@ -34,6 +35,7 @@
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
+#include "widgets/welcome_panel.h"
 
 namespace runboard::app {
 namespace {
@@ -126,35 +128,12 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     splitter_->setStretchFactor(1, 3);
 
     // Welcome: an empty database gets one button that trains the default recipe.
-    auto* welcome = new QWidget(this);
-    auto* column =
-        new QWidget(welcome);  // a fixed-width column, centred: wrapped text needs a width
-    column->setFixedWidth(560);
-    auto* cl = new QVBoxLayout(column);
-    // Explicit breaks: a word-wrapped QLabel gets no height-for-width in this layout.
-    auto* title =
-        new QLabel(tr("<h2>Welcome to Runboard</h2><p>No runs yet. Train the default recipe "
-                      "(a small CNN, 93% on Fashion-MNIST<br>in about 9 minutes) and watch "
-                      "its curves here.</p>"),
-                   column);
-    title->setAlignment(Qt::AlignHCenter);
-    auto* trainDefault = new QPushButton(tr("Train the default recipe on Fashion-MNIST"), column);
-    welcomeWhere_ = new QLabel(column);
-    welcomeWhere_->setAlignment(Qt::AlignHCenter);
-    welcomeWhere_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    cl->addWidget(title);
-    cl->addWidget(trainDefault, 0, Qt::AlignHCenter);
-    cl->addSpacing(8);
-    cl->addWidget(welcomeWhere_);
-    auto* wl = new QVBoxLayout(welcome);
-    wl->addStretch(1);
-    wl->addWidget(column, 0, Qt::AlignHCenter);
-    wl->addStretch(2);
-    connect(trainDefault, &QPushButton::clicked, this,
+    welcome_ = new widgets::WelcomePanel(this);
+    connect(welcome_, &widgets::WelcomePanel::trainDefaultRequested, this,
             [this] { (void)startRun(config::Config::defaults(), tr("default recipe")); });
 
     pages_ = new QStackedWidget(this);
-    pages_->addWidget(welcome);
+    pages_->addWidget(welcome_);
     pages_->addWidget(splitter_);
     lrFinder_ = new widgets::LrFinderView(this);
     tabs_ = new QTabWidget(this);
@@ -291,6 +270,15 @@ void MainWindow::buildMenus() {
     run->addAction(tr("&New run..."), QKeySequence::New, this, [this] { showNewRunDialog(false); });
     auto* fromSelected =
         run->addAction(tr("New run from &selected..."), this, [this] { showNewRunDialog(true); });
+    auto* repeat = run->addAction(tr("Re&peat with new seeds..."), this, [this] {
+        const auto ids = selectedRuns();
+        bool ok = false;
+        const int n = ids.empty()
+                          ? 0
+                          : QInputDialog::getInt(this, tr("Repeat"), tr("Copies with new seeds:"),
+                                                 3, 1, 100, 1, &ok);
+        if (ok) (void)repeatRun(ids.front(), n);
+    });
     run->addAction(tr("New &LR sweep..."), this, [this] { showNewSweepDialog(); });
     run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
     run->addSeparator();
@@ -298,7 +286,7 @@ void MainWindow::buildMenus() {
     auto* notes = run->addAction(tr("&Notes..."), this, &MainWindow::editNotes);
     auto* del =
         run->addAction(tr("&Delete..."), QKeySequence::Delete, this, &MainWindow::deleteSelected);
-    table_->addActions({fromSelected, rename, notes, del});
+    table_->addActions({fromSelected, repeat, rename, notes, del});
     updateRecentMenu();
 }
 
@@ -338,7 +326,7 @@ void MainWindow::openDatabase(const QString& path) {
     leaderboard_->setDatabase(path);
     gallery_->setDatabase(path);
     runs_->setRuns({});
-    welcomeWhere_->setText(tr("Database: %1").arg(QDir::toNativeSeparators(path)));
+    welcome_->setDatabasePath(path);
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
     rememberDatabase(path);
     refreshRuns();
@@ -416,6 +404,23 @@ storage::Result<storage::RunId> MainWindow::startRun(const config::Config& confi
     spdlog::info("queued run {}", id.value());
     refreshRuns();
     return id;
+}
+
+std::vector<storage::RunId> MainWindow::repeatRun(storage::RunId run, int n) {
+    auto store = storage::RunStore::open(dbPath_.toStdString(), {.create = false});
+    auto requests = store ? repeatRequests(store.value(), run, n)
+                          : storage::Result<std::vector<RunRequest>>(store.error());
+    if (!requests) {
+        QMessageBox::warning(this, tr("Repeat"), QString::fromStdString(requests.error().message));
+        return {};
+    }
+    std::vector<storage::RunId> ids;
+    for (const RunRequest& r : requests.value())
+        if (auto id =
+                training_->enqueue(r.config, QString::fromStdString(r.name), r.parent, r.group))
+            ids.push_back(id.value());
+    refreshRuns();
+    return ids;
 }
 
 std::optional<std::pair<storage::RunId, config::Config>> MainWindow::selectedConfig(

@@ -35,6 +35,7 @@ class LeaderboardView;
 class LrFinderView;
 class RunsFilterModel;
 class RunsModel;
+class WelcomePanel;
 }  // namespace runboard::widgets
 
 namespace runboard::app {
@@ -52,6 +53,8 @@ public:
     ~MainWindow() override;
 
     void openDatabase(const QString& path);
+    // Queues n copies of a run with new seeds, as a group (Run > Repeat with new seeds).
+    std::vector<storage::RunId> repeatRun(storage::RunId run, int n);
     // Queues a run as the buttons do (New Run dialog's Start, the welcome panel).
     storage::Result<storage::RunId> startRun(const config::Config& config, const QString& name = {},
                                              std::optional<storage::RunId> parent = {});
@@ -119,7 +122,7 @@ private:
     widgets::LrFinderView* lrFinder_ = nullptr;
     widgets::GalleryView* gallery_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
-    QLabel* welcomeWhere_ = nullptr;
+    widgets::WelcomePanel* welcome_ = nullptr;
     QSplitter* splitter_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QLabel* progressLabel_ = nullptr;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "storage/leaderboard.h"
+#include "storage/lineage.h"
 
 namespace runboard::app {
 namespace {
@@ -54,6 +55,12 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     j["name"] = r.name;
     j["status"] = std::string(storage::toString(r.status));
     j["parent"] = r.parent ? json(*r.parent) : json(nullptr);
+    j["group"] = r.group ? json(*r.group) : json(nullptr);
+    j["changes"] = json::object();  // against the parent: key -> [parent's value, this run's]
+    if (auto changes = storage::changeSet(store.connection(), r.id))
+        for (const auto& c : changes.value())
+            j["changes"][c.key] = json::array(
+                {c.from ? json(*c.from) : json(nullptr), c.to ? json(*c.to) : json(nullptr)});
     j["created_at"] = r.createdAt;
     j["started_at"] = nullable(r.startedAt);
     j["finished_at"] = nullable(r.finishedAt);
@@ -88,7 +95,19 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
         os << "  started:   " << r["started_at"].get<std::string>() << "\n";
     if (!r["finished_at"].is_null())
         os << "  finished:  " << r["finished_at"].get<std::string>() << "\n";
-    if (!r["parent"].is_null()) os << "  parent:    " << r["parent"].get<long long>() << "\n";
+    if (!r["parent"].is_null()) {
+        os << "  parent:    " << r["parent"].get<long long>();
+        std::vector<storage::Change> changes;
+        for (const auto& [k, v] : r["changes"].items()) {
+            os << (changes.empty() ? " (changed: " : ", ") << k;
+            changes.push_back({k, {}, {}});
+        }
+        os << (changes.empty() ? " (no change)" : ")") << "\n";
+        if (const auto warning = storage::changeWarning(changes); !warning.empty())
+            os << "  warning:   " << warning << "\n";
+    }
+    if (!r["group"].is_null())
+        os << "  repeats:   group of run " << r["group"].get<long long>() << "\n";
     os << "config:\n";
     for (const auto& [k, v] : r["params"].items())
         os << "  " << k << " = " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
@@ -117,7 +136,7 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
                   "CREATED", "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC", "NAME");
     os << line;
-    for (const auto& [r, params, metrics] : runs.value()) {
+    for (const auto& [r, params, metrics, changes] : runs.value()) {
         std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",
                       static_cast<long long>(r.id),
                       std::string(storage::toString(r.status)).c_str(), r.createdAt.c_str(),

@@ -32,6 +32,7 @@ storage::NewRun RunRequest::toNewRun(storage::RunStatus status) const {
     storage::NewRun run;
     run.name = name.empty() ? defaultRunName(config) : name;
     run.parent = parent;
+    run.group = group;
     run.configJson = config.toJson();
     run.seed = config.integer("seed");
     run.params = configParams(config);

@@ -22,6 +22,7 @@ struct RunRequest {
     config::Config config;
     std::string name;  // empty: derived from the config
     std::optional<storage::RunId> parent;
+    std::optional<storage::RunId> group;  // a seed repeat of this run
 };
 
 struct RunOutcome {

@@ -180,12 +180,13 @@ void TrainingController::setDatabase(const QString& dbPath) {
 
 storage::Result<storage::RunId> TrainingController::enqueue(const config::Config& cfg,
                                                             const QString& name,
-                                                            std::optional<storage::RunId> parent) {
+                                                            std::optional<storage::RunId> parent,
+                                                            std::optional<storage::RunId> group) {
     if (auto problems = cfg.problems(); !problems.empty())
         return storage::Error{storage::ErrorKind::InvalidArgument, problems.front()};
     auto store = storage::RunStore::open(dbPath_.toStdString());
     if (!store) return store.error();
-    RunRequest request{cfg, name.toStdString(), parent};
+    RunRequest request{cfg, name.toStdString(), parent, group};
     auto owned = store->createRun(request.toNewRun(storage::RunStatus::Queued));
     if (!owned) return owned.error();
     const storage::RunId id = owned->id;

@@ -74,7 +74,8 @@ public:
     // Creates the run as queued and starts it when the worker is free. Returns the id or an
     // error message.
     storage::Result<storage::RunId> enqueue(const config::Config& config, const QString& name,
-                                            std::optional<storage::RunId> parent = {});
+                                            std::optional<storage::RunId> parent = {},
+                                            std::optional<storage::RunId> group = {});
     // Queues an LR sweep (one job at a time, runs and sweeps alike).
     void enqueueSweep(const config::Config& config, const sweep::Options& options,
                       const QString& name);

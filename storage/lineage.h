@@ -15,12 +15,6 @@
 
 namespace runboard::storage {
 
-struct Change {
-    std::string key;
-    std::optional<std::string> from, to;  // nullopt: the key is absent on that side
-    bool operator==(const Change&) const = default;
-};
-
 // The keys whose values differ between two flattened configs, or that one of them lacks, by key.
 std::vector<Change> diffParams(const std::vector<Param>& from, const std::vector<Param>& to);
 

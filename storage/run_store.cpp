@@ -300,6 +300,10 @@ Result<std::vector<RunOverview>> RunStore::overview(const std::vector<std::strin
         for (auto& [id, value] : rows.value())
             if (auto it = row.find(id); it != row.end()) out[it->second].metrics[key] = value;
     }
+    auto changes = allChangeSets(db_);
+    if (!changes) return changes.error();
+    for (auto& [id, set] : changes.value())
+        if (auto it = row.find(id); it != row.end()) out[it->second].changes = std::move(set);
     return out;
 }
 

@@ -46,7 +46,7 @@ struct RunRecord {
     std::string configJson;
     std::int64_t seed = 0;
     std::string notes;
-    std::string message;  // why it failed or diverged
+    std::string message;         // why it failed or diverged
     std::optional<RunId> group;  // seed repeats: the id of the run they repeat
 };
 
@@ -63,10 +63,18 @@ struct MetricPoint {
 };
 
 // One line of the runs table: the run, a few key params and its latest headline metrics.
+// A key a run changed against its parent (storage/lineage.h).
+struct Change {
+    std::string key;
+    std::optional<std::string> from, to;  // nullopt: the key is absent on that side
+    bool operator==(const Change&) const = default;
+};
+
 struct RunOverview {
     RunRecord run;
     std::map<std::string, std::string> params;  // the keys asked for
     std::map<std::string, double> metrics;      // the keys asked for that the run has
+    std::vector<Change> changes;                // against its parent
 };
 
 // A run created by this process: the lock proves it is alive to every other process.
