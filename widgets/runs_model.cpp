@@ -6,6 +6,8 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "storage/lineage.h"
+
 namespace runboard::widgets {
 namespace {
 
@@ -51,7 +53,8 @@ bool sameRow(const storage::RunOverview& a, const storage::RunOverview& b) {
     const auto& y = b.run;
     return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
            x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
-           a.metrics == b.metrics && x.status != storage::RunStatus::Running;
+           a.metrics == b.metrics && a.changes == b.changes && x.group == y.group &&
+           x.status != storage::RunStatus::Running;
 }
 
 }  // namespace
@@ -152,6 +155,29 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
             if (role == Qt::DisplayRole) return formatDuration(durationSeconds(r.run));
             if (role == SortRole) return durationSeconds(r.run);
             break;
+        case ChangesColumn: {
+            if (!r.run.parent) break;
+            QStringList keys;
+            for (const auto& c : r.changes)
+                keys << QString::fromStdString(c.key);
+            const bool several = keys.size() > 1;
+            if (role == Qt::DisplayRole || role == SortRole)
+                return keys.isEmpty() ? tr("no change vs #%1").arg(*r.run.parent)
+                       : several ? QStringLiteral("\u26A0 %1").arg(keys.join(QStringLiteral(", ")))
+                                 : keys.front();
+            if (role == Qt::ForegroundRole && several) return QColor(0xe6, 0x51, 0x00);
+            if (role == Qt::ToolTipRole) {
+                QStringList lines{tr("against run #%1:").arg(*r.run.parent)};
+                for (const auto& c : r.changes)
+                    lines << QStringLiteral("%1: %2 → %3")
+                                 .arg(QString::fromStdString(c.key),
+                                      QString::fromStdString(c.from.value_or("(absent)")),
+                                      QString::fromStdString(c.to.value_or("(absent)")));
+                if (several) lines << QString::fromStdString(storage::changeWarning(r.changes));
+                return lines.join('\n');
+            }
+            break;
+        }
         case ParamsColumn:
             if (role == Qt::DisplayRole || role == SortRole) return paramsText(r);
             break;
@@ -181,6 +207,8 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
             return tr("Created");
         case DurationColumn:
             return tr("Duration");
+        case ChangesColumn:
+            return tr("vs parent");
         case ParamsColumn:
             return tr("Params");
         case ValAccuracyColumn:

@@ -133,3 +133,29 @@ int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }
+
+TEST(RunsModel, ChangesColumnNamesTheChangeAndWarnsAtMoreThanOne) {
+    RunsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    auto root = makeRun(1, "root", storage::RunStatus::Finished, 0.1, 0.9);
+    auto one = makeRun(2, "one", storage::RunStatus::Finished, 0.1, 0.91);
+    one.run.parent = 1;
+    one.changes = {{"lr", "0.1", "0.05"}};
+    auto two = makeRun(3, "two", storage::RunStatus::Finished, 0.1, 0.92);
+    two.run.parent = 1;
+    two.changes = {{"batch_size", "128", "256"}, {"lr", "0.1", "0.05"}};
+    auto same = makeRun(4, "same", storage::RunStatus::Finished, 0.1, 0.92);
+    same.run.parent = 1;
+    model.setRuns({root, one, two, same});
+    const auto text = [&](int row, int role = Qt::DisplayRole) {
+        return model.data(model.index(row, RunsModel::ChangesColumn), role).toString();
+    };
+    EXPECT_TRUE(text(0).isEmpty());
+    EXPECT_EQ(text(1), "lr");
+    EXPECT_TRUE(text(1, Qt::ToolTipRole).contains("lr: 0.1 → 0.05"));
+    EXPECT_EQ(text(2), QString::fromUtf8("\u26A0 batch_size, lr"));
+    EXPECT_TRUE(text(2, Qt::ToolTipRole).contains("2 changes: batch_size, lr"))
+        << text(2, Qt::ToolTipRole).toStdString();
+    EXPECT_TRUE(model.data(model.index(2, RunsModel::ChangesColumn), Qt::ForegroundRole).isValid());
+    EXPECT_EQ(text(3), "no change vs #1");
+}
