@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "storage/lineage.h"
+
 namespace runboard::app {
 
 namespace {
@@ -34,43 +36,7 @@ std::string number(std::optional<double> v) {
 
 }  // namespace
 
-storage::Result<CompareReport> compareRuns(storage::RunStore& store, storage::RunId a,
-                                           storage::RunId b) {
-    CompareReport r;
-    auto ra = store.run(a);
-    if (!ra) return ra.error();
-    auto rb = store.run(b);
-    if (!rb) return rb.error();
-    r.a = std::move(ra.value());
-    r.b = std::move(rb.value());
-    auto pa = store.params(a);
-    if (!pa) return pa.error();
-    auto pb = store.params(b);
-    if (!pb) return pb.error();
-    r.changed = storage::diffParams(pa.value(), pb.value());
-    if (auto own = storage::changeSet(store.connection(), b))
-        r.warning = storage::changeWarning(own.value());
-    auto metrics = storage::metricPairs(store, a, b);
-    if (!metrics) return metrics.error();
-    r.metrics = std::move(metrics.value());
-    auto samples = storage::pairedTestSamples(store.connection(), a, b);
-    if (!samples) return samples.error();
-    r.sharedSamples = samples->sampleIndex.size();
-    r.publicOnly = samples->publicOnly;
-    r.verdict = stats::pairedVerdict(samples->aCorrect, samples->bCorrect);
-    if (r.a.group && r.b.group && *r.a.group != *r.b.group) {
-        auto ga = storage::groupTestAccuracies(store, *r.a.group);
-        if (!ga) return ga.error();
-        auto gb = storage::groupTestAccuracies(store, *r.b.group);
-        if (!gb) return gb.error();
-        r.groupSizeA = ga->size();
-        r.groupSizeB = gb->size();
-        r.groupVerdict = stats::groupVerdict(ga.value(), gb.value());
-    }
-    return r;
-}
-
-nlohmann::json compareToJson(const CompareReport& r) {
+nlohmann::json compareToJson(const storage::CompareReport& r) {
     nlohmann::json changed = nlohmann::json::object(), metrics = nlohmann::json::object();
     for (const auto& c : r.changed)
         changed[c.key] = nlohmann::json::array({valueOrNull(c.from), valueOrNull(c.to)});
@@ -96,7 +62,7 @@ nlohmann::json compareToJson(const CompareReport& r) {
     return out;
 }
 
-std::string compareToText(const CompareReport& r) {
+std::string compareToText(const storage::CompareReport& r) {
     std::string out = "A: #" + std::to_string(r.a.id) + " " + r.a.name + "\nB: #" +
                       std::to_string(r.b.id) + " " + r.b.name + "\n\n";
     std::size_t width = 6;

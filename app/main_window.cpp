@@ -27,6 +27,7 @@
 #include "app/qt_log_sink.h"
 #include "app/repeats.h"
 #include "storage/leaderboard.h"
+#include "widgets/compare_view.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
@@ -40,32 +41,6 @@
 namespace runboard::app {
 namespace {
 
-RunsSnapshot loadRuns(const QString& path, quint64 generation) {
-    RunsSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(path.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    auto runs = store->overview(widgets::RunsModel::paramKeys(), widgets::RunsModel::metricKeys());
-    if (!runs) {
-        snap.error = QString::fromStdString(runs.error().message);
-        return snap;
-    }
-    // Competition mode: the table's test accuracy is on the public part only.
-    auto mask = storage::PrivateTestMask::load(store->connection());
-    if (!mask) {
-        snap.error = QString::fromStdString(mask.error().message);
-        return snap;
-    }
-    for (auto& o : runs.value())
-        if (auto s = mask->apply(store->connection(), o.run.id, o.metrics); !s)
-            snap.error = QString::fromStdString(s.error().message);
-    snap.runs = std::move(runs.value());
-    return snap;
-}
-
 QString formatEta(double seconds) {
     const auto s = static_cast<qint64>(seconds + 0.5);
     return s >= 3600 ? QStringLiteral("%1h %2m").arg(s / 3600).arg((s % 3600) / 60)
@@ -78,13 +53,13 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     : QMainWindow(parent),
       runsLoader_(
           this,
-          [this]() -> std::function<RunsSnapshot()> {
+          [this]() -> std::function<widgets::RunsSnapshot()> {
               if (dbPath_.isEmpty()) return {};
               return [db = dbPath_, generation = ++runsGeneration_] {
-                  return loadRuns(db, generation);
+                  return widgets::loadRuns(db, generation);
               };
           },
-          [this](RunsSnapshot s) { applyRuns(std::move(s)); }) {
+          [this](widgets::RunsSnapshot s) { applyRuns(std::move(s)); }) {
     setWindowTitle(QStringLiteral("Runboard"));
     training_ = new TrainingController(this);
 
@@ -141,6 +116,8 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_->addTab(pages_, tr("Runs"));
     gallery_ = new widgets::GalleryView(this);
     tabs_->addTab(gallery_, tr("Predictions"));
+    compare_ = new widgets::CompareView(this);
+    tabs_->addTab(compare_, tr("Compare"));
     tabs_->addTab(lrFinder_, tr("LR finder"));
     leaderboard_ = new widgets::LeaderboardView(this);
     tabs_->addTab(leaderboard_, tr("Leaderboard"));
@@ -154,6 +131,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
         if (tabs_->currentWidget() == lrFinder_) lrFinder_->refresh();
         if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
         if (tabs_->currentWidget() == gallery_) gallery_->refresh();
+        if (tabs_->currentWidget() == compare_) compare_->refresh();
     });
     setCentralWidget(tabs_);
     connectLrFinder();
@@ -325,6 +303,7 @@ void MainWindow::openDatabase(const QString& path) {
     lrFinder_->setDatabase(path);
     leaderboard_->setDatabase(path);
     gallery_->setDatabase(path);
+    compare_->setDatabase(path);
     runs_->setRuns({});
     welcome_->setDatabasePath(path);
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
@@ -350,7 +329,7 @@ void MainWindow::refreshRuns() {
     runsLoader_.request();
 }
 
-void MainWindow::applyRuns(RunsSnapshot snapshot) {
+void MainWindow::applyRuns(widgets::RunsSnapshot snapshot) {
     if (snapshot.generation != runsGeneration_) return;
     if (!snapshot.error.isEmpty()) {
         spdlog::warn("loading runs: {}", snapshot.error.toStdString());
@@ -391,6 +370,7 @@ void MainWindow::onSelectionChanged() {
     }
     curves_->setRuns(runs);
     gallery_->setRuns(runs);
+    compare_->setRuns(runs);
 }
 
 storage::Result<storage::RunId> MainWindow::startRun(const config::Config& config,

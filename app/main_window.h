@@ -12,6 +12,7 @@
 #include "app/training_worker.h"
 #include "storage/sqlite.h"
 #include "widgets/latest_loader.h"
+#include "widgets/runs_model.h"
 
 namespace spdlog::sinks {
 class sink;
@@ -28,6 +29,7 @@ class QTableView;
 
 namespace runboard::widgets {
 class CurvesPanels;
+class CompareView;
 class CurvesView;
 class GalleryView;
 class LogView;
@@ -39,12 +41,6 @@ class WelcomePanel;
 }  // namespace runboard::widgets
 
 namespace runboard::app {
-
-struct RunsSnapshot {
-    quint64 generation = 0;
-    std::vector<storage::RunOverview> runs;
-    QString error;
-};
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -71,6 +67,7 @@ public:
     TrainingController* training() const { return training_; }
     widgets::LrFinderView* lrFinder() const { return lrFinder_; }
     widgets::GalleryView* gallery() const { return gallery_; }
+    widgets::CompareView* compare() const { return compare_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
     const QString& databasePath() const { return dbPath_; }
 
@@ -84,7 +81,7 @@ private:
     void buildMenus();
     void buildStatusBar();
     void poll();
-    void applyRuns(RunsSnapshot snapshot);
+    void applyRuns(widgets::RunsSnapshot snapshot);
     void onSelectionChanged();
     void showNewRunDialog(bool fromSelected);
     void openNewRunDialog(const config::Config& initial, const QString& name = {},
@@ -121,6 +118,7 @@ private:
     QTabWidget* tabs_ = nullptr;
     widgets::LrFinderView* lrFinder_ = nullptr;
     widgets::GalleryView* gallery_ = nullptr;
+    widgets::CompareView* compare_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
     widgets::WelcomePanel* welcome_ = nullptr;
     QSplitter* splitter_ = nullptr;
@@ -129,7 +127,8 @@ private:
     QPushButton* stop_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     std::shared_ptr<spdlog::sinks::sink> logSink_;
-    widgets::LatestLoader<RunsSnapshot> runsLoader_;  // last: waits for a running load first
+    widgets::LatestLoader<widgets::RunsSnapshot>
+        runsLoader_;  // last: waits for a running load first
 };
 
 }  // namespace runboard::app

@@ -77,7 +77,8 @@ Result<PairedSamples> pairedTestSamples(Connection& db, RunId a, RunId b) {
     return out;
 }
 
-Result<std::vector<double>> groupTestAccuracies(RunStore& store, RunId group) {
+Result<std::vector<double>> groupMetricValues(RunStore& store, RunId group,
+                                              const std::string& key) {
     auto members = groupMembers(store.connection(), group);
     if (!members) return members.error();
     auto mask = PrivateTestMask::load(store.connection());
@@ -89,9 +90,43 @@ Result<std::vector<double>> groupTestAccuracies(RunStore& store, RunId group) {
         if (run->status != RunStatus::Finished) continue;
         auto m = visibleMetrics(store, mask.value(), id);
         if (!m) return m.error();
-        if (auto it = m->find("test/accuracy"); it != m->end()) out.push_back(it->second);
+        if (auto it = m->find(key); it != m->end()) out.push_back(it->second);
     }
     return out;
+}
+
+Result<CompareReport> compareRuns(RunStore& store, RunId a, RunId b) {
+    CompareReport r;
+    auto ra = store.run(a);
+    if (!ra) return ra.error();
+    auto rb = store.run(b);
+    if (!rb) return rb.error();
+    r.a = std::move(ra.value());
+    r.b = std::move(rb.value());
+    auto pa = store.params(a);
+    if (!pa) return pa.error();
+    auto pb = store.params(b);
+    if (!pb) return pb.error();
+    r.changed = diffParams(pa.value(), pb.value());
+    if (auto own = changeSet(store.connection(), b)) r.warning = changeWarning(own.value());
+    auto metrics = metricPairs(store, a, b);
+    if (!metrics) return metrics.error();
+    r.metrics = std::move(metrics.value());
+    auto samples = pairedTestSamples(store.connection(), a, b);
+    if (!samples) return samples.error();
+    r.sharedSamples = samples->sampleIndex.size();
+    r.publicOnly = samples->publicOnly;
+    r.verdict = stats::pairedVerdict(samples->aCorrect, samples->bCorrect);
+    if (r.a.group && r.b.group && *r.a.group != *r.b.group) {
+        auto ga = groupMetricValues(store, *r.a.group);
+        if (!ga) return ga.error();
+        auto gb = groupMetricValues(store, *r.b.group);
+        if (!gb) return gb.error();
+        r.groupSizeA = ga->size();
+        r.groupSizeB = gb->size();
+        r.groupVerdict = stats::groupVerdict(ga.value(), gb.value());
+    }
+    return r;
 }
 
 }  // namespace runboard::storage

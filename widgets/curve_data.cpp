@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace runboard::widgets {
 
@@ -93,6 +94,48 @@ std::pair<double, double> stableRange(std::optional<std::pair<double, double>> c
     const double span = log ? std::log10(b) - std::log10(a) : b - a;
     const double data = log ? std::log10(hi) - std::log10(lo) : hi - lo;
     return data >= fill * span ? *current : fresh();
+}
+
+namespace {
+// y at x by linear interpolation; the curve is sorted by x and x lies inside it.
+double interpolate(const std::vector<CurvePoint>& c, double x) {
+    auto it = std::lower_bound(c.begin(), c.end(), x,
+                               [](const CurvePoint& p, double v) { return p.x < v; });
+    if (it == c.begin()) return it->y;
+    if (it == c.end()) return c.back().y;
+    const CurvePoint& b = *it;
+    const CurvePoint& a = *(it - 1);
+    return b.x == a.x ? b.y : a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x);
+}
+}  // namespace
+
+GroupCurve groupCurve(const std::vector<const std::vector<CurvePoint>*>& curves, bool minMax) {
+    GroupCurve g;
+    if (curves.size() < 2) return g;
+    double lo = -std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto* c : curves) {
+        if (c->empty()) return g;
+        lo = std::max(lo, c->front().x);
+        hi = std::min(hi, c->back().x);
+    }
+    const double n = static_cast<double>(curves.size());
+    for (const CurvePoint& p : *curves.front()) {
+        if (p.x < lo || p.x > hi) continue;
+        double sum = 0, sumSq = 0, mn = std::numeric_limits<double>::infinity(), mx = -mn;
+        for (const auto* c : curves) {
+            const double y = interpolate(*c, p.x);
+            sum += y;
+            sumSq += y * y;
+            mn = std::min(mn, y);
+            mx = std::max(mx, y);
+        }
+        const double mean = sum / n;
+        const double sd = std::sqrt(std::max(0.0, (sumSq - n * mean * mean) / (n - 1)));
+        g.mean.push_back({p.x, mean});
+        g.low.push_back({p.x, minMax ? mn : mean - sd});
+        g.high.push_back({p.x, minMax ? mx : mean + sd});
+    }
+    return g;
 }
 
 }  // namespace runboard::widgets

@@ -55,4 +55,12 @@ LogClip clipForLog(const std::vector<CurvePoint>& points, double floor);
 std::pair<double, double> stableRange(std::optional<std::pair<double, double>> current, double lo,
                                       double hi, bool log, double fill = 0.7);
 
+// A group of seed repeats as one curve: on the first curve's x values inside the range every curve
+// covers, the mean over the runs (each linearly interpolated) and a band, either min..max or
+// mean ± one standard deviation (n − 1). Empty for fewer than two curves or no common range.
+struct GroupCurve {
+    std::vector<CurvePoint> mean, low, high;
+};
+GroupCurve groupCurve(const std::vector<const std::vector<CurvePoint>*>& curves, bool minMax);
+
 }  // namespace runboard::widgets

@@ -141,9 +141,11 @@ void CurveLayer::layoutAxes() {
                 fm.horizontalAdvance(QStringLiteral("00000")) / 2 + kGap, 2 * line + 3 * kGap};
 }
 
-void CurveLayer::setContent(std::vector<CurveLine> lines, std::vector<CurveMarkers> markers) {
+void CurveLayer::setContent(std::vector<CurveLine> lines, std::vector<CurveMarkers> markers,
+                            std::vector<CurveBand> bands) {
     lines_ = std::move(lines);
     markers_ = std::move(markers);
+    bands_ = std::move(bands);
     update();
 }
 
@@ -204,6 +206,17 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
     painter->setRenderHint(QPainter::Antialiasing, true);
     QPolygonF polygon;
     std::vector<QLineF> segments;
+    for (const CurveBand& band : bands_) {  // under the lines
+        polygon.clear();
+        for (const CurvePoint& p : band.high)
+            polygon << mapping_.toPixel(p.x, p.y);
+        for (auto it = band.low.rbegin(); it != band.low.rend(); ++it)
+            polygon << mapping_.toPixel(it->x, it->y);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(band.color);
+        painter->drawPolygon(polygon);
+    }
+    painter->setBrush(Qt::NoBrush);
     for (const CurveLine& line : lines_) {
         if (line.points.empty()) continue;
         polygon.resize(static_cast<qsizetype>(line.points.size()));

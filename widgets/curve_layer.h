@@ -46,6 +46,12 @@ struct CurveLine {
     QPen pen;
 };
 
+// A filled band between two curves on the same x values (a group of seed repeats' spread).
+struct CurveBand {
+    std::vector<CurvePoint> low, high;
+    QColor color;
+};
+
 // Markers at values (x, y), or pinned to the top edge of the plot (e.g. NaN/Inf, which have no y).
 struct CurveMarkers {
     enum class Shape { Triangle, Square };
@@ -60,7 +66,8 @@ public:
     explicit CurveLayer(QGraphicsItem* parent = nullptr);
 
     void setMapping(const PlotMapping& mapping);
-    void setContent(std::vector<CurveLine> lines, std::vector<CurveMarkers> markers);
+    void setContent(std::vector<CurveLine> lines, std::vector<CurveMarkers> markers,
+                    std::vector<CurveBand> bands = {});
     void setTitles(const QString& x, const QString& y);
 
     // The room around the plot area that the tick labels and titles need, for the chart's margins.
@@ -72,6 +79,7 @@ public:
     const PlotMapping& mapping() const { return mapping_; }
     const std::vector<CurveLine>& lines() const { return lines_; }
     const std::vector<CurveMarkers>& markers() const { return markers_; }
+    const std::vector<CurveBand>& bands() const { return bands_; }
 
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -88,6 +96,7 @@ private:
     QMargins margins_;
     std::vector<CurveLine> lines_;
     std::vector<CurveMarkers> markers_;
+    std::vector<CurveBand> bands_;
 };
 
 }  // namespace runboard::widgets

@@ -362,6 +362,17 @@ void CurvesView::setXAxis(XAxis axis) {
     requestRefresh();
 }
 
+void CurvesView::setGroups(std::map<storage::RunId, storage::RunId> groups) {
+    if (groups == groups_) return;
+    groups_ = std::move(groups);
+    redraw();
+}
+
+void CurvesView::setGroupBand(GroupBand band) {
+    groupBand_ = band;
+    redraw();
+}
+
 void CurvesView::requestRefresh() {
     // Idle for a while: load now. Otherwise coalesce: at most one load per interval.
     if (coalesce_.isActive()) return;
@@ -529,9 +540,54 @@ void CurvesView::redraw() {
         shown += s.shown;
         total += s.total;
     }
+    // Groups of seed repeats: two or more of a group's runs become their mean and a band.
+    std::vector<CurveBand> bands;
+    if (groupBand_ != GroupBand::Off) {
+        std::map<storage::RunId, std::vector<std::size_t>> byGroup;
+        for (std::size_t i = 0; i < current_.series.size(); ++i)
+            if (auto g = groups_.find(current_.series[i].run); g != groups_.end())
+                byGroup[g->second].push_back(i);
+        std::vector<bool> grouped(current_.series.size(), false);
+        for (const auto& [group, members] : byGroup) {
+            if (members.size() < 2) continue;
+            std::vector<const std::vector<CurvePoint>*> curves;
+            for (std::size_t i : members) {
+                const CurveSeries& s = current_.series[i];
+                curves.push_back(smoothing_ > 0 ? &s.smoothed : &s.raw);
+                grouped[i] = true;
+            }
+            GroupCurve g = groupCurve(curves, groupBand_ == GroupBand::MinMax);
+            const QColor color = runColor(group);
+            QColor fill = fadedOnWhite(color, 60);
+            bands.push_back({std::move(g.low), std::move(g.high), fill});
+            smooth.push_back({std::move(g.mean), QPen(color, 2.0)});
+            legend << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+                          .arg(color.name(),
+                               tr("seed repeats of #%1: mean of %2, %3")
+                                   .arg(group)
+                                   .arg(members.size())
+                                   .arg(groupBand_ == GroupBand::MinMax ? tr("min–max band")
+                                                                        : tr("± 1 std band")));
+        }
+        // The grouped runs' own lines give way to their group's.
+        std::vector<CurveLine> keepRaw, keepSmooth;
+        std::size_t r = 0, m = 0;
+        for (std::size_t i = 0; i < current_.series.size(); ++i) {
+            if (!grouped[i]) keepRaw.push_back(std::move(raw[r]));
+            ++r;
+            if (smoothing_ > 0) {
+                if (!grouped[i]) keepSmooth.push_back(std::move(smooth[m]));
+                ++m;
+            }
+        }
+        for (; m < smooth.size(); ++m)  // the groups' mean lines
+            keepSmooth.push_back(std::move(smooth[m]));
+        raw = std::move(keepRaw);
+        smooth = std::move(keepSmooth);
+    }
     for (CurveLine& l : smooth)
         raw.push_back(std::move(l));
-    layer_->setContent(std::move(raw), std::move(markers));
+    layer_->setContent(std::move(raw), std::move(markers), std::move(bands));
     legend_->setText(legend.join(QStringLiteral(" &nbsp; ")));
     syncLayer();
 

@@ -44,6 +44,9 @@ struct CurveSeries {
 
 enum class XAxis { Step, Epoch, WallTime };
 
+// How runs of one group of seed repeats are drawn: each on its own, or as their mean with a band.
+enum class GroupBand { Off, MinMax, Std };
+
 struct CurvesSnapshot {
     quint64 generation = 0;
     std::vector<CurveSeries> series;
@@ -69,6 +72,10 @@ public:
     void setSmoothing(double weight);  // 0 .. 0.99
     void setXAxis(XAxis axis);
     XAxis xAxis() const { return xAxis_; }
+    // Runs' groups of seed repeats (run -> group); with a band mode, two or more runs of a group
+    // are drawn as their mean line with a band.
+    void setGroups(std::map<storage::RunId, storage::RunId> groups);
+    void setGroupBand(GroupBand band);
     // Schedules a reload (coalesced: at most one every 50 ms).
     void requestRefresh();
 
@@ -100,6 +107,8 @@ private:
     bool logScale_ = false;
     double smoothing_ = 0.6;
     XAxis xAxis_ = XAxis::Step;
+    std::map<storage::RunId, storage::RunId> groups_;
+    GroupBand groupBand_ = GroupBand::Off;
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
     std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 

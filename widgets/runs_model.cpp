@@ -6,6 +6,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "storage/leaderboard.h"
 #include "storage/lineage.h"
 
 namespace runboard::widgets {
@@ -273,6 +274,32 @@ QColor statusColor(storage::RunStatus status) {
             return QColor(0x6d, 0x4c, 0x41);
     }
     return Qt::gray;
+}
+
+RunsSnapshot loadRuns(const QString& path, quint64 generation) {
+    RunsSnapshot snap;
+    snap.generation = generation;
+    auto store = storage::RunStore::open(path.toStdString(), {.create = false, .readOnly = true});
+    if (!store) {
+        snap.error = QString::fromStdString(store.error().message);
+        return snap;
+    }
+    auto runs = store->overview(RunsModel::paramKeys(), RunsModel::metricKeys());
+    if (!runs) {
+        snap.error = QString::fromStdString(runs.error().message);
+        return snap;
+    }
+    // Competition mode: the table's test accuracy is on the public part only.
+    auto mask = storage::PrivateTestMask::load(store->connection());
+    if (!mask) {
+        snap.error = QString::fromStdString(mask.error().message);
+        return snap;
+    }
+    for (auto& o : runs.value())
+        if (auto s = mask->apply(store->connection(), o.run.id, o.metrics); !s)
+            snap.error = QString::fromStdString(s.error().message);
+    snap.runs = std::move(runs.value());
+    return snap;
 }
 
 }  // namespace runboard::widgets

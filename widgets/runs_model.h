@@ -65,6 +65,16 @@ private:
     QStringList terms_;
 };
 
+// The runs table's data, read off the GUI thread on its own read-only connection: every run with
+// its key params, latest headline metrics (test ones on the public part in competition mode) and
+// change set.
+struct RunsSnapshot {
+    quint64 generation = 0;
+    std::vector<storage::RunOverview> runs;
+    QString error;
+};
+RunsSnapshot loadRuns(const QString& dbPath, quint64 generation);
+
 // A colour per run, stable across the app (curves, tables): a hue from the run id.
 QColor runColor(storage::RunId id);
 QColor statusColor(storage::RunStatus status);
