@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -132,7 +133,12 @@ CompareView::CompareView(QWidget* parent)
     ml->addWidget(metricsTable_);
     left->addWidget(configBox);
     left->addWidget(metricsBox);
-    left->addWidget(verdicts_);
+    auto* verdictScroll = new QScrollArea(left);
+    verdictScroll->setWidget(verdicts_);
+    verdictScroll->setWidgetResizable(true);
+    verdictScroll->setFrameShape(QFrame::NoFrame);
+    left->addWidget(verdictScroll);
+    left->setSizes({200, 200, 260});
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(left);
     split->addWidget(curves_);
@@ -303,10 +309,14 @@ QString CompareView::verdictText() const {
                         .arg(r.groupSizeA)
                         .arg(r.groupSizeB)
                         .arg(QString::fromStdString(r.groupVerdict->text).toHtmlEscaped());
-        if (r.changed.size() > 1)
+        // Between two groups of seed repeats the seeds differ by design: that is the noise the
+        // group verdict measures, not a second change.
+        std::vector<storage::Change> changed = r.changed;
+        if (r.groupVerdict) std::erase_if(changed, [](const auto& c) { return c.key == "seed"; });
+        if (changed.size() > 1)
             line +=
                 tr("<br>&nbsp;&nbsp;<span style=\"color:#e65100\">&#9888; %1</span>")
-                    .arg(QString::fromStdString(storage::changeWarning(r.changed)).toHtmlEscaped());
+                    .arg(QString::fromStdString(storage::changeWarning(changed)).toHtmlEscaped());
         lines << line;
     }
     for (const auto& g : current_.groups) {

@@ -5,6 +5,8 @@
 //   runboard_screenshot DB OUT.png --lr-finder [RULE] SWEEP_ID...
 //   runboard_screenshot DB OUT.png --leaderboard [COMPETITION_ID]
 //   runboard_screenshot DB OUT.png --gallery [val|test] RUN_ID [OTHER_RUN_ID...]
+//   runboard_screenshot DB OUT.png --repeat RUN_ID N   (queues N seed repeats, waits, then shoots)
+//   runboard_screenshot DB OUT.png --compare [METRIC] BASELINE_ID RUN_ID...
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -15,6 +17,7 @@
 #include <cstdio>
 
 #include "app/main_window.h"
+#include "widgets/compare_view.h"
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
@@ -61,6 +64,45 @@ int main(int argc, char** argv) {
         QTest::qWait(500);
         if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
         std::printf("%s: %d entries\n", argv[2], view->model()->entryCount());
+        return 0;
+    }
+    if (argc > 5 && QByteArray(argv[3]) == "--repeat") {
+        QElapsedTimer t;
+        t.start();
+        while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        const auto ids = window.repeatRun(std::atoll(argv[4]), std::atoi(argv[5]));
+        QTest::qWait(500);
+        while (window.training()->busy() && t.elapsed() < 600'000)
+            QTest::qWait(200);
+        QTest::qWait(1000);
+        std::printf("%zu repeats trained\n", ids.size());
+        return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
+    }
+    if (argc > 5 && QByteArray(argv[3]) == "--compare") {
+        auto* view = window.compare();
+        QElapsedTimer t;
+        t.start();
+        while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        int first = 4;
+        QString metric;
+        if (!std::isdigit(static_cast<unsigned char>(argv[4][0]))) metric = argv[first++];
+        std::vector<runboard::storage::RunId> ids;
+        for (int i = first; i < argc; ++i)
+            ids.push_back(std::atoll(argv[i]));
+        window.selectRuns(ids);
+        window.findChild<QTabWidget*>()->setCurrentWidget(view);
+        view->setBaseline(ids.front());
+        if (!metric.isEmpty()) view->curves()->setMetric(metric);
+        while ((view->snapshot().runs.size() != ids.size() ||
+                view->curves()->snapshot().series.empty()) &&
+               t.elapsed() < 30'000)
+            QTest::qWait(50);
+        QTest::qWait(800);
+        if (!window.grab().save(QString::fromLocal8Bit(argv[2]))) return 1;
+        std::printf("%s: %zu runs compared\n%s\n", argv[2], view->snapshot().runs.size(),
+                    qPrintable(view->verdictText()));
         return 0;
     }
     if (argc > 5 && QByteArray(argv[3]) == "--gallery") {
