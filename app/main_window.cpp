@@ -32,6 +32,7 @@
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
+#include "widgets/lineage_view.h"
 #include "widgets/log_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
@@ -118,6 +119,12 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_->addTab(gallery_, tr("Predictions"));
     compare_ = new widgets::CompareView(this);
     tabs_->addTab(compare_, tr("Compare"));
+    lineage_ = new widgets::LineageView(this);
+    tabs_->addTab(lineage_, tr("Lineage"));
+    connect(lineage_, &widgets::LineageView::runActivated, this, [this](qint64 run) {
+        tabs_->setCurrentWidget(pages_);
+        selectRuns({run});
+    });
     tabs_->addTab(lrFinder_, tr("LR finder"));
     leaderboard_ = new widgets::LeaderboardView(this);
     tabs_->addTab(leaderboard_, tr("Leaderboard"));
@@ -132,6 +139,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
         if (tabs_->currentWidget() == leaderboard_) leaderboard_->refresh();
         if (tabs_->currentWidget() == gallery_) gallery_->refresh();
         if (tabs_->currentWidget() == compare_) compare_->refresh();
+        if (tabs_->currentWidget() == lineage_) refreshRuns();
     });
     setCentralWidget(tabs_);
     connectLrFinder();
@@ -335,6 +343,7 @@ void MainWindow::applyRuns(widgets::RunsSnapshot snapshot) {
         spdlog::warn("loading runs: {}", snapshot.error.toStdString());
         return;
     }
+    if (tabs_->currentWidget() == lineage_) lineage_->setRuns(snapshot.runs);
     runs_->setRuns(std::move(snapshot.runs));
     pages_->setCurrentIndex(runs_->rowCount() == 0 ? 0 : 1);
     if (table_->selectionModel()->selectedRows().isEmpty() && runs_->rowCount() > 0)

@@ -32,6 +32,7 @@ class CurvesPanels;
 class CompareView;
 class CurvesView;
 class GalleryView;
+class LineageView;
 class LogView;
 class LeaderboardView;
 class LrFinderView;
@@ -68,6 +69,7 @@ public:
     widgets::LrFinderView* lrFinder() const { return lrFinder_; }
     widgets::GalleryView* gallery() const { return gallery_; }
     widgets::CompareView* compare() const { return compare_; }
+    widgets::LineageView* lineage() const { return lineage_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
     const QString& databasePath() const { return dbPath_; }
 
@@ -119,6 +121,7 @@ private:
     widgets::LrFinderView* lrFinder_ = nullptr;
     widgets::GalleryView* gallery_ = nullptr;
     widgets::CompareView* compare_ = nullptr;
+    widgets::LineageView* lineage_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
     widgets::WelcomePanel* welcome_ = nullptr;
     QSplitter* splitter_ = nullptr;

@@ -7,6 +7,7 @@
 //   runboard_screenshot DB OUT.png --gallery [val|test] RUN_ID [OTHER_RUN_ID...]
 //   runboard_screenshot DB OUT.png --repeat RUN_ID N   (queues N seed repeats, waits, then shoots)
 //   runboard_screenshot DB OUT.png --compare [METRIC] BASELINE_ID RUN_ID...
+//   runboard_screenshot DB OUT.png --lineage
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -21,6 +22,7 @@
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
+#include "widgets/lineage_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
@@ -77,6 +79,16 @@ int main(int argc, char** argv) {
             QTest::qWait(200);
         QTest::qWait(1000);
         std::printf("%zu repeats trained\n", ids.size());
+        return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
+    }
+    if (argc > 3 && QByteArray(argv[3]) == "--lineage") {
+        window.findChild<QTabWidget*>()->setCurrentWidget(window.lineage());
+        QElapsedTimer t;
+        t.start();
+        while (window.lineage()->model()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        QTest::qWait(500);
+        std::printf("%s: %d roots\n", argv[2], window.lineage()->model()->rowCount());
         return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
     if (argc > 5 && QByteArray(argv[3]) == "--compare") {
