@@ -1,6 +1,7 @@
 #include "app/repeats.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "storage/lineage.h"
 
@@ -22,9 +23,18 @@ storage::Result<std::vector<RunRequest>> repeatRequests(storage::RunStore& store
     const storage::RunId group = record->group.value_or(run);
     auto members = storage::groupMembers(store.connection(), group);
     if (!members) return members.error();
-    std::int64_t seed = record->seed;
-    for (storage::RunId m : members.value())
-        if (auto r = store.run(m)) seed = std::max(seed, r->seed);
+    // The largest seed the group trained with: the config's, as the params table holds it.
+    std::int64_t seed = config.integer("seed");
+    for (storage::RunId m : members.value()) {
+        auto params = store.params(m);
+        if (!params) return params.error();
+        for (const auto& p : params.value())
+            if (std::int64_t v = 0;
+                p.key == "seed" &&
+                std::from_chars(p.value.data(), p.value.data() + p.value.size(), v).ec ==
+                    std::errc())
+                seed = std::max(seed, v);
+    }
     std::vector<RunRequest> out;
     for (int k = 1; k <= n; ++k) {
         RunRequest request{config, {}, run, group};

@@ -207,3 +207,35 @@ TEST(AxisTicks, LabelsShowTheDecimalsTheSpacingNeeds) {
     EXPECT_EQ(widgets::tickLabel(2.5e-5, 5e-6), "2.5e-05");
     EXPECT_EQ(widgets::tickLabel(3e7, 1e7), "3e+07");
 }
+
+TEST(CurveData, GroupCurveIsTheMeanAndSpreadOfInterpolatedRuns) {
+    // Three runs on different x grids: y = x + k for k = 0, 1, 5 (linear, so interpolation is
+    // exact), the first on x = 0..10, the others on a shorter, coarser range.
+    std::vector<widgets::CurvePoint> a, b, c;
+    for (int x = 0; x <= 10; ++x)
+        a.push_back({double(x), double(x)});
+    for (int x = 1; x <= 9; x += 2)
+        b.push_back({double(x), double(x) + 1});
+    for (int x = 2; x <= 8; x += 3)
+        c.push_back({double(x), double(x) + 5});
+    const auto g = widgets::groupCurve({&a, &b, &c}, true);
+    // The common range is [2, 8]: a's points 2..8.
+    ASSERT_EQ(g.mean.size(), 7u);
+    EXPECT_EQ(g.mean.front().x, 2);
+    EXPECT_EQ(g.mean.back().x, 8);
+    for (std::size_t i = 0; i < g.mean.size(); ++i) {
+        const double x = g.mean[i].x;
+        EXPECT_NEAR(g.mean[i].y, x + 2, 1e-12);
+        EXPECT_NEAR(g.low[i].y, x, 1e-12);
+        EXPECT_NEAR(g.high[i].y, x + 5, 1e-12);
+    }
+    const auto s = widgets::groupCurve({&a, &b, &c}, false);
+    const double sd =
+        std::sqrt(((0 - 2.0) * (0 - 2.0) + (1 - 2.0) * (1 - 2.0) + (5 - 2.0) * (5 - 2.0)) / 2);
+    EXPECT_NEAR(s.high[3].y - s.mean[3].y, sd, 1e-12);
+    EXPECT_NEAR(s.mean[3].y - s.low[3].y, sd, 1e-12);
+    // One run, or runs that do not overlap: nothing.
+    EXPECT_TRUE(widgets::groupCurve({&a}, true).mean.empty());
+    std::vector<widgets::CurvePoint> late = {{20, 1}, {30, 2}};
+    EXPECT_TRUE(widgets::groupCurve({&a, &late}, true).mean.empty());
+}
