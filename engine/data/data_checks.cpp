@@ -1,0 +1,193 @@
+#include "engine/data/data_checks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unordered_map>
+
+namespace runboard::engine {
+
+namespace {
+
+std::size_t pixelsPerImage(const IdxArray& images) {
+    std::size_t n = 1;
+    for (std::size_t d = 1; d < images.dims.size(); ++d)
+        n *= images.dims[d];
+    return n;
+}
+
+const std::uint8_t* pixels(const IdxArray& images, std::int64_t index) {
+    return images.data.data() + static_cast<std::size_t>(index) * pixelsPerImage(images);
+}
+
+std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::string format(const char* fmt, double a, double b = 0, double c = 0) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, fmt, a, b, c);
+    return buf;
+}
+
+}  // namespace
+
+std::string_view checkStatusName(CheckStatus status) {
+    switch (status) {
+        case CheckStatus::Pass:
+            return "pass";
+        case CheckStatus::Warn:
+            return "warn";
+        case CheckStatus::Fail:
+            return "fail";
+    }
+    return "fail";
+}
+
+SplitStats splitStats(const SplitView& split, int classes) {
+    SplitStats s;
+    s.name = split.name;
+    s.count = static_cast<std::int64_t>(split.indices.size());
+    s.classCounts.assign(static_cast<std::size_t>(std::max(0, classes)), 0);
+    const std::size_t n = pixelsPerImage(*split.images);
+    double sum = 0, sumSq = 0;
+    for (std::int64_t i : split.indices) {
+        const int label = split.labels->data[static_cast<std::size_t>(i)];
+        if (label >= 0 && label < classes) ++s.classCounts[static_cast<std::size_t>(label)];
+        const std::uint8_t* p = pixels(*split.images, i);
+        for (std::size_t k = 0; k < n; ++k) {
+            const double v = p[k] / 255.0;
+            sum += v;
+            sumSq += v * v;
+        }
+    }
+    const double count = static_cast<double>(n) * static_cast<double>(split.indices.size());
+    if (count > 0) {
+        s.mean = sum / count;
+        s.stdev = std::sqrt(std::max(0.0, sumSq / count - s.mean * s.mean));
+    }
+    return s;
+}
+
+std::vector<DuplicatePair> exactDuplicates(const SplitView& train, const SplitView& other) {
+    const std::size_t n = pixelsPerImage(*train.images);
+    std::vector<DuplicatePair> out;
+    if (n != pixelsPerImage(*other.images)) return out;
+    std::unordered_multimap<std::uint64_t, std::int64_t> byHash;
+    byHash.reserve(train.indices.size());
+    for (std::int64_t i : train.indices)
+        byHash.emplace(fnv1a(pixels(*train.images, i), n), i);
+    for (std::int64_t j : other.indices) {
+        const std::uint8_t* q = pixels(*other.images, j);
+        auto [lo, hi] = byHash.equal_range(fnv1a(q, n));
+        for (auto it = lo; it != hi; ++it)
+            if (std::memcmp(pixels(*train.images, it->second), q, n) == 0) {
+                out.push_back({it->second, j});
+                break;
+            }
+    }
+    std::sort(out.begin(), out.end(), [](const DuplicatePair& a, const DuplicatePair& b) {
+        return a.otherIndex < b.otherIndex;
+    });
+    return out;
+}
+
+CheckResult leakageCheck(const SplitView& train, const SplitView& other, double failShare) {
+    CheckResult r;
+    r.name = "data.duplicates." + other.name;
+    const auto dups = exactDuplicates(train, other);
+    r.value = static_cast<double>(dups.size());
+    const double share = other.indices.empty() ? 0
+                                               : static_cast<double>(dups.size()) /
+                                                     static_cast<double>(other.indices.size());
+    for (std::size_t k = 0; k < dups.size() && k < 10; ++k)
+        r.details.push_back(other.name + " #" + std::to_string(dups[k].otherIndex) + " = train #" +
+                            std::to_string(dups[k].trainIndex));
+    if (dups.empty()) {
+        r.message = "no " + other.name + " sample is an exact copy of a training sample";
+    } else if (share > failShare) {
+        r.status = CheckStatus::Fail;
+        r.message = format("%.0f ", r.value) + other.name + " samples (" +
+                    format("%.2f%%", 100 * share) + ") are exact copies of training samples: the " +
+                    other.name +
+                    " score measures memory, not generalisation; deduplicate the split";
+    } else {
+        r.status = CheckStatus::Warn;
+        r.message = format("%.0f ", r.value) + other.name + " samples (" +
+                    format("%.2f%%", 100 * share) +
+                    ") are exact copies of training samples; small, but know them (see details)";
+    }
+    return r;
+}
+
+CheckResult balanceCheck(const std::vector<SplitStats>& splits, double ratio) {
+    CheckResult r;
+    r.name = "data.balance";
+    std::string worst;
+    for (const SplitStats& s : splits) {
+        if (s.classCounts.empty() || s.count == 0) continue;
+        const auto [mn, mx] = std::minmax_element(s.classCounts.begin(), s.classCounts.end());
+        const double q = *mn == 0 ? INFINITY : static_cast<double>(*mx) / static_cast<double>(*mn);
+        std::string line = s.name;
+        line.append(":");
+        for (auto c : s.classCounts)
+            line.append(" ").append(std::to_string(c));
+        r.details.push_back(std::move(line));
+        if (q > r.value) {
+            r.value = q;
+            worst = s.name;
+        }
+    }
+    if (r.value > ratio) {
+        r.status = CheckStatus::Warn;
+        r.message = "the largest class of ";
+        r.message.append(worst);
+        if (std::isinf(r.value))
+            r.message = "a class has no samples in " + worst;
+        else
+            r.message.append(format(" has %.2fx the samples of the smallest", r.value));
+        r.message.append(
+            ": accuracy favours the large classes; weigh the loss or report "
+            "per-class recall");
+    } else {
+        r.message = format("classes are balanced (largest/smallest at most %.2f)", r.value);
+    }
+    return r;
+}
+
+CheckResult statsCheck(const std::vector<SplitStats>& splits) {
+    CheckResult r;
+    r.name = "data.stats";
+    const SplitStats* train = nullptr;
+    for (const SplitStats& s : splits) {
+        r.details.push_back(s.name + format(": mean %.4f, std %.4f", s.mean, s.stdev));
+        if (s.name == "train") train = &s;
+    }
+    if (train == nullptr || train->stdev <= 0) {
+        r.message = "no training statistics";
+        return r;
+    }
+    for (const SplitStats& s : splits) {
+        const double z = std::abs(s.mean - train->mean) / train->stdev;
+        r.value = std::max(r.value, z);
+        if (z > 1) {
+            r.status = CheckStatus::Warn;
+            r.message = s.name +
+                        format(" inputs have mean %.3f against the training part's %.3f: ", s.mean,
+                               train->mean) +
+                        "a different source or preprocessing?";
+        }
+    }
+    if (r.status == CheckStatus::Pass)
+        r.message =
+            format("every split's mean is within %.2f training std of the training mean", r.value);
+    return r;
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,59 @@
+#pragma once
+// The pre-flight checklist's data checks, on the dataset files themselves (Torch-free): class
+// distribution and input mean/std per split, exact duplicates between the training part and the
+// validation or test samples (leakage), and class imbalance. Each check gives a result the
+// checklist stores and shows: pass, warn or fail, a measured value and what to do about it.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/data/idx.h"
+
+namespace runboard::engine {
+
+enum class CheckStatus { Pass, Warn, Fail };
+std::string_view checkStatusName(CheckStatus status);  // pass | warn | fail
+
+struct CheckResult {
+    std::string name;
+    CheckStatus status = CheckStatus::Pass;
+    double value = 0;
+    std::string message;               // one line: what was measured and what to do
+    std::vector<std::string> details;  // e.g. duplicate samples, dead parameters
+};
+
+// The samples of one split: rows of an IDX image/label pair by their index in the file.
+struct SplitView {
+    std::string name;  // train | val | test
+    const IdxArray* images = nullptr;
+    const IdxArray* labels = nullptr;
+    std::vector<std::int64_t> indices;
+};
+
+struct SplitStats {
+    std::string name;
+    std::int64_t count = 0;
+    std::vector<std::int64_t> classCounts;  // by label
+    double mean = 0, stdev = 0;             // of the pixels, scaled to [0, 1]
+};
+SplitStats splitStats(const SplitView& split, int classes);
+
+struct DuplicatePair {
+    std::int64_t trainIndex = 0, otherIndex = 0;  // indices in their files
+};
+// The samples of `other` whose pixels equal a training sample's exactly (hashed, then compared
+// byte for byte), each with one training sample it copies; by other's index.
+std::vector<DuplicatePair> exactDuplicates(const SplitView& train, const SplitView& other);
+
+// Leakage between the training part and `other`: any duplicate warns (Fashion-MNIST itself has a
+// few), more than `failShare` of other's samples fails. Details name up to 10 pairs.
+CheckResult leakageCheck(const SplitView& train, const SplitView& other, double failShare = 0.01);
+// Class counts per split: warns when a split's largest class has more than `ratio` times the
+// samples of its smallest (or a class is missing). The value is the largest ratio found.
+CheckResult balanceCheck(const std::vector<SplitStats>& splits, double ratio = 1.5);
+// Mean and std per split, for the record: warns when a split's mean is more than one training
+// std away from the training mean (a different preprocessing or source).
+CheckResult statsCheck(const std::vector<SplitStats>& splits);
+
+}  // namespace runboard::engine
