@@ -65,10 +65,21 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
 }  // namespace
 
 Session::Session(const config::Config& c, int numClasses, std::int64_t stepsPerEpoch)
-    : optimizerName_(c.text("optimizer")),
+    : Session(c, makeModel(c.text("model"), numClasses, c.number("dropout")), stepsPerEpoch) {}
+
+Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
+                 std::int64_t stepsPerEpoch)
+    : model_(std::move(model)),
+      optimizerName_(c.text("optimizer")),
       labelSmoothing_(c.number("label_smoothing")),
       bf16_(resolvePrecision(c.text("precision")) == "bf16") {
-    model_ = makeModel(c.text("model"), numClasses, c.number("dropout"));
+    if (c.text("init.head") == "small") {
+        // Zero bias, small weights: every class gets nearly the same logit, so the initial loss is
+        // ln K; the weights are not zero, or no gradient would reach the layers before.
+        torch::NoGradGuard noGrad;
+        model_->head()->bias.zero_();
+        model_->head()->weight.mul_(0.01);
+    }
     optimizer_ = makeOptimizer(c, *model_);
     schedule_.kind = c.text("schedule");
     schedule_.lr = c.number("lr");

@@ -82,6 +82,9 @@ private:
 class Session {
 public:
     Session(const config::Config& config, int numClasses, std::int64_t stepsPerEpoch);
+    // With a given model (the checks' planted bugs); the config's head initialisation applies.
+    Session(const config::Config& config, std::shared_ptr<ClassifierImpl> model,
+            std::int64_t stepsPerEpoch);
 
     ClassifierImpl& model() { return *model_; }
     std::shared_ptr<ClassifierImpl> modelPtr() { return model_; }

@@ -54,6 +54,9 @@ std::vector<KeySpec> makeSchema() {
         integer("threads", 0, "torch threads (0 = all cores)", 0, 1024),
         real("label_smoothing", 0.1, "label smoothing of the training loss", 0, 1, false, true),
         real("dropout", 0.1, "dropout before the classifier", 0, 1, false, true),
+        str("init.head", "default",
+            "small = zero bias and small weights in the last layer: the initial loss is ln K",
+            {"default", "small"}),
         str("precision", "auto",
             "auto = bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX), else fp32",
             {"auto", "fp32", "bf16"}),
@@ -71,6 +74,7 @@ std::vector<KeySpec> makeSchema() {
         integer("eval_batch_size", 1000, "batch size for validation and test", 1, 65536),
         integer("checkpoint.keep", 3, "how many epoch checkpoints to keep (0 = none)", 0, 1000),
         boolean("log.predictions", true, "log every val/test prediction with its probabilities"),
+        boolean("checks.enabled", true, "run the pre-flight checklist before training"),
     };
 }
 

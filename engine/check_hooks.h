@@ -1,0 +1,25 @@
+#pragma once
+// Where the checklist's tests plant bugs, without recompiling the engine: the model, its
+// initialisation, the training step, the step preparation and the evaluation forward. Each is
+// optional; empty means the trainer's own. Include only in Torch translation units.
+
+#include <functional>
+#include <memory>
+
+#include "engine/session.h"
+
+namespace runboard::engine {
+
+struct CheckHooks {
+    std::function<std::shared_ptr<ClassifierImpl>(const config::Config&, int classes)> makeModel;
+    std::function<void(ClassifierImpl&)> initModel;
+    // The training step at a given learning rate (default: Session::trainStepAt).
+    std::function<StepOutput(Session&, const torch::Tensor& x, const torch::Tensor& y, double lr)>
+        step;
+    // The step preparation before a backward pass (default: Session::prepareStep).
+    std::function<void(Session&)> prepare;
+    // The forward pass of an evaluation (default: eval() mode, no grad, then back to train()).
+    std::function<torch::Tensor(Session&, const torch::Tensor& x)> evalForward;
+};
+
+}  // namespace runboard::engine

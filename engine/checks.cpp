@@ -1,0 +1,313 @@
+#include "engine/checks.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "engine/check_hooks.h"
+#include "engine/data/sample_images.h"
+#include "engine/dataset.h"
+#include "engine/runtime.h"
+
+namespace runboard::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string fmt(const char* f, double a, double b = 0, double c = 0) {
+    char buf[320];
+    std::snprintf(buf, sizeof buf, f, a, b, c);
+    return buf;
+}
+
+CheckResult result(std::string name, CheckStatus status, double value, std::string message) {
+    CheckResult r;
+    r.name = std::move(name);
+    r.status = status;
+    r.value = value;
+    r.message = std::move(message);
+    return r;
+}
+
+// The checks' shared setup: the data, the hooks and a fresh model as the trainer makes it.
+struct Bench {
+    const config::Config& config;
+    const CheckHooks& hooks;
+    const Dataset& data;
+    std::int64_t stepsPerEpoch = 1;
+
+    Session session(const config::Config& c) const {
+        auto model = hooks.makeModel
+                         ? hooks.makeModel(c, data.numClasses)
+                         : makeModel(c.text("model"), data.numClasses, c.number("dropout"));
+        if (hooks.initModel) hooks.initModel(*model);
+        return Session(c, std::move(model), stepsPerEpoch);
+    }
+    void prepare(Session& s) const { hooks.prepare ? hooks.prepare(s) : s.prepareStep(); }
+};
+
+std::vector<CheckResult> dataChecks(const config::Config& c) {
+    const DataOptions o = dataOptions(c);
+    const IdxArray trainImages = readIdx(idxImagesPath(o.dir, FilePart::Train), 3);
+    const IdxArray trainLabels = readIdx(idxLabelsPath(o.dir, FilePart::Train), 1);
+    const IdxArray testImages = readIdx(idxImagesPath(o.dir, FilePart::Test), 3);
+    const IdxArray testLabels = readIdx(idxLabelsPath(o.dir, FilePart::Test), 1);
+    SplitView train{"train", &trainImages, &trainLabels, {}};
+    SplitView val{"val", &trainImages, &trainLabels, {}};
+    SplitView test{"test", &testImages, &testLabels, {}};
+    splitIndices(trainImages.dims[0], o.valSize, o.splitSeed, train.indices, val.indices);
+    if (o.limit > 0 && o.limit < static_cast<std::int64_t>(train.indices.size()))
+        train.indices.resize(static_cast<std::size_t>(o.limit));
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(testImages.dims[0]); ++i)
+        test.indices.push_back(i);
+    const int classes = static_cast<int>(fashionMnistClassNames().size());
+    std::vector<CheckResult> out;
+    std::vector<SplitStats> stats;
+    for (const SplitView* s : {&train, &val, &test})
+        if (!s->indices.empty()) stats.push_back(splitStats(*s, classes));
+    if (!val.indices.empty()) out.push_back(leakageCheck(train, val));
+    out.push_back(leakageCheck(train, test));
+    out.push_back(balanceCheck(stats));
+    out.push_back(statsCheck(stats));
+    return out;
+}
+
+CheckResult initialLossCheck(const Bench& b, const torch::Tensor& x, const torch::Tensor& y) {
+    Session s = b.session(b.config);
+    torch::NoGradGuard noGrad;
+    s.model().train();  // as the first step sees it
+    const double loss = torch::nn::functional::cross_entropy(s.forward(x), y).item<double>();
+    const double lnK = std::log(static_cast<double>(b.data.numClasses));
+    const double ratio = loss / lnK;
+    CheckStatus status = CheckStatus::Pass;
+    if (!std::isfinite(ratio) || ratio > 3 || ratio < 1.0 / 3)
+        status = CheckStatus::Fail;
+    else if (std::abs(ratio - 1) > 0.5)
+        status = CheckStatus::Warn;
+    std::string message = fmt("initial loss %.3f against ln K = %.3f (%.2fx)", loss, lnK, ratio);
+    if (status != CheckStatus::Pass)
+        message +=
+            ": the last layer starts too confident; init.head=small (zero bias, small "
+            "weights) starts at ln K. Or the loss or labels are wired wrong";
+    return result("init.loss", status, loss, message);
+}
+
+CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Tensor& x,
+                         const torch::Tensor& y) {
+    // Label smoothing and dropout off: one batch must be learnt exactly.
+    config::Config c = b.config;
+    c.set("label_smoothing", 0.0);
+    c.set("dropout", 0.0);
+    Session s = b.session(c);
+    s.model().train();
+    const double lr = c.number("lr");
+    std::vector<torch::Tensor> before;
+    for (const auto& p : s.model().parameters())
+        before.push_back(p.detach().clone());
+    double first = 0, last = 0;
+    std::int64_t correct = 0;
+    const auto n = x.size(0);
+    for (int k = 0; k < o.overfitSteps; ++k) {
+        if (o.stop && o.stop->load()) break;
+        const StepOutput out = b.hooks.step ? b.hooks.step(s, x, y, lr) : s.trainStepAt(x, y, lr);
+        if (k == 0) first = out.loss;
+        last = out.loss;
+        correct = out.correct;
+        if (!out.finite)
+            return result("overfit.one_batch", CheckStatus::Fail, out.loss,
+                          fmt("the loss became non-finite at step %.0f of one batch: the "
+                              "learning rate (%.3g) is far too large",
+                              k + 1, lr));
+        if (correct == n && last < 0.05 * first)
+            return result(
+                "overfit.one_batch", CheckStatus::Pass, last,
+                fmt("one batch of %.0f learnt in %.0f steps: ", static_cast<double>(n), k + 1) +
+                    fmt("100%% accuracy, loss %.4f (from %.3f)", last, first));
+    }
+    bool moved = false;
+    const auto params = s.model().parameters();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        moved = moved || !torch::equal(params[i].detach(), before[i]);
+    std::string message =
+        fmt("after %d steps on one batch: accuracy %.1f%%, loss %.3f", o.overfitSteps,
+            100.0 * static_cast<double>(correct) / static_cast<double>(n), last) +
+        fmt(" (%.0f%% of its start). ", first > 0 ? 100 * last / first : 0);
+    message += moved ? "Likely causes: the learning rate (too large or too small), or the loss "
+                       "or label wiring"
+                     : "No parameter changed: the optimizer does not hold the model's "
+                       "parameters, or they are frozen";
+    return result("overfit.one_batch", CheckStatus::Fail, last, message);
+}
+
+std::vector<torch::Tensor> runningStats(ClassifierImpl& model) {
+    std::vector<torch::Tensor> out;
+    for (const auto& b : model.named_buffers())
+        if (b.key().find("running_") != std::string::npos) out.push_back(b.value().clone());
+    return out;
+}
+
+bool sameTensors(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!torch::equal(a[i], b[i])) return false;
+    return true;
+}
+
+CheckResult modesCheck(const Bench& b, const torch::Tensor& x) {
+    Session s = b.session(b.config);
+    const auto evalForward = [&](const torch::Tensor& in) {
+        if (b.hooks.evalForward) return b.hooks.evalForward(s, in);
+        s.model().eval();
+        torch::NoGradGuard noGrad;
+        torch::Tensor out = s.forward(in);
+        s.model().train();
+        return out;
+    };
+    const auto stats0 = runningStats(s.model());
+    const torch::Tensor a = evalForward(x), c = evalForward(x);
+    const auto stats1 = runningStats(s.model());
+    const double diff = (a - c).abs().max().item<double>();
+    if (diff != 0 || !sameTensors(stats0, stats1))
+        return result("modes.train_eval", CheckStatus::Fail, diff,
+                      fmt("evaluation is not deterministic (outputs differ by up to %.3g) or "
+                          "changed BatchNorm's running statistics: evaluate in eval() mode",
+                          diff));
+    if (stats0.empty())
+        return result("modes.train_eval", CheckStatus::Pass, 0,
+                      "evaluation is deterministic; the model has no BatchNorm");
+    {
+        torch::NoGradGuard noGrad;
+        s.model().train();
+        (void)s.forward(x);
+    }
+    if (sameTensors(stats1, runningStats(s.model())))
+        return result("modes.train_eval", CheckStatus::Fail, 0,
+                      "in train() mode BatchNorm's running statistics did not change: training "
+                      "runs in eval() mode (call model.train())");
+    return result("modes.train_eval", CheckStatus::Pass, 0,
+                  "eval() gives identical outputs and leaves BatchNorm alone; train() updates it");
+}
+
+std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
+                                        const torch::Tensor& y) {
+    Session s = b.session(b.config);
+    s.model().train();
+    const auto backward = [&] {
+        torch::manual_seed(7);  // the same dropout mask each time
+        b.prepare(s);
+        s.criterion(s.forward(x), y).backward();
+    };
+    backward();
+    CheckResult flow;
+    flow.name = "gradients.flow";
+    std::vector<torch::Tensor> first;
+    int dead = 0, nonFinite = 0;
+    for (const auto& p : s.model().named_parameters()) {
+        if (!p.value().requires_grad()) continue;
+        const torch::Tensor g = p.value().grad();
+        if (!g.defined() || g.abs().sum().item<double>() == 0) {
+            ++dead;
+            flow.details.push_back(p.key() + ": no gradient");
+        } else if (!torch::isfinite(g).all().item<bool>()) {
+            ++nonFinite;
+            flow.details.push_back(p.key() + ": non-finite gradient");
+        }
+        first.push_back(g.defined() ? g.clone() : torch::Tensor());
+    }
+    flow.value = dead + nonFinite;
+    if (dead + nonFinite == 0) {
+        flow.message = fmt("all %.0f trainable parameters get a finite, non-zero gradient",
+                           static_cast<double>(first.size()));
+    } else {
+        flow.status = CheckStatus::Fail;
+        flow.message =
+            fmt("%.0f parameters get no gradient and %.0f a non-finite one: an "
+                "unused layer, a detached branch, or a bias right before BatchNorm "
+                "(see details)",
+                dead, nonFinite);
+    }
+    // A second backward on the same batch after the trainer's own step preparation must give
+    // the same gradients: if they add up, zero_grad is missing.
+    backward();
+    double worst = 0;
+    std::size_t i = 0;
+    for (const auto& p : s.model().parameters()) {
+        if (!p.requires_grad()) continue;
+        const torch::Tensor& g1 = first[i++];
+        const torch::Tensor g2 = p.grad();
+        if (!g1.defined() || !g2.defined()) continue;
+        const double scale = g1.abs().max().item<double>() + 1e-12;
+        worst = std::max(worst, (g2 - g1).abs().max().item<double>() / scale);
+    }
+    CheckResult acc = worst <= 1e-3
+                          ? result("gradients.accumulation", CheckStatus::Pass, worst,
+                                   "a second backward pass after the step preparation gives the "
+                                   "same gradients: zero_grad is called")
+                          : result("gradients.accumulation", CheckStatus::Fail, worst,
+                                   fmt("gradients of a second backward pass differ by %.2f of "
+                                       "their size: they accumulate; call zero_grad before "
+                                       "every step",
+                                       worst));
+    return {flow, acc};
+}
+
+CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
+    double waiting = 0, computing = 0;
+    const std::int64_t steps = std::min<std::int64_t>(8, batches.stepsPerEpoch());
+    for (std::int64_t k = 0; k < steps; ++k) {
+        const auto t0 = Clock::now();
+        auto [x, y] = batches.get(k);
+        const auto t1 = Clock::now();
+        (void)s.trainStep(x, y);
+        const auto t2 = Clock::now();
+        if (k == 0) continue;  // warm-up
+        waiting += std::chrono::duration<double>(t1 - t0).count();
+        computing += std::chrono::duration<double>(t2 - t1).count();
+    }
+    (void)b;
+    const double share = waiting + computing > 0 ? waiting / (waiting + computing) : 0;
+    return share > 0.2 ? result("data.bound", CheckStatus::Warn, share,
+                                fmt("%.0f%% of each step waits for data: training is data-bound; "
+                                    "cache or prefetch the batches, or augment more cheaply",
+                                    100 * share))
+                       : result("data.bound", CheckStatus::Pass, share,
+                                fmt("%.0f%% of each step waits for data", 100 * share));
+}
+
+}  // namespace
+
+std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) {
+    config.validate();
+    static const CheckHooks none;
+    const CheckHooks& hooks = options.hooks ? *options.hooks : none;
+    (void)configureRuntime(static_cast<int>(config.integer("threads")));
+    std::vector<CheckResult> out = dataChecks(config);
+    const Dataset data = loadFashionMnist(dataOptions(config));
+    const auto seed = static_cast<std::uint64_t>(config.integer("seed"));
+    torch::manual_seed(seed);
+    std::mt19937_64 rng(seed);
+    TrainBatches batches(data, config, rng);
+    batches.shuffle();
+    Bench b{config, hooks, data, batches.stepsPerEpoch()};
+    auto [x, y] = batches.get(0);
+    out.push_back(initialLossCheck(b, x, y));
+    const std::int64_t n = std::min<std::int64_t>(options.overfitBatch, x.size(0));
+    out.push_back(overfitCheck(b, options, x.slice(0, 0, n), y.slice(0, 0, n)));
+    out.push_back(modesCheck(b, x));
+    for (auto& r : gradientChecks(b, x, y))
+        out.push_back(std::move(r));
+    Session s = b.session(config);
+    s.model().train();
+    out.push_back(dataBoundCheck(b, s, batches));
+    return out;
+}
+
+bool anyFailed(const std::vector<CheckResult>& results) {
+    return std::any_of(results.begin(), results.end(),
+                       [](const CheckResult& r) { return r.status == CheckStatus::Fail; });
+}
+
+}  // namespace runboard::engine

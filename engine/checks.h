@@ -1,0 +1,31 @@
+#pragma once
+// The pre-flight checklist (Torch-free facade): the classic training bugs, checked by the machine
+// before compute is wasted. Data (duplicates between splits, balance, statistics), the initial
+// loss against ln K, one-batch overfitting, train()/eval() and BatchNorm, gradients (dead,
+// non-finite, accumulating) and whether training is data-bound. Each check gives pass, warn or
+// fail with a measured value and what to do.
+
+#include <atomic>
+#include <vector>
+
+#include "engine/config/config.h"
+#include "engine/data/data_checks.h"
+
+namespace runboard::engine {
+
+struct CheckHooks;  // engine/check_hooks.h: planted bugs for the tests
+
+struct ChecksOptions {
+    const std::atomic<bool>* stop = nullptr;
+    int overfitSteps = 150;  // the one-batch overfit's bound
+    std::int64_t overfitBatch = 64;
+    const CheckHooks* hooks = nullptr;
+};
+
+// Runs every check on the config's data and model. Throws DataError when the data can't be read
+// and config::ConfigError for an invalid config.
+std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options = {});
+
+bool anyFailed(const std::vector<CheckResult>& results);
+
+}  // namespace runboard::engine
