@@ -35,6 +35,7 @@ Commands:
   leaderboard
           Print a competition's public and private leaderboard; `leaderboard import` reads
           Kaggle's leaderboard CSVs.
+  check   Run the pre-flight checklist on a config without training (exit 6 on a failure).
   compare Compare two runs: the config keys that differ, the metrics, and whether the
           difference is above noise.
 
@@ -183,6 +184,7 @@ int runCli(const QStringList& args) {
     if (command == "lr-find") return lrFindCommand(args);
     if (command == "leaderboard") return leaderboardCommand(args);
     if (command == "compare") return compareCommand(args);
+    if (command == "check") return checkCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
 }

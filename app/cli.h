@@ -23,5 +23,6 @@ int lrFindCommand(const QStringList& args);
 int leaderboardCommand(const QStringList& args);
 int showCommand(const QStringList& args);
 int compareCommand(const QStringList& args);
+int checkCommand(const QStringList& args);
 
 }  // namespace runboard::app

@@ -102,7 +102,7 @@ int trainCommand(const QStringList& args) {
             spdlog::error("run {} diverged: {}", outcome.id, outcome.message);
             return kExitDiverged;
         default:
-            return kExitFailure;
+            return outcome.checkFailed ? kExitCheckFailed : kExitFailure;
     }
 }
 

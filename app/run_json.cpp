@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "storage/checks_store.h"
 #include "storage/leaderboard.h"
 #include "storage/lineage.h"
 
@@ -61,6 +62,15 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
         for (const auto& c : changes.value())
             j["changes"][c.key] = json::array(
                 {c.from ? json(*c.from) : json(nullptr), c.to ? json(*c.to) : json(nullptr)});
+    j["checks"] = json::array();  // the pre-flight checklist, in order
+    if (auto checks = storage::runChecks(store.connection(), r.id))
+        for (const auto& c : checks.value())
+            j["checks"].push_back(
+                {{"name", c.name},
+                 {"status", c.status},
+                 {"value", std::isfinite(c.value) ? json(c.value) : json(nullptr)},
+                 {"message", c.message},
+                 {"details", c.details}});
     j["created_at"] = r.createdAt;
     j["started_at"] = nullable(r.startedAt);
     j["finished_at"] = nullable(r.finishedAt);

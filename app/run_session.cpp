@@ -53,6 +53,20 @@ storage::Status RunSession::adopt(storage::OwnedRun run) {
     return store_.setStatus(run_.id, storage::RunStatus::Running);
 }
 
+namespace {
+struct PreflightFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+}  // namespace
+
+std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results) {
+    std::vector<storage::CheckRow> rows;
+    for (const auto& r : results)
+        rows.push_back({r.name, std::string(engine::checkStatusName(r.status)), r.value, r.message,
+                        r.details});
+    return rows;
+}
+
 RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) {
     RunOutcome outcome{run_.id, storage::RunStatus::Failed, {}};
     RunRecorder recorder(*writer_, run_.id);
@@ -60,6 +74,25 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     if (extra != nullptr) observers.push_back(extra);
     engine::ObserverList all(observers);
     try {
+        if (trainer.config().flag("checks.enabled")) {
+            const auto checks = engine::runChecks(trainer.config());
+            if (auto s = storage::storeChecks(store_.connection(), run_.id, checkRows(checks)); !s)
+                spdlog::error("run {}: cannot store its checklist: {}", run_.id, s.error().message);
+            for (const auto& c : checks)
+                spdlog::log(c.status == engine::CheckStatus::Fail   ? spdlog::level::err
+                            : c.status == engine::CheckStatus::Warn ? spdlog::level::warn
+                                                                    : spdlog::level::info,
+                            "check {}: {}: {}", c.name, engine::checkStatusName(c.status),
+                            c.message);
+            if (engine::anyFailed(checks)) {
+                std::string failed;
+                for (const auto& c : checks)
+                    if (c.status == engine::CheckStatus::Fail)
+                        failed.append(failed.empty() ? "" : ", ").append(c.name);
+                throw PreflightFailed("pre-flight check failed: " + failed +
+                                      " (see the run's checklist; checks.enabled=false skips it)");
+            }
+        }
         const engine::RunResult r = trainer.run(all);
         outcome.message = r.message;
         switch (r.outcome) {
@@ -73,6 +106,10 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
                 outcome.status = storage::RunStatus::Diverged;
                 break;
         }
+    } catch (const PreflightFailed& e) {
+        outcome.message = e.what();
+        outcome.checkFailed = true;
+        spdlog::error("run {}: {}", run_.id, e.what());
     } catch (const std::exception& e) {
         outcome.message = e.what();
         spdlog::error("run {} failed: {}", run_.id, e.what());

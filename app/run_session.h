@@ -7,9 +7,11 @@
 #include <memory>
 #include <string>
 
+#include "engine/checks.h"
 #include "engine/config/config.h"
 #include "engine/observer.h"
 #include "engine/trainer.h"
+#include "storage/checks_store.h"
 #include "storage/run_store.h"
 #include "storage/writer.h"
 
@@ -29,7 +31,11 @@ struct RunOutcome {
     storage::RunId id = 0;
     storage::RunStatus status = storage::RunStatus::Failed;
     std::string message;
+    bool checkFailed = false;  // a pre-flight check failed: the run never trained
 };
+
+// The checklist's results as the store keeps them.
+std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results);
 
 // The params table's form of a config: dotted keys with typed text values.
 std::vector<storage::Param> configParams(const config::Config& config);
@@ -46,8 +52,10 @@ public:
     // Takes over a run created elsewhere in this process (e.g. queued by the GUI) and marks it
     // running.
     storage::Status adopt(storage::OwnedRun run);
-    // Trains the started run. Engine exceptions are caught here, logged, and end the run as
-    // failed; the status is written after every queued row is committed.
+    // Trains the started run: first the pre-flight checklist (unless checks.enabled is false),
+    // stored with the run; a failed check ends the run as failed before it trains. Engine
+    // exceptions are caught here, logged, and end the run as failed; the status is written after
+    // every queued row is committed.
     RunOutcome train(engine::Trainer& trainer, engine::Observer* extra = nullptr);
 
     storage::RunStore& store() { return store_; }

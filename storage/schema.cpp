@@ -16,7 +16,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -202,6 +202,20 @@ CREATE TABLE run_changes (
     parent_value TEXT,  -- NULL: the parent has no such key
     value        TEXT,  -- NULL: this run has no such key
     PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+)sql",
+    // 6 -> 7: the pre-flight checklist of each run.
+    R"sql(
+CREATE TABLE run_checks (
+    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pass','warn','fail')),
+    value           REAL,
+    value_nonfinite INTEGER NOT NULL DEFAULT 0,
+    message         TEXT NOT NULL,
+    details_json    TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run_id, position)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "engine/data/idx.h"
+#include "engine/data/sample_images.h"
 #include "engine/stats/stats.h"
 #include "storage/run_store.h"
 #include "storage/sweep_store.h"
@@ -91,7 +92,8 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
              {{"lr-find", "--help"}, "lr_find_help.txt"},
              {{"leaderboard", "--help"}, "leaderboard_help.txt"},
              {{"leaderboard", "import", "--help"}, "leaderboard_import_help.txt"},
-             {{"compare", "--help"}, "compare_help.txt"}}) {
+             {{"compare", "--help"}, "compare_help.txt"},
+             {{"check", "--help"}, "check_help.txt"}}) {
         const Output o = runCli(args, dir);
         EXPECT_EQ(o.code, 0) << golden;
         EXPECT_TRUE(o.err.empty()) << o.err;
@@ -645,4 +647,61 @@ TEST(Cli, CompareShowsOnlyChangedKeysTheDeltasAndTheVerdict) {
     EXPECT_NE(bad.err.find("got 'x'"), std::string::npos) << bad.err;
     EXPECT_EQ(runCli({"compare", "1", "--db", db}, dir).code, 2);
     EXPECT_EQ(runCli({"compare", "1", "2", "--db", dir.file("none.db")}, dir).code, 4);
+}
+
+TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
+    TempDir dir;
+    const auto data = dir.path() / "data";
+    runboard::test::writeFakeFashionMnist(data, 400, 100);
+    const std::vector<std::string> tiny = {"--set", "data.dir=" + data.string(),
+                                           "--set", "data.val_size=100",
+                                           "--set", "batch_size=50",
+                                           "--set", "epochs=1",
+                                           "--set", "precision=fp32"};
+    auto with = [&](std::vector<std::string> args) {
+        args.insert(args.end(), tiny.begin(), tiny.end());
+        return args;
+    };
+    // Healthy: every check passes or warns, exit 0; one object per check.
+    Output o = runCli(with({"check", "--json"}), dir);
+    ASSERT_EQ(o.code, 0) << o.err << o.out;
+    json j = json::parse(o.out);
+    ASSERT_EQ(j.size(), 10u);
+    for (const auto& c : j) {
+        for (const char* k : {"name", "status", "value", "message"})
+            EXPECT_TRUE(c.contains(k)) << c.dump();
+        EXPECT_NE(c["status"], "fail") << c.dump();
+    }
+    // Leakage planted in the data: every training image doubled, so validation copies training.
+    const std::string path =
+        runboard::engine::idxImagesPath(data.string(), runboard::engine::FilePart::Train);
+    auto images = runboard::engine::readIdx(path, 3);
+    for (std::size_t i = 0; i + 1 < images.dims[0]; i += 2)
+        std::copy_n(images.data.begin() + static_cast<std::ptrdiff_t>(i * 784), 784,
+                    images.data.begin() + static_cast<std::ptrdiff_t>((i + 1) * 784));
+    runboard::engine::writeIdxGz(path, images.dims, images.data);
+    o = runCli(with({"check", "--json"}), dir);
+    EXPECT_EQ(o.code, 6) << o.err;
+    j = json::parse(o.out);
+    EXPECT_EQ(j[0]["name"], "data.duplicates.val");
+    EXPECT_EQ(j[0]["status"], "fail");
+    // train runs the checklist first: the run is stored as failed, with its checklist.
+    const std::string db = dir.file("checks.db");
+    o = runCli(with({"train", "--db", db, "--json"}), dir);
+    EXPECT_EQ(o.code, 6) << o.err;
+    const json run = json::parse(o.out);
+    EXPECT_EQ(run["status"], "failed");
+    EXPECT_NE(
+        run["message"].get<std::string>().find("pre-flight check failed: data.duplicates.val"),
+        std::string::npos)
+        << run["message"];
+    EXPECT_FALSE(run["metrics"].contains("train/loss"));  // it never trained
+    ASSERT_EQ(run["checks"].size(), 10u);
+    EXPECT_EQ(run["checks"][0]["status"], "fail");
+    // checks.enabled=false skips it and trains.
+    o = runCli(with({"train", "--db", db, "--set", "checks.enabled=false"}), dir);
+    EXPECT_EQ(o.code, 0) << o.err;
+    // Bad input: exit 2 for the config, 3 for missing data.
+    EXPECT_EQ(runCli({"check", "--set", "lr=abc"}, dir).code, 2);
+    EXPECT_EQ(runCli({"check", "--set", "data.dir=" + dir.file("nowhere")}, dir).code, 3);
 }
