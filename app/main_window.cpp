@@ -27,6 +27,7 @@
 #include "app/qt_log_sink.h"
 #include "app/repeats.h"
 #include "storage/leaderboard.h"
+#include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
@@ -121,6 +122,8 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     tabs_->addTab(compare_, tr("Compare"));
     lineage_ = new widgets::LineageView(this);
     tabs_->addTab(lineage_, tr("Lineage"));
+    checklist_ = new widgets::ChecklistView(this);
+    tabs_->addTab(checklist_, tr("Checks"));
     connect(lineage_, &widgets::LineageView::runActivated, this, [this](qint64 run) {
         tabs_->setCurrentWidget(pages_);
         selectRuns({run});
@@ -140,6 +143,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
         if (tabs_->currentWidget() == gallery_) gallery_->refresh();
         if (tabs_->currentWidget() == compare_) compare_->refresh();
         if (tabs_->currentWidget() == lineage_) refreshRuns();
+        if (tabs_->currentWidget() == checklist_) checklist_->refresh();
     });
     setCentralWidget(tabs_);
     connectLrFinder();
@@ -312,6 +316,7 @@ void MainWindow::openDatabase(const QString& path) {
     leaderboard_->setDatabase(path);
     gallery_->setDatabase(path);
     compare_->setDatabase(path);
+    checklist_->setDatabase(path);
     runs_->setRuns({});
     welcome_->setDatabasePath(path);
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
@@ -380,6 +385,8 @@ void MainWindow::onSelectionChanged() {
     curves_->setRuns(runs);
     gallery_->setRuns(runs);
     compare_->setRuns(runs);
+    checklist_->setRun(runs.empty() ? 0 : runs.front().first,
+                       runs.empty() ? QString() : runs.front().second);
 }
 
 storage::Result<storage::RunId> MainWindow::startRun(const config::Config& config,

@@ -29,6 +29,7 @@ class QTableView;
 
 namespace runboard::widgets {
 class CurvesPanels;
+class ChecklistView;
 class CompareView;
 class CurvesView;
 class GalleryView;
@@ -70,6 +71,7 @@ public:
     widgets::GalleryView* gallery() const { return gallery_; }
     widgets::CompareView* compare() const { return compare_; }
     widgets::LineageView* lineage() const { return lineage_; }
+    widgets::ChecklistView* checklist() const { return checklist_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
     const QString& databasePath() const { return dbPath_; }
 
@@ -122,6 +124,7 @@ private:
     widgets::GalleryView* gallery_ = nullptr;
     widgets::CompareView* compare_ = nullptr;
     widgets::LineageView* lineage_ = nullptr;
+    widgets::ChecklistView* checklist_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
     widgets::WelcomePanel* welcome_ = nullptr;
     QSplitter* splitter_ = nullptr;

@@ -146,7 +146,7 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
                   "CREATED", "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC", "NAME");
     os << line;
-    for (const auto& [r, params, metrics, changes] : runs.value()) {
+    for (const auto& [r, params, metrics, changes, checks] : runs.value()) {
         std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",
                       static_cast<long long>(r.id),
                       std::string(storage::toString(r.status)).c_str(), r.createdAt.c_str(),

@@ -54,9 +54,33 @@ storage::Status RunSession::adopt(storage::OwnedRun run) {
 }
 
 namespace {
+
 struct PreflightFailed : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// The checklist during training: after the first kSteps steps, whether the loss moved at all.
+class FlatLossWatch : public engine::Observer {
+public:
+    static constexpr std::size_t kSteps = 100;
+    FlatLossWatch(storage::Connection& db, storage::RunId run) : db_(db), run_(run) {}
+    void onStep(const engine::StepEvent& e) override {
+        if (losses_.size() >= kSteps) return;
+        losses_.push_back(e.loss);
+        if (losses_.size() < kSteps) return;
+        const auto check = engine::flatLossCheck(losses_);
+        if (check.status != engine::CheckStatus::Pass)
+            spdlog::warn("check {}: {}", check.name, check.message);
+        if (auto s = storage::appendCheck(db_, run_, checkRows({check}).front()); !s)
+            spdlog::error("run {}: cannot store a check: {}", run_, s.error().message);
+    }
+
+private:
+    storage::Connection& db_;
+    storage::RunId run_;
+    std::vector<double> losses_;
+};
+
 }  // namespace
 
 std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results) {
@@ -70,7 +94,9 @@ std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>&
 RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) {
     RunOutcome outcome{run_.id, storage::RunStatus::Failed, {}};
     RunRecorder recorder(*writer_, run_.id);
+    FlatLossWatch flat(store_.connection(), run_.id);
     std::vector<engine::Observer*> observers{&recorder};
+    if (trainer.config().flag("checks.enabled")) observers.push_back(&flat);
     if (extra != nullptr) observers.push_back(extra);
     engine::ObserverList all(observers);
     try {

@@ -305,6 +305,25 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     return out;
 }
 
+CheckResult flatLossCheck(const std::vector<double>& losses) {
+    const std::size_t n = losses.size();
+    if (n < 20) return result("training.flat_loss", CheckStatus::Pass, 0, "too few steps to tell");
+    double first = 0, last = 0;
+    for (std::size_t i = 0; i < 10; ++i) {
+        first += losses[i] / 10;
+        last += losses[n - 10 + i] / 10;
+    }
+    const double drop = first != 0 ? (first - last) / std::abs(first) : 0;
+    if (!std::isfinite(drop) || drop < 0.01)
+        return result("training.flat_loss", CheckStatus::Warn, drop,
+                      fmt("the loss is flat over the first %.0f steps (%.4f, then %.4f): the "
+                          "learning rate may be too small, or nothing learns",
+                          static_cast<double>(n), first, last));
+    return result("training.flat_loss", CheckStatus::Pass, drop,
+                  fmt("the loss fell by %.0f%% over the first %.0f steps", 100 * drop,
+                      static_cast<double>(n)));
+}
+
 bool anyFailed(const std::vector<CheckResult>& results) {
     return std::any_of(results.begin(), results.end(),
                        [](const CheckResult& r) { return r.status == CheckStatus::Fail; });

@@ -28,4 +28,9 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
 
 bool anyFailed(const std::vector<CheckResult>& results);
 
+// During training: the loss of the first steps (at least 20). Warns when the mean of the last
+// ten is not at least 1% below the mean of the first ten: a learning rate too small, or nothing
+// learns. The value is the relative drop.
+CheckResult flatLossCheck(const std::vector<double>& firstLosses);
+
 }  // namespace runboard::engine

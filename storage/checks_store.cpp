@@ -6,34 +6,57 @@
 
 namespace runboard::storage {
 
+namespace {
+
+Status checkStatus(const CheckRow& c) {
+    if (c.status == "pass" || c.status == "warn" || c.status == "fail") return {};
+    return Error{ErrorKind::InvalidArgument,
+                 "check '" + c.name + "' has an unknown status '" + c.status + "'"};
+}
+
+// Inserts one row at a position.
+Status insertCheck(Connection& db, RunId run, std::int64_t position, const CheckRow& c) {
+    auto ins = db.prepare(
+        "INSERT INTO run_checks (run_id, position, name, status, value, value_nonfinite, message, "
+        "details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!ins) return ins.error();
+    ins->bind(1, run).bind(2, position).bind(3, c.name).bind(4, c.status);
+    const NonFinite kind = classify(c.value);
+    if (kind == NonFinite::Finite)
+        ins->bind(5, c.value);
+    else
+        ins->bindNull(5);
+    ins->bind(6, static_cast<std::int64_t>(kind));
+    ins->bind(7, c.message).bind(8, nlohmann::json(c.details).dump());
+    return ins->run();
+}
+
+}  // namespace
+
 Status storeChecks(Connection& db, RunId run, const std::vector<CheckRow>& checks) {
     for (const CheckRow& c : checks)
-        if (c.status != "pass" && c.status != "warn" && c.status != "fail")
-            return Error{ErrorKind::InvalidArgument,
-                         "check '" + c.name + "' has an unknown status '" + c.status + "'"};
+        if (auto s = checkStatus(c); !s) return s;
     Transaction tx(db);
     if (!tx.begun()) return tx.begun().error();
     auto del = db.prepare("DELETE FROM run_checks WHERE run_id = ?");
     if (!del) return del.error();
     del->bind(1, run);
     if (auto s = del->run(); !s) return s;
-    auto ins = db.prepare(
-        "INSERT INTO run_checks (run_id, position, name, status, value, value_nonfinite, message, "
-        "details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!ins) return ins.error();
     std::int64_t position = 0;
-    for (const CheckRow& c : checks) {
-        ins->bind(1, run).bind(2, position++).bind(3, c.name).bind(4, c.status);
-        const NonFinite kind = classify(c.value);
-        if (kind == NonFinite::Finite)
-            ins->bind(5, c.value);
-        else
-            ins->bindNull(5);
-        ins->bind(6, static_cast<std::int64_t>(kind));
-        ins->bind(7, c.message).bind(8, nlohmann::json(c.details).dump());
-        if (auto s = ins->run(); !s) return s;
-    }
+    for (const CheckRow& c : checks)
+        if (auto s = insertCheck(db, run, position++, c); !s) return s;
     return tx.commit();
+}
+
+Status appendCheck(Connection& db, RunId run, const CheckRow& check) {
+    if (auto s = checkStatus(check); !s) return s;
+    auto next =
+        db.prepare("SELECT coalesce(max(position) + 1, 0) FROM run_checks WHERE run_id = ?");
+    if (!next) return next.error();
+    next->bind(1, run);
+    auto row = next->step();
+    if (!row) return row.error();
+    return insertCheck(db, run, next->columnInt64(0), check);
 }
 
 Result<std::vector<CheckRow>> runChecks(Connection& db, RunId run) {

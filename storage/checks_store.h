@@ -23,6 +23,8 @@ struct CheckRow {
 
 // Replaces the run's checklist, in one transaction. InvalidArgument for an unknown status.
 Status storeChecks(Connection& db, RunId run, const std::vector<CheckRow>& checks);
+// Adds one check at the end of the run's list (a check made during training).
+Status appendCheck(Connection& db, RunId run, const CheckRow& check);
 Result<std::vector<CheckRow>> runChecks(Connection& db, RunId run);
 // The worst status of every run that has a checklist: fail > warn > pass.
 Result<std::map<RunId, std::string>> checkSummaries(Connection& db);

@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 
+#include "storage/checks_store.h"
 #include "storage/lineage.h"
 #include "storage/values.h"
 
@@ -304,6 +305,10 @@ Result<std::vector<RunOverview>> RunStore::overview(const std::vector<std::strin
     if (!changes) return changes.error();
     for (auto& [id, set] : changes.value())
         if (auto it = row.find(id); it != row.end()) out[it->second].changes = std::move(set);
+    auto checks = checkSummaries(db_);
+    if (!checks) return checks.error();
+    for (auto& [id, status] : checks.value())
+        if (auto it = row.find(id); it != row.end()) out[it->second].checks = std::move(status);
     return out;
 }
 

@@ -75,6 +75,7 @@ struct RunOverview {
     std::map<std::string, std::string> params;  // the keys asked for
     std::map<std::string, double> metrics;      // the keys asked for that the run has
     std::vector<Change> changes;                // against its parent
+    std::string checks;  // the checklist's worst status: pass | warn | fail, empty without one
 };
 
 // A run created by this process: the lock proves it is alive to every other process.

@@ -54,8 +54,8 @@ bool sameRow(const storage::RunOverview& a, const storage::RunOverview& b) {
     const auto& y = b.run;
     return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
            x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
-           a.metrics == b.metrics && a.changes == b.changes && x.group == y.group &&
-           x.status != storage::RunStatus::Running;
+           a.metrics == b.metrics && a.changes == b.changes && a.checks == b.checks &&
+           x.group == y.group && x.status != storage::RunStatus::Running;
 }
 
 }  // namespace
@@ -156,6 +156,18 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
             if (role == Qt::DisplayRole) return formatDuration(durationSeconds(r.run));
             if (role == SortRole) return durationSeconds(r.run);
             break;
+        case ChecksColumn:
+            if (r.checks.empty()) break;
+            if (role == Qt::DisplayRole || role == SortRole)
+                return r.checks == "fail"   ? tr("\u2717 failed")
+                       : r.checks == "warn" ? tr("\u26A0 warnings")
+                                            : tr("\u2713 passed");
+            if (role == Qt::ForegroundRole)
+                return r.checks == "fail"   ? QColor(0xc6, 0x28, 0x28)
+                       : r.checks == "warn" ? QColor(0xe6, 0x51, 0x00)
+                                            : QColor(0x2e, 0x7d, 0x32);
+            if (role == Qt::ToolTipRole) return tr("Pre-flight checklist: see the Checks tab");
+            break;
         case ChangesColumn: {
             if (!r.run.parent) break;
             QStringList keys;
@@ -208,6 +220,8 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
             return tr("Created");
         case DurationColumn:
             return tr("Duration");
+        case ChecksColumn:
+            return tr("Checks");
         case ChangesColumn:
             return tr("vs parent");
         case ParamsColumn:

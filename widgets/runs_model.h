@@ -19,6 +19,7 @@ public:
         NameColumn,
         CreatedColumn,
         DurationColumn,
+        ChecksColumn,   // the pre-flight checklist's worst status
         ChangesColumn,  // what the run changed against its parent; warns at more than one key
         ParamsColumn,
         ValAccuracyColumn,

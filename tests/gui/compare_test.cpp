@@ -2,7 +2,7 @@
 // two-change child. The compare view shows only the differing keys (all on request), deltas, the
 // same verdicts as `runboard compare`, the multi-change warning, groups as mean ± std and as a
 // band in the curves; the lineage model is the tree by parent; Repeat queues a group of runs
-// with new seeds that train.
+// with new seeds that train; the Checks tab shows a run's checklist with its details.
 
 #include <gtest/gtest.h>
 
@@ -12,15 +12,18 @@
 
 #include "app/main_window.h"
 #include "app/repeats.h"
+#include "storage/checks_store.h"
 #include "storage/comparison.h"
 #include "storage/lineage.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 #include "support/qt_wait.h"
+#include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_view.h"
 #include "widgets/lineage_view.h"
+#include "widgets/runs_model.h"
 
 using namespace runboard;
 using runboard::test::waitFor;
@@ -218,4 +221,39 @@ TEST(Repeats, RequestsUseUnusedSeedsAndRefuseBadInput) {
     bad = app::repeatRequests(store.value(), 9999, 2);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().kind, storage::ErrorKind::NotFound);
+}
+
+TEST(ChecklistView, ShowsARunsChecksWithDetailsAndTheRunsTableItsWorstStatus) {
+    test::TempDir dir;
+    const std::string db = dir.file("checks.db");
+    storage::RunId run = 0;
+    {
+        auto store = storage::RunStore::open(db);
+        run = store->createRun({"r", std::nullopt, "{}", 0, {}, storage::RunStatus::Failed})->id;
+        ASSERT_TRUE(
+            storage::storeChecks(store->connection(), run,
+                                 {{"init.loss", "pass", 2.3, "initial loss 2.3", {}},
+                                  {"gradients.flow",
+                                   "fail",
+                                   2,
+                                   "2 parameters get no gradient",
+                                   {"unused.weight: no gradient", "unused.bias: no gradient"}},
+                                  {"data.bound", "warn", 0.3, "30% waits for data", {}}}));
+    }
+    widgets::ChecklistView view;
+    QAbstractItemModelTester tester(view.model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    view.setDatabase(QString::fromStdString(db));
+    view.setRun(run, "r");
+    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 3; }, 5000));
+    EXPECT_EQ(view.model()->item(1, 0)->text(), "gradients.flow");
+    EXPECT_TRUE(view.model()->item(1, 1)->text().contains("fail"));
+    ASSERT_EQ(view.model()->item(1, 0)->rowCount(), 2);  // its details
+    EXPECT_EQ(view.model()->item(1, 0)->child(0, 3)->text(), "unused.weight: no gradient");
+    // The runs table's column: the worst status.
+    widgets::RunsModel runs;
+    auto snap = widgets::loadRuns(QString::fromStdString(db), 1);
+    runs.setRuns(snap.runs);
+    EXPECT_TRUE(
+        runs.data(runs.index(0, widgets::RunsModel::ChecksColumn)).toString().contains("failed"));
 }

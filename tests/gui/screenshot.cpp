@@ -8,8 +8,10 @@
 //   runboard_screenshot DB OUT.png --repeat RUN_ID N   (queues N seed repeats, waits, then shoots)
 //   runboard_screenshot DB OUT.png --compare [METRIC] BASELINE_ID RUN_ID...
 //   runboard_screenshot DB OUT.png --lineage
+//   runboard_screenshot DB OUT.png --checks RUN_ID
 
 #include <QApplication>
+#include <QStandardItemModel>
 #include <QElapsedTimer>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -18,6 +20,7 @@
 #include <cstdio>
 
 #include "app/main_window.h"
+#include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
@@ -79,6 +82,19 @@ int main(int argc, char** argv) {
             QTest::qWait(200);
         QTest::qWait(1000);
         std::printf("%zu repeats trained\n", ids.size());
+        return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
+    }
+    if (argc > 4 && QByteArray(argv[3]) == "--checks") {
+        QElapsedTimer t;
+        t.start();
+        while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        window.selectRuns({std::atoll(argv[4])});
+        window.findChild<QTabWidget*>()->setCurrentWidget(window.checklist());
+        while (window.checklist()->model()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        QTest::qWait(500);
+        std::printf("%s: %d checks\n", argv[2], window.checklist()->model()->rowCount());
         return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
     if (argc > 3 && QByteArray(argv[3]) == "--lineage") {

@@ -41,4 +41,12 @@ TEST(ChecksStore, RoundTripReplaceRefuseAndSummarise) {
     ASSERT_TRUE(storeChecks(db, a, {rows[0]}));
     EXPECT_EQ(runChecks(db, a)->size(), 1u);
     EXPECT_EQ(checkSummaries(db)->at(a), "pass");
+    // A check made during training goes to the end.
+    ASSERT_TRUE(appendCheck(db, a, {"training.flat_loss", "warn", 0.001, "flat", {}}));
+    auto all = runChecks(db, a);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ(all->back().name, "training.flat_loss");
+    EXPECT_EQ(checkSummaries(db)->at(a), "warn");
+    EXPECT_FALSE(appendCheck(db, a, {"x", "bad", 0, "", {}}));
+    EXPECT_EQ(runChecks(db, a)->size(), 2u);
 }

@@ -198,3 +198,23 @@ TEST_F(Checks, CopiesOfTrainingSamplesInValidationFail) {
     EXPECT_GT(r.value, 10);
     EXPECT_FALSE(r.details.empty());
 }
+
+TEST(FlatLoss, WarnsWhenTheFirstStepsDoNotMoveTheLoss) {
+    std::vector<double> flat(100, 2.3026), falling;
+    for (int i = 0; i < 100; ++i)
+        falling.push_back(2.3 * std::exp(-0.01 * i));
+    auto r = engine::flatLossCheck(flat);
+    EXPECT_EQ(r.status, CheckStatus::Warn);
+    EXPECT_NEAR(r.value, 0, 1e-12);
+    EXPECT_NE(r.message.find("flat over the first 100 steps"), std::string::npos) << r.message;
+    r = engine::flatLossCheck(falling);
+    EXPECT_EQ(r.status, CheckStatus::Pass);
+    // first ten mean vs last ten mean, by hand
+    double a = 0, b = 0;
+    for (int i = 0; i < 10; ++i) {
+        a += falling[static_cast<std::size_t>(i)] / 10;
+        b += falling[static_cast<std::size_t>(90 + i)] / 10;
+    }
+    EXPECT_NEAR(r.value, (a - b) / a, 1e-12);
+    EXPECT_EQ(engine::flatLossCheck({1, 2, 3}).message, "too few steps to tell");
+}

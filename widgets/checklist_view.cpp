@@ -1,0 +1,128 @@
+#include "widgets/checklist_view.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QStandardItemModel>
+#include <QTreeView>
+#include <QVBoxLayout>
+#include <cmath>
+
+namespace runboard::widgets {
+
+ChecklistView::ChecklistView(QWidget* parent)
+    : QWidget(parent),
+      loader_(
+          this,
+          [this]() -> std::function<ChecklistSnapshot()> {
+              if (dbPath_.isEmpty() || run_ == 0) return {};
+              return [db = dbPath_, run = run_, generation = generation_] {
+                  ChecklistSnapshot s;
+                  s.generation = generation;
+                  s.run = run;
+                  auto conn =
+                      storage::openDatabase(db.toStdString(), {.create = false, .readOnly = true});
+                  auto checks = conn
+                                    ? storage::runChecks(conn.value(), run)
+                                    : storage::Result<std::vector<storage::CheckRow>>(conn.error());
+                  if (checks)
+                      s.checks = std::move(checks.value());
+                  else
+                      s.error = QString::fromStdString(checks.error().message);
+                  return s;
+              };
+          },
+          [this](ChecklistSnapshot s) { apply(std::move(s)); }) {
+    title_ = new QLabel(this);
+    title_->setWordWrap(true);
+    model_ = new QStandardItemModel(this);
+    tree_ = new QTreeView(this);
+    tree_->setModel(model_);
+    tree_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    tree_->setUniformRowHeights(true);
+    tree_->setExpandsOnDoubleClick(false);
+    tree_->header()->setStretchLastSection(true);
+    // A click on a check shows (or hides) its details: the duplicate samples, the dead parameters.
+    connect(tree_, &QTreeView::clicked, this, [this](const QModelIndex& index) {
+        const QModelIndex first = index.siblingAtColumn(0);
+        tree_->setExpanded(first, !tree_->isExpanded(first));
+    });
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(title_);
+    layout->addWidget(tree_, 1);
+    apply({});
+}
+
+ChecklistView::~ChecklistView() = default;
+
+void ChecklistView::setDatabase(const QString& path) {
+    dbPath_ = path;
+    run_ = 0;
+    refresh();
+}
+
+void ChecklistView::setRun(storage::RunId run, const QString& name) {
+    run_ = run;
+    name_ = name;
+    refresh();
+}
+
+void ChecklistView::refresh() {
+    ++generation_;
+    if (run_ == 0) {
+        apply({generation_, 0, {}, {}});
+        return;
+    }
+    loader_.request();
+}
+
+void ChecklistView::apply(ChecklistSnapshot s) {
+    if (s.generation != generation_) return;
+    current_ = std::move(s);
+    model_->clear();
+    model_->setHorizontalHeaderLabels(
+        {tr("Check"), tr("Status"), tr("Value"), tr("What it means")});
+    if (current_.run == 0) {
+        title_->setText(tr("Select a run in the Runs tab to see its pre-flight checklist."));
+        return;
+    }
+    if (current_.checks.empty()) {
+        title_->setText(
+            current_.error.isEmpty()
+                ? tr("%1 has no checklist (trained with checks.enabled=false, or "
+                     "before checklists existed). `runboard check` runs one on a config.")
+                      .arg(name_)
+                : current_.error);
+        return;
+    }
+    int fails = 0, warns = 0;
+    for (const auto& c : current_.checks) {
+        fails += c.status == "fail";
+        warns += c.status == "warn";
+        const QColor color = c.status == "fail"   ? QColor(0xc6, 0x28, 0x28)
+                             : c.status == "warn" ? QColor(0xe6, 0x51, 0x00)
+                                                  : QColor(0x2e, 0x7d, 0x32);
+        auto* name = new QStandardItem(QString::fromStdString(c.name));
+        auto* status = new QStandardItem(c.status == "fail"   ? tr("\u2717 fail")
+                                         : c.status == "warn" ? tr("\u26A0 warn")
+                                                              : tr("\u2713 pass"));
+        status->setForeground(color);
+        auto* value = new QStandardItem(std::isfinite(c.value) ? QString::number(c.value, 'g', 4)
+                                                               : QStringLiteral("–"));
+        auto* message = new QStandardItem(QString::fromStdString(c.message));
+        message->setToolTip(QString::fromStdString(c.message));
+        for (const auto& d : c.details)
+            name->appendRow({new QStandardItem(), new QStandardItem(), new QStandardItem(),
+                             new QStandardItem(QString::fromStdString(d))});
+        model_->appendRow({name, status, value, message});
+    }
+    title_->setText(tr("<b>%1</b>: %2 checks, %3 failed, %4 warned. Click a check with details "
+                       "to see them.")
+                        .arg(name_.toHtmlEscaped())
+                        .arg(current_.checks.size())
+                        .arg(fails)
+                        .arg(warns));
+    tree_->header()->resizeSections(QHeaderView::ResizeToContents);
+    emit loaded();
+}
+
+}  // namespace runboard::widgets

@@ -1,0 +1,53 @@
+#pragma once
+// A run's pre-flight checklist: one row per check with its status, measured value and what to do;
+// a check with details (duplicate samples, dead parameters) expands to list them. Shows the first
+// selected run; loads off the GUI thread.
+
+#include <QWidget>
+#include <vector>
+
+#include "storage/checks_store.h"
+#include "widgets/latest_loader.h"
+
+class QLabel;
+class QStandardItemModel;
+class QTreeView;
+
+namespace runboard::widgets {
+
+struct ChecklistSnapshot {
+    quint64 generation = 0;
+    storage::RunId run = 0;
+    std::vector<storage::CheckRow> checks;
+    QString error;
+};
+
+class ChecklistView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ChecklistView(QWidget* parent = nullptr);
+    ~ChecklistView() override;
+    void setDatabase(const QString& path);
+    void setRun(storage::RunId run, const QString& name);
+    void refresh();
+    QStandardItemModel* model() const { return model_; }
+    const ChecklistSnapshot& snapshot() const { return current_; }
+
+signals:
+    void loaded();
+
+private:
+    void apply(ChecklistSnapshot s);
+
+    QString dbPath_;
+    storage::RunId run_ = 0;
+    QString name_;
+    quint64 generation_ = 0;
+    ChecklistSnapshot current_;
+    QLabel* title_;
+    QStandardItemModel* model_;
+    QTreeView* tree_;
+    LatestLoader<ChecklistSnapshot> loader_;  // last: waits for a running load first
+};
+
+}  // namespace runboard::widgets
