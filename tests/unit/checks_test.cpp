@@ -71,7 +71,9 @@ class Checks : public ::testing::Test {
 protected:
     void SetUp() override { test::writeFakeFashionMnist(dir_.path() / "data", 600, 200); }
     config::Config config(const std::string& model = "cnn") const {
-        return test::tinyConfig(dir_.path() / "data", model);
+        auto c = test::tinyConfig(dir_.path() / "data", model);
+        c.set("threads", std::int64_t{1});  // tests run two at a time on two cores
+        return c;
     }
     std::vector<CheckResult> run(const config::Config& c,
                                  const engine::CheckHooks* hooks = nullptr) {

@@ -657,7 +657,8 @@ TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
                                            "--set", "data.val_size=100",
                                            "--set", "batch_size=50",
                                            "--set", "epochs=1",
-                                           "--set", "precision=fp32"};
+                                           "--set", "precision=fp32",
+                                           "--set", "threads=1"};
     auto with = [&](std::vector<std::string> args) {
         args.insert(args.end(), tiny.begin(), tiny.end());
         return args;
