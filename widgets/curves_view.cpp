@@ -28,6 +28,7 @@
 
 #include "storage/leaderboard.h"
 #include "widgets/curve_layer.h"
+#include "widgets/curves_loader.h"
 #include "widgets/runs_model.h"
 
 namespace runboard::widgets {
@@ -106,119 +107,6 @@ private:
     QGraphicsLineItem* line_;
     QGraphicsSimpleTextItem* label_;
 };
-
-namespace {
-
-// Where the x axis puts a run's steps: nullopt when it cannot (no finished epoch yet).
-std::optional<std::vector<Anchor>> axisAnchors(storage::RunStore& store, storage::RunId id,
-                                               const std::string& key, XAxis axis,
-                                               const std::vector<storage::Bucket>& columns) {
-    std::vector<Anchor> anchors;
-    if (axis == XAxis::Epoch) {
-        auto epochs = store.series(id, "epoch");
-        if (!epochs || epochs->empty()) return std::nullopt;
-        anchors.push_back({0, 0});
-        for (const auto& p : epochs.value())
-            anchors.push_back({static_cast<double>(p.step), p.value});
-        return anchors;
-    }
-    // Wall time: the clock at every column's first and last point, relative to the run's start.
-    std::vector<std::int64_t> steps;
-    for (const auto& c : columns) {
-        if (c.count == 0) continue;
-        steps.push_back(c.finite > 0 ? c.firstStep : c.firstNonFiniteStep);
-        if (c.finite > 0 && c.lastStep != c.firstStep) steps.push_back(c.lastStep);
-    }
-    auto first = store.stepRange(id, key);
-    if (first && first.value()) steps.insert(steps.begin(), first.value()->first);
-    auto clock = store.wallClock(id, key, steps);
-    if (!clock || clock->empty()) return std::nullopt;
-    std::sort(clock->begin(), clock->end());
-    const double t0 = clock->front().second;
-    for (const auto& [step, wall] : clock.value())
-        anchors.push_back({static_cast<double>(step), wall - t0});
-    return anchors;
-}
-
-CurvesSnapshot loadSnapshot(const QString& dbPath,
-                            const std::vector<std::pair<storage::RunId, QString>>& runs,
-                            const QString& metric, std::optional<std::pair<double, double>> zoom,
-                            int columns, double smoothing, quint64 generation, XAxis axis) {
-    CurvesSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    const std::string key = metric.toStdString();
-    // Competition mode: test metrics include the private part of the test set; not drawn.
-    auto competition = storage::competitionMode(store->connection());
-    const bool hideTest = competition && competition.value();
-    if (hideTest && storage::isTestMetric(key)) {
-        snap.error = QStringLiteral("%1 is hidden in competition mode").arg(metric);
-        return snap;
-    }
-    QStringList metrics;
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max(),
-                 hi = std::numeric_limits<std::int64_t>::min();
-    for (const auto& [id, name] : runs) {
-        if (auto keys = store->metricKeys(id))
-            for (const auto& k : keys.value())
-                if (!hideTest || !storage::isTestMetric(k)) metrics << QString::fromStdString(k);
-        auto range = store->stepRange(id, key);
-        if (range && range.value()) {
-            lo = std::min(lo, range.value()->first);
-            hi = std::max(hi, range.value()->second);
-        }
-    }
-    metrics.removeDuplicates();
-    metrics.sort();
-    snap.metrics = metrics;
-    if (lo > hi) return snap;  // no run has this metric
-    std::int64_t first = lo, last = hi;
-    if (zoom) {
-        first = std::max<std::int64_t>(lo, static_cast<std::int64_t>(std::floor(zoom->first)));
-        last = std::min<std::int64_t>(hi, static_cast<std::int64_t>(std::ceil(zoom->second)));
-        if (first > last) first = lo, last = hi;
-    }
-    snap.minStep = static_cast<double>(first);
-    snap.maxStep = static_cast<double>(last);
-    snap.xAxis = axis;
-    snap.xTitle = axis == XAxis::Step    ? QStringLiteral("step")
-                  : axis == XAxis::Epoch ? QStringLiteral("epoch")
-                                         : QStringLiteral("wall time (s)");
-    for (const auto& [id, name] : runs) {
-        auto env = storage::readEnvelope(store->connection(), id, key, first, last, columns);
-        if (!env) {
-            snap.error = QString::fromStdString(env.error().message);
-            continue;
-        }
-        CurveSeries s;
-        s.run = id;
-        s.name = name;
-        s.raw = m4Points(env->columns);
-        s.smoothed = smoothColumns(env->columns, smoothing);
-        s.nonFinite = nonFiniteSteps(env->columns);
-        s.shown = static_cast<std::int64_t>(s.raw.size());
-        s.total = env->rawPoints;
-        if (axis != XAxis::Step && !env->columns.empty()) {
-            const auto anchors = axisAnchors(store.value(), id, key, axis, env->columns);
-            if (!anchors) {
-                ++snap.runsWithoutAxis;
-                continue;
-            }
-            remapX(s.raw, *anchors);
-            remapX(s.smoothed, *anchors);
-            for (double& step : s.nonFinite)
-                step = mapStep(*anchors, step);
-        }
-        if (!env->columns.empty()) snap.series.push_back(std::move(s));
-    }
-    return snap;
-}
-
-}  // namespace
 
 CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent),

@@ -1,0 +1,22 @@
+#pragma once
+// What a curves panel loads off the GUI thread, on its own read-only connection: for each run the
+// envelope of one metric in about `columns` columns (M4 points, the smoothed line, where NaN/Inf
+// are), mapped onto the chosen x axis (steps, epochs through the logged epoch ends, or wall time
+// through the clock at column ends), and every metric key the runs have. Test metrics are not
+// loaded in competition mode.
+
+#include <QString>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "widgets/curves_view.h"
+
+namespace runboard::widgets {
+
+CurvesSnapshot loadSnapshot(const QString& dbPath,
+                            const std::vector<std::pair<storage::RunId, QString>>& runs,
+                            const QString& metric, std::optional<std::pair<double, double>> zoom,
+                            int columns, double smoothing, quint64 generation, XAxis axis);
+
+}  // namespace runboard::widgets
