@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/config/config.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
 
@@ -20,10 +21,6 @@ std::shared_ptr<const engine::SampleImages> ImageCache::get(const std::string& d
         return nullptr;
     }
 }
-
-namespace {
-constexpr const char* kDefaultDataDir = "/usr/share/datasets/fashion-mnist";
-}  // namespace
 
 GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     GallerySnapshot snap;
@@ -91,7 +88,8 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
                 });
         }
     }
-    std::string dir = kDefaultDataDir;
+    // The run's data directory; a run without the key used the schema's default.
+    std::string dir = config::Config::defaults().text("data.dir");
     if (auto params = store->params(q.run))
         for (const auto& p : params.value())
             if (p.key == "data.dir") dir = p.value;
