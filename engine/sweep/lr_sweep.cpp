@@ -120,8 +120,9 @@ const std::vector<Rule>& rules() {
          "also looks past the minimum)."},
         {"valley", "valley",
          "Valley: inside the longest falling stretch of the smoothed loss (the longest "
-         "decreasing sequence, as long as it is, back from where it ends), halfway along it "
-         "(fastai's default)."},
+         "decreasing sequence, as long as it is, back from where it ends), halfway along it; "
+         "as fastai's default, without the first tenth of the planned steps and the last 5 "
+         "points."},
         {"minimum/10", "min/10",
          "Minimum / 10: the LR of the lowest smoothed loss, divided by 10 (the classic rule: "
          "the minimum is already at the edge of instability)."},
@@ -129,7 +130,45 @@ const std::vector<Rule>& rules() {
     return all;
 }
 
-std::vector<Suggestion> suggest(const std::vector<Point>& points) {
+namespace {
+
+// The index into `points` of fastai's valley, or nullopt with fewer than 3 points to look at.
+std::optional<std::size_t> valleyIndex(const std::vector<Point>& points, int plannedSteps) {
+    const std::size_t planned =
+        plannedSteps > 0 ? static_cast<std::size_t>(plannedSteps) : points.size();
+    const std::size_t begin = planned / 10;
+    const std::size_t end = points.size() > 5 ? points.size() - 5 : 0;  // fastai's [n//10:-5]
+    std::vector<std::size_t> kept;
+    for (std::size_t i = begin; i < end; ++i) {
+        // fastai drops everything from the first NaN on; the tracker stops at the first one, so
+        // skipping them is the same on a sweep and keeps a stray one from cutting the range.
+        if (std::isfinite(points[i].smoothed) && points[i].lr > 0) kept.push_back(i);
+    }
+    const int n = static_cast<int>(kept.size());
+    if (n < 3) return std::nullopt;
+    const auto loss = [&](int i) { return points[kept[static_cast<std::size_t>(i)]].smoothed; };
+    std::vector<int> lengths(static_cast<std::size_t>(n), 1);
+    const auto length = [&](int i) -> int& { return lengths[static_cast<std::size_t>(i)]; };
+    int bestEnd = 0;
+    for (int i = 1; i < n; ++i) {
+        for (int j = 0; j < i; ++j)
+            if (loss(i) < loss(j) && length(j) + 1 > length(i)) length(i) = length(j) + 1;
+        if (length(i) > length(bestEnd)) bestEnd = i;
+    }
+    // As fastai counts it: the stretch is as long as the sequence, back from where it ends (on a
+    // flat, noisy start the sequence skips points, and its first element would drag the
+    // suggestion down by decades). Its start is one before the first point when the sequence
+    // holds every point up to its end, as fastai's (max_end - lds[max_end]) is.
+    const int len = length(bestEnd);
+    const int start = bestEnd - len;
+    // fastai: sections = (end - start) / 3, idx = start + int(sections) + int(sections / 2).
+    const int index = start + len / 3 + len / 6;
+    return kept[static_cast<std::size_t>(std::clamp(index, 0, n - 1))];
+}
+
+}  // namespace
+
+std::vector<Suggestion> suggest(const std::vector<Point>& points, int plannedSteps) {
     std::vector<const Point*> finite;
     for (const Point& p : points)
         if (std::isfinite(p.smoothed) && std::isfinite(p.lr) && p.lr > 0) finite.push_back(&p);
@@ -164,26 +203,13 @@ std::vector<Suggestion> suggest(const std::vector<Point>& points) {
             out.push_back({"steepest", finite[best]->lr, finite[best]->step});
     }
 
-    // Valley: the longest strictly decreasing subsequence of the smoothed loss.
-    {
-        std::vector<int> length(static_cast<std::size_t>(n), 1);
-        int bestEnd = 0;
-        for (int i = 0; i < n; ++i) {
-            for (int j = 0; j < i; ++j)
-                if (finite[i]->smoothed < finite[j]->smoothed && length[j] + 1 > length[i])
-                    length[i] = length[j] + 1;
-            if (length[i] > length[bestEnd]) bestEnd = i;
-        }
-        // As fastai counts it: the stretch is as long as the sequence, back from where it ends
-        // (on a flat, noisy start the sequence skips points, and its first element would drag
-        // the suggestion down by decades).
-        if (length[bestEnd] >= 2) {
-            const int len = length[bestEnd];
-            const int first = std::max(0, bestEnd - len);
-            const int i = std::min(bestEnd, first + len / 3 + len / 6);
-            out.push_back({"valley", finite[i]->lr, finite[i]->step});
-        }
-    }
+    // Valley: fastai's rule on the points fastai gives it (lr_find in fastai/callback/schedule.py):
+    // the recorded points from step plannedSteps/10 up to the fifth last, the finite ones; there,
+    // the longest strictly decreasing subsequence, counted back from where it ends, and the point
+    // a third plus a sixth of its length after its start. Without the trim, and with that start
+    // clamped at 0, the suggestion could be one grid step off fastai's.
+    if (const auto v = valleyIndex(points, plannedSteps))
+        out.push_back({"valley", points[*v].lr, points[*v].step});
 
     // Minimum / 10.
     out.push_back({"minimum/10", finite[argmin]->lr / 10, finite[argmin]->step});
@@ -201,7 +227,7 @@ Result run(const Options& options, const std::function<double(double lr)>& step,
         tracker.record(step(tracker.nextLr()));
         if (onPoint) onPoint(tracker.points().back());
     }
-    return {tracker.points(), *tracker.stop(), suggest(tracker.points())};
+    return {tracker.points(), *tracker.stop(), suggest(tracker.points(), options.steps)};
 }
 
 }  // namespace runboard::sweep

@@ -93,8 +93,10 @@ struct Suggestion {
     double lr = 0;
     int step = 0;  // the point the rule chose (for "minimum/10": the minimum's step)
 };
-// Rules that have too few finite points to decide are left out.
-std::vector<Suggestion> suggest(const std::vector<Point>& points);
+// Rules that have too few finite points to decide are left out. `plannedSteps` is the sweep's
+// Options::steps (0: as many as there are points); the valley rule skips its first tenth, as
+// fastai's lr_find does.
+std::vector<Suggestion> suggest(const std::vector<Point>& points, int plannedSteps = 0);
 
 struct Result {
     std::vector<Point> points;

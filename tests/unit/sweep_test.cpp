@@ -188,7 +188,9 @@ TEST(Sweep, SuggestionsOnACurveWithKnownAnswers) {
     ASSERT_NE(valley, nullptr);
     EXPECT_LT(valley->step, static_cast<int>(argmin));
     EXPECT_GT(valley->lr, points.front().lr);
-    EXPECT_NEAR(valley->step, static_cast<int>(argmin) / 2, 2);
+    // Halfway along the fall that fastai looks at: from the tenth of the planned steps on.
+    const int from = static_cast<int>(points.size()) / 10;
+    EXPECT_NEAR(valley->step, (from + static_cast<int>(argmin)) / 2, 2);
 }
 
 TEST(Sweep, SuggestionsIgnoreNaNAndEarlySpikes) {
@@ -251,4 +253,60 @@ TEST(Sweep, SteepestLooksOnlyOnTheWayDownToTheMinimum) {
     const auto s = sweep::suggest(points);
     ASSERT_NE(find(s, "steepest"), nullptr);
     EXPECT_NEAR(std::log10(find(s, "steepest")->lr), -3.0, 0.06);
+}
+
+namespace {
+
+// fastai's lr_find (fastai/callback/schedule.py) on the same points: the expected steps below come
+// from a plain-Python transcription of its code (the [num_it//10:-5] trim, the cut at the first
+// NaN, valley's longest decreasing subsequence and idx = max_start + int(s) + int(s / 2) with
+// s = (max_end - max_start) / 3), run on these exact curves.
+std::vector<sweep::Point> pointsOf(const std::vector<double>& losses) {
+    std::vector<sweep::Point> points;
+    sweep::Options o;
+    for (std::size_t i = 0; i < losses.size(); ++i) {
+        const int step = static_cast<int>(i);
+        points.push_back({step, sweep::lrAt(o, step), losses[i], losses[i]});
+    }
+    return points;
+}
+
+}  // namespace
+
+TEST(Sweep, ValleyIsFastaisRuleOnFastaisTrimmedPoints) {
+    // A: falls from the first point, then explodes; 70 points of 100 planned. The sequence holds
+    // every point of the trimmed range up to its end, so fastai's start is one before it.
+    std::vector<double> a;
+    for (int i = 0; i < 60; ++i)
+        a.push_back(2.3 - 0.02 * i);
+    for (int i = 60; i < 70; ++i)
+        a.push_back(1.1 + 0.4 * (i - 59));
+    const auto* va = find(sweep::suggest(pointsOf(a), 100), "valley");
+    ASSERT_NE(va, nullptr);
+    EXPECT_EQ(va->step, 33);
+    // B: flat with noise, a fall from step 40, the rise from 75; 90 of 90 planned.
+    std::vector<double> b;
+    for (int i = 0; i < 90; ++i) {
+        double v = 2.3 + 0.001 * ((i * 37) % 11);
+        if (i >= 40) v = 2.3 - 0.03 * (i - 40);
+        if (i >= 75) v = 1.25 + 0.2 * (i - 75);
+        b.push_back(v);
+    }
+    const auto* vb = find(sweep::suggest(pointsOf(b), 90), "valley");
+    ASSERT_NE(vb, nullptr);
+    EXPECT_EQ(vb->step, 53);
+    // Without plannedSteps the sweep is taken as complete: B is, so the same answer.
+    EXPECT_EQ(find(sweep::suggest(pointsOf(b)), "valley")->step, 53);
+    // C: stopped by a NaN at step 30 of 100 planned.
+    std::vector<double> c;
+    for (int i = 0; i < 30; ++i)
+        c.push_back(2.3 - 0.01 * i - 0.002 * ((i * 7) % 5));
+    c.push_back(std::nan(""));
+    const auto* vc = find(sweep::suggest(pointsOf(c), 100), "valley");
+    ASSERT_NE(vc, nullptr);
+    EXPECT_EQ(vc->step, 16);
+    // Too few points once trimmed: no valley, the other rules still answer.
+    const auto few = sweep::suggest(pointsOf({2.0, 1.9, 1.8, 1.7, 1.6, 1.5, 1.4}), 100);
+    EXPECT_EQ(find(few, "valley"), nullptr);
+    EXPECT_NE(find(few, "minimum/10"), nullptr);
 }
