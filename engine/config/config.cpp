@@ -1,16 +1,83 @@
 #include "engine/config/config.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace runboard::config {
 namespace {
 
 using nlohmann::json;
+
+// A config file above this size is not a config (the schema's JSON is ~1 KB): without a cap,
+// `--config /dev/zero` reads until the process runs out of memory.
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+// Length of the valid UTF-8 sequence at the start of s (1-4), or 0 when it is not one.
+std::size_t utf8Length(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xBF) return 0;
+    return n;
+}
+
+}  // namespace
+
+bool isValidUtf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = utf8Length(text.substr(i));
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string printable(std::string_view text, std::size_t maxBytes) {
+    std::string out;
+    char buf[8];
+    for (std::size_t i = 0; i < text.size();) {
+        if (out.size() >= maxBytes) {
+            out += "...";
+            break;
+        }
+        const std::size_t n = utf8Length(text.substr(i));
+        const auto c = static_cast<unsigned char>(text[i]);
+        const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+        if (n == 0 || c < 0x20 || c == 0x7F || c1) {
+            // Control characters (ESC, BEL, C1) and broken UTF-8 never reach a terminal raw.
+            const unsigned v = c1 ? static_cast<unsigned char>(text[i + 1]) : c;
+            std::snprintf(buf, sizeof buf, c1 ? "\\u%04x" : "\\x%02x", v);
+            out += buf;
+            i += c1 ? 2 : 1;
+            continue;
+        }
+        out.append(text, i, n);
+        i += n;
+    }
+    return out;
+}
+
+namespace {
 
 KeySpec str(std::string key, std::string def, std::string help,
             std::vector<std::string> choices = {}) {
@@ -96,11 +163,12 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
     std::size_t bestDist = 4;
     std::string all;
     for (const auto& k : schema()) {
-        const std::size_t d = editDistance(key, k.key);
+        // (A key far longer than any in the schema is no typo: skip the quadratic distance.)
+        const std::size_t d = key.size() > 64 ? bestDist : editDistance(key, k.key);
         if (d < bestDist) bestDist = d, best = k.key;
         all += (all.empty() ? "" : ", ") + k.key;
     }
-    std::string msg = "unknown config key '" + std::string(key) + "'";
+    std::string msg = "unknown config key '" + printable(key) + "'";
     if (!best.empty()) msg += "; did you mean '" + best + "'?";
     throw ConfigError(msg + "\nvalid keys: " + all);
 }
@@ -137,17 +205,28 @@ Value fromJson(const KeySpec& spec, const json& j, std::string_view origin) {
     auto wrong = [&]() -> ConfigError {
         return ConfigError(std::string(origin) + ": wrong value type for '" + spec.key +
                            "': expected " + std::string(typeName(spec.type)) + ", got " +
-                           describe(j));
+                           printable(describe(j)));
+    };
+    auto outOfRange = [&]() -> ConfigError {
+        return ConfigError(std::string(origin) + ": '" + spec.key +
+                           "' is out of range for an int: " + printable(describe(j)));
     };
     switch (spec.type) {
         case Type::Bool:
             if (!j.is_boolean()) throw wrong();
             return j.get<bool>();
         case Type::Int:
+            // An unsigned above 2^63-1 would wrap to a negative int64 in get<>.
+            if (j.is_number_unsigned()) {
+                const auto u = j.get<std::uint64_t>();
+                if (u > static_cast<std::uint64_t>(INT64_MAX)) throw outOfRange();
+                return static_cast<std::int64_t>(u);
+            }
             if (j.is_number_integer()) return j.get<std::int64_t>();
             if (j.is_number_float()) {
                 const double d = j.get<double>();
                 if (std::floor(d) == d && std::abs(d) < 9e15) return static_cast<std::int64_t>(d);
+                if (std::floor(d) == d) throw outOfRange();
             }
             throw wrong();
         case Type::Float:
@@ -160,10 +239,22 @@ Value fromJson(const KeySpec& spec, const json& j, std::string_view origin) {
     throw wrong();
 }
 
+// True when some schema key lies under "prefix.": only then can an object there hold keys.
+bool isSection(std::string_view prefix) {
+    for (const auto& k : schema())
+        if (k.key.size() > prefix.size() && k.key.starts_with(prefix) &&
+            k.key[prefix.size()] == '.')
+            return true;
+    return false;
+}
+
 void flatten(const json& obj, const std::string& prefix, Config& out, std::string_view origin) {
     for (const auto& [k, v] : obj.items()) {
         const std::string key = prefix.empty() ? k : prefix + "." + k;
         if (v.is_object() && findKey(key) == nullptr) {
+            // Recursion only into sections of the schema (two levels today): a file nested
+            // 100,000 deep overflowed the stack here before.
+            if (!isSection(key)) unknownKey(key);
             flatten(v, key, out, origin);
         } else {
             const KeySpec& spec = specOrThrow(key);
@@ -199,6 +290,12 @@ Type typeOf(const Value& value) {
 const std::vector<KeySpec>& schema() {
     static const std::vector<KeySpec> s = makeSchema();
     return s;
+}
+
+bool isOperational(std::string_view key) {
+    // Storage's schema v8 migration marks the same keys in existing databases.
+    return key == "threads" || key == "checks.enabled" || key == "log.predictions" ||
+           key == "checkpoint.keep" || key == "eval_batch_size";
 }
 
 const KeySpec* findKey(std::string_view key) {
@@ -237,6 +334,9 @@ double Config::number(std::string_view key) const {
 
 void Config::set(std::string_view key, Value value) {
     const KeySpec& spec = specOrThrow(key);
+    // Configs are stored as JSON, which holds only UTF-8: dump() would throw later on.
+    if (const auto* s = std::get_if<std::string>(&value); s && !isValidUtf8(*s))
+        throw ConfigError("'" + spec.key + "' is not valid UTF-8: '" + printable(*s) + "'");
     if (spec.type == Type::Float && typeOf(value) == Type::Int)
         value = static_cast<double>(std::get<std::int64_t>(value));
     if (typeOf(value) != spec.type)
@@ -249,7 +349,12 @@ void Config::set(std::string_view key, Value value) {
 Value parseValue(const KeySpec& spec, std::string_view text) {
     auto wrong = [&] {
         return ConfigError("wrong value type for '" + spec.key + "': expected " +
-                           std::string(typeName(spec.type)) + ", got '" + std::string(text) + "'");
+                           std::string(typeName(spec.type)) + ", got '" + printable(text) + "'");
+    };
+    auto outOfRange = [&] {
+        return ConfigError(
+            "'" + spec.key + "' is out of range: '" + printable(text) + "' does not fit " +
+            (spec.type == Type::Int ? "a 64-bit int" : "a double (1e-308 to 1e308)"));
     };
     switch (spec.type) {
         case Type::Bool:
@@ -259,12 +364,16 @@ Value parseValue(const KeySpec& spec, std::string_view text) {
         case Type::Int: {
             std::int64_t v = 0;
             auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc::result_out_of_range && p == text.data() + text.size())
+                throw outOfRange();
             if (ec != std::errc() || p != text.data() + text.size() || text.empty()) throw wrong();
             return v;
         }
         case Type::Float: {
             double v = 0;
             auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec == std::errc::result_out_of_range && p == text.data() + text.size())
+                throw outOfRange();
             if (ec != std::errc() || p != text.data() + text.size() || text.empty()) throw wrong();
             return v;
         }
@@ -287,22 +396,59 @@ std::string formatValue(const Value& value) {
 void Config::applyOverride(std::string_view assignment) {
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos || eq == 0)
-        throw ConfigError("--set expects KEY=VALUE, got '" + std::string(assignment) + "'");
+        throw ConfigError("--set expects KEY=VALUE, got '" + printable(assignment) + "'");
     const std::string_view key = assignment.substr(0, eq);
     set(key, parseValue(specOrThrow(key), assignment.substr(eq + 1)));
 }
 
 void Config::mergeJson(std::string_view jsonText, std::string_view origin) {
-    json j;
+    const std::string where(origin);
+    // The dotted key being parsed, from the parser's key events: an out-of-range number is
+    // reported by nlohmann without it.
+    std::vector<std::string> keys;
+    auto track = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::key && depth > 0) {
+            keys.resize(static_cast<std::size_t>(depth));
+            keys.back() = parsed.get<std::string>();
+        }
+        return true;
+    };
+    auto keyPath = [&] {
+        std::string path;
+        for (const auto& k : keys)
+            if (!k.empty()) path += (path.empty() ? "" : ".") + k;
+        return path;
+    };
+    // Every nlohmann failure becomes a ConfigError here (out_of_range for 1e400 was not a
+    // parse_error and reached std::terminate: exit 134).
     try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(std::string(origin) + ": malformed JSON: " + e.what());
+        json j;
+        try {
+            j = json::parse(jsonText, track);
+        } catch (const json::out_of_range& e) {
+            std::string_view what = e.what();
+            const auto open = what.find("parsing '"), close = what.rfind('\'');
+            const std::string number = open != std::string_view::npos && close > open + 9
+                                           ? std::string(what.substr(open + 9, close - open - 9))
+                                           : std::string("a number");
+            const std::string key = keyPath();
+            throw ConfigError(where + ": " + (key.empty() ? "" : "'" + printable(key) + "': ") +
+                              "the number " + printable(number) +
+                              " is out of range (beyond the double range, about 1.8e308)");
+        } catch (const json::exception& e) {
+            std::string_view what = e.what();  // "[json.exception.parse_error.101] parse error..."
+            if (what.starts_with("[json.exception.")) what.remove_prefix(what.find(' ') + 1);
+            throw ConfigError(where + ": malformed JSON: " + printable(what));
+        }
+        if (!j.is_object())
+            throw ConfigError(where + ": the config must be a JSON object, got " +
+                              printable(describe(j)));
+        Config merged = *this;  // all or nothing: a bad key leaves this config as it was
+        flatten(j, "", merged, origin);
+        *this = std::move(merged);
+    } catch (const json::exception& e) {
+        throw ConfigError(where + ": " + printable(e.what()));
     }
-    if (!j.is_object())
-        throw ConfigError(std::string(origin) + ": the config must be a JSON object, got " +
-                          describe(j));
-    flatten(j, "", *this, origin);
 }
 
 std::optional<std::string> checkValue(const KeySpec& spec, const Value& value) {
@@ -368,12 +514,24 @@ std::string Config::toJson() const {
 }
 
 Config loadConfigFile(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw ConfigError("cannot read config file '" + printable(path) + "': it is a directory");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError("cannot read config file '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    if (!in)
+        throw ConfigError("cannot read config file '" + printable(path) +
+                          "': " + std::strerror(errno));
+    // Read at most the cap (+1 to tell): pipes and /dev/zero have no size to check first.
+    std::string text(kMaxConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad())
+        throw ConfigError("cannot read config file '" + printable(path) + "': read error");
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+        throw ConfigError("config file '" + printable(path) + "' is larger than " +
+                          std::to_string(kMaxConfigBytes >> 20) + " MB: not a config");
     Config c = Config::defaults();
-    c.mergeJson(ss.str(), path);
+    c.mergeJson(text, printable(path));
     return c;
 }
 

@@ -33,6 +33,9 @@ struct KeySpec {
 // Every key the engine understands, in display order.
 const std::vector<KeySpec>& schema();
 const KeySpec* findKey(std::string_view key);
+// Keys that change how a run executes, not what it learns (threads, the checklist, prediction
+// logging, checkpoints kept, the evaluation batch): lineage does not count them as changes.
+bool isOperational(std::string_view key);
 
 class ConfigError : public std::runtime_error {
 public:
@@ -77,6 +80,16 @@ Value parseValue(const KeySpec& spec, std::string_view text);
 std::string formatValue(const Value& value);
 Type typeOf(const Value& value);
 
-Config loadConfigFile(const std::string& path);  // defaults merged with the file
+// Defaults merged with the file. Every failure (missing, a directory, over 1 MB, malformed JSON,
+// a number beyond the double range, unknown keys, wrong types) is a ConfigError naming the file
+// and, where there is one, the key: nothing from the JSON parser escapes.
+Config loadConfigFile(const std::string& path);
+
+// Whether text is well-formed UTF-8 (no overlongs, surrogates or bytes above U+10FFFF).
+bool isValidUtf8(std::string_view text);
+// Text for messages: control characters (C0, DEL, C1) and bytes that are not UTF-8 as \xNN or
+// \uNNNN, so a key or value typed with ESC or BEL cannot drive the terminal; cut after about
+// maxBytes with "...".
+std::string printable(std::string_view text, std::size_t maxBytes = 200);
 
 }  // namespace runboard::config

@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "support/fixtures.h"
+
 using namespace runboard::config;
+using runboard::test::TempDir;
+using runboard::test::writeFile;
 
 namespace {
 
@@ -116,4 +122,181 @@ TEST(Config, JsonRoundTripIsFlatAndStable) {
     back.mergeJson(c.toJson(), "roundtrip");
     EXPECT_EQ(back, c);
     EXPECT_EQ(c.toJson(), back.toJson());
+}
+
+// ---- Hostile input (issue 13, item 6): every failure is a ConfigError naming the file and key.
+
+namespace {
+
+// Whether the message would reach a terminal with a control character or broken UTF-8 in it.
+bool isSafeForTerminal(const std::string& s) {
+    if (!isValidUtf8(s)) return false;
+    for (unsigned char c : s)
+        if ((c < 0x20 && c != '\n') || c == 0x7F) return false;
+    return s.find("\xC2\x9B") == std::string::npos;  // CSI (C1)
+}
+
+}  // namespace
+
+TEST(ConfigHostile, OverflowingNumbersInJsonAreConfigErrorsNamingFileAndKey) {
+    struct Case {
+        const char* json;
+        const char* key;
+        const char* number;
+    };
+    for (const Case& k : std::initializer_list<Case>{
+             {R"({"epochs": 1e400})", "'epochs'", "1e400"},
+             {R"({"lr": -1e999})", "'lr'", "-1e999"},
+             {R"({"model": "mlp", "onecycle": {"div_factor": 2.5e308}})", "'onecycle.div_factor'",
+              "2.5e308"},
+             {R"({"data": {"limit": 1}, "lr": 0.1, "seed": 1E+9999})", "'seed'", "1E+9999"}}) {
+        Config c = Config::defaults();
+        const Config before = c;
+        const std::string e = errorOf([&] { c.mergeJson(k.json, "exp.json"); });
+        EXPECT_NE(e.find("exp.json: "), std::string::npos) << k.json << " -> " << e;
+        EXPECT_NE(e.find(k.key), std::string::npos) << k.json << " -> " << e;
+        EXPECT_NE(e.find(k.number), std::string::npos) << k.json << " -> " << e;
+        EXPECT_NE(e.find("out of range"), std::string::npos) << k.json << " -> " << e;
+        EXPECT_EQ(c, before) << "a failed merge changed the config: " << k.json;
+    }
+}
+
+TEST(ConfigHostile, ConfigFileWithAnOverflowingNumberIsAConfigError) {
+    TempDir dir;
+    const std::string path = dir.file("big.json");
+    writeFile(path, "{\n  \"model\": \"mlp\",\n  \"epochs\": 1e400\n}\n");
+    const std::string e = errorOf([&] { loadConfigFile(path); });
+    EXPECT_NE(e.find(path + ": 'epochs': the number 1e400 is out of range"), std::string::npos)
+        << e;
+}
+
+TEST(ConfigHostile, IntegersBeyondInt64AreRefusedNotWrapped) {
+    for (const char* json : {R"({"seed": 18446744073709551615})",
+                             R"({"epochs": 9223372036854775808})", R"({"data.limit": 1e19})"}) {
+        Config c = Config::defaults();
+        const std::string e = errorOf([&] { c.mergeJson(json, "f.json"); });
+        EXPECT_NE(e.find("is out of range"), std::string::npos) << json << " -> " << e;
+        EXPECT_NE(e.find("f.json"), std::string::npos) << json << " -> " << e;
+    }
+    Config c = Config::defaults();
+    c.mergeJson(R"({"seed": 9007000000000000})", "f.json");  // the largest allowed seed fits
+    EXPECT_EQ(c.integer("seed"), 9007000000000000);
+}
+
+TEST(ConfigHostile, SetValuesOutOfRangeNotANumberOrEmpty) {
+    struct Case {
+        const char* assignment;
+        const char* message;  // from applyOverride, or else from validate()
+    };
+    for (const Case& k : std::initializer_list<Case>{
+             {"epochs=1e400", "wrong value type for 'epochs': expected int, got '1e400'"},
+             {"lr=1e400", "'lr' is out of range: '1e400' does not fit a double"},
+             {"lr=-1e999", "'lr' is out of range: '-1e999'"},
+             {"epochs=99999999999999999999", "'epochs' is out of range: '99999999999999999999'"},
+             {"seed=-99999999999999999999", "'seed' is out of range"},
+             {"lr=nan", "'lr' must be finite, got nan"},
+             {"lr=inf", "'lr' must be finite, got inf"},
+             {"momentum=-inf", "'momentum' must be finite, got -inf"},
+             {"lr=", "wrong value type for 'lr': expected float, got ''"},
+             {"epochs=", "wrong value type for 'epochs': expected int, got ''"},
+             {"nesterov=", "wrong value type for 'nesterov': expected bool"},
+             {"model=", "unknown model ''"},
+             {"data.dir=", "'data.dir' must not be empty"},
+             {"=5", "--set expects KEY=VALUE, got '=5'"},
+             {"epochs", "--set expects KEY=VALUE"}}) {
+        Config c = Config::defaults();
+        std::string e = errorOf([&] { c.applyOverride(k.assignment); });
+        if (e.empty()) e = errorOf([&] { c.validate(); });
+        EXPECT_NE(e.find(k.message), std::string::npos) << k.assignment << " -> " << e;
+    }
+}
+
+TEST(ConfigHostile, OddBytesInKeysAndValuesAreEscapedInMessages) {
+    Config c = Config::defaults();
+    const std::string esc = errorOf([&] { c.applyOverride("\x1b[31mlr\x07=0.1"); });
+    EXPECT_NE(esc.find("unknown config key '\\x1b[31mlr\\x07'"), std::string::npos) << esc;
+    EXPECT_TRUE(isSafeForTerminal(esc)) << esc;
+    const std::string broken = errorOf([&] { c.applyOverride("lr\xff\xfe=1"); });
+    EXPECT_NE(broken.find("'lr\\xff\\xfe'"), std::string::npos) << broken;
+    EXPECT_TRUE(isSafeForTerminal(broken)) << broken;
+    const std::string c1 = errorOf([&] {
+        c.applyOverride(
+            "epochs=\xC2\x9B"
+            "2J");
+    });
+    EXPECT_NE(c1.find("got '\\u009b2J'"), std::string::npos) << c1;
+    EXPECT_TRUE(isSafeForTerminal(c1)) << c1;
+    // A key from JSON with an escaped control character, and a huge key: both named, short.
+    const std::string fromJson = errorOf([&] { c.mergeJson(R"({"\u001b]0;x\u0007": 1})", "f"); });
+    EXPECT_NE(fromJson.find("unknown config key '\\x1b]0;x\\x07'"), std::string::npos) << fromJson;
+    const std::string huge = errorOf([&] { c.applyOverride(std::string(100000, 'k') + "=1"); });
+    EXPECT_NE(huge.find("unknown config key 'kkkk"), std::string::npos);
+    EXPECT_LT(huge.size(), 2000u);
+    // Valid UTF-8 passes through as is.
+    const std::string utf8 = errorOf([&] {
+        c.applyOverride("model=млп");
+        c.validate();
+    });
+    EXPECT_NE(utf8.find("unknown model 'млп'"), std::string::npos) << utf8;
+}
+
+TEST(ConfigHostile, StringValuesMustBeUtf8SoTheConfigCanBeStored) {
+    Config c = Config::defaults();
+    const std::string e = errorOf([&] { c.applyOverride("data.dir=/data/\xff\xfe"); });
+    EXPECT_NE(e.find("'data.dir' is not valid UTF-8: '/data/\\xff\\xfe'"), std::string::npos) << e;
+    EXPECT_NE(errorOf([&] { c.set("data.dir", std::string("\xed\xa0\x80")); })  // a surrogate
+                  .find("not valid UTF-8"),
+              std::string::npos);
+    EXPECT_NO_THROW(c.toJson());
+    c.applyOverride("data.dir=/données/fashion");
+    EXPECT_NE(c.toJson().find("/données/fashion"), std::string::npos);
+}
+
+TEST(ConfigHostile, MalformedJsonMessagesAreSafeForTheTerminal) {
+    for (const std::string& json :
+         {std::string("{\"\xff\": 1}"), std::string("{\"lr\": \"\x1b[2J\"}"),
+          std::string("{\"lr\": 0.1\x07"), std::string("\xC2\x9B"), std::string(""),
+          std::string("{\"lr\": 01}"), std::string("{\"lr\": 1e}")}) {
+        Config c = Config::defaults();
+        const std::string e = errorOf([&] { c.mergeJson(json, "f.json"); });
+        EXPECT_NE(e.find("f.json: malformed JSON: "), std::string::npos) << e;
+        EXPECT_EQ(e.find("[json.exception"), std::string::npos) << e;
+        EXPECT_TRUE(isSafeForTerminal(e)) << e;
+    }
+}
+
+TEST(ConfigHostile, DeepNestingStopsAtTheFirstKeyOutsideTheSchema) {
+    std::string json;
+    for (int i = 0; i < 5000; ++i)
+        json += "{\"a\": ";
+    json += "1";
+    json += std::string(5000, '}');
+    Config c = Config::defaults();
+    const std::string e = errorOf([&] { c.mergeJson(json, "deep.json"); });
+    EXPECT_NE(e.find("unknown config key 'a'"), std::string::npos) << e.substr(0, 200);
+    EXPECT_LT(e.size(), 2000u);
+    // Sections of the schema still nest; deeper than the schema does not.
+    EXPECT_NO_THROW(c.mergeJson(R"({"data": {"limit": 5}})", "ok.json"));
+    const std::string deeper =
+        errorOf([&] { c.mergeJson(R"({"data": {"limit": {"x": 1}}})", "d"); });
+    EXPECT_NE(deeper.find("wrong value type for 'data.limit'"), std::string::npos) << deeper;
+    const std::string underSection =
+        errorOf([&] { c.mergeJson(R"({"data": {"nope": {"x": 1}}})", "d"); });
+    EXPECT_NE(underSection.find("unknown config key 'data.nope'"), std::string::npos)
+        << underSection;
+}
+
+TEST(ConfigHostile, ConfigFilesThatAreNotFilesOrTooLarge) {
+    TempDir dir;
+    const std::string missing = errorOf([&] { loadConfigFile(dir.file("nope.json")); });
+    EXPECT_NE(missing.find("nope.json': No such file or directory"), std::string::npos) << missing;
+    EXPECT_NE(errorOf([&] { loadConfigFile(dir.path().string()); }).find("it is a directory"),
+              std::string::npos);
+    writeFile(dir.file("big.json"), "{\"lr\": 0.1" + std::string(2 << 20, ' ') + "}");
+    EXPECT_NE(errorOf([&] { loadConfigFile(dir.file("big.json")); }).find("larger than 1 MB"),
+              std::string::npos);
+    if (std::filesystem::exists("/dev/zero")) {  // reads 1 MB, not forever
+        EXPECT_NE(errorOf([&] { loadConfigFile("/dev/zero"); }).find("larger than 1 MB"),
+                  std::string::npos);
+    }
 }
