@@ -84,4 +84,20 @@ std::string csvField(std::string_view text) {
     return out;
 }
 
+std::string csvTextField(std::string_view text) {
+    static constexpr std::string_view kFullWidth[] = {"\xEF\xBC\x9D", "\xEF\xBC\x8B",
+                                                      "\xEF\xBC\x8D", "\xEF\xBC\xA0"};
+    bool formula = !text.empty() &&
+                   std::string_view("=+-@\t\r\n").find(text.front()) != std::string_view::npos;
+    for (std::string_view f : kFullWidth)
+        formula = formula || text.starts_with(f);
+    std::string out = formula ? "\"'" : "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
 }  // namespace runboard::storage

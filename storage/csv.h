@@ -22,6 +22,16 @@ struct CsvRecord {
 Result<std::vector<CsvRecord>> parseCsv(std::string_view text);
 
 // One field as written: quoted (quotes doubled) when it holds a comma, quote or line break.
+// For numbers and fixed names; text from users or files goes through csvTextField.
 std::string csvField(std::string_view text);
+
+// A text cell of a CSV export, safe to open in a spreadsheet (OWASP's CSV-injection rule): a
+// cell that starts with = + - @, a tab, CR or LF (or their full-width forms U+FF1D, U+FF0B,
+// U+FF0D, U+FF20, which some spreadsheets read as formulas too) gets a leading single quote, so a
+// flag note
+// `=cmd|' /C calc'!A0` is shown as text, never run. Every text cell is quoted, so a ';' in it
+// cannot start a new cell where the spreadsheet splits on semicolons. Numbers in numeric
+// columns are written as they are (-0.5 stays a number): do not pass them here.
+std::string csvTextField(std::string_view text);
 
 }  // namespace runboard::storage

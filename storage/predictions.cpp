@@ -147,18 +147,21 @@ std::string flagsCsv(const std::vector<FlagRecord>& flags,
     std::string out = "dataset,split,index,true_label,flag,note\n";
     for (const FlagRecord& f : flags) {
         const auto t = static_cast<std::size_t>(f.target);
-        const std::string label = t < classNames.size() ? classNames[t] : std::to_string(f.target);
-        out.append(csvField(f.dataset))
+        // A class name is text; without names the class number stays a number.
+        const std::string label =
+            t < classNames.size() ? csvTextField(classNames[t]) : std::to_string(f.target);
+        // Text from the user and the dataset files through csvTextField (formula injection).
+        out.append(csvTextField(f.dataset))
             .append(",")
-            .append(f.part)
+            .append(csvTextField(f.part))
             .append(",")
             .append(std::to_string(f.sampleIndex))
             .append(",")
-            .append(csvField(label))
+            .append(label)
             .append(",")
             .append(flagName(f.flag))
             .append(",")
-            .append(csvField(f.note))
+            .append(csvTextField(f.note))
             .append("\n");
     }
     return out;
