@@ -6,9 +6,8 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
+#include <QFutureWatcher>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -31,6 +30,7 @@
 #include "widgets/compare_view.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/database_error_panel.h"
 #include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lineage_view.h"
@@ -109,9 +109,18 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     connect(welcome_, &widgets::WelcomePanel::trainDefaultRequested, this,
             [this] { (void)startRun(config::Config::defaults(), tr("default recipe")); });
 
+    // No database could be opened: what is wrong, and the ways on.
+    dbError_ = new widgets::DatabaseErrorPanel(this);
+    connect(dbError_, &widgets::DatabaseErrorPanel::retryRequested, this, &MainWindow::retryOpen);
+    connect(dbError_, &widgets::DatabaseErrorPanel::openAnotherRequested, this,
+            [this] { chooseDatabase(false); });
+    connect(dbError_, &widgets::DatabaseErrorPanel::newDatabaseRequested, this,
+            [this] { chooseDatabase(true); });
+
     pages_ = new QStackedWidget(this);
     pages_->addWidget(welcome_);
     pages_->addWidget(splitter_);
+    pages_->addWidget(dbError_);
     lrFinder_ = new widgets::LrFinderView(this);
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
@@ -220,66 +229,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->accept();
 }
 
-void MainWindow::buildMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&New database..."), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("New database"), QDir::homePath(), tr("Runboard databases (*.db)"));
-        if (!path.isEmpty()) openDatabase(path);
-    });
-    file->addAction(tr("&Open database..."), QKeySequence::Open, this, [this] {
-        const QString path =
-            QFileDialog::getOpenFileName(this, tr("Open database"), QDir::homePath(),
-                                         tr("Runboard databases (*.db);;All files (*)"));
-        if (!path.isEmpty()) openDatabase(path);
-    });
-    recentMenu_ = file->addMenu(tr("&Recent databases"));
-    file->addSeparator();
-    file->addAction(tr("Export chart as &PNG..."), this, [this] {
-        const QString p =
-            QFileDialog::getSaveFileName(this, tr("Export PNG"), {}, tr("PNG (*.png)"));
-        if (!p.isEmpty() && !curves()->exportPng(p))
-            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
-    });
-    file->addAction(tr("Export chart as &SVG..."), this, [this] {
-        const QString p =
-            QFileDialog::getSaveFileName(this, tr("Export SVG"), {}, tr("SVG (*.svg)"));
-        if (!p.isEmpty() && !curves()->exportSvg(p))
-            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
-    });
-    file->addAction(tr("Export visible series as &CSV..."), this, [this] {
-        const QString p =
-            QFileDialog::getSaveFileName(this, tr("Export CSV"), {}, tr("CSV (*.csv)"));
-        if (!p.isEmpty() && !curves()->exportCsv(p))
-            QMessageBox::warning(this, tr("Export"), tr("Cannot write %1").arg(p));
-    });
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QMenu* run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(tr("&New run..."), QKeySequence::New, this, [this] { showNewRunDialog(false); });
-    auto* fromSelected =
-        run->addAction(tr("New run from &selected..."), this, [this] { showNewRunDialog(true); });
-    auto* repeat = run->addAction(tr("Re&peat with new seeds..."), this, [this] {
-        const auto ids = selectedRuns();
-        bool ok = false;
-        const int n = ids.empty()
-                          ? 0
-                          : QInputDialog::getInt(this, tr("Repeat"), tr("Copies with new seeds:"),
-                                                 3, 1, 100, 1, &ok);
-        if (ok) (void)repeatRun(ids.front(), n);
-    });
-    run->addAction(tr("New &LR sweep..."), this, [this] { showNewSweepDialog(); });
-    run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
-    run->addSeparator();
-    auto* rename = run->addAction(tr("&Rename..."), this, &MainWindow::renameSelected);
-    auto* notes = run->addAction(tr("&Notes..."), this, &MainWindow::editNotes);
-    auto* del =
-        run->addAction(tr("&Delete..."), QKeySequence::Delete, this, &MainWindow::deleteSelected);
-    table_->addActions({fromSelected, repeat, rename, notes, del});
-    updateRecentMenu();
-}
-
 void MainWindow::buildStatusBar() {
     progress_ = new QProgressBar(this);
     progress_->setMaximumWidth(220);
@@ -296,15 +245,17 @@ void MainWindow::buildStatusBar() {
 void MainWindow::openDatabase(const QString& path) {
     // Open (create, migrate, recover interrupted runs) once here; views read on their own.
     auto store = storage::RunStore::open(path.toStdString());
-    if (!store) {
-        QMessageBox::critical(this, tr("Open database"),
-                              QString::fromStdString(store.error().message));
-        return;
-    }
-    auto poll = storage::Connection::open(path.toStdString(), storage::OpenMode::ReadOnly);
+    auto poll = store ? storage::Connection::open(path.toStdString(), storage::OpenMode::ReadOnly)
+                      : storage::Result<storage::Connection>(store.error());
     if (!poll) {
-        QMessageBox::critical(this, tr("Open database"),
-                              QString::fromStdString(poll.error().message));
+        const QString message = QString::fromStdString(poll.error().message);
+        spdlog::error("cannot open the database {}: {}", path.toStdString(), poll.error().message);
+        if (hasDatabase()) {  // the one open stays
+            QMessageBox::warning(this, tr("Open database"),
+                                 tr("%1\n\n%2 stays open.").arg(message, dbPath_));
+            return;
+        }
+        showDatabaseError(path, message);
         return;
     }
     dbPath_ = path;
@@ -319,10 +270,45 @@ void MainWindow::openDatabase(const QString& path) {
     checklist_->setDatabase(path);
     runs_->setRuns({});
     welcome_->setDatabasePath(path);
+    if (pages_->currentWidget() == dbError_) pages_->setCurrentWidget(welcome_);
+    setDatabaseOpen(true);
     setWindowTitle(tr("Runboard - %1").arg(QFileInfo(path).fileName()));
     rememberDatabase(path);
     refreshRuns();
     pollTimer_.start();
+}
+
+void MainWindow::showDatabaseError(const QString& path, const QString& message) {
+    dbError_->setError(path, message);
+    pages_->setCurrentWidget(dbError_);
+    tabs_->setCurrentWidget(pages_);
+    setDatabaseOpen(false);
+    setWindowTitle(tr("Runboard - no database"));
+}
+
+void MainWindow::retryOpen() {
+    const QString path = dbError_->path();
+    dbError_->setRetrying(true);
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+        watcher->deleteLater();
+        if (hasDatabase()) return;  // another one was opened meanwhile
+        const QString error = watcher->result();
+        if (error.isEmpty())
+            openDatabase(path);  // free now: opens at once (or shows why not)
+        else
+            showDatabaseError(path, error);
+    });
+    watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
+        auto store = storage::RunStore::open(p);
+        return store ? QString() : QString::fromStdString(store.error().message);
+    }));
+}
+
+void MainWindow::setDatabaseOpen(bool open) {
+    for (QAction* a : databaseActions_)
+        a->setEnabled(open);
+    lrFinder_->setSweepsAllowed(open);
 }
 
 void MainWindow::poll() {
@@ -392,6 +378,8 @@ void MainWindow::onSelectionChanged() {
 storage::Result<storage::RunId> MainWindow::startRun(const config::Config& config,
                                                      const QString& name,
                                                      std::optional<storage::RunId> parent) {
+    if (!hasDatabase())  // the actions are disabled; this is the last guard
+        return storage::Error{storage::ErrorKind::CannotOpen, "no database is open"};
     auto id = training_->enqueue(config, name, parent);
     if (!id) {
         QMessageBox::warning(this, tr("New run"), QString::fromStdString(id.error().message));
@@ -403,6 +391,7 @@ storage::Result<storage::RunId> MainWindow::startRun(const config::Config& confi
 }
 
 std::vector<storage::RunId> MainWindow::repeatRun(storage::RunId run, int n) {
+    if (!hasDatabase()) return {};
     auto store = storage::RunStore::open(dbPath_.toStdString(), {.create = false});
     auto requests = store ? repeatRequests(store.value(), run, n)
                           : storage::Result<std::vector<RunRequest>>(store.error());
@@ -441,6 +430,7 @@ std::optional<std::pair<storage::RunId, config::Config>> MainWindow::selectedCon
 }
 
 void MainWindow::showNewRunDialog(bool fromSelected) {
+    if (!hasDatabase()) return;
     if (!fromSelected) return openNewRunDialog(config::Config::defaults());
     if (auto selected = selectedConfig(tr("New run")))
         openNewRunDialog(selected->second, {}, selected->first);
@@ -514,6 +504,7 @@ void MainWindow::connectLrFinder() {
 }
 
 void MainWindow::showNewSweepDialog() {
+    if (!hasDatabase()) return;
     // The selected run's config, if there is one: "what LR should this run have used?"
     const auto selected = selectedRuns().empty() ? std::nullopt : selectedConfig(tr("New sweep"));
     widgets::NewRunDialog dialog(selected ? selected->second : config::Config::defaults(), this,
@@ -524,75 +515,9 @@ void MainWindow::showNewSweepDialog() {
 
 void MainWindow::startSweep(const config::Config& config, const sweep::Options& options,
                             const QString& name) {
+    if (!hasDatabase()) return;
     training_->enqueueSweep(config, options, name);
     tabs_->setCurrentWidget(lrFinder_);
-}
-
-void MainWindow::renameSelected() {
-    const auto ids = selectedRuns();
-    if (ids.size() != 1) return;
-    const int row = runs_->rowOf(ids.front());
-    bool ok = false;
-    const QString name =
-        QInputDialog::getText(this, tr("Rename run"), tr("Name"), QLineEdit::Normal,
-                              QString::fromStdString(runs_->run(row).run.name), &ok);
-    if (!ok) return;
-    writeStore(tr("Rename run"), [&](storage::RunStore& store) {
-        return store.rename(ids.front(), name.trimmed().toStdString());
-    });
-}
-
-void MainWindow::editNotes() {
-    const auto ids = selectedRuns();
-    if (ids.size() != 1) return;
-    const int row = runs_->rowOf(ids.front());
-    bool ok = false;
-    const QString notes = QInputDialog::getMultiLineText(
-        this, tr("Notes"), tr("Notes"), QString::fromStdString(runs_->run(row).run.notes), &ok);
-    if (!ok) return;
-    writeStore(tr("Notes"), [&](storage::RunStore& store) {
-        return store.setNotes(ids.front(), notes.toStdString());
-    });
-}
-
-void MainWindow::deleteSelected() {
-    const auto ids = selectedRuns();
-    if (ids.empty()) return;
-    if (QMessageBox::question(
-            this, tr("Delete runs"),
-            tr("Delete %n run(s) with all their metrics, predictions and checkpoint files?", "",
-               static_cast<int>(ids.size()))) != QMessageBox::Yes)
-        return;
-    for (storage::RunId id : ids)
-        writeStore(tr("Delete runs"),
-                   [&](storage::RunStore& store) { return store.deleteRun(id); });
-}
-
-void MainWindow::writeStore(const QString& title,
-                            const std::function<storage::Status(storage::RunStore&)>& action) {
-    auto store = storage::RunStore::open(dbPath_.toStdString());
-    const storage::Status s = store ? action(store.value()) : storage::Status(store.error());
-    if (!s) QMessageBox::warning(this, title, QString::fromStdString(s.error().message));
-    refreshRuns();
-}
-
-void MainWindow::rememberDatabase(const QString& path) {
-    QSettings settings;
-    QStringList recent = settings.value(QStringLiteral("recentDatabases")).toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > 8)
-        recent.removeLast();
-    settings.setValue(QStringLiteral("recentDatabases"), recent);
-    settings.setValue(QStringLiteral("lastDatabase"), path);
-    updateRecentMenu();
-}
-
-void MainWindow::updateRecentMenu() {
-    if (recentMenu_ == nullptr) return;
-    recentMenu_->clear();
-    for (const QString& p : QSettings().value(QStringLiteral("recentDatabases")).toStringList())
-        recentMenu_->addAction(p, this, [this, p] { openDatabase(p); });
 }
 
 }  // namespace runboard::app

@@ -3,6 +3,7 @@
 // training controller, polls the database for changes made by any process (PRAGMA data_version,
 // cheap), and keeps layout and recent databases in QSettings.
 
+#include <QList>
 #include <QMainWindow>
 #include <QTimer>
 #include <functional>
@@ -18,6 +19,7 @@ namespace spdlog::sinks {
 class sink;
 }
 
+class QAction;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -32,6 +34,7 @@ class CurvesPanels;
 class ChecklistView;
 class CompareView;
 class CurvesView;
+class DatabaseErrorPanel;
 class GalleryView;
 class LineageView;
 class LogView;
@@ -50,7 +53,14 @@ public:
     explicit MainWindow(const QString& dbPath, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // Opens (creates, migrates) the database and points every view at it. When that fails with
+    // no database open (at start-up), the Runs tab shows what is wrong with Retry, Open another
+    // and New database, and nothing can be trained until one is open; with one open, it stays.
     void openDatabase(const QString& path);
+    bool hasDatabase() const { return !dbPath_.isEmpty(); }
+    // File > Export: every curves panel as shown, in one PNG or SVG (by the suffix), or their
+    // series in one CSV.
+    bool exportCharts(const QString& path);
     // Queues n copies of a run with new seeds, as a group (Run > Repeat with new seeds).
     std::vector<storage::RunId> repeatRun(storage::RunId run, int n);
     // Queues a run as the buttons do (New Run dialog's Start, the welcome panel).
@@ -73,6 +83,7 @@ public:
     widgets::LineageView* lineage() const { return lineage_; }
     widgets::ChecklistView* checklist() const { return checklist_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
+    widgets::DatabaseErrorPanel* databaseError() const { return dbError_; }
     const QString& databasePath() const { return dbPath_; }
 
 signals:
@@ -83,6 +94,11 @@ protected:
 
 private:
     void buildMenus();
+    void chooseDatabase(bool create);
+    void exportChart(const QString& format);
+    void showDatabaseError(const QString& path, const QString& message);
+    void retryOpen();  // off the GUI thread: a locked file makes SQLite wait up to 10 s
+    void setDatabaseOpen(bool open);
     void buildStatusBar();
     void poll();
     void applyRuns(widgets::RunsSnapshot snapshot);
@@ -127,6 +143,8 @@ private:
     widgets::ChecklistView* checklist_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
     widgets::WelcomePanel* welcome_ = nullptr;
+    widgets::DatabaseErrorPanel* dbError_ = nullptr;
+    QList<QAction*> databaseActions_;  // disabled while no database is open
     QSplitter* splitter_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QLabel* progressLabel_ = nullptr;

@@ -85,7 +85,9 @@ std::pair<double, double> stableRange(std::optional<std::pair<double, double>> c
                                       double hi, bool log, double fill) {
     auto fresh = [&]() -> std::pair<double, double> {
         if (log) return {lo / 1.5, hi * 1.5};
-        const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
+        // One value (one point, or a flat series): 5% of it, so that it is not squashed into
+        // the middle of a range two units wide.
+        const double pad = hi > lo ? (hi - lo) * 0.05 : lo != 0 ? std::abs(lo) * 0.05 : 1.0;
         return {lo - pad, hi + pad};
     };
     if (!current || current->first >= current->second) return fresh();
@@ -94,6 +96,13 @@ std::pair<double, double> stableRange(std::optional<std::pair<double, double>> c
     const double span = log ? std::log10(b) - std::log10(a) : b - a;
     const double data = log ? std::log10(hi) - std::log10(lo) : hi - lo;
     return data >= fill * span ? *current : fresh();
+}
+
+std::pair<double, double> xRangeFor(double lo, double hi) {
+    const double span = hi - lo;
+    if (span > 1e-9 * std::max(1.0, std::abs(lo))) return {lo, hi};
+    const double mid = 0.5 * (lo + hi);
+    return {mid - 1, mid + 1};
 }
 
 namespace {

@@ -51,9 +51,14 @@ LogClip clipForLog(const std::vector<CurvePoint>& points, double floor);
 // The y range for data in [lo, hi] (hi >= lo; on a log axis both > 0): the current range while
 // the data stays inside it and fills at least `fill` of it, so that live updates leave the axis
 // (and QtCharts' relayout of its labels, ~10 ms a panel) alone; otherwise the data with 5%
-// padding (a factor of 1.5 on a log axis).
+// padding (a factor of 1.5 on a log axis; 5% of the value itself when lo == hi).
 std::pair<double, double> stableRange(std::optional<std::pair<double, double>> current, double lo,
                                       double hi, bool log, double fill = 0.7);
+
+// The x range that shows points spanning [lo, hi]: that extent, or, when every point has the same
+// x (a 1-epoch run's val/accuracy), a range of 2 with the point in the middle (on the edge it was
+// half clipped, and QtCharts drops a range narrower than its fuzzy compare).
+std::pair<double, double> xRangeFor(double lo, double hi);
 
 // A group of seed repeats as one curve: on the first curve's x values inside the range every curve
 // covers, the mean over the runs (each linearly interpolated) and a band, either min..max or

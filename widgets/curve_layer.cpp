@@ -10,6 +10,7 @@ namespace runboard::widgets {
 
 namespace {
 constexpr double kMarkerSize = 9;
+constexpr double kDotRadius = 3.5;      // a series of one point (a 1-epoch run's val/accuracy)
 constexpr int kGap = 5;                 // between the plot, its tick labels and the titles
 constexpr double kXTickSpacingPx = 90;  // at most one x tick this many pixels apart
 constexpr double kYTickSpacingPx = 40;
@@ -219,6 +220,17 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
     painter->setBrush(Qt::NoBrush);
     for (const CurveLine& line : lines_) {
         if (line.points.empty()) continue;
+        if (line.points.size() == 1) {  // a polyline of one point draws nothing: a dot instead
+            const QPointF c = mapping_.toPixel(line.points.front().x, line.points.front().y);
+            const double r = std::max(kDotRadius, line.pen.widthF() + 1.5);
+            painter->save();
+            painter->setClipRect(mapping_.area.adjusted(-r - 1, -r - 1, r + 1, r + 1));
+            painter->setPen(QPen(line.pen.color().darker(120), 1));
+            painter->setBrush(line.pen.color());
+            painter->drawEllipse(c, r, r);
+            painter->restore();
+            continue;
+        }
         polygon.resize(static_cast<qsizetype>(line.points.size()));
         for (std::size_t i = 0; i < line.points.size(); ++i)
             polygon[static_cast<qsizetype>(i)] =

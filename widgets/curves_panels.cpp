@@ -1,10 +1,15 @@
 #include "widgets/curves_panels.h"
 
 #include <QComboBox>
+#include <QFile>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
 #include <QSplitter>
+#include <QSvgGenerator>
+#include <QTextStream>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -71,6 +76,64 @@ void CurvesPanels::setXAxis(XAxis axis) {
 void CurvesPanels::requestRefresh() {
     for (CurvesView* p : panels_)
         p->requestRefresh();
+}
+
+QSize CurvesPanels::exportSize() const {
+    QSize size(0, 0);
+    for (const CurvesView* p : panels_) {
+        const QSize one = p->exportSize();
+        size = QSize(std::max(size.width(), one.width()), size.height() + one.height());
+    }
+    return size;
+}
+
+namespace {
+void renderPanels(const std::vector<CurvesView*>& panels, QPainter* painter) {
+    int y = 0;
+    for (CurvesView* p : panels) {
+        p->renderExport(painter, QPoint(0, y));
+        y += p->exportSize().height();
+    }
+}
+}  // namespace
+
+bool CurvesPanels::exportPng(const QString& path) {
+    const QSize size = exportSize();
+    if (size.isEmpty()) return false;
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    renderPanels(panels_, &painter);
+    painter.end();
+    return image.save(path, "PNG");
+}
+
+bool CurvesPanels::exportSvg(const QString& path) {
+    const QSize size = exportSize();
+    if (size.isEmpty()) return false;
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    QStringList metrics;
+    for (const CurvesView* p : panels_)
+        metrics << p->metric();
+    svg.setTitle(metrics.join(QStringLiteral(", ")));
+    QPainter painter;
+    if (!painter.begin(&svg)) return false;
+    renderPanels(panels_, &painter);
+    return painter.end();
+}
+
+bool CurvesPanels::exportCsv(const QString& path) const {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
+    QTextStream out(&f);
+    out << CurvesView::csvHeader();
+    for (const CurvesView* p : panels_)
+        p->writeCsvRows(out);
+    out.flush();
+    return f.error() == QFile::NoError;
 }
 
 }  // namespace runboard::widgets

@@ -8,6 +8,7 @@
 #include "widgets/curves_view.h"
 
 class QComboBox;
+class QPainter;
 class QSplitter;
 
 namespace runboard::widgets {
@@ -25,6 +26,13 @@ public:
     void setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs);
     void setXAxis(XAxis axis);
     void requestRefresh();
+
+    // File > Export: what the user sees of every panel (plot and legend), stacked as on screen, in
+    // one image; the CSV holds every panel's series (the metric is a column).
+    QSize exportSize() const;
+    bool exportPng(const QString& path);
+    bool exportSvg(const QString& path);
+    bool exportCsv(const QString& path) const;
 
 private:
     QString dbPath_;

@@ -26,6 +26,7 @@
 #include <cmath>
 #include <set>
 
+#include "storage/csv.h"
 #include "storage/leaderboard.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_loader.h"
@@ -378,10 +379,13 @@ void CurvesView::redraw() {
     const double floor = std::isfinite(minPositive) ? minPositive / 10.0 : 1e-6;
 
     // The data's extent, as TensorBoard draws it: a live run's newest point is at the right edge.
+    // Points that share one x (runs of one point) sit in the middle, not on the edge.
     if (current_.xAxis == XAxis::Step) {
-        x_->setRange(current_.minStep, std::max(current_.maxStep, current_.minStep + 1));
+        const auto [a, b] = xRangeFor(current_.minStep, current_.maxStep);
+        x_->setRange(a, b);
     } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
-        x_->setRange(x0, std::max(x1, x0 + 1e-9));
+        const auto [a, b] = xRangeFor(x0, x1);
+        x_->setRange(a, b);
     }
     layer_->setTitles(current_.xTitle, metric_);
     if (any) {
@@ -524,12 +528,36 @@ bool CurvesView::exportCsv(const QString& path) const {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
     QTextStream out(&f);
-    out << "run,name,metric,step,value\n";
-    for (const CurveSeries& s : current_.series)
+    out << csvHeader();
+    writeCsvRows(out);
+    out.flush();
+    return f.error() == QFile::NoError;
+}
+
+QString CurvesView::csvHeader() {
+    return QStringLiteral("run,name,metric,step,value\n");
+}
+
+void CurvesView::writeCsvRows(QTextStream& out) const {
+    // Run names are the user's text: OWASP's CSV-injection rule (a name "=cmd|..." stays text).
+    const QString metric = QString::fromStdString(storage::csvTextField(metric_.toStdString()));
+    for (const CurveSeries& s : current_.series) {
+        const QString name = QString::fromStdString(storage::csvTextField(s.name.toStdString()));
         for (const CurvePoint& p : s.raw)
-            out << s.run << ",\"" << QString(s.name).replace('"', "\"\"") << "\"," << metric_ << ","
-                << static_cast<qint64>(p.x) << "," << QString::number(p.y, 'g', 17) << "\n";
-    return true;
+            out << s.run << "," << name << "," << metric << "," << static_cast<qint64>(p.x) << ","
+                << QString::number(p.y, 'g', 17) << "\n";
+    }
+}
+
+QSize CurvesView::exportSize() const {
+    return {view_->width(), view_->height() + (legend_->isVisible() ? legend_->height() : 0)};
+}
+
+void CurvesView::renderExport(QPainter* painter, QPoint at) {
+    // QWidget's render, not QGraphicsView's (which draws the scene without the view's frame).
+    static_cast<QWidget*>(view_)->render(painter, at, QRegion(), QWidget::DrawChildren);
+    if (legend_->isVisible())
+        legend_->render(painter, at + QPoint(0, view_->height()), QRegion(), QWidget::DrawChildren);
 }
 
 }  // namespace runboard::widgets

@@ -27,6 +27,8 @@ class QSlider;
 class QLineSeries;
 class QValueAxis;
 class QAbstractAxis;
+class QPainter;
+class QTextStream;
 
 namespace runboard::widgets {
 
@@ -89,6 +91,12 @@ public:
     bool exportPng(const QString& path);
     bool exportSvg(const QString& path);
     bool exportCsv(const QString& path) const;
+    // For an export of all panels: the plot with the runs' legend under it, as shown (without the
+    // controls above it), its size, and the CSV rows of its series (header: csvHeader()).
+    QSize exportSize() const;
+    void renderExport(QPainter* painter, QPoint at);
+    static QString csvHeader();
+    void writeCsvRows(QTextStream& out) const;
 
 signals:
     void loaded();  // a snapshot was drawn

@@ -474,4 +474,8 @@ void LrFinderView::setBusy(bool busy) {
     stopButton_->setEnabled(busy);
 }
 
+void LrFinderView::setSweepsAllowed(bool allowed) {
+    newButton_->setEnabled(allowed);
+}
+
 }  // namespace runboard::widgets

@@ -70,6 +70,8 @@ public:
     void addLivePoint(const sweep::Point& point);
     void endLive();
     void setBusy(bool busy);
+    // New sweep... needs an open database.
+    void setSweepsAllowed(bool allowed);
 
     // For tests.
     SweepsModel* model() const { return model_; }

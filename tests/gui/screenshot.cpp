@@ -11,8 +11,8 @@
 //   runboard_screenshot DB OUT.png --checks RUN_ID
 
 #include <QApplication>
-#include <QStandardItemModel>
 #include <QElapsedTimer>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTest>

@@ -137,6 +137,23 @@ TEST(CurveData, StableRangeKeepsTheAxisWhileLiveDataStaysInside) {
     EXPECT_NE(widgets::stableRange(lr, 0.1, 0.9, true), lr);
 }
 
+TEST(CurveData, RangesOfOnePointHoldItWithRoom) {
+    // One value: 5% of it either side, not a range two units wide around an accuracy.
+    const auto y = widgets::stableRange(std::nullopt, 0.8, 0.8, false);
+    EXPECT_DOUBLE_EQ(y.first, 0.8 - 0.04);
+    EXPECT_DOUBLE_EQ(y.second, 0.8 + 0.04);
+    const auto zero = widgets::stableRange(std::nullopt, 0.0, 0.0, false);
+    EXPECT_LT(zero.first, 0.0);
+    EXPECT_GT(zero.second, 0.0);
+    // One x: in the middle of a range of 2; a real extent is kept as it is.
+    EXPECT_EQ(widgets::xRangeFor(15, 15), std::pair(14.0, 16.0));
+    EXPECT_EQ(widgets::xRangeFor(0, 0), std::pair(-1.0, 1.0));
+    EXPECT_EQ(widgets::xRangeFor(3, 45), std::pair(3.0, 45.0));
+    const auto wall = widgets::xRangeFor(12345.5, 12345.5);
+    EXPECT_LT(wall.first, 12345.5);
+    EXPECT_GT(wall.second, 12345.5);
+}
+
 // The spacing of linear ticks, as (mantissa, exponent) when it is 1, 2 or 5 x 10^k.
 static std::optional<std::pair<int, int>> oneTwoFive(double spacing) {
     const int k = static_cast<int>(std::floor(std::log10(spacing) + 1e-9));

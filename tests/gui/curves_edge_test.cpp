@@ -1,0 +1,206 @@
+// GUI tests of the curves panels at their edges, offscreen: a series of one point (every 1-epoch
+// run's val/accuracy) is drawn as a dot inside both ranges, and File > Export writes every panel.
+
+#include <gtest/gtest.h>
+
+#include <QChart>
+#include <QChartView>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTest>
+#include <cmath>
+
+#include "app/main_window.h"
+#include "storage/run_store.h"
+#include "storage/writer.h"
+#include "support/fixtures.h"
+#include "support/qt_wait.h"
+#include "widgets/curve_layer.h"
+#include "widgets/curves_panels.h"
+#include "widgets/curves_view.h"
+#include "widgets/runs_model.h"
+
+using namespace runboard;
+using runboard::test::waitFor;
+
+namespace {
+
+// Runs with the given (step, value) points of one metric.
+std::vector<storage::RunId> writeRuns(
+    const std::string& db, const std::string& metric,
+    const std::vector<std::vector<std::pair<std::int64_t, double>>>& runs) {
+    std::vector<storage::RunId> ids;
+    auto store = storage::RunStore::open(db);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        auto run = store->createRun(
+            {"run " + std::to_string(i), std::nullopt, "{}", 0, {}, storage::RunStatus::Finished});
+        ids.push_back(run->id);
+    }
+    auto writer = storage::Writer::open(db);
+    const auto key = writer.value()->key(metric);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        for (const auto& [step, value] : runs[i])
+            writer.value()->metric(ids[i], key, step, value, 0);
+    EXPECT_TRUE(writer.value()->flush());
+    return ids;
+}
+
+// Where a point in the layer's (chart) coordinates is in the chart view's own pixels.
+QPoint viewPixel(QChartView* view, QPointF chartPoint) {
+    const QPointF scene = view->chart()->mapToScene(chartPoint);
+    return view->viewport()->mapTo(view, view->mapFromScene(scene));
+}
+
+bool near(QColor a, QColor b, int tolerance) {
+    return std::abs(a.red() - b.red()) <= tolerance &&
+           std::abs(a.green() - b.green()) <= tolerance &&
+           std::abs(a.blue() - b.blue()) <= tolerance;
+}
+
+}  // namespace
+
+TEST(CurvesView, ASeriesOfOnePointIsADotInsideBothRanges) {
+    test::TempDir dir;
+    const std::string db = dir.file("one.db");
+    // Two 1-epoch runs: one val/accuracy point each, at the same step, different values.
+    const auto ids = writeRuns(db, "val/accuracy", {{{15, 0.62}}, {{15, 0.71}}});
+    widgets::CurvesView view;
+    view.resize(900, 420);
+    view.show();
+    view.setMetric(QStringLiteral("val/accuracy"));
+    view.setDatabase(QString::fromStdString(db));
+    view.setRuns({{ids[0], "a"}, {ids[1], "b"}});
+    ASSERT_TRUE(waitFor([&] { return view.snapshot().series.size() == 2; }, 10'000));
+    QTest::qWait(50);
+    const auto& m = view.layer().mapping();
+    // Both values inside the y range, with room: neither on the frame.
+    EXPECT_LT(m.y0, 0.62 - 0.001);
+    EXPECT_GT(m.y1, 0.71 + 0.001);
+    EXPECT_GT(m.y0, -0.1) << "not squashed into a range two units wide";
+    // The one x in the middle, not on the left edge where the dot was half clipped.
+    EXPECT_LT(m.x0, 15.0 - 0.1);
+    EXPECT_GT(m.x1, 15.0 + 0.1);
+    // The y ticks: at least two labels.
+    EXPECT_GE(view.layer().yTicks().size(), 2u);
+    // Each run's dot is on screen, in the run's colour (the smoothed line's, drawn last).
+    auto* chartView = view.findChild<QChartView*>();
+    ASSERT_NE(chartView, nullptr);
+    const QImage shot = chartView->grab().toImage();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const QPoint at = viewPixel(chartView, m.toPixel(15, i == 0 ? 0.62 : 0.71));
+        ASSERT_TRUE(shot.rect().contains(at));
+        const QColor colour = widgets::runColor(ids[i]);
+        EXPECT_TRUE(near(shot.pixelColor(at), colour, 40))
+            << "run " << i << " at " << at.x() << "," << at.y() << ": "
+            << shot.pixelColor(at).name().toStdString() << " instead of "
+            << colour.name().toStdString();
+    }
+}
+
+TEST(CurvesView, OnePointNextToALongerRunStaysInTheRange) {
+    test::TempDir dir;
+    const std::string db = dir.file("two.db");
+    // A 1-epoch run (one point, above everything) next to a 3-epoch run, on the epoch axis.
+    const auto ids =
+        writeRuns(db, "val/accuracy", {{{15, 0.9}}, {{15, 0.5}, {30, 0.6}, {45, 0.7}}});
+    {
+        auto writer = storage::Writer::open(db);
+        const auto key = writer.value()->key("epoch");
+        writer.value()->metric(ids[0], key, 15, 1, 0);
+        for (int e = 1; e <= 3; ++e)
+            writer.value()->metric(ids[1], key, 15 * e, e, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    widgets::CurvesView view;
+    view.resize(900, 420);
+    view.show();
+    view.setMetric(QStringLiteral("val/accuracy"));
+    view.setDatabase(QString::fromStdString(db));
+    view.setXAxis(widgets::XAxis::Epoch);
+    view.setRuns({{ids[0], "one"}, {ids[1], "three"}});
+    ASSERT_TRUE(waitFor(
+        [&] {
+            return view.snapshot().series.size() == 2 &&
+                   view.snapshot().xAxis == widgets::XAxis::Epoch;
+        },
+        10'000));
+    const auto& m = view.layer().mapping();
+    EXPECT_LT(m.y0, 0.5);
+    EXPECT_GT(m.y1, 0.9);
+    EXPECT_LE(m.x0, 1.0);
+    EXPECT_GE(m.x1, 3.0);
+    // The single point is a line of one point, which the layer draws as a dot.
+    bool single = false;
+    for (const auto& line : view.layer().lines())
+        single = single || line.points.size() == 1;
+    EXPECT_TRUE(single);
+}
+
+namespace {
+
+// Pixels of `colour` (within a tolerance) in rows [top, bottom) of an image.
+int pixelsOf(const QImage& image, QColor colour, int top, int bottom) {
+    int n = 0;
+    for (int y = std::max(0, top); y < std::min(bottom, image.height()); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            n += near(image.pixelColor(x, y), colour, 30) ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+TEST(MainWindow, ExportWritesEveryPanelAsShown) {
+    test::TempDir dir;
+    const std::string db = dir.file("export.db");
+    std::vector<std::pair<std::int64_t, double>> loss, accuracy;
+    for (int s = 0; s < 200; ++s)
+        loss.emplace_back(s, 2.3 * std::exp(-s / 80.0));
+    for (int e = 1; e <= 4; ++e)
+        accuracy.emplace_back(50 * e, 0.5 + 0.1 * e);
+    const auto ids = writeRuns(db, "train/loss", {loss});
+    {
+        auto writer = storage::Writer::open(db);
+        const auto key = writer.value()->key("val/accuracy");
+        for (const auto& [step, value] : accuracy)
+            writer.value()->metric(ids[0], key, step, value, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    app::MainWindow window(QString::fromStdString(db));
+    window.resize(1280, 860);
+    window.show();
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 10'000));
+    window.selectRuns({ids[0]});
+    const auto& panels = window.panels()->panels();
+    ASSERT_EQ(panels.size(), 2u);
+    ASSERT_TRUE(waitFor(
+        [&] {
+            return !panels[0]->snapshot().series.empty() && !panels[1]->snapshot().series.empty();
+        },
+        10'000));
+    QTest::qWait(100);
+
+    // PNG: one image of both panels, stacked; the run's curve in each.
+    const QString png = QString::fromStdString(dir.file("all.png"));
+    ASSERT_TRUE(window.exportCharts(png));
+    const QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    const int first = panels[0]->exportSize().height();
+    const int second = panels[1]->exportSize().height();
+    EXPECT_EQ(image.height(), first + second);
+    EXPECT_GT(second, 100);
+    const QColor colour = widgets::runColor(ids[0]);
+    EXPECT_GT(pixelsOf(image, colour, 0, first), 50) << "the first panel's curve";
+    EXPECT_GT(pixelsOf(image, colour, first, first + second), 50) << "the second panel's curve";
+    // SVG: both panels' titles; CSV: both panels' series.
+    const QString svg = QString::fromStdString(dir.file("all.svg"));
+    ASSERT_TRUE(window.exportCharts(svg));
+    const std::string svgText = test::readFile(svg.toStdString());
+    EXPECT_NE(svgText.find("train/loss"), std::string::npos);
+    EXPECT_NE(svgText.find("val/accuracy"), std::string::npos);
+    const QString csv = QString::fromStdString(dir.file("all.csv"));
+    ASSERT_TRUE(window.exportCharts(csv));
+    const std::string csvText = test::readFile(csv.toStdString());
+    EXPECT_EQ(csvText.rfind("run,name,metric,step,value\n", 0), 0u);
+    EXPECT_NE(csvText.find(",\"train/loss\","), std::string::npos) << csvText.substr(0, 200);
+    EXPECT_NE(csvText.find(",\"val/accuracy\",200,"), std::string::npos);
+}
