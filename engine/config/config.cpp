@@ -339,6 +339,10 @@ void Config::set(std::string_view key, Value value) {
         throw ConfigError("'" + spec.key + "' is not valid UTF-8: '" + printable(*s) + "'");
     if (spec.type == Type::Float && typeOf(value) == Type::Int)
         value = static_cast<double>(std::get<std::int64_t>(value));
+    // No schema key takes NaN or Inf, and JSON cannot hold them: toJson() wrote NaN as null,
+    // which did not read back (found by tests/fuzz/fuzz_config_set with `--set lr=nan`).
+    if (const auto* d = std::get_if<double>(&value); d && !std::isfinite(*d))
+        throw ConfigError("'" + spec.key + "' must be finite, got " + formatValue(value));
     if (typeOf(value) != spec.type)
         throw ConfigError("wrong value type for '" + spec.key + "': expected " +
                           std::string(typeName(spec.type)) + ", got " +

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "support/fixtures.h"
 
@@ -299,4 +300,20 @@ TEST(ConfigHostile, ConfigFilesThatAreNotFilesOrTooLarge) {
         EXPECT_NE(errorOf([&] { loadConfigFile("/dev/zero"); }).find("larger than 1 MB"),
                   std::string::npos);
     }
+}
+
+TEST(ConfigHostile, NonFiniteNumbersAreRefusedWhenSetSoEveryConfigStores) {
+    // Found by tests/fuzz/fuzz_config_set: `--set lr=nan` was held until validate(), and toJson()
+    // stored it as null, which no longer read back.
+    for (const char* assignment : {"lr=nan", "lr=inf", "momentum=-inf", "weight_decay=NaN"}) {
+        Config c = Config::defaults();
+        const std::string e = errorOf([&] { c.applyOverride(assignment); });
+        EXPECT_NE(e.find("must be finite"), std::string::npos) << assignment << " -> " << e;
+        EXPECT_EQ(c, Config::defaults()) << assignment;
+    }
+    Config c = Config::defaults();
+    EXPECT_THROW(c.set("lr", std::numeric_limits<double>::quiet_NaN()), ConfigError);
+    Config back = Config::defaults();
+    back.mergeJson(c.toJson(), "stored");
+    EXPECT_EQ(back, c);
 }
