@@ -281,7 +281,8 @@ TEST(Sweep, ValleyIsFastaisRuleOnFastaisTrimmedPoints) {
         a.push_back(2.3 - 0.02 * i);
     for (int i = 60; i < 70; ++i)
         a.push_back(1.1 + 0.4 * (i - 59));
-    const auto* va = find(sweep::suggest(pointsOf(a), 100), "valley");
+    const auto sa = sweep::suggest(pointsOf(a), 100);  // (kept: find() points into it)
+    const auto* va = find(sa, "valley");
     ASSERT_NE(va, nullptr);
     EXPECT_EQ(va->step, 33);
     // B: flat with noise, a fall from step 40, the rise from 75; 90 of 90 planned.
@@ -292,7 +293,8 @@ TEST(Sweep, ValleyIsFastaisRuleOnFastaisTrimmedPoints) {
         if (i >= 75) v = 1.25 + 0.2 * (i - 75);
         b.push_back(v);
     }
-    const auto* vb = find(sweep::suggest(pointsOf(b), 90), "valley");
+    const auto sb = sweep::suggest(pointsOf(b), 90);  // (kept: find() points into it)
+    const auto* vb = find(sb, "valley");
     ASSERT_NE(vb, nullptr);
     EXPECT_EQ(vb->step, 53);
     // Without plannedSteps the sweep is taken as complete: B is, so the same answer.
@@ -302,7 +304,8 @@ TEST(Sweep, ValleyIsFastaisRuleOnFastaisTrimmedPoints) {
     for (int i = 0; i < 30; ++i)
         c.push_back(2.3 - 0.01 * i - 0.002 * ((i * 7) % 5));
     c.push_back(std::nan(""));
-    const auto* vc = find(sweep::suggest(pointsOf(c), 100), "valley");
+    const auto sc = sweep::suggest(pointsOf(c), 100);  // (kept: find() points into it)
+    const auto* vc = find(sc, "valley");
     ASSERT_NE(vc, nullptr);
     EXPECT_EQ(vc->step, 16);
     // Too few points once trimmed: no valley, the other rules still answer.
