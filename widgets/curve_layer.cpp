@@ -109,8 +109,10 @@ void CurveLayer::setMapping(const PlotMapping& mapping) {
 
 void CurveLayer::setTitles(const QString& x, const QString& y) {
     if (x == xTitle_ && y == yTitle_) return;
+    prepareGeometryChange();
     xTitle_ = x;
     yTitle_ = y;
+    layoutAxes();  // where the y title goes depends on its width
     update();
 }
 
@@ -129,8 +131,14 @@ void CurveLayer::layoutAxes() {
     xTicks_ = linearTicks(mapping_.x0, mapping_.x1,
                           std::max(2, static_cast<int>(mapping_.area.width() / kXTickSpacingPx)));
     const int count = std::max(2, static_cast<int>(mapping_.area.height() / kYTickSpacingPx));
-    yTicks_ = mapping_.logY ? logTicks(mapping_.y0, mapping_.y1, count)
-                            : linearTicks(mapping_.y0, mapping_.y1, count);
+    // At least two labels when the range allows: the coarsest 1-2-5 spacing that fits can leave
+    // one ("10" on 9.6..10.4 in a short panel), which says nothing about the scale. A finer
+    // spacing with a few more ticks than asked for is the lesser evil.
+    for (int n = count; n <= 3 * count; ++n) {
+        yTicks_ = mapping_.logY ? logTicks(mapping_.y0, mapping_.y1, n)
+                                : linearTicks(mapping_.y0, mapping_.y1, n);
+        if (yTicks_.size() >= 2) break;
+    }
     xLabels_ = labelsOf(xTicks_, false);
     yLabels_ = labelsOf(yTicks_, mapping_.logY);
     const QFontMetrics fm(font_);
@@ -138,7 +146,10 @@ void CurveLayer::layoutAxes() {
     for (const QString& label : yLabels_)
         widest = std::max(widest, fm.horizontalAdvance(label));
     const int line = fm.height();
-    margins_ = {line + widest + 3 * kGap, line,
+    // The y title runs up the left edge; when the plot is too short for it (the metric's name
+    // was elided to "val/...racy"), it goes above the plot, whole, and the top margin grows.
+    yTitleAbove_ = fm.horizontalAdvance(yTitle_) > mapping_.area.height() - 4;
+    margins_ = {line + widest + 3 * kGap, yTitleAbove_ ? line + kGap : line,
                 fm.horizontalAdvance(QStringLiteral("00000")) / 2 + kGap, 2 * line + 3 * kGap};
 }
 
@@ -191,11 +202,16 @@ void CurveLayer::paintAxes(QPainter* painter) const {
     painter->drawText(QRectF(area.left(), area.bottom() + 2 * kGap + line, area.width(), line),
                       Qt::AlignCenter, xTitle_);
     const QRectF full = boundingRect();
+    if (yTitleAbove_) {
+        painter->drawText(QRectF(full.left() + kGap, full.top(), full.width() - kGap, line),
+                          Qt::AlignLeft | Qt::AlignVCenter,
+                          fm.elidedText(yTitle_, Qt::ElideMiddle, static_cast<int>(full.width())));
+        return;
+    }
     painter->save();
     painter->translate(full.left() + kGap, area.center().y());
     painter->rotate(-90);
-    painter->drawText(QRectF(-area.height() / 2, 0, area.height(), line), Qt::AlignCenter,
-                      fm.elidedText(yTitle_, Qt::ElideMiddle, static_cast<int>(area.height())));
+    painter->drawText(QRectF(-area.height() / 2, 0, area.height(), line), Qt::AlignCenter, yTitle_);
     painter->restore();
 }
 

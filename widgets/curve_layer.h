@@ -76,6 +76,8 @@ public:
     const std::vector<double>& yTicks() const { return yTicks_; }
     const QString& xTitle() const { return xTitle_; }
     const QString& yTitle() const { return yTitle_; }
+    // Whether the y title is drawn above the plot (the plot is too short for it on the side).
+    bool yTitleAbove() const { return yTitleAbove_; }
     const PlotMapping& mapping() const { return mapping_; }
     const std::vector<CurveLine>& lines() const { return lines_; }
     const std::vector<CurveMarkers>& markers() const { return markers_; }
@@ -94,6 +96,7 @@ private:
     std::vector<double> xTicks_, yTicks_;
     QStringList xLabels_, yLabels_;
     QMargins margins_;
+    bool yTitleAbove_ = false;
     std::vector<CurveLine> lines_;
     std::vector<CurveMarkers> markers_;
     std::vector<CurveBand> bands_;

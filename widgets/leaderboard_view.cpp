@@ -7,26 +7,31 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCursor>
 #include <QFont>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLegend>
-#include <QLineSeries>
-#include <QScatterSeries>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 #include "storage/run_store.h"
+#include "widgets/score_scatter.h"
 
 namespace runboard::widgets {
 
 namespace {
+
+constexpr std::size_t kBars = 20;  // paired bars for the first entries by public rank
 
 QString number(const std::optional<double>& v) {
     return v ? QString::number(*v, 'g', 5) : QStringLiteral("\u2014");
@@ -71,30 +76,89 @@ LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId want
         }
         entries = std::move(rows.value());
     }
-    snap.board = storage::rankBoard(std::move(entries), snap.shown.higherIsBetter);
+    snap.board = std::make_shared<const storage::Board>(
+        storage::rankBoard(std::move(entries), snap.shown.higherIsBetter));
     return snap;
 }
 
 }  // namespace
 
-LeaderboardModel::LeaderboardModel(QObject* parent) : QAbstractTableModel(parent) {}
+LeaderboardModel::LeaderboardModel(QObject* parent)
+    : QAbstractTableModel(parent), board_(std::make_shared<storage::Board>()) {}
 
-bool LeaderboardSortModel::lessThan(const QModelIndex& left, const QModelIndex& right) const {
-    const bool a = left.data(LeaderboardModel::SummaryRole).toBool();
-    const bool b = right.data(LeaderboardModel::SummaryRole).toBool();
-    if (a || b) {
-        // Last in either order: "less" means first when ascending, last when descending.
-        const bool ascending = sortOrder() == Qt::AscendingOrder;
-        if (a && b) return ascending ? left.row() < right.row() : left.row() > right.row();
-        return ascending ? b : a;
-    }
-    return QSortFilterProxyModel::lessThan(left, right);
+void LeaderboardModel::setBoard(std::shared_ptr<const storage::Board> board) {
+    beginResetModel();
+    board_ = board ? std::move(board) : std::make_shared<storage::Board>();
+    order_.resize(board_->rows.size());
+    std::iota(order_.begin(), order_.end(), 0);  // the board comes by public rank
+    if (sortColumn_ != PublicRankColumn || sortOrder_ != Qt::AscendingOrder) sortRows();
+    endResetModel();
 }
 
-void LeaderboardModel::setBoard(storage::Board board) {
-    beginResetModel();
-    board_ = std::move(board);
-    endResetModel();
+void LeaderboardModel::sort(int column, Qt::SortOrder order) {
+    if (column < 0 || column >= ColumnCount) return;
+    emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    // Selections and the current cell follow their entries.
+    const QModelIndexList before = persistentIndexList();
+    std::vector<int> entries;
+    for (const QModelIndex& i : before)
+        entries.push_back(i.row() < entryCount() ? order_[static_cast<std::size_t>(i.row())]
+                                                 : -1 - (i.row() - entryCount()));
+    sortColumn_ = column;
+    sortOrder_ = order;
+    sortRows();
+    std::vector<int> rowOf(order_.size());
+    for (std::size_t r = 0; r < order_.size(); ++r)
+        rowOf[static_cast<std::size_t>(order_[r])] = static_cast<int>(r);
+    QModelIndexList after;
+    for (qsizetype k = 0; k < before.size(); ++k) {
+        const int e = entries[static_cast<std::size_t>(k)];
+        const int row = e >= 0 ? rowOf[static_cast<std::size_t>(e)] : entryCount() + (-1 - e);
+        after << index(row, before[k].column());
+    }
+    changePersistentIndexList(before, after);
+    emit layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+}
+
+void LeaderboardModel::sortRows() {
+    const auto& rows = board_->rows;
+    const bool higher = board_->higherIsBetter;
+    std::iota(order_.begin(), order_.end(), 0);
+    const auto text = [&](int i) -> const std::string& {
+        const auto& e = rows[static_cast<std::size_t>(i)].entry;
+        return sortColumn_ == SubmittedColumn ? e.submittedAt : e.name;
+    };
+    if (sortColumn_ == EntryColumn || sortColumn_ == SubmittedColumn) {
+        std::stable_sort(order_.begin(), order_.end(),
+                         [&](int a, int b) { return text(a) < text(b); });
+    } else {
+        // One number per entry, smaller first when ascending; missing ones last either way.
+        constexpr double kMissing = std::numeric_limits<double>::infinity();
+        std::vector<double> key(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const storage::BoardRow& r = rows[i];
+            const auto score = [&](const std::optional<double>& v) {
+                return v ? (higher ? -*v : *v) : kMissing;  // best first
+            };
+            const auto rank = [](const std::optional<int>& v) {
+                return v ? static_cast<double>(*v) : kMissing;
+            };
+            key[i] = sortColumn_ == PublicColumn        ? score(r.entry.publicScore)
+                     : sortColumn_ == PrivateColumn     ? score(r.entry.privateScore)
+                     : sortColumn_ == PublicRankColumn  ? rank(r.publicRank)
+                     : sortColumn_ == PrivateRankColumn ? rank(r.privateRank)
+                     : r.shift                          ? -static_cast<double>(*r.shift)
+                                                        : kMissing;
+        }
+        const bool descending = sortOrder_ == Qt::DescendingOrder;
+        std::stable_sort(order_.begin(), order_.end(), [&](int a, int b) {
+            const double x = key[static_cast<std::size_t>(a)], y = key[static_cast<std::size_t>(b)];
+            if (x == kMissing || y == kMissing) return x != kMissing && y == kMissing;
+            return descending ? y < x : x < y;
+        });
+        return;
+    }
+    if (sortOrder_ == Qt::DescendingOrder) std::reverse(order_.begin(), order_.end());
 }
 
 int LeaderboardModel::rowCount(const QModelIndex& parent) const {
@@ -110,8 +174,8 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
     const int col = index.column();
     if (index.row() >= entryCount()) {  // the summary rows
         const bool isMedian = index.row() == entryCount();
-        const auto& pub = board_.publicSide;
-        const auto& priv = board_.privateSide;
+        const auto& pub = board_->publicSide;
+        const auto& priv = board_->privateSide;
         if (role == SummaryRole) return true;
         if (role == Qt::FontRole) {
             QFont bold;
@@ -123,7 +187,7 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
         if (role != Qt::DisplayRole && role != SortRole) return {};
         switch (col) {
             case EntryColumn:
-                return isMedian ? tr("median") : board_.higherIsBetter ? tr("max") : tr("min");
+                return isMedian ? tr("median") : board_->higherIsBetter ? tr("max") : tr("min");
             case PublicColumn:
                 return number(isMedian ? pub.median : pub.best);
             case PrivateColumn:
@@ -132,7 +196,8 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
                 return QString();
         }
     }
-    const storage::BoardRow& r = board_.rows[static_cast<std::size_t>(index.row())];
+    const storage::BoardRow& r =
+        board_->rows[static_cast<std::size_t>(order_[static_cast<std::size_t>(index.row())])];
     if (role == RunIdRole)
         return r.entry.run ? QVariant::fromValue<qlonglong>(*r.entry.run) : QVariant();
     if (role == SortRole) {
@@ -143,9 +208,9 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
         };
         switch (col) {
             case PublicColumn:
-                return orLast(r.entry.publicScore, board_.higherIsBetter);
+                return orLast(r.entry.publicScore, board_->higherIsBetter);
             case PrivateColumn:
-                return orLast(r.entry.privateScore, board_.higherIsBetter);
+                return orLast(r.entry.privateScore, board_->higherIsBetter);
             case PublicRankColumn:
                 return r.publicRank.value_or(1 << 30);
             case PrivateRankColumn:
@@ -224,11 +289,8 @@ LeaderboardView::LeaderboardView(QWidget* parent)
           },
           [this](LeaderboardSnapshot s) { apply(std::move(s)); }) {
     model_ = new LeaderboardModel(this);
-    sorted_ = new LeaderboardSortModel(this);
-    sorted_->setSourceModel(model_);
-    sorted_->setSortRole(LeaderboardModel::SortRole);
     table_ = new QTableView(this);
-    table_->setModel(sorted_);
+    table_->setModel(model_);
     table_->setSortingEnabled(true);
     table_->sortByColumn(LeaderboardModel::PublicRankColumn, Qt::AscendingOrder);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -252,7 +314,7 @@ LeaderboardView::LeaderboardView(QWidget* parent)
         return view;
     };
     bars_ = makeChart(tr("Public vs private per entry"));
-    scatter_ = makeChart(tr("Private against public (under y = x: overfit the public board)"));
+    scatter_ = new ScoreScatter(this);
 
     auto* top = new QHBoxLayout();
     top->addWidget(new QLabel(tr("Competition"), this));
@@ -336,7 +398,7 @@ void LeaderboardView::apply(LeaderboardSnapshot snapshot) {
         modeBox_->setChecked(current_.competitionMode);
     }
     model_->setBoard(current_.board);
-    const auto& b = current_.board;
+    const auto& b = *current_.board;
     const QString best = b.higherIsBetter ? tr("max") : tr("min");
     summary_->setText(
         current_.error.isEmpty()
@@ -354,7 +416,13 @@ void LeaderboardView::apply(LeaderboardSnapshot snapshot) {
 }
 
 void LeaderboardView::drawCharts() {
-    const auto& rows = current_.board.rows;
+    const auto& rows = current_.board->rows;
+    // One range for both sides and both charts: every entry's scores.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& r : rows)
+        for (const auto& v : {r.entry.publicScore, r.entry.privateScore})
+            if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
+
     // Paired bars: the first 20 entries by public rank (the table has them all).
     QChart* barsChart = bars_->chart();
     barsChart->removeAllSeries();
@@ -364,25 +432,49 @@ void LeaderboardView::drawCharts() {
     auto* priv = new QBarSet(tr("private"));
     pub->setColor(QColor(0x42, 0x85, 0xf4));
     priv->setColor(QColor(0xf4, 0xa2, 0x42));
+    const std::size_t shown = std::min<std::size_t>(rows.size(), kBars);
+    // Names when they fit under their bars, else the public rank (the table's # column): an
+    // ellipsis under every bar named none of them.
+    const QFontMetrics fm(barsChart->font());
+    const int perBar = shown > 0 ? std::max(1, (bars_->width() - 90) / static_cast<int>(shown)) : 1;
+    bool namesFit = true;
+    for (std::size_t i = 0; i < shown; ++i)
+        namesFit = namesFit &&
+                   fm.horizontalAdvance(QString::fromStdString(rows[i].entry.name)) <= perBar - 8;
     QStringList names;
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (std::size_t i = 0; i < rows.size() && i < 20; ++i) {
-        const auto& e = rows[i].entry;
-        names << QString::fromStdString(e.name).left(14);
-        *pub << e.publicScore.value_or(0);
-        *priv << e.privateScore.value_or(0);
-        for (const auto& v : {e.publicScore, e.privateScore})
-            if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto& r = rows[i];
+        names << (namesFit       ? QString::fromStdString(r.entry.name)
+                  : r.publicRank ? QString::number(*r.publicRank)
+                                 : QStringLiteral("\u2014"));
+        *pub << r.entry.publicScore.value_or(0);
+        *priv << r.entry.privateScore.value_or(0);
     }
+    barLabels_ = names;
     auto* series = new QBarSeries();
     series->append(pub);
     if (current_.privateHidden)  // competition mode: no private bars at all, not zeros
         delete priv;
     else
         series->append(priv);
+    connect(series, &QBarSeries::hovered, this, [this](bool on, int index) {
+        const auto& all = current_.board->rows;
+        if (!on || index < 0 || static_cast<std::size_t>(index) >= all.size()) {
+            QToolTip::hideText();
+            return;
+        }
+        const auto& e = all[static_cast<std::size_t>(index)].entry;
+        QToolTip::showText(
+            QCursor::pos(),
+            tr("<b>%1</b><br>public %2 \u00b7 private %3")
+                .arg(QString::fromStdString(e.name).toHtmlEscaped(), number(e.publicScore),
+                     current_.privateHidden ? tr("hidden") : number(e.privateScore)));
+    });
     barsChart->addSeries(series);
     auto* categories = new QBarCategoryAxis();
     categories->append(names);
+    if (!namesFit && shown > 0)
+        categories->setTitleText(tr("entries by public rank (hover a bar for its name)"));
     auto* values = new QValueAxis();
     if (std::isfinite(lo)) {
         const double pad = std::max((hi - lo) * 0.15, 1e-9);
@@ -393,46 +485,18 @@ void LeaderboardView::drawCharts() {
     series->attachAxis(categories);
     series->attachAxis(values);
 
-    // Scatter: private against public, and y = x.
-    QChart* sc = scatter_->chart();
-    sc->removeAllSeries();
-    for (QAbstractAxis* a : sc->axes())
-        sc->removeAxis(a), delete a;
-    auto* fine = new QScatterSeries();
-    auto* overfit = new QScatterSeries();
-    fine->setName(tr("held up in private"));
-    overfit->setName(tr("worse in private"));
-    fine->setColor(QColor(0x2e, 0x7d, 0x32));
-    overfit->setColor(QColor(0xc6, 0x28, 0x28));
-    for (QScatterSeries* s : {fine, overfit})
-        s->setMarkerSize(9);
+    // Scatter: private against public, and y = x, in one paint pass however many entries.
+    std::vector<ScoreScatter::Point> points;
+    points.reserve(rows.size());
     for (const auto& r : rows) {
         if (!r.entry.publicScore || !r.entry.privateScore) continue;
         const double x = *r.entry.publicScore, y = *r.entry.privateScore;
-        const bool worse = current_.board.higherIsBetter ? y < x : y > x;
-        (worse ? overfit : fine)->append(x, y);
+        const bool worse = current_.board->higherIsBetter ? y < x : y > x;
+        points.push_back({static_cast<float>(x), static_cast<float>(y), worse});
     }
-    auto* diagonal = new QLineSeries();
-    diagonal->setName(QStringLiteral("y = x"));
-    diagonal->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
     const double a = std::isfinite(lo) ? lo : 0, z = std::isfinite(hi) ? hi : 1;
     const double margin = std::max((z - a) * 0.05, 1e-9);
-    diagonal->append(a - margin, a - margin);
-    diagonal->append(z + margin, z + margin);
-    auto* x = new QValueAxis();
-    auto* y = new QValueAxis();
-    x->setTitleText(tr("public"));
-    y->setTitleText(tr("private"));
-    x->setRange(a - margin, z + margin);
-    y->setRange(a - margin, z + margin);
-    sc->addAxis(x, Qt::AlignBottom);
-    sc->addAxis(y, Qt::AlignLeft);
-    for (QXYSeries* s : {static_cast<QXYSeries*>(diagonal), static_cast<QXYSeries*>(fine),
-                         static_cast<QXYSeries*>(overfit)}) {
-        sc->addSeries(s);
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
+    scatter_->setPoints(std::move(points), a - margin, z + margin);
 }
 
 }  // namespace runboard::widgets

@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -164,9 +165,23 @@ LrFinderView::LrFinderView(QWidget* parent)
     topLayout->addLayout(buttons);
     topLayout->addWidget(table_, 1);
     topLayout->addWidget(status_);
+    // No sweep yet: what a sweep is and how to start one, where its curve will be.
+    hint_ = new QLabel(
+        tr("<h3>No LR sweeps yet</h3><p><b>New sweep...</b> trains one mini-batch at each of a "
+           "rising series of learning rates (on the selected run's config, or the default "
+           "recipe)<br>until the loss explodes: about a minute for the default CNN.</p><p>Its "
+           "curve shows where the loss starts to fall and where it blows up, with each rule's "
+           "suggestion marked;<br><b>Start a run with this LR</b> then opens the New Run dialog "
+           "with it.</p><p>From a terminal: <code>runboard lr-find</code></p>"),
+        this);
+    hint_->setAlignment(Qt::AlignCenter);
+    hint_->setTextFormat(Qt::RichText);
+    chartPages_ = new QStackedWidget(this);
+    chartPages_->addWidget(hint_);
+    chartPages_->addWidget(view_);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
-    split->addWidget(view_);
+    split->addWidget(chartPages_);
     split->setStretchFactor(1, 3);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -285,6 +300,8 @@ void LrFinderView::apply(SweepsSnapshot snapshot) {
         table_->selectionModel()->select(selection, QItemSelectionModel::Select);
     }
     table_->resizeColumnsToContents();
+    chartPages_->setCurrentWidget(
+        current_.sweeps.empty() && live_ == nullptr ? static_cast<QWidget*>(hint_) : view_);
     if (changed) redraw();
     runButton_->setEnabled(chosenLr().has_value());
     status_->setText(current_.error.isEmpty() ? tr("%n sweep(s); select several to overlay them",
@@ -346,16 +363,32 @@ void LrFinderView::redraw() {
         marks->setMarkerSize(11);
         marks->setColor(color);
         marks->setBorderColor(color.darker(160));
+        // Where the sweep started: minimum/10 of a sweep whose minimum came early lies below it,
+        // at an LR where no loss was measured; the marker says so (drawn at the first point's
+        // loss, and the x axis reaches it).
+        double swept = c.record.start;
+        for (const auto& p : c.points)
+            if (p.lr > 0 && (swept <= 0 || p.lr < swept)) swept = p.lr;
         for (const auto& s : c.record.suggestions) {
             const QString rule = QString::fromStdString(s.rule);
             const double loss = lossNear(c.points, s.lr).value_or(lo);
+            const bool below = swept > 0 && s.lr < swept * (1 - 1e-9);
             marks->append(s.lr, loss);
-            markers_.push_back({c.record.id, rule, s.lr, loss,
-                                QStringLiteral("%1 %2").arg(ruleLabel(rule)).arg(s.lr, 0, 'g', 2),
-                                QStringLiteral("<b>%1</b>: lr %2<br>%3")
-                                    .arg(rule)
-                                    .arg(s.lr, 0, 'g', 3)
-                                    .arg(ruleExplanation(rule))});
+            if (s.lr > 0) xlo = std::min(xlo, s.lr);
+            markers_.push_back(
+                {c.record.id, rule, s.lr, loss,
+                 QStringLiteral("%1 %2%3")
+                     .arg(ruleLabel(rule))
+                     .arg(s.lr, 0, 'g', 2)
+                     .arg(below ? tr(" (below the swept range)") : QString()),
+                 QStringLiteral("<b>%1</b>: lr %2<br>%3%4")
+                     .arg(rule)
+                     .arg(s.lr, 0, 'g', 3)
+                     .arg(ruleExplanation(rule))
+                     .arg(below ? tr("<br><b>Below the swept range</b> (it started at %1): no "
+                                     "loss was measured at this LR; sweep from a lower start.")
+                                      .arg(swept, 0, 'g', 3)
+                                : QString())});
         }
         auto* stop = new QScatterSeries();
         stop->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
@@ -438,6 +471,7 @@ void LrFinderView::placeLabels() {
 
 void LrFinderView::beginLive(const QString& name) {
     endLive();
+    chartPages_->setCurrentWidget(view_);
     live_ = new QLineSeries();
     live_->setName(tr("%1 (running)").arg(name));
     QPen pen(QColor(0x55, 0x55, 0x55), 2.0, Qt::DashLine);
@@ -464,6 +498,10 @@ void LrFinderView::endLive() {
     view_->chart()->removeSeries(live_);
     delete live_;
     live_ = nullptr;
+}
+
+bool LrFinderView::showsEmptyHint() const {
+    return chartPages_->currentWidget() == hint_;
 }
 
 int LrFinderView::liveCount() const {

@@ -19,6 +19,7 @@ class QLabel;
 class QLineSeries;
 class QLogValueAxis;
 class QPushButton;
+class QStackedWidget;
 class QTableView;
 class QValueAxis;
 class QGraphicsSimpleTextItem;
@@ -80,6 +81,8 @@ public:
     const SweepsSnapshot& snapshot() const { return current_; }
     const std::vector<SweepMarker>& markers() const { return markers_; }
     int liveCount() const;
+    // The hint shown instead of the chart while there is no sweep.
+    bool showsEmptyHint() const;
 
 signals:
     void newSweepRequested();
@@ -113,6 +116,8 @@ private:
     QPushButton* newButton_ = nullptr;
     QPushButton* stopButton_ = nullptr;
     QLabel* status_ = nullptr;
+    QLabel* hint_ = nullptr;
+    QStackedWidget* chartPages_ = nullptr;  // the hint or the chart
     LatestLoader<SweepsSnapshot> loader_;  // last: waits for a running load before the rest goes
 };
 

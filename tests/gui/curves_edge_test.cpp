@@ -5,6 +5,8 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QFont>
+#include <QFontMetrics>
 #include <QImage>
 #include <QSignalSpy>
 #include <QTest>
@@ -203,4 +205,26 @@ TEST(MainWindow, ExportWritesEveryPanelAsShown) {
     EXPECT_EQ(csvText.rfind("run,name,metric,step,value\n", 0), 0u);
     EXPECT_NE(csvText.find(",\"train/loss\","), std::string::npos) << csvText.substr(0, 200);
     EXPECT_NE(csvText.find(",\"val/accuracy\",200,"), std::string::npos);
+}
+
+TEST(CurveLayer, AShortPlotKeepsTwoTickLabelsAndItsWholeYTitle) {
+    widgets::CurveLayer layer;
+    layer.setTitles("step", "val/accuracy");
+    widgets::PlotMapping m;
+    m.area = QRectF(60, 20, 600, 70);  // a short panel
+    m.x0 = 0, m.x1 = 100, m.y0 = 9.6, m.y1 = 10.4;
+    layer.setMapping(m);
+    // The coarsest spacing that fits two ticks (0.5) has only "10" inside: a finer one.
+    EXPECT_GE(layer.yTicks().size(), 2u);
+    for (double t : layer.yTicks()) {
+        EXPECT_GE(t, 9.6 - 1e-9);
+        EXPECT_LE(t, 10.4 + 1e-9);
+    }
+    // 70 px is too short for "val/accuracy" up the side: above the plot, whole.
+    EXPECT_TRUE(layer.yTitleAbove());
+    EXPECT_GT(layer.labelMargins().top(), QFontMetrics(QFont()).height());
+    // A tall plot: up the side again.
+    m.area = QRectF(60, 20, 600, 400);
+    layer.setMapping(m);
+    EXPECT_FALSE(layer.yTitleAbove());
 }

@@ -42,6 +42,7 @@
 #include "widgets/curves_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
+#include "widgets/score_scatter.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
@@ -349,11 +350,8 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     auto* bars = qobject_cast<QBarSeries*>(view.barsView()->chart()->series().front());
     ASSERT_NE(bars, nullptr);
     EXPECT_EQ(bars->barSets().front()->count(), 3);
-    int worse = 0;
-    for (auto* s : view.scatterView()->chart()->series())
-        if (auto* scatter = qobject_cast<QScatterSeries*>(s);
-            scatter && s->name().contains("worse"))
-            worse = scatter->count();
-    EXPECT_EQ(worse, 2);  // a and c lost ground in private
+    EXPECT_EQ(view.scatter()->pointCount(), 3u);
+    EXPECT_EQ(view.scatter()->worseCount(), 2u);  // a and c lost ground in private
+    EXPECT_FALSE(view.scatter()->density());
     (void)first;
 }
