@@ -90,15 +90,34 @@ TEST(Stats, WelchMatchesTheFormulasAndTheDensity) {
     EXPECT_FALSE(welch({1.0, 1.0}, {2.0, 2.0}));
 }
 
-TEST(Stats, PairedBootstrapCoversAKnownDifference) {
-    // 300 samples; A right with p = 0.80, B right with p = 0.85 and correlated with A (as two
-    // models are): the true difference is +5 points.
+namespace {
+
+// The width of the 95% normal-approximation interval 2 * 1.96 * s / sqrt(n) for the mean of
+// values, s with the plug-in (1/n) variance, which is the variance the bootstrap resamples.
+double normalWidth95(const std::vector<double>& v) {
+    const double n = static_cast<double>(v.size());
+    double m = 0, ss = 0;
+    for (double x : v)
+        m += x / n;
+    for (double x : v)
+        ss += (x - m) * (x - m);
+    return 2 * 1.959964 * std::sqrt(ss / n / n);
+}
+
+struct PairedCoverage {
     int covered = 0;
-    const int trials = 200;
+    double meanWidthRatio = 0, minWidthRatio = 1e9, maxWidthRatio = 0;
+};
+
+// 300 samples; A right with p = 0.80, B right with p = 0.85 and correlated with A (as two models
+// are); the bootstrap interval of each trial against the true difference and against its normal
+// approximation at 95%.
+PairedCoverage pairedCoverage(int trials, double level) {
+    PairedCoverage out;
     for (int trial = 0; trial < trials; ++trial) {
         std::mt19937_64 rng(1000 + static_cast<std::uint64_t>(trial));
         std::uniform_real_distribution<double> u(0, 1);
-        std::vector<double> a, b;
+        std::vector<double> a, b, d;
         for (int i = 0; i < 300; ++i) {
             const double easy = u(rng);
             a.push_back(easy < 0.80 ? 100 : 0);
@@ -106,14 +125,38 @@ TEST(Stats, PairedBootstrapCoversAKnownDifference) {
             if (u(rng) < 0.1) {  // some disagreement either way
                 std::swap(a.back(), b.back());
             }
+            d.push_back(b.back() - a.back());
         }
         // E[b - a] = 5 * (1 - 2 * 0.1) = 4 points after the swaps.
         const Interval ci =
-            pairedBootstrap(a, b, 0.95, 2000, 7 + static_cast<std::uint64_t>(trial));
-        covered += ci.low <= 4.0 && 4.0 <= ci.high;
+            pairedBootstrap(a, b, level, 2000, 7 + static_cast<std::uint64_t>(trial));
+        out.covered += ci.low <= 4.0 && 4.0 <= ci.high;
+        const double ratio = (ci.high - ci.low) / normalWidth95(d);
+        out.meanWidthRatio += ratio / trials;
+        out.minWidthRatio = std::min(out.minWidthRatio, ratio);
+        out.maxWidthRatio = std::max(out.maxWidthRatio, ratio);
     }
-    EXPECT_GE(covered, static_cast<int>(0.89 * trials)) << covered;
-    EXPECT_LE(covered, static_cast<int>(0.99 * trials)) << covered;
+    return out;
+}
+
+}  // namespace
+
+TEST(Stats, PairedBootstrapCoversAKnownDifference) {
+    const int trials = 200;
+    const PairedCoverage c = pairedCoverage(trials, 0.95);
+    EXPECT_GE(c.covered, static_cast<int>(0.89 * trials)) << c.covered;
+    EXPECT_LE(c.covered, static_cast<int>(0.99 * trials)) << c.covered;
+    // Coverage alone would accept a 90% interval (about 180 of 200): the width must also match
+    // the normal approximation's 2 * 1.96 * s / sqrt(n), on average and in every trial (the
+    // percentile's Monte Carlo error with 2,000 resamples and the lattice of 300 values of
+    // -100, 0 and 100 give single trials up to about 12% off).
+    EXPECT_NEAR(c.meanWidthRatio, 1.0, 0.03);
+    EXPECT_GT(c.minWidthRatio, 0.8) << c.minWidthRatio;
+    EXPECT_LT(c.maxWidthRatio, 1.2) << c.maxWidthRatio;
+    // ...which a 90% interval fails: its width is 1.645 / 1.96 = 0.84 of that.
+    const PairedCoverage narrow = pairedCoverage(50, 0.90);
+    EXPECT_NEAR(narrow.meanWidthRatio, 0.84, 0.04);
+    EXPECT_GT(std::abs(narrow.meanWidthRatio - 1.0), 0.05);
 }
 
 TEST(Stats, CountsBootstrapIsThePairedBootstrapOfBinaryOutcomes) {
@@ -139,6 +182,7 @@ TEST(Stats, CountsBootstrapIsThePairedBootstrapOfBinaryOutcomes) {
 
 TEST(Stats, GroupBootstrapCoversAKnownDifference) {
     int covered = 0;
+    double meanRatio = 0, minRatio = 1e9, maxRatio = 0;
     const int trials = 300;
     for (int trial = 0; trial < trials; ++trial) {
         std::mt19937_64 rng(50 + static_cast<std::uint64_t>(trial));
@@ -151,7 +195,17 @@ TEST(Stats, GroupBootstrapCoversAKnownDifference) {
         const Interval ci =
             bootstrapMeanDifference(a, b, 0.95, 2000, 9 + static_cast<std::uint64_t>(trial));
         covered += ci.low <= 0.5 && 0.5 <= ci.high;
+        // Against the normal approximation 2 * 1.96 * sqrt(va / na + vb / nb), plug-in variances
+        // (the ones the bootstrap resamples): ratio 1 in expectation.
+        const double wa = normalWidth95(a), wb = normalWidth95(b);
+        const double ratio = (ci.high - ci.low) / std::sqrt(wa * wa + wb * wb);
+        meanRatio += ratio / trials;
+        minRatio = std::min(minRatio, ratio);
+        maxRatio = std::max(maxRatio, ratio);
     }
+    EXPECT_NEAR(meanRatio, 1.0, 0.03);
+    EXPECT_GT(minRatio, 0.88);
+    EXPECT_LT(maxRatio, 1.12);
     // The percentile bootstrap is a little narrow on 12 values a group.
     EXPECT_GE(covered, static_cast<int>(0.86 * trials)) << covered;
     EXPECT_LE(covered, static_cast<int>(0.99 * trials)) << covered;

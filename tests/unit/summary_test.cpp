@@ -204,3 +204,79 @@ TEST(SummaryMigration, AVersionOneDatabaseGetsItsSummariesBackfilled) {
     EXPECT_GT(store->connection().queryInt("SELECT count(*) FROM metric_buckets").value(), 0);
     expectEnvelopeMatchesRaw(*store, 1, "train/loss", 0, 4999, 20);
 }
+
+// Hand-computed buckets, independent of Bucket::add: ties for min and max go to the earlier step
+// (also when the tie is split between two stored buckets that are merged), and the first
+// non-finite point by step is the one kept, whatever its kind.
+TEST_F(SummaryTest, HandComputedBucketsWithTiesAndNonFiniteValues) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    // Steps 0, 16, ..., 192: [0, 64) and [64, 128) are the two 64-wide stored buckets of
+    // column A = [0, 128); column B = [128, 256).
+    const std::vector<double> values = {nan,  2.0, -1.0, inf, 5.0, -1.0, 5.0,
+                                        -inf, inf, nan,  3.0, 3.0, -inf};
+    std::vector<MetricPoint> points;
+    {
+        auto writer = Writer::open(path);
+        const auto key = writer.value()->key("hand");
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const auto step = static_cast<std::int64_t>(16 * i);
+            writer.value()->metric(run.id, key, step, values[i], 0);
+            points.push_back({step, 0, values[i]});
+        }
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    struct Expected {
+        std::int64_t count, finite, nonFinite, firstNonFiniteStep;
+        double firstNonFinite;
+        std::int64_t firstStep;
+        double first;
+        std::int64_t lastStep;
+        double last;
+        std::int64_t minStep;
+        double min;
+        std::int64_t maxStep;
+        double max, sum;
+    };
+    const Expected a{8, 5, 3, 0, nan, 16, 2.0, 96, 5.0, 32, -1.0, 64, 5.0, 10.0};
+    const Expected b{5, 2, 3, 128, inf, 160, 3.0, 176, 3.0, 160, 3.0, 160, 3.0, 6.0};
+    const Expected whole{13, 7, 6, 0, nan, 16, 2.0, 176, 3.0, 32, -1.0, 64, 5.0, 16.0};
+    auto check = [](const Bucket& got, const Expected& e, const std::string& where) {
+        EXPECT_EQ(got.count, e.count) << where;
+        EXPECT_EQ(got.finite, e.finite) << where;
+        EXPECT_EQ(got.nonFinite, e.nonFinite) << where;
+        EXPECT_EQ(got.firstNonFiniteStep, e.firstNonFiniteStep) << where;
+        if (std::isnan(e.firstNonFinite))
+            EXPECT_TRUE(std::isnan(got.firstNonFinite)) << where << ": " << got.firstNonFinite;
+        else
+            EXPECT_EQ(got.firstNonFinite, e.firstNonFinite) << where;
+        EXPECT_EQ(got.firstStep, e.firstStep) << where;
+        EXPECT_EQ(got.first, e.first) << where;
+        EXPECT_EQ(got.lastStep, e.lastStep) << where;
+        EXPECT_EQ(got.last, e.last) << where;
+        EXPECT_EQ(got.minStep, e.minStep) << where;
+        EXPECT_EQ(got.min, e.min) << where;
+        EXPECT_EQ(got.maxStep, e.maxStep) << where;
+        EXPECT_EQ(got.max, e.max) << where;
+        EXPECT_EQ(got.sum, e.sum) << where;
+    };
+    // bucketize(), the brute-force definition the other tests compare against.
+    const auto two = bucketize(points, 128);
+    ASSERT_EQ(two.size(), 2u);
+    check(two[0], a, "bucketize A");
+    check(two[1], b, "bucketize B");
+    const auto one = bucketize(points, 256);
+    ASSERT_EQ(one.size(), 1u);
+    check(one[0], whole, "bucketize whole");
+    // The stored summary: 128-wide columns merge two 64-wide buckets; 256 is a stored level.
+    auto env = readEnvelope(store->connection(), run.id, "hand", 0, 255, 2);
+    ASSERT_TRUE(env) << env.error().message;
+    EXPECT_TRUE(env->fromSummary);
+    ASSERT_EQ(env->columns.size(), 2u);
+    check(env->columns[0], a, "summary A");
+    check(env->columns[1], b, "summary B");
+    env = readEnvelope(store->connection(), run.id, "hand", 0, 255, 1);
+    ASSERT_TRUE(env) << env.error().message;
+    ASSERT_EQ(env->columns.size(), 1u);
+    check(env->columns[0], whole, "summary whole");
+}
