@@ -236,7 +236,8 @@ int leaderboardCommand(const QStringList& args) {
             "Print a competition's leaderboard: public and private scores and ranks side by "
             "side, the\nrank shift (public rank minus private rank: up is positive), and the "
             "median and best of each\nside. Ties go to the earlier submission. With --json, one "
-            "object: competition, entries,\nsummary {public, private: {count, median, best}}."))
+            "object: competition, entries,\nsummary {public, private: {count, median, best}}. "
+            "Without an imported competition: your own\nruns, as with --own."))
         return *code;
     if (!parser.positionalArguments().isEmpty())
         return fail(kExitUsage, "unknown leaderboard command '" +
@@ -269,9 +270,22 @@ int leaderboardCommand(const QStringList& args) {
     } else {
         auto all = storage::listCompetitions(store->connection());
         if (!all) return failStorage(all.error());
-        if (all->empty())
-            return fail(kExitUsage,
-                        "no competitions yet; import one with runboard leaderboard import");
+        if (all->empty()) {
+            // Nothing imported: the user's own finished runs are what there is to rank.
+            auto split = storage::ownSplit(store->connection());
+            auto own = split ? storage::ownBoard(store->connection(), *split)
+                             : storage::Result<storage::OwnBoard>(split.error());
+            if (!own) return failStorage(own.error());
+            if (own->entries.empty())
+                return fail(kExitUsage,
+                            "nothing to rank yet: no finished run with test predictions and no "
+                            "imported competition (import one with runboard leaderboard import)");
+            std::fprintf(stderr,
+                         "runboard: no imported competition; showing your own runs (--own)\n");
+            printBoard(parser, own->record,
+                       storage::rankBoard(std::move(own->entries), own->record.higherIsBetter));
+            return kExitOk;
+        }
         competition = all->front();
     }
     if (!competition) return failStorage(competition.error());

@@ -130,6 +130,23 @@ Result<KaggleFile> parseKaggleLeaderboard(std::string_view text, const std::stri
         }
         file.rows.push_back({rec.line, rec.fields[0], rec.fields[1], rec.fields[2], score});
     }
+    // One row per team: the private file is matched to the public one by TeamId (else by
+    // TeamName), so a second row with the same key would take a score that is not its own (the
+    // second team lost its private score). Refused, naming both lines.
+    std::map<std::string, std::size_t> lineOfId, lineOfName;
+    for (const KaggleRow& r : file.rows) {
+        const bool byId = !r.teamId.empty();
+        auto [it, fresh] =
+            (byId ? lineOfId : lineOfName).emplace(byId ? r.teamId : r.teamName, r.line);
+        if (fresh) continue;
+        return Error{ErrorKind::InvalidArgument,
+                     "'" + fileName + "' has " + (byId ? "TeamId '" : "TeamName '") +
+                         (byId ? r.teamId : r.teamName).substr(0, 80) + "'" +
+                         (byId ? "" : " without a TeamId") + " twice (lines " +
+                         std::to_string(it->second) + " and " + std::to_string(r.line) +
+                         "): a leaderboard has one row per team, and the second one's scores "
+                         "would be matched to the first"};
+    }
     if (file.rows.empty())
         return notKaggle("no row has a numeric score" + (file.skipped.empty()
                                                              ? std::string()

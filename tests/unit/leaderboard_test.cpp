@@ -158,6 +158,29 @@ TEST(Kaggle, MergesByTeamIdThenByName) {
     EXPECT_DOUBLE_EQ(*find("only private").privateScore, 0.4);
 }
 
+TEST(Kaggle, ATeamTwiceInOneFileIsRefusedNamingTheFileTheTeamAndBothLines) {
+    // Two teams with TeamId 7: merged, the second one's private score went to the first.
+    auto dup = parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n7,alpha,d1,0.9\n8,beta,d2,0.8\n7,gamma,d3,0.7\n",
+        "public.csv");
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().kind, ErrorKind::InvalidArgument);
+    EXPECT_EQ(dup.error().message,
+              "'public.csv' has TeamId '7' twice (lines 2 and 4): a leaderboard has one row per "
+              "team, and the second one's scores would be matched to the first");
+    // Without TeamIds, teams are told apart by name.
+    auto byName = parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n,alpha,d1,0.9\n,alpha,d2,0.8\n", "private.csv");
+    ASSERT_FALSE(byName);
+    EXPECT_NE(
+        byName.error().message.find("TeamName 'alpha' without a TeamId twice (lines 2 and 3)"),
+        std::string::npos)
+        << byName.error().message;
+    // The same name under two TeamIds is two teams.
+    EXPECT_TRUE(parseKaggleLeaderboard(
+        "TeamId,TeamName,SubmissionDate,Score\n1,alpha,d1,0.9\n2,alpha,d2,0.8\n", "ok.csv"));
+}
+
 TEST(Kaggle, FuzzedInputsNeverCrashAndKeepTheirPromises) {
     // Random mutations of a valid file and random bytes: the parser returns a value or an error,
     // every accepted row has a finite score, and line numbers stay within the file. Run under
