@@ -46,9 +46,11 @@ Exit codes:
   1    unexpected failure (see the log)
   2    bad usage or config, or an unknown run id
   3    input data missing or corrupt (the dataset, or a file to import)
-  4    database unusable (not SQLite, newer schema, not writable)
+  4    database unusable (missing for a read command, not SQLite, damaged, newer or older
+       schema for a read command, not writable, disk full or I/O error)
   5    run diverged (NaN or Inf loss)
   6    a sanity check failed
+  7    database busy: another process held its write lock longer than Runboard waited
   130  interrupted by Ctrl-C (run marked stopped, everything flushed)
 )";
 
@@ -76,9 +78,10 @@ int fail(int code, const std::string& message) {
 int failStorage(const storage::Error& error) {
     const bool usage = error.kind == storage::ErrorKind::NotFound ||
                        error.kind == storage::ErrorKind::InvalidArgument;
-    return fail(storage::isDatabaseUnusable(error.kind) ? kExitDatabase
-                : usage                                 ? kExitUsage
-                                                        : kExitFailure,
+    return fail(storage::isDatabaseUnusable(error.kind)  ? kExitDatabase
+                : error.kind == storage::ErrorKind::Busy ? kExitBusy
+                : usage                                  ? kExitUsage
+                                                         : kExitFailure,
                 error.message);
 }
 
@@ -106,12 +109,9 @@ std::string databasePath(const QCommandLineParser& parser) {
     return parser.isSet(kDbOption) ? parser.value(kDbOption).toStdString() : defaultDatabasePath();
 }
 
-storage::Result<storage::RunStore> openStore(const std::string& path, bool mustExist) {
-    std::error_code ec;
-    if (mustExist && !std::filesystem::exists(path, ec))
-        return storage::Error{storage::ErrorKind::CannotOpen,
-                              "database '" + path + "' does not exist"};
-    auto store = storage::RunStore::open(path, {.create = !mustExist});
+storage::Result<storage::RunStore> openStore(const std::string& path, Access access) {
+    if (access == Access::Write) return storage::RunStore::open(path, {.create = true});
+    auto store = storage::RunStore::open(path, {.create = false, .migrate = false});
     if (!store && store.error().kind == storage::ErrorKind::ReadOnly)
         return storage::RunStore::open(path, {.create = false, .readOnly = true});
     return store;

@@ -56,7 +56,7 @@ int checkCommand(const QStringList& args) {
                                                             : nlohmann::json(nullptr)},
                            {"message", r.message},
                            {"details", r.details}});
-        std::printf("%s\n", out.dump(2).c_str());
+        std::printf("%s\n", jsonText(out).c_str());
     } else {
         for (const auto& r : results) {
             std::printf("%-4s  %-24s %s\n", std::string(engine::checkStatusName(r.status)).c_str(),

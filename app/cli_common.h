@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QStringList>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -31,13 +32,24 @@ std::string configKeyList();
 std::optional<int> parseSubcommand(QCommandLineParser& parser, const QStringList& args,
                                    const QString& usage, const QString& description);
 
+// JSON for stdout: stored text is anyone's bytes, and nlohmann's dump() throws on invalid
+// UTF-8 (it is replaced by U+FFFD here).
+inline std::string jsonText(const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // Prints "runboard: <message>" to stderr and returns code.
 int fail(int code, const std::string& message);
 int failStorage(const storage::Error& error);
 
 std::string databasePath(const QCommandLineParser& parser);
-// Opens for the query commands: writable when possible (migrations, interrupted runs).
-storage::Result<storage::RunStore> openStore(const std::string& path, bool mustExist);
+
+// Read: the database must exist and have this build's schema; nothing is created or migrated
+// (a zero-byte file stays one). Writable when the file is, so dead runs are marked interrupted
+// and settings can be stored; read-only otherwise. Write: created and migrated as needed, and
+// refused (exit 4) unless writable, before any work is spent on it.
+enum class Access { Read, Write };
+storage::Result<storage::RunStore> openStore(const std::string& path, Access access);
 std::optional<storage::RunId> parseRunId(const QString& text);
 
 // Ctrl-C and SIGTERM set flag() while the guard lives (a second Ctrl-C kills at once; outside

@@ -31,12 +31,13 @@ int compareCommand(const QStringList& args) {
         if (!(i == 0 ? a : b))
             return fail(kExitUsage,
                         "run id must be a positive integer, got '" + pos[i].toStdString() + "'");
-    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
     auto report = compareRuns(store.value(), *a, *b);
     if (!report) return failStorage(report.error());
-    const std::string out = parser.isSet(kJsonOption) ? compareToJson(report.value()).dump(2) + "\n"
-                                                      : compareToText(report.value());
+    const std::string out = parser.isSet(kJsonOption)
+                                ? jsonText(compareToJson(report.value())) + "\n"
+                                : compareToText(report.value());
     std::fputs(out.c_str(), stdout);
     return kExitOk;
 }

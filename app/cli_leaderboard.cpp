@@ -140,7 +140,7 @@ int importCommand(const QStringList& args) {
                          s.c_str());
         files[i] = std::move(parsed.value());
     }
-    auto store = openStore(databasePath(parser), /*mustExist=*/false);
+    auto store = openStore(databasePath(parser), Access::Write);
     if (!store) return failStorage(store.error());
     const auto entries = storage::mergeKaggle(files[0], files[1]);
     const std::string metric =
@@ -157,14 +157,14 @@ int importCommand(const QStringList& args) {
 void printBoard(const QCommandLineParser& parser, const storage::CompetitionRecord& competition,
                 const storage::Board& board) {
     if (parser.isSet(kJsonOption))
-        std::printf("%s\n", boardJson(competition, board).dump(2).c_str());
+        std::printf("%s\n", jsonText(boardJson(competition, board)).c_str());
     else
         std::fputs(boardText(competition, board).c_str(), stdout);
 }
 
 int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricOpt,
              const QCommandLineOption& fractionOpt, const QCommandLineOption& seedOpt) {
-    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
     auto split = storage::ownSplit(store->connection());
     if (!split) return failStorage(split.error());
@@ -248,7 +248,7 @@ int leaderboardCommand(const QStringList& args) {
         if (value != "on" && value != "off")
             return fail(kExitUsage,
                         "--competition-mode must be on or off, got '" + value.toStdString() + "'");
-        auto store = openStore(databasePath(parser), /*mustExist=*/false);
+        auto store = openStore(databasePath(parser), Access::Write);
         if (!store) return failStorage(store.error());
         if (auto s = storage::setCompetitionMode(store->connection(), value == "on"); !s)
             return failStorage(s.error());
@@ -261,7 +261,7 @@ int leaderboardCommand(const QStringList& args) {
     for (const auto* o : {&metricOpt, &fractionOpt, &seedOpt})
         if (parser.isSet(*o))
             return fail(kExitUsage, "--" + o->names().front().toStdString() + " needs --own");
-    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
     storage::Result<storage::CompetitionRecord> competition = storage::Error{};
     if (parser.isSet(competitionOpt)) {

@@ -106,7 +106,7 @@ int lrFindCommand(const QStringList& args) {
     // 2. The database must be usable before a sweep is spent on it; then the data.
     const std::string dbPath = databasePath(parser);
     {
-        auto store = openStore(dbPath, false);
+        auto store = openStore(dbPath, Access::Write);
         if (!store) return failStorage(store.error());
     }
     setupLogging(dbPath);
@@ -141,14 +141,14 @@ int lrFindCommand(const QStringList& args) {
     // 4. Store it whole and print it.
     auto id = storeSweep(dbPath, request, result, seconds);
     if (!id) return failStorage(id.error());
-    auto store = openStore(dbPath, true);
+    auto store = openStore(dbPath, Access::Read);
     if (!store) return failStorage(store.error());
     auto record = storage::sweepRecord(store->connection(), id.value());
     if (!record) return failStorage(record.error());
     if (parser.isSet(kJsonOption)) {
         auto points = storage::sweepPoints(store->connection(), id.value());
         if (!points) return failStorage(points.error());
-        std::printf("%s\n", sweepToJson(record.value(), points.value()).dump(2).c_str());
+        std::printf("%s\n", jsonText(sweepToJson(record.value(), points.value())).c_str());
     } else {
         std::fputs(sweepToText(record.value()).c_str(), stdout);
     }

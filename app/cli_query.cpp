@@ -19,7 +19,7 @@ int runsCommand(const QStringList& args) {
     if (!parser.positionalArguments().isEmpty())
         return fail(kExitUsage, "runs takes no arguments, got '" +
                                     parser.positionalArguments().join(' ').toStdString() + "'");
-    auto store = openStore(databasePath(parser), /*mustExist=*/false);
+    auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
 
     if (parser.isSet(kJsonOption)) {
@@ -31,7 +31,7 @@ int runsCommand(const QStringList& args) {
             if (!j) return failStorage(j.error());
             out.push_back(std::move(j.value()));
         }
-        std::printf("%s\n", out.dump(2).c_str());
+        std::printf("%s\n", jsonText(out).c_str());
         return kExitOk;
     }
     auto text = runsToText(store.value());
@@ -55,13 +55,13 @@ int showCommand(const QStringList& args) {
     if (!id)
         return fail(kExitUsage,
                     "run id must be a positive integer, got '" + pos.front().toStdString() + "'");
-    auto store = openStore(databasePath(parser), /*mustExist=*/true);
+    auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
 
     if (parser.isSet(kJsonOption)) {
         auto j = runToJson(store.value(), *id);
         if (!j) return failStorage(j.error());
-        std::printf("%s\n", j->dump(2).c_str());
+        std::printf("%s\n", jsonText(j.value()).c_str());
         return kExitOk;
     }
     auto text = runToText(store.value(), *id);

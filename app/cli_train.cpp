@@ -56,9 +56,19 @@ int trainCommand(const QStringList& args) {
     } catch (const config::ConfigError& e) {
         return fail(kExitUsage, e.what());
     }
+    // The database's name and the parent, before the minutes a dataset can take to load.
+    const std::string dbPath = databasePath(parser);
+    if (auto file = storage::databaseFile(dbPath, /*mustExist=*/false); !file)
+        return failStorage(file.error());
+    if (parent) {
+        auto store = openStore(dbPath, Access::Read);
+        if (!store) return failStorage(store.error());
+        if (auto p = store->run(*parent); !p)
+            return fail(kExitUsage, "--parent " + std::to_string(*parent) + ": no run with id " +
+                                        std::to_string(*parent) + " in '" + dbPath + "'");
+    }
 
     // 2. The data, before the database: a missing dataset leaves no trace.
-    const std::string dbPath = databasePath(parser);
     setupLogging(dbPath);
     engine::Trainer trainer(cfg, {.checkpointDir = {}, .stop = &InterruptGuard::flag()});
     try {
@@ -76,7 +86,7 @@ int trainCommand(const QStringList& args) {
     spdlog::info("run {} in {}", id.value(), dbPath);
 
     // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
-    trainer.setCheckpointDir(storage::runFilesDir(dbPath, id.value()));
+    trainer.setCheckpointDir(session.value()->store().filesDir(id.value()));
     ProgressPrinter progress(stderr);
     auto mask = storage::PrivateTestMask::load(session.value()->store().connection());
     if (!mask) return failStorage(mask.error());
@@ -89,7 +99,7 @@ int trainCommand(const QStringList& args) {
     if (parser.isSet(kJsonOption)) {
         auto j = runToJson(session.value()->store(), outcome.id);
         if (!j) return failStorage(j.error());
-        std::printf("%s\n", j->dump(2).c_str());
+        std::printf("%s\n", jsonText(j.value()).c_str());
     } else {
         std::printf("%lld\n", static_cast<long long>(outcome.id));
     }
@@ -102,7 +112,12 @@ int trainCommand(const QStringList& args) {
             spdlog::error("run {} diverged: {}", outcome.id, outcome.message);
             return kExitDiverged;
         default:
-            return outcome.checkFailed ? kExitCheckFailed : kExitFailure;
+            if (!outcome.message.empty())
+                std::fprintf(stderr, "runboard: run %lld failed: %s\n",
+                             static_cast<long long>(outcome.id), outcome.message.c_str());
+            return outcome.checkFailed     ? kExitCheckFailed
+                   : outcome.storageFailed ? kExitDatabase
+                                           : kExitFailure;
     }
 }
 

@@ -26,16 +26,23 @@ void RunRecorder::log(storage::KeyHandle key, std::int64_t step, double value) {
     writer_.metric(runId_, key, step, value, now());
 }
 
+void RunRecorder::throwIfFailed() const {
+    // One relaxed atomic load: the error itself is read only once it is there.
+    if (writer_.failed()) throw StoreFailed(writer_.lastError().error().message);
+}
+
 void RunRecorder::onStep(const engine::StepEvent& e) {
+    throwIfFailed();
     lastStep_ = e.step;
-    const double t = now();
-    writer_.metric(runId_, trainLoss_, e.step, e.loss, t);
-    writer_.metric(runId_, trainLr_, e.step, e.lr, t);
-    writer_.metric(runId_, gradNorm_, e.step, e.gradNorm, t);
-    writer_.metric(runId_, samplesPerSecond_, e.step, e.samplesPerSecond, t);
+    writer_.metrics(runId_, e.step, now(),
+                    {{trainLoss_, e.loss},
+                     {trainLr_, e.lr},
+                     {gradNorm_, e.gradNorm},
+                     {samplesPerSecond_, e.samplesPerSecond}});
 }
 
 void RunRecorder::onEpoch(const engine::EpochEvent& e) {
+    throwIfFailed();
     log(epoch_, e.step, e.epoch);
     log(trainAccuracy_, e.step, e.trainAccuracy);
     log(trainEpochLoss_, e.step, e.trainLoss);
@@ -47,8 +54,9 @@ void RunRecorder::onEpoch(const engine::EpochEvent& e) {
 
 void RunRecorder::onPredictions(const engine::Predictions& p) {
     const auto k = static_cast<std::size_t>(p.numClasses);
+    std::vector<storage::PredictionRow> rows(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) {
-        storage::PredictionRow row;
+        storage::PredictionRow& row = rows[i];
         row.runId = runId_;
         row.split = engine::splitName(p.split);
         row.epoch = p.epoch;
@@ -59,11 +67,12 @@ void RunRecorder::onPredictions(const engine::Predictions& p) {
         row.loss = p.loss[i];
         row.probs.assign(p.probs.begin() + static_cast<std::ptrdiff_t>(i * k),
                          p.probs.begin() + static_cast<std::ptrdiff_t>((i + 1) * k));
-        writer_.prediction(std::move(row));
     }
+    writer_.predictions(std::move(rows));
 }
 
 void RunRecorder::onCheckpoint(const engine::CheckpointEvent& e) {
+    throwIfFailed();
     writer_.checkpointAdded(runId_, e.epoch, e.step, e.path);
     for (const auto& path : e.removed)
         writer_.checkpointRemoved(path);

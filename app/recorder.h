@@ -4,11 +4,18 @@
 
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 
 #include "engine/observer.h"
 #include "storage/writer.h"
 
 namespace runboard::app {
+
+// Thrown from an observer callback when the writer has failed for good (a full disk, the run
+// deleted under it): training stops at once instead of computing what cannot be stored.
+struct StoreFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 class RunRecorder : public engine::Observer {
 public:
@@ -23,6 +30,7 @@ public:
 private:
     double now() const;
     void log(storage::KeyHandle key, std::int64_t step, double value);
+    void throwIfFailed() const;
 
     storage::Writer& writer_;
     std::int64_t runId_;

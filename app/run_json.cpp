@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "app/terminal_text.h"
 #include "storage/checks_store.h"
 #include "storage/leaderboard.h"
 #include "storage/lineage.h"
@@ -96,10 +97,10 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
     if (!j) return j.error();
     const json& r = j.value();
     std::ostringstream os;
-    os << "run " << r["id"].get<long long>() << ": " << r["name"].get<std::string>() << "\n";
+    auto text = [&](const char* key) { return terminalText(r[key].get<std::string>()); };
+    os << "run " << r["id"].get<long long>() << ": " << text("name") << "\n";
     os << "  status:    " << r["status"].get<std::string>();
-    if (!r["message"].get<std::string>().empty())
-        os << " (" << r["message"].get<std::string>() << ")";
+    if (!r["message"].get<std::string>().empty()) os << " (" << text("message") << ")";
     os << "\n  created:   " << r["created_at"].get<std::string>() << "\n";
     if (!r["started_at"].is_null())
         os << "  started:   " << r["started_at"].get<std::string>() << "\n";
@@ -141,18 +142,21 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     if (!mask) return mask.error();
     for (auto& o : runs.value())
         if (auto s = mask->apply(store.connection(), o.run.id, o.metrics); !s) return s.error();
+    // Names are anyone's text: escaped and elided (terminal_text.h), one run a line.
+    constexpr std::size_t kNameChars = 60;
     std::ostringstream os;
-    char line[256];
-    std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  %s\n", "ID", "STATUS",
-                  "CREATED", "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC", "NAME");
-    os << line;
+    char line[128];
+    std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  ", "ID", "STATUS", "CREATED",
+                  "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC");
+    os << line << "NAME\n";
     for (const auto& [r, params, metrics, changes, checks] : runs.value()) {
-        std::snprintf(line, sizeof line, "%5lld  %-11s  %-24s  %-8s  %-8s  %s\n",
-                      static_cast<long long>(r.id),
-                      std::string(storage::toString(r.status)).c_str(), r.createdAt.c_str(),
-                      metricText(metrics, "val/accuracy").c_str(),
-                      metricText(metrics, "test/accuracy").c_str(), r.name.c_str());
-        os << line;
+        const std::string id = std::to_string(r.id);
+        os << std::string(id.size() < 5 ? 5 - id.size() : 0, ' ') << id << "  "
+           << padRight(std::string(storage::toString(r.status)), 11) << "  "
+           << padRight(terminalText(r.createdAt, 24), 24) << "  "
+           << padRight(metricText(metrics, "val/accuracy"), 8) << "  "
+           << padRight(metricText(metrics, "test/accuracy"), 8) << "  "
+           << terminalText(r.name, kNameChars) << "\n";
     }
     return os.str();
 }

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "app/recorder.h"
+#include "engine/errors.h"
 
 namespace runboard::app {
 
@@ -10,7 +13,8 @@ std::vector<storage::Param> configParams(const config::Config& config) {
     std::vector<storage::Param> out;
     for (const auto& [key, value] : config.values())
         out.push_back({key, config::formatValue(value),
-                       std::string(config::typeName(config::typeOf(value)))});
+                       std::string(config::typeName(config::typeOf(value))),
+                       config::isOperational(key)});
     return out;
 }
 
@@ -58,6 +62,9 @@ namespace {
 struct PreflightFailed : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+struct StoppedEarly : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // The checklist during training: after the first kSteps steps, whether the loss moved at all.
 class FlatLossWatch : public engine::Observer {
@@ -81,6 +88,41 @@ private:
     std::vector<double> losses_;
 };
 
+// The checklist after training: whether the run learned at all (engine::learnedCheck), from the
+// last validation accuracy (never the test set's: competition mode hides its private part) and
+// the training losses after warm-up.
+class LearnedWatch : public engine::Observer {
+public:
+    LearnedWatch(const config::Config& config, storage::Connection& db, storage::RunId run)
+        : config_(config), db_(db), run_(run) {}
+    void onStart(const engine::RunInfo& info) override {
+        from_ = engine::afterWarmupStep(config_, info.totalSteps);
+        valSize_ = info.valSize;
+        classes_ = info.numClasses;
+    }
+    void onStep(const engine::StepEvent& e) override {
+        if (e.step > from_) losses_.push_back(e.loss);
+    }
+    void onEpoch(const engine::EpochEvent& e) override { valAccuracy_ = e.valAccuracy; }
+    void onFinish(const engine::RunResult& r) override {
+        if (r.outcome != engine::Outcome::Finished) return;
+        const auto check = engine::learnedCheck(valAccuracy_, valSize_, classes_, losses_);
+        if (check.status != engine::CheckStatus::Pass)
+            spdlog::warn("check {}: {}", check.name, check.message);
+        if (auto s = storage::appendCheck(db_, run_, checkRows({check}).front()); !s)
+            spdlog::error("run {}: cannot store a check: {}", run_, s.error().message);
+    }
+
+private:
+    const config::Config& config_;
+    storage::Connection& db_;
+    storage::RunId run_;
+    std::int64_t from_ = 0, valSize_ = 0;
+    double valAccuracy_ = std::nan("");
+    int classes_ = 0;
+    std::vector<double> losses_;
+};
+
 }  // namespace
 
 std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results) {
@@ -95,13 +137,17 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     RunOutcome outcome{run_.id, storage::RunStatus::Failed, {}};
     RunRecorder recorder(*writer_, run_.id);
     FlatLossWatch flat(store_.connection(), run_.id);
+    LearnedWatch learned(trainer.config(), store_.connection(), run_.id);
     std::vector<engine::Observer*> observers{&recorder};
-    if (trainer.config().flag("checks.enabled")) observers.push_back(&flat);
+    if (trainer.config().flag("checks.enabled"))
+        observers.insert(observers.end(), {&flat, &learned});
     if (extra != nullptr) observers.push_back(extra);
     engine::ObserverList all(observers);
     try {
         if (trainer.config().flag("checks.enabled")) {
-            const auto checks = engine::runChecks(trainer.config());
+            const auto checks = engine::runChecks(trainer.config(), {.stop = trainer.stopFlag()});
+            if (trainer.stopFlag() != nullptr && trainer.stopFlag()->load())
+                throw StoppedEarly("stopped by request during the pre-flight checklist");
             if (auto s = storage::storeChecks(store_.connection(), run_.id, checkRows(checks)); !s)
                 spdlog::error("run {}: cannot store its checklist: {}", run_.id, s.error().message);
             for (const auto& c : checks)
@@ -132,6 +178,17 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
                 outcome.status = storage::RunStatus::Diverged;
                 break;
         }
+    } catch (const StoppedEarly& e) {
+        outcome.status = storage::RunStatus::Stopped;
+        outcome.message = e.what();
+    } catch (const StoreFailed& e) {
+        outcome.message = e.what();
+        outcome.storageFailed = storage::isDatabaseUnusable(writer_->lastError().error().kind);
+        spdlog::error("run {} failed: {}", run_.id, e.what());
+    } catch (const engine::OutputError& e) {
+        outcome.message = e.what();
+        outcome.storageFailed = true;
+        spdlog::error("run {} failed: {}", run_.id, e.what());
     } catch (const PreflightFailed& e) {
         outcome.message = e.what();
         outcome.checkFailed = true;
@@ -142,13 +199,23 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     }
     if (auto s = writer_->flush(); !s) {
         spdlog::error("run {}: not every row was stored: {}", run_.id, s.error().message);
-        if (outcome.status == storage::RunStatus::Finished) {
+        if (outcome.status != storage::RunStatus::Failed) {
             outcome.status = storage::RunStatus::Failed;
             outcome.message = "storing the run's rows failed: " + s.error().message;
         }
+        outcome.storageFailed = outcome.storageFailed || isDatabaseUnusable(s.error().kind);
     }
-    if (auto s = store_.setStatus(run_.id, outcome.status, outcome.message); !s)
-        spdlog::error("run {}: cannot record status: {}", run_.id, s.error().message);
+    // The status is one small row: after a full disk it usually fits once the failed
+    // checkpoint's temporary file is gone, and a busy database is waited for.
+    storage::Status recorded = store_.setStatus(run_.id, outcome.status, outcome.message);
+    for (int attempt = 0;
+         !recorded && recorded.error().kind == storage::ErrorKind::Busy && attempt < 30; ++attempt)
+        recorded = store_.setStatus(run_.id, outcome.status, outcome.message);
+    if (!recorded) {
+        spdlog::error("run {}: cannot record its status: {}", run_.id, recorded.error().message);
+        outcome.storageFailed = true;
+        if (outcome.message.empty()) outcome.message = recorded.error().message;
+    }
     run_.lock.release();
     return outcome;
 }

@@ -32,6 +32,9 @@ struct RunOutcome {
     storage::RunStatus status = storage::RunStatus::Failed;
     std::string message;
     bool checkFailed = false;  // a pre-flight check failed: the run never trained
+    // Nothing more could be stored (a full disk, an I/O error, an unwritable file or folder):
+    // the CLI's exit code 4.
+    bool storageFailed = false;
 };
 
 // The checklist's results as the store keeps them.

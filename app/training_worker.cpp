@@ -88,7 +88,7 @@ void TrainingWorker::train(qint64 runId, const QString& configJson) {
     try {
         config::Config cfg = config::Config::defaults();
         cfg.mergeJson(configJson.toStdString(), "run config");
-        engine::Trainer trainer(cfg, {storage::runFilesDir(dbPath_.toStdString(), runId), &stop_});
+        engine::Trainer trainer(cfg, {session.value()->store().filesDir(runId), &stop_});
         ProgressForwarder forward(this, runId);
         forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
         outcome = session.value()->train(trainer, &forward);

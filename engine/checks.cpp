@@ -324,6 +324,49 @@ CheckResult flatLossCheck(const std::vector<double>& losses) {
                       static_cast<double>(n)));
 }
 
+CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
+                         const std::vector<double>& losses) {
+    const char* name = "training.learned";
+    if (numClasses < 2 || samples <= 0 || !std::isfinite(accuracy))
+        return result(name, CheckStatus::Pass, accuracy, "no validation accuracy to judge");
+    const double chance = 1.0 / numClasses;
+    const double sigma = std::sqrt(chance * (1 - chance) / static_cast<double>(samples));
+    const double lnK = std::log(static_cast<double>(numClasses));
+    if (accuracy < chance + 3 * sigma)
+        return result(
+            name, CheckStatus::Fail, accuracy,
+            fmt("validation accuracy %.1f%% is at or below chance (%.1f%% for %.0f classes): "
+                "the model learned nothing usable; try a lower learning rate, more "
+                "steps or a longer warm-up",
+                100 * accuracy, 100 * chance, static_cast<double>(numClasses)));
+    double mean = 0;
+    for (double l : losses)
+        mean += l / static_cast<double>(losses.size());
+    if (!losses.empty() && !(mean < lnK))
+        return result(name, CheckStatus::Warn, accuracy,
+                      fmt("the training loss stayed at %.2f after warm-up, above ln K = %.2f "
+                          "(a uniform guess): the learning rate is too high for this run's "
+                          "length, or it diverged",
+                          mean, lnK));
+    if (accuracy < 2 * chance)
+        return result(name, CheckStatus::Warn, accuracy,
+                      fmt("validation accuracy %.1f%% is barely above chance (%.1f%%)",
+                          100 * accuracy, 100 * chance));
+    return result(
+        name, CheckStatus::Pass, accuracy,
+        fmt("validation accuracy %.1f%% against %.1f%% by chance", 100 * accuracy, 100 * chance));
+}
+
+std::int64_t afterWarmupStep(const config::Config& c, std::int64_t totalSteps) {
+    std::int64_t warm = c.integer("warmup_steps");
+    if (c.text("schedule") == "onecycle")
+        warm =
+            std::max(warm, static_cast<std::int64_t>(std::ceil(c.number("onecycle.pct_start") *
+                                                               static_cast<double>(totalSteps))));
+    if (totalSteps - warm < 10) warm = totalSteps / 2;
+    return warm;
+}
+
 bool anyFailed(const std::vector<CheckResult>& results) {
     return std::any_of(results.begin(), results.end(),
                        [](const CheckResult& r) { return r.status == CheckStatus::Fail; });

@@ -33,4 +33,16 @@ bool anyFailed(const std::vector<CheckResult>& results);
 // learns. The value is the relative drop.
 CheckResult flatLossCheck(const std::vector<double>& firstLosses);
 
+// After a run: did it learn at all? Fails when the validation accuracy is within 3 standard errors
+// of chance (1/K on `samples` samples: below 11.3% on 5k validation images), warns below
+// 2/K, and warns when the mean training loss after warm-up is at least ln K (worse than a uniform
+// guess: the learning rate is too high for the run's length, or it diverged). `losses` are the
+// training losses after warm-up (the caller's window); an empty window skips the loss rule.
+CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
+                         const std::vector<double>& losses);
+
+// The first step after warm-up for the loss rule: the later of onecycle's warm-up (pct_start of
+// the run) and the warm-up floor; when fewer than 10 steps follow it, the run's second half.
+std::int64_t afterWarmupStep(const config::Config& config, std::int64_t totalSteps);
+
 }  // namespace runboard::engine

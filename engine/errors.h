@@ -12,6 +12,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A file the engine writes (a checkpoint) cannot be written: a full disk, an I/O error, no
+// permission. What was written before stays; the message names the file and the cause.
+class OutputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Anything else the engine cannot do with a valid config.
 class EngineError : public std::runtime_error {
 public:

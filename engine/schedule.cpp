@@ -14,7 +14,9 @@ double cosineAnneal(double start, double end, double pct) {
 
 }  // namespace
 
-ScheduledValues scheduleAt(const ScheduleOptions& o, std::int64_t step) {
+namespace {
+
+ScheduledValues pytorchSchedule(const ScheduleOptions& o, std::int64_t step) {
     if (o.kind == "constant") return {o.lr, std::nullopt};
     if (o.kind == "step") {
         const std::int64_t epoch = step / std::max<std::int64_t>(o.stepsPerEpoch, 1);
@@ -45,6 +47,15 @@ ScheduledValues scheduleAt(const ScheduleOptions& o, std::int64_t step) {
     }
     throw EngineError("unknown schedule '" + o.kind +
                       "' (choose one of: constant, step, cosine, onecycle)");
+}
+
+}  // namespace
+
+ScheduledValues scheduleAt(const ScheduleOptions& o, std::int64_t step) {
+    ScheduledValues v = pytorchSchedule(o, step);
+    if (o.minWarmupSteps > 0 && step < o.minWarmupSteps)
+        v.lr *= static_cast<double>(step + 1) / static_cast<double>(o.minWarmupSteps);
+    return v;
 }
 
 }  // namespace runboard::engine

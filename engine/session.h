@@ -32,6 +32,7 @@ struct EvalOutput {
     double loss = 0;  // mean cross-entropy without label smoothing
     double accuracy = 0;
     Predictions predictions;  // filled when asked for
+    bool stopped = false;     // a stop request ended it early: loss and accuracy are NaN
 };
 
 struct CheckpointState {
@@ -107,11 +108,15 @@ public:
     StepOutput trainStep(const torch::Tensor& x, const torch::Tensor& y);
     // The same step at a given learning rate instead of the schedule's (the LR finder's).
     StepOutput trainStepAt(const torch::Tensor& x, const torch::Tensor& y, double lr);
-    // eval() mode and NoGradGuard; restores the previous mode afterwards.
+    // eval() mode and NoGradGuard; restores the previous mode afterwards. A stop request is
+    // honoured between batches (a test pass over 10k samples takes seconds to minutes).
     EvalOutput evaluate(const SplitData& data, Split split, bool keepPredictions,
-                        std::int64_t batchSize);
+                        std::int64_t batchSize, const std::atomic<bool>* stop = nullptr);
 
-    // Model, optimizer, schedule step and RNG state; written atomically (temp file + rename).
+    // Model, optimizer, schedule step and RNG state; written atomically (temp file, fsync,
+    // rename). The archive is built in memory first: LibTorch's file writer finishes the file in
+    // its destructor and throws from there on a full disk, which is std::terminate. Throws
+    // OutputError naming the file and the cause; the temporary file is removed.
     void save(const std::string& path, const CheckpointState& state);
     CheckpointState load(const std::string& path);
     // The same state in memory (and the torch RNG), to put back after a trial such as an LR
@@ -121,7 +126,9 @@ public:
     void restore(const std::string& snapshot);
 
 private:
+    static constexpr double kBatchNormMomentum = 0.1;  // PyTorch's default
     StepOutput step(const torch::Tensor& x, const torch::Tensor& y, double lr);
+    void settleBatchNorm();
     void write(torch::serialize::OutputArchive& archive, const CheckpointState& state);
     CheckpointState read(torch::serialize::InputArchive& archive);
 
@@ -132,6 +139,7 @@ private:
     double labelSmoothing_ = 0;
     bool bf16_ = false;
     std::int64_t step_ = 0;
+    bool batchNormSettled_ = false;
 };
 
 }  // namespace runboard::engine

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "engine/data/atomic_file.h"
 #include "engine/errors.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
@@ -56,7 +57,11 @@ struct Trainer::Impl {
     void checkpoint(Session& session, int epoch, const std::mt19937_64& rng, Observer& observer) {
         const auto keep = config.integer("checkpoint.keep");
         if (options.checkpointDir.empty() || keep == 0) return;
-        std::filesystem::create_directories(options.checkpointDir);
+        std::error_code ec;
+        std::filesystem::create_directories(options.checkpointDir, ec);
+        if (ec)
+            throw OutputError("cannot create the checkpoint folder '" + options.checkpointDir +
+                              "': " + describeIoError(ec.value()));
         CheckpointEvent ev{epoch,
                            session.step(),
                            (std::filesystem::path(options.checkpointDir) /
@@ -85,6 +90,10 @@ Trainer::~Trainer() = default;
 
 const config::Config& Trainer::config() const {
     return impl_->config;
+}
+
+const std::atomic<bool>* Trainer::stopFlag() const {
+    return impl_->options.stop;
 }
 
 void Trainer::setCheckpointDir(std::string dir) {
@@ -178,7 +187,15 @@ RunResult Trainer::run(Observer& observer) {
         ep.trainAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
         ep.valLoss = ep.valAccuracy = std::nan("");
         if (data.val.size() > 0) {
-            EvalOutput val = session.evaluate(data.val, Split::Val, logPredictions, evalBatch);
+            EvalOutput val = session.evaluate(data.val, Split::Val, logPredictions, evalBatch,
+                                              impl_->options.stop);
+            if (val.stopped) {
+                result.outcome = Outcome::Stopped;
+                result.message = "stopped by request during validation after epoch " +
+                                 std::to_string(epoch) + " (step " +
+                                 std::to_string(session.step()) + ")";
+                break;
+            }
             ep.valLoss = val.loss;
             ep.valAccuracy = val.accuracy;
             if (logPredictions) {
@@ -199,10 +216,16 @@ RunResult Trainer::run(Observer& observer) {
     result.steps = session.step();
     result.testLoss = result.testAccuracy = std::nan("");
     if (result.outcome == Outcome::Finished) {
-        EvalOutput test = session.evaluate(data.test, Split::Test, logPredictions, evalBatch);
-        result.testLoss = test.loss;
-        result.testAccuracy = test.accuracy;
-        if (logPredictions) {
+        EvalOutput test = session.evaluate(data.test, Split::Test, logPredictions, evalBatch,
+                                           impl_->options.stop);
+        if (test.stopped) {
+            result.outcome = Outcome::Stopped;
+            result.message = "stopped by request during the final test evaluation";
+        } else {
+            result.testLoss = test.loss;
+            result.testAccuracy = test.accuracy;
+        }
+        if (logPredictions && !test.stopped) {
             test.predictions.epoch = result.epochs;
             test.predictions.step = session.step();
             observer.onPredictions(test.predictions);

@@ -32,6 +32,8 @@ public:
     RunResult run(Observer& observer);
 
     const config::Config& config() const;
+    // The stop flag run() honours (may be null): the checklist before training honours it too.
+    const std::atomic<bool>* stopFlag() const;
     // Where epoch checkpoints go (known only once the run has an id).
     void setCheckpointDir(std::string dir);
 

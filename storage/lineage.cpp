@@ -7,17 +7,24 @@ namespace runboard::storage {
 namespace {
 
 // What a run changed against its parent, from the params table: keys with different values or
-// only in the run, then keys only in the parent. ?1 = the run, or NULL for every run.
-constexpr const char* kChangeSetSql =
-    "INSERT INTO run_changes (run_id, key, parent_value, value) "
-    "SELECT r.id, c.key, p.value, c.value FROM runs r JOIN params c ON c.run_id = r.id "
-    "LEFT JOIN params p ON p.run_id = r.parent_id AND p.key = c.key "
-    "WHERE r.parent_id IS NOT NULL AND (?1 IS NULL OR r.id = ?1) "
-    "AND (p.value IS NULL OR p.value <> c.value) "
-    "UNION ALL "
-    "SELECT r.id, p.key, p.value, NULL FROM runs r JOIN params p ON p.run_id = r.parent_id "
-    "LEFT JOIN params c ON c.run_id = r.id AND c.key = p.key "
-    "WHERE r.parent_id IS NOT NULL AND (?1 IS NULL OR r.id = ?1) AND c.key IS NULL";
+// only in the run, then keys only in the parent; operational keys (how a run executes, not what
+// it learns) are no experiment change. ?1 = the run, or NULL for every run. Before schema
+// version 8 params has no `operational` column (the migration to 6 backfills with that form).
+std::string changeSetSql(bool operationalColumn) {
+    const std::string c = operationalColumn ? " AND c.operational = 0" : "";
+    const std::string p = operationalColumn ? " AND p.operational = 0" : "";
+    return "INSERT INTO run_changes (run_id, key, parent_value, value) "
+           "SELECT r.id, c.key, p.value, c.value FROM runs r JOIN params c ON c.run_id = r.id "
+           "LEFT JOIN params p ON p.run_id = r.parent_id AND p.key = c.key "
+           "WHERE r.parent_id IS NOT NULL AND (?1 IS NULL OR r.id = ?1) "
+           "AND (p.value IS NULL OR p.value <> c.value)" +
+           c +
+           " UNION ALL "
+           "SELECT r.id, p.key, p.value, NULL FROM runs r JOIN params p ON p.run_id = r.parent_id "
+           "LEFT JOIN params c ON c.run_id = r.id AND c.key = p.key "
+           "WHERE r.parent_id IS NOT NULL AND (?1 IS NULL OR r.id = ?1) AND c.key IS NULL" +
+           p;
+}
 
 Change readChange(const Statement& s, int first) {
     Change c;
@@ -46,15 +53,15 @@ Status recordChangeSet(Connection& db, RunId run) {
     if (!del) return del.error();
     del->bind(1, run);
     if (auto s = del->run(); !s) return s;
-    auto ins = db.prepare(kChangeSetSql);
+    auto ins = db.prepare(changeSetSql(true));
     if (!ins) return ins.error();
     ins->bind(1, run);
     return ins->run();
 }
 
-Status recordChangeSets(Connection& db) {
+Status recordChangeSets(Connection& db, bool operationalColumn) {
     if (auto s = db.exec("DELETE FROM run_changes"); !s) return s;
-    auto ins = db.prepare(kChangeSetSql);
+    auto ins = db.prepare(changeSetSql(operationalColumn));
     if (!ins) return ins.error();
     ins->bindNull(1);
     return ins->run();

@@ -19,9 +19,10 @@ namespace runboard::storage {
 std::vector<Change> diffParams(const std::vector<Param>& from, const std::vector<Param>& to);
 
 // Stores what `run` changed against its parent (nothing when it has none); replaces what was
-// stored. recordChangeSets does it for every run with a parent (the schema migration's backfill).
+// stored. recordChangeSets does it for every run with a parent (the schema migrations' backfill;
+// operationalColumn is false before schema version 8). Operational params are never changes.
 Status recordChangeSet(Connection& db, RunId run);
-Status recordChangeSets(Connection& db);
+Status recordChangeSets(Connection& db, bool operationalColumn = true);
 
 Result<std::vector<Change>> changeSet(Connection& db, RunId run);
 // Every stored change set, by run.

@@ -16,7 +16,11 @@ enum class ErrorKind {
     ReadOnly,      // cannot write
     NotFound,      // e.g. unknown run id
     InvalidArgument,
-    Sql,  // any other SQLite failure
+    Busy,      // another process holds the write lock longer than we waited
+    DiskFull,  // ENOSPC (SQLITE_FULL): what was committed stays, nothing more can be written
+    Io,        // EIO and friends (SQLITE_IOERR)
+    Corrupt,   // the file is damaged (SQLITE_CORRUPT) or truncated
+    Sql,       // any other SQLite failure
 };
 
 struct Error {
@@ -27,7 +31,8 @@ struct Error {
 // True for errors that make the database as a whole unusable (CLI exit code 4).
 inline bool isDatabaseUnusable(ErrorKind k) {
     return k == ErrorKind::CannotOpen || k == ErrorKind::NotADatabase ||
-           k == ErrorKind::NewerSchema || k == ErrorKind::ReadOnly;
+           k == ErrorKind::NewerSchema || k == ErrorKind::ReadOnly || k == ErrorKind::DiskFull ||
+           k == ErrorKind::Io || k == ErrorKind::Corrupt;
 }
 
 template <class T>

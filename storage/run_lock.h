@@ -9,7 +9,9 @@
 
 namespace runboard::storage {
 
-// Where a run's own files (lock, checkpoints) live: "<db>.files/run-<id>".
+// Where a run's own files (lock, checkpoints) live: "<db>.files/run-<id>". Give it the
+// database's resolved name (RunStore::path()): a lock found through another spelling of the same
+// file (a symlink, a relative path) would be a different lock, and a live run would look dead.
 std::string runFilesDir(const std::string& dbPath, std::int64_t runId);
 
 class RunLock {

@@ -1,5 +1,7 @@
 #include "storage/run_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <filesystem>
 
@@ -53,9 +55,17 @@ bool isTerminal(RunStatus status) {
 Result<RunStore> RunStore::open(const std::string& path, const OpenOptions& options) {
     auto db = openDatabase(path, options);
     if (!db) return db.error();
-    RunStore store(std::move(db.value()), path);
+    std::string canonical = db->path();
+    RunStore store(std::move(db.value()), std::move(canonical));
     if (!options.readOnly) {
-        if (auto n = store.recoverInterrupted(); !n) return n.error();
+        // Recovery is housekeeping: a full disk or a busy writer must not stop anyone reading.
+        if (auto n = store.recoverInterrupted(); !n) {
+            const ErrorKind k = n.error().kind;
+            if (k != ErrorKind::Busy && k != ErrorKind::DiskFull && k != ErrorKind::Io &&
+                k != ErrorKind::ReadOnly)
+                return n.error();
+            spdlog::warn("cannot mark dead runs as interrupted now: {}", n.error().message);
+        }
     }
     return store;
 }
@@ -63,6 +73,17 @@ Result<RunStore> RunStore::open(const std::string& path, const OpenOptions& opti
 Result<OwnedRun> RunStore::createRun(const NewRun& run) {
     Transaction tx(db_);
     if (!tx.begun()) return tx.begun().error();
+    for (const auto& [ref, role] :
+         {std::pair(run.parent, "parent"), std::pair(run.group, "group")}) {
+        if (!ref) continue;
+        auto found = this->run(*ref);
+        if (!found) {
+            if (found.error().kind != ErrorKind::NotFound) return found.error();
+            return Error{ErrorKind::NotFound, std::string("the ") + role + " run " +
+                                                  std::to_string(*ref) + " does not exist in '" +
+                                                  path_ + "'"};
+        }
+    }
     auto insert = db_.prepare(
         "INSERT INTO runs(name, parent_id, status, config_json, seed, started_at, group_id) "
         "VALUES (?, ?, ?, ?, ?, CASE WHEN ?6 = 'running' "
@@ -83,10 +104,12 @@ Result<OwnedRun> RunStore::createRun(const NewRun& run) {
     OwnedRun owned;
     owned.id = db_.lastInsertId();
 
-    auto param = db_.prepare("INSERT INTO params(run_id, key, value, type) VALUES (?, ?, ?, ?)");
+    auto param = db_.prepare(
+        "INSERT INTO params(run_id, key, value, type, operational) VALUES (?, ?, ?, ?, ?)");
     if (!param) return param.error();
     for (const auto& p : run.params) {
         param->bind(1, owned.id).bind(2, p.key).bind(3, p.value).bind(4, p.type);
+        param->bind(5, static_cast<std::int64_t>(p.operational));
         if (auto s = param->run(); !s) return s.error();
     }
     if (run.parent)
@@ -106,7 +129,8 @@ Status RunStore::setStatus(RunId id, RunStatus status, std::string_view message)
         "UPDATE runs SET status = ?2, message = ?3, "
         "started_at = CASE WHEN ?2 = 'running' AND started_at IS NULL "
         "  THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE started_at END, "
-        "finished_at = CASE WHEN ?4 THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END "
+        "finished_at = CASE WHEN ?4 THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE NULL END, "
+        "alive_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
         "WHERE id = ?1");
     if (!s) return s.error();
     s->bind(1, id).bind(2, toString(status)).bind(3, message);
@@ -172,11 +196,12 @@ Result<std::vector<RunRecord>> RunStore::runs() {
 }
 
 Result<std::vector<Param>> RunStore::params(RunId id) {
-    auto s = db_.prepare("SELECT key, value, type FROM params WHERE run_id = ? ORDER BY key");
+    auto s = db_.prepare(
+        "SELECT key, value, type, operational FROM params WHERE run_id = ? ORDER BY key");
     if (!s) return s.error();
     s->bind(1, id);
     return collectRows(s.value(), [](const Statement& r) {
-        return Param{r.columnText(0), r.columnText(1), r.columnText(2)};
+        return Param{r.columnText(0), r.columnText(1), r.columnText(2), r.columnInt64(3) != 0};
     });
 }
 
@@ -317,14 +342,19 @@ Result<int> RunStore::recoverInterrupted() {
     if (!s) return s.error();
     auto claimed = collectRows(s.value(), [](const Statement& r) { return r.columnInt64(0); });
     if (!claimed) return claimed.error();
+    // The run ended when its process was last known alive (the writer's last commit for it),
+    // not now: durations stay true however late the next process opens the database.
+    auto mark = db_.prepare(
+        "UPDATE runs SET status = 'interrupted', message = ?2, "
+        "finished_at = coalesce(alive_at, started_at, created_at) "
+        "WHERE id = ?1 AND status IN ('queued','running')");
+    if (!mark) return mark.error();
     int dead = 0;
     for (RunId id : claimed.value()) {
         if (RunLock::isHeld(lockPath(id))) continue;
         ++dead;
-        if (auto st = setStatus(id, RunStatus::Interrupted,
-                                "the process that ran it ended without finishing it");
-            !st)
-            return st.error();
+        mark->bind(1, id).bind(2, "the process that ran it ended without finishing it");
+        if (auto st = mark->run(); !st) return st.error();
     }
     return dead;
 }

@@ -24,6 +24,8 @@ struct Param {
     std::string key;
     std::string value;  // as text: "0.1", "cnn", "true"
     std::string type;   // bool | int | float | string
+    // How the run executes (threads, checks), not what it learns: not a change in lineage.
+    bool operational = false;
     bool operator==(const Param&) const = default;
 };
 
@@ -118,7 +120,10 @@ public:
     // Marks runs that claim to be queued or running but whose owner is gone. Returns how many.
     Result<int> recoverInterrupted();
 
-    std::string lockPath(RunId id) const { return runFilesDir(path_, id) + "/lock"; }
+    // The run's own files (checkpoints, lock), beside the database's one resolved name.
+    std::string filesDir(RunId id) const { return runFilesDir(path_, id); }
+    std::string lockPath(RunId id) const { return filesDir(id) + "/lock"; }
+    // The database file's absolute name with symlinks resolved (storage::databaseFile).
     const std::string& path() const { return path_; }
     Connection& connection() { return db_; }
 

@@ -1,9 +1,12 @@
 #include "storage/schema.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <filesystem>
 #include <string_view>
 
 #include "storage/lineage.h"
@@ -16,7 +19,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -218,16 +221,107 @@ CREATE TABLE run_checks (
     PRIMARY KEY (run_id, position)
 ) WITHOUT ROWID;
 )sql",
+    // 7 -> 8: run ids are never reused (AUTOINCREMENT: rows a dead process still held for a
+    // deleted id can never attach to a new run), each run records when its process was last
+    // known alive (an interrupted run's end), and params know which keys are operational (how
+    // a run executes, not what it learns: they are not experiment changes in lineage). The
+    // operational keys are those of the config schema at this version. SQLite cannot add
+    // AUTOINCREMENT to a table, so runs is rebuilt (foreign keys are off while migrating), and
+    // rows of runs deleted earlier (the writer skips foreign-key checks) are removed.
+    R"sql(
+CREATE TABLE runs_v8 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    parent_id   INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    status      TEXT NOT NULL CHECK (status IN
+                ('queued','running','finished','stopped','failed','diverged','interrupted')),
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    started_at  TEXT,
+    finished_at TEXT,
+    config_json TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    notes       TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL DEFAULT '',
+    group_id    INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    alive_at    TEXT
+);
+INSERT INTO runs_v8 (id, name, parent_id, status, created_at, started_at, finished_at,
+                     config_json, seed, notes, message, group_id, alive_at)
+    SELECT id, name, parent_id, status, created_at, started_at, finished_at, config_json, seed,
+           notes, message, group_id, coalesce(finished_at, started_at) FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v8 RENAME TO runs;
+CREATE INDEX runs_status ON runs(status);
+CREATE INDEX runs_group ON runs(group_id);
+CREATE INDEX runs_parent ON runs(parent_id);
+-- Never hand out an id that any stored row has used (one sequence row for runs: the copy above
+-- made one, which the rename carried over).
+DELETE FROM sqlite_sequence WHERE name IN ('runs', 'runs_v8');
+INSERT INTO sqlite_sequence(name, seq) SELECT 'runs', max(
+    coalesce((SELECT max(id) FROM runs), 0),
+    coalesce((SELECT max(run_id) FROM metrics), 0),
+    coalesce((SELECT max(run_id) FROM predictions), 0),
+    coalesce((SELECT max(run_id) FROM checkpoints), 0),
+    coalesce((SELECT max(run_id) FROM metric_buckets), 0));
+DELETE FROM metrics WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM metric_buckets WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM predictions WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM checkpoints WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM params WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM run_changes WHERE run_id NOT IN (SELECT id FROM runs);
+DELETE FROM run_checks WHERE run_id NOT IN (SELECT id FROM runs);
+UPDATE runs SET parent_id = NULL WHERE parent_id NOT IN (SELECT id FROM runs);
+UPDATE runs SET group_id = NULL WHERE group_id NOT IN (SELECT id FROM runs);
+UPDATE lr_sweeps SET run_id = NULL WHERE run_id NOT IN (SELECT id FROM runs);
+UPDATE submissions SET run_id = NULL WHERE run_id NOT IN (SELECT id FROM runs);
+ALTER TABLE params ADD COLUMN operational INTEGER NOT NULL DEFAULT 0;
+UPDATE params SET operational = 1 WHERE key IN
+    ('threads', 'checks.enabled', 'checkpoint.keep', 'log.predictions', 'eval_batch_size');
+)sql",
 };
 
 Status configure(Connection& db) {
     // journal_mode returns a row; exec ignores it.
     if (auto s = db.exec("PRAGMA journal_mode=WAL"); !s) return s;
-    if (auto s = db.exec("PRAGMA synchronous=NORMAL"); !s) return s;
-    return db.exec("PRAGMA foreign_keys=ON");
+    return db.exec("PRAGMA synchronous=NORMAL");
 }
 
 }  // namespace
+
+Result<std::string> databaseFile(const std::string& path, bool mustExist) {
+    namespace fs = std::filesystem;
+    if (path.empty())
+        return Error{ErrorKind::InvalidArgument, "no database path given (an empty --db)"};
+    if (path == ":memory:" || path.rfind("file:", 0) == 0)
+        return Error{ErrorKind::InvalidArgument,
+                     "'" + path +
+                         "' is not a file path: Runboard keeps runs in a database file, e.g. "
+                         "--db runs.db"};
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (fs::is_directory(st))
+        return Error{ErrorKind::CannotOpen, "'" + path +
+                                                "' is a directory; give a database file, e.g. '" +
+                                                (fs::path(path) / "runboard.db").string() + "'"};
+    if (fs::exists(st) && !fs::is_regular_file(st))
+        return Error{ErrorKind::CannotOpen,
+                     "'" + path + "' is not a regular file, so it cannot hold a database"};
+    if (!fs::exists(st)) {
+        if (mustExist)
+            return Error{ErrorKind::CannotOpen, "database '" + path + "' does not exist"};
+        if (fs::is_symlink(fs::symlink_status(path, ec)))
+            return Error{ErrorKind::CannotOpen,
+                         "'" + path + "' is a symbolic link to a file that does not exist"};
+        const fs::path parent = fs::absolute(path, ec).parent_path();
+        if (!fs::is_directory(parent, ec))
+            return Error{ErrorKind::CannotOpen, "cannot create database '" + path +
+                                                    "': the folder '" + parent.string() +
+                                                    "' does not exist"};
+    }
+    fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    if (ec) return Error{ErrorKind::CannotOpen, "cannot resolve '" + path + "': " + ec.message()};
+    return canonical.string();
+}
 
 int latestSchemaVersion() {
     return static_cast<int>(kMigrations.size());
@@ -237,9 +331,43 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
     const OpenMode mode = options.readOnly ? OpenMode::ReadOnly
                           : options.create ? OpenMode::ReadWriteCreate
                                            : OpenMode::ReadWrite;
-    auto opened = Connection::open(path, mode);
+    auto file = databaseFile(path, !options.create || options.readOnly);
+    if (!file) return file.error();
+    const std::filesystem::path dir = std::filesystem::path(file.value()).parent_path();
+    const bool exists = std::filesystem::exists(file.value());
+    if (!options.readOnly) {
+        // Before SQLite tries: on a read-only file system it fails with "unable to open database
+        // file" (it cannot create the WAL's files), which says nothing of the cause. access()
+        // answers EROFS even for root.
+        const bool fileWritable = !exists || ::access(file.value().c_str(), W_OK) == 0;
+        const int fileErr = errno;
+        if (!fileWritable || ::access(dir.c_str(), W_OK) != 0) {
+            const int err = !fileWritable ? fileErr : errno;
+            if (!fileWritable || !exists || !std::filesystem::exists(file.value() + "-wal"))
+                return Error{
+                    ErrorKind::ReadOnly,
+                    "database '" + path + "' is not writable: " +
+                        (!fileWritable ? std::string("the file")
+                                       : "its folder '" + dir.string() + "'") +
+                        (err == EROFS ? " is on a read-only file system"
+                                      : " does not allow writing") +
+                        (fileWritable ? " (SQLite keeps its write-ahead log beside the file)"
+                                      : "")};
+        }
+    }
+    auto opened = Connection::open(file.value(), mode);
     if (!opened) return opened.error();
     Connection db = std::move(opened.value());
+    if (options.readOnly && ::access(dir.c_str(), W_OK) != 0 &&
+        !std::filesystem::exists(file.value() + "-shm")) {
+        // A reader cannot create the WAL index beside a file on a read-only medium; nothing can
+        // change the file there, so it is read as immutable.
+        if (auto probe = db.queryInt("SELECT count(*) FROM sqlite_schema"); !probe) {
+            auto immutable = Connection::open(file.value(), OpenMode::ReadOnlyImmutable);
+            if (!immutable) return immutable.error();
+            db = std::move(immutable.value());
+        }
+    }
 
     // Read-only checks first: nothing may be written to a file we are going to refuse.
     auto tables = db.queryInt("SELECT count(*) FROM sqlite_schema");
@@ -268,10 +396,16 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
         return Error{ErrorKind::NotADatabase,
                      "'" + path + "' is a SQLite database but not a Runboard one; left untouched"};
     }
+    if (version.value() == 0 && tables.value() == 0 && (options.readOnly || !options.migrate))
+        return Error{ErrorKind::NotADatabase,
+                     "'" + path + "' is empty: not a Runboard database (yet); left untouched"};
+    if (version.value() < latestSchemaVersion() && (options.readOnly || !options.migrate))
+        return Error{ErrorKind::CannotOpen,
+                     "database '" + path + "' was written by an older Runboard (schema version " +
+                         std::to_string(version.value()) +
+                         "); open it once in the GUI or with a command that writes (train, "
+                         "lr-find) to upgrade it"};
     if (options.readOnly) {
-        if (version.value() < latestSchemaVersion())
-            return Error{ErrorKind::CannotOpen,
-                         "database '" + path + "' needs a migration; open it writable once"};
         if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) return s.error();
         return db;
     }
@@ -300,14 +434,25 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
         if (v + 1 == 2) {
             if (auto s = rebuildAllSummaries(db); !s) return s.error();
         }
-        if (v + 1 == 6) {
-            if (auto s = recordChangeSets(db); !s) return s.error();
+        if ((v + 1 == 6 && target < 8) || v + 1 == 8) {
+            if (auto s = recordChangeSets(db, v + 1 == 8); !s) return s.error();
+        }
+        if (v + 1 == 8) {
+            auto broken = db.queryInt("SELECT count(*) FROM pragma_foreign_key_check");
+            if (!broken) return broken.error();
+            if (broken.value() != 0)
+                return Error{ErrorKind::Corrupt,
+                             "migrating '" + path + "' to schema version 8 left " +
+                                 std::to_string(broken.value()) +
+                                 " rows that point to no run; the file was left unchanged"};
         }
         if (auto s = db.exec("PRAGMA user_version=" + std::to_string(v + 1)); !s) return s.error();
         if (auto s = db.exec("PRAGMA application_id=" + std::to_string(kApplicationId)); !s)
             return s.error();
         if (auto s = tx.commit(); !s) return s.error();
     }
+    // Off while migrating: rebuilding a table that others reference must not cascade.
+    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) return s.error();
     return db;
 }
 

@@ -1,19 +1,47 @@
 #include "storage/sqlite.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <utility>
 
 namespace runboard::storage {
 
 Error sqliteError(sqlite3* db, int code, std::string_view what) {
+    // Messages are for people: they name the file and the problem, never the SQL (which goes to
+    // the debug log at the call site).
     const int primary = code & 0xff;
-    ErrorKind kind = ErrorKind::Sql;
-    if (primary == SQLITE_NOTADB) kind = ErrorKind::NotADatabase;
-    if (primary == SQLITE_CANTOPEN) kind = ErrorKind::CannotOpen;
-    if (primary == SQLITE_READONLY || primary == SQLITE_PERM) kind = ErrorKind::ReadOnly;
-    std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-    return {kind, std::string(what) + ": " + detail};
+    const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+    const std::string name = file != nullptr && *file != '\0' ? file : "(no file)";
+    const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    std::string prefix = what.empty() ? std::string() : std::string(what) + ": ";
+    switch (primary) {
+        case SQLITE_NOTADB:
+            return {ErrorKind::NotADatabase, prefix + "'" + name + "' is not a SQLite database"};
+        case SQLITE_CANTOPEN:
+            return {ErrorKind::CannotOpen, prefix + "cannot open '" + name + "': " + detail};
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+            return {ErrorKind::ReadOnly,
+                    prefix + "database '" + name + "' is not writable (" + detail + ")"};
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return {ErrorKind::Busy, prefix + "database '" + name +
+                                         "' is locked by another process; try again when it "
+                                         "has finished writing"};
+        case SQLITE_FULL:
+            return {ErrorKind::DiskFull,
+                    prefix + "the disk holding database '" + name + "' is full"};
+        case SQLITE_IOERR:
+            return {ErrorKind::Io,
+                    prefix + "cannot read or write database '" + name + "': disk I/O error"};
+        case SQLITE_CORRUPT:
+            return {ErrorKind::Corrupt,
+                    prefix + "database '" + name + "' is damaged or truncated (" + detail + ")"};
+        default:
+            return {ErrorKind::Sql, prefix + "database '" + name + "': " + detail};
+    }
 }
 
 // ---- Statement ----
@@ -75,7 +103,8 @@ Result<bool> Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    return sqliteError(db_, rc, std::string("executing \"") + sqlite3_sql(stmt_) + "\"");
+    spdlog::debug("SQLite error {} in \"{}\"", rc, sqlite3_sql(stmt_));
+    return sqliteError(db_, rc, {});
 }
 
 Status Statement::run() {
@@ -146,10 +175,26 @@ Result<Connection> Connection::open(const std::string& path, OpenMode mode) {
         case OpenMode::ReadOnly:
             flags |= SQLITE_OPEN_READONLY;
             break;
+        case OpenMode::ReadOnlyImmutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+            break;
     }
     Connection c;
     c.path_ = path;
-    const int rc = sqlite3_open_v2(path.c_str(), &c.db_, flags, nullptr);
+    std::string name = path;
+    if (mode == OpenMode::ReadOnlyImmutable) {
+        // A URI of our own making from a plain path: every byte but the safe ones escaped.
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        name = "file:";
+        for (unsigned char ch : path) {
+            if (std::isalnum(ch) || ch == '/' || ch == '.' || ch == '_' || ch == '-')
+                name += static_cast<char>(ch);
+            else
+                name.append({'%', kHex[ch >> 4], kHex[ch & 15]});
+        }
+        name += "?immutable=1";
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &c.db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         Error e = sqliteError(c.db_, rc, "cannot open database '" + path + "'");
         e.kind = ErrorKind::CannotOpen;
@@ -165,11 +210,9 @@ Status Connection::exec(std::string_view sql) {
     char* msg = nullptr;
     const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &msg);
     if (rc != SQLITE_OK) {
-        std::string detail = msg != nullptr ? msg : sqlite3_errstr(rc);
+        spdlog::debug("SQLite error {} ({}) in \"{}\"", rc, msg != nullptr ? msg : "", s);
         sqlite3_free(msg);
-        Error e = sqliteError(db_, rc, "executing SQL");
-        e.message = "executing SQL: " + detail;
-        return e;
+        return sqliteError(db_, rc, {});
     }
     return {};
 }
@@ -179,7 +222,8 @@ Result<Statement> Connection::prepare(std::string_view sql) {
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
-        return sqliteError(db_, rc, "preparing \"" + std::string(sql) + "\"");
+        spdlog::debug("SQLite error {} preparing \"{}\"", rc, sql);
+        return sqliteError(db_, rc, {});
     }
     return Statement(db_, stmt);
 }
@@ -189,7 +233,8 @@ Result<std::int64_t> Connection::queryInt(std::string_view sql) {
     if (!stmt) return stmt.error();
     auto row = stmt->step();
     if (!row) return row.error();
-    if (!row.value()) return Error{ErrorKind::Sql, "no row from \"" + std::string(sql) + "\""};
+    if (!row.value())
+        return Error{ErrorKind::Sql, "database '" + path_ + "': a query found no row"};
     return stmt->columnInt64(0);
 }
 

@@ -52,7 +52,9 @@ private:
     int bindError_ = 0;
 };
 
-enum class OpenMode { ReadWriteCreate, ReadWrite, ReadOnly };
+// ReadOnlyImmutable: for a file on a read-only file system, where SQLite cannot create the
+// WAL's shared-memory file: it reads without any locking (nothing can change the file there).
+enum class OpenMode { ReadWriteCreate, ReadWrite, ReadOnly, ReadOnlyImmutable };
 
 class Connection {
 public:

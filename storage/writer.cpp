@@ -1,8 +1,12 @@
 #include "storage/writer.h"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "storage/schema.h"
@@ -37,6 +41,39 @@ struct Batch {
         predictions.clear();
         checkpoints.clear();
     }
+    // Moves `later`'s rows behind this batch's (a retried batch keeps its order).
+    void takeFrom(Batch& later) {
+        if (rows() == 0) {
+            std::swap(*this, later);
+            return;
+        }
+        auto move = [](auto& to, auto& from) {
+            to.insert(to.end(), std::make_move_iterator(from.begin()),
+                      std::make_move_iterator(from.end()));
+            from.clear();
+        };
+        move(metrics, later.metrics);
+        move(predictions, later.predictions);
+        move(checkpoints, later.checkpoints);
+    }
+    // The runs this batch writes rows for.
+    std::set<std::int64_t> runs() const {
+        std::set<std::int64_t> ids;
+        for (const auto& m : metrics)
+            ids.insert(m.runId);
+        for (const auto& p : predictions)
+            ids.insert(p.runId);
+        for (const auto& c : checkpoints)
+            if (c.add) ids.insert(c.runId);
+        return ids;
+    }
+    // Drops the rows of runs that no longer exist.
+    void dropRuns(const std::set<std::int64_t>& gone) {
+        auto in = [&](const auto& row) { return gone.count(row.runId) != 0; };
+        std::erase_if(metrics, in);
+        std::erase_if(predictions, in);
+        std::erase_if(checkpoints, [&](const CheckpointOp& c) { return c.add && in(c); });
+    }
 };
 
 constexpr std::size_t kChunk = 64;
@@ -68,7 +105,7 @@ struct Writer::Impl {
     WriterOptions options;
     SummaryMaintainer summary;  // writer-thread only
     Statement insertMetric, insertMetricChunk, insertPrediction, insertKey, selectKey,
-        addCheckpoint, removeCheckpoint;
+        addCheckpoint, removeCheckpoint, heartbeat;
 
     mutable std::mutex mutex;
     std::condition_variable wake;       // producer -> writer
@@ -80,6 +117,8 @@ struct Writer::Impl {
     bool stopping = false;
     Status firstError;
     WriterStats stats;
+
+    Writer* owner = nullptr;
 
     // Writer-thread only.
     std::vector<std::int64_t> keyDbIds;  // KeyHandle -> metric_keys.id, resolved lazily
@@ -103,7 +142,10 @@ struct Writer::Impl {
                  {&selectKey, "SELECT id FROM metric_keys WHERE name = ?"},
                  {&addCheckpoint,
                   "INSERT OR REPLACE INTO checkpoints(run_id, epoch, step, path) VALUES (?,?,?,?)"},
-                 {&removeCheckpoint, "DELETE FROM checkpoints WHERE path = ?"}}) {
+                 {&removeCheckpoint, "DELETE FROM checkpoints WHERE path = ?"},
+                 {&heartbeat,
+                  "UPDATE runs SET alive_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                  "WHERE id = ?"}}) {
             if (auto st = prep(*stmt, sql); !st) return st;
         }
         return summary.prepare(db);
@@ -134,9 +176,25 @@ struct Writer::Impl {
         return id;
     }
 
-    Status commit(const Batch& batch, const std::vector<std::string>& names) {
+    // Runs deleted while this process wrote for them; their rows are dropped, never stored
+    // under an id that no run has (ids are never reused, schema v8).
+    std::set<std::int64_t> vanished;
+
+    Status commit(Batch& batch, const std::vector<std::string>& names) {
         Transaction tx(db);
         if (!tx.begun()) return tx.begun();
+        // The writer runs without foreign-key checks (below), so it proves each run exists once
+        // per commit, which also marks it alive.
+        std::set<std::int64_t> gone;
+        for (std::int64_t run : batch.runs()) {
+            heartbeat.bind(1, run);
+            if (auto st = heartbeat.run(); !st) return st;
+            if (db.changes() == 0) gone.insert(run);
+        }
+        if (!gone.empty()) {
+            batch.dropRuns(gone);
+            vanished.insert(gone.begin(), gone.end());
+        }
         // Metrics go kChunk rows per statement: a third fewer VDBE round trips than one by one.
         const std::size_t n = batch.metrics.size();
         std::size_t i = 0;
@@ -175,16 +233,23 @@ struct Writer::Impl {
     }
 
     void loop() {
+        using Clock = std::chrono::steady_clock;
         Batch batch;
         std::vector<std::string> names;
+        bool busy = false;  // (not std::optional: GCC 12 warns it may be used uninitialized)
+        Clock::time_point busySince = Clock::now();
+        auto backoff = std::chrono::milliseconds(50);
+        auto nextWarning = options.warnAfter;
         std::unique_lock lock(mutex);
         for (;;) {
-            wake.wait_for(lock, options.flushInterval, [&] {
-                return stopping || flushRequested > committedSeq ||
-                       pending.rows() >= options.maxBatchRows;
-            });
+            if (!busy) {
+                wake.wait_for(lock, options.flushInterval, [&] {
+                    return stopping || flushRequested > committedSeq ||
+                           pending.rows() >= options.maxBatchRows;
+                });
+            }
             const bool stop = stopping;
-            std::swap(batch, pending);
+            batch.takeFrom(pending);
             if (names.size() != keyNames.size()) names = keyNames;
             const std::uint64_t seq = enqueuedSeq;
             lock.unlock();
@@ -192,13 +257,41 @@ struct Writer::Impl {
             Status result;
             if (batch.rows() > 0) result = commit(batch, names);
             if (!result) summary.reset();
+            if (!result && result.error().kind == ErrorKind::Busy) {
+                // Keep every row and try again; flush() waits, producers keep queueing.
+                if (!busy) busy = true, busySince = Clock::now();
+                const auto waited = Clock::now() - busySince + options.busyTimeout;
+                if (waited >= nextWarning) {
+                    spdlog::warn(
+                        "run store writer: waiting {} s for another process to release "
+                        "the write lock on '{}'; {} rows are kept in memory",
+                        std::chrono::duration_cast<std::chrono::seconds>(waited).count(), db.path(),
+                        batch.rows());
+                    nextWarning += options.warnAfter;
+                }
+                std::this_thread::sleep_for(backoff);
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+                lock.lock();
+                ++stats.busyRetries;
+                continue;
+            }
+            busy = false;
+            backoff = std::chrono::milliseconds(50);
+            nextWarning = options.warnAfter;
             const std::size_t rows = batch.rows();
             batch.clear();
 
             lock.lock();
+            if (result && !vanished.empty() && firstError.ok()) {
+                result = Error{ErrorKind::NotFound,
+                               "run " + std::to_string(*vanished.begin()) +
+                                   " no longer exists (it was deleted while this process wrote "
+                                   "its rows); nothing more is stored for it"};
+            }
             if (!result && firstError.ok()) {
                 spdlog::error("run store writer: {}", result.error().message);
                 firstError = result;
+                owner->failed_.store(true, std::memory_order_relaxed);
             }
             if (result) {
                 stats.rowsCommitted += rows;
@@ -228,6 +321,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dbPath,
     if (!db) return db.error();
     impl->db = std::move(db.value());
     impl->options = options;
+    sqlite3_busy_timeout(impl->db.handle(), static_cast<int>(options.busyTimeout.count()));
     // The writer only adds rows for runs that exist, so it skips the per-row foreign-key lookup
     // (a quarter of the insert cost); connections that delete runs keep foreign keys on and
     // cascade. A larger page cache keeps the metrics index's hot pages in memory.
@@ -235,8 +329,10 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dbPath,
         return s.error();
     if (auto s = impl->prepareAll(); !s) return s.error();
     Impl* raw = impl.get();
-    impl->thread = std::thread([raw] { raw->loop(); });
-    return std::unique_ptr<Writer>(new Writer(std::move(impl)));
+    std::unique_ptr<Writer> writer(new Writer(std::move(impl)));
+    raw->owner = writer.get();
+    raw->thread = std::thread([raw] { raw->loop(); });
+    return writer;
 }
 
 Writer::~Writer() {
@@ -259,6 +355,21 @@ KeyHandle Writer::key(std::string_view name) {
 void Writer::metric(std::int64_t runId, KeyHandle key, std::int64_t step, double value,
                     double wall) {
     impl_->enqueue([&](Batch& b) { b.metrics.push_back({runId, key, step, value, wall}); });
+}
+
+void Writer::metrics(std::int64_t runId, std::int64_t step, double wall,
+                     std::initializer_list<std::pair<KeyHandle, double>> values) {
+    impl_->enqueue([&](Batch& b) {
+        for (const auto& [key, value] : values)
+            b.metrics.push_back({runId, key, step, value, wall});
+    });
+}
+
+void Writer::predictions(std::vector<PredictionRow> rows) {
+    impl_->enqueue([&](Batch& b) {
+        b.predictions.insert(b.predictions.end(), std::make_move_iterator(rows.begin()),
+                             std::make_move_iterator(rows.end()));
+    });
 }
 
 void Writer::prediction(PredictionRow row) {

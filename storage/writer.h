@@ -2,16 +2,26 @@
 // The batched asynchronous writer. Producers (the training thread) append rows to an in-memory
 // queue under a short mutex and never wait on disk; a writer thread with its own connection
 // commits everything queued in one transaction at least every `flushInterval`, and on flush().
+//
+// It never drops a row while the process lives: when another process holds the database's write
+// lock past `busyTimeout`, the batch is kept and retried with backoff (up to 2 s apart), and a
+// warning says how long it has waited every `warnAfter`. What ends the writer is a failure that
+// waiting cannot fix (a full disk, an I/O error, a run deleted under it): failed() turns true,
+// the producer stops training, and the first such error is reported by flush() and lastError().
+// Each commit also proves its runs alive (runs.alive_at), which dates an interrupted run's end.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "storage/result.h"
@@ -37,11 +47,15 @@ struct WriterOptions {
     std::chrono::milliseconds flushInterval{250};
     // A batch this large is committed without waiting for the interval.
     std::size_t maxBatchRows = 200'000;
+    // How long one attempt waits for another process's write lock before backing off.
+    std::chrono::milliseconds busyTimeout{10'000};
+    std::chrono::milliseconds warnAfter{10'000};
 };
 
 struct WriterStats {
     std::uint64_t rowsCommitted = 0;
     std::uint64_t commits = 0;
+    std::uint64_t busyRetries = 0;  // commits retried because another process held the lock
 };
 
 class Writer {
@@ -54,7 +68,12 @@ public:
 
     KeyHandle key(std::string_view name);
     void metric(std::int64_t runId, KeyHandle key, std::int64_t step, double value, double wall);
+    // Several keys of one step under one lock (the training thread's per-step cost).
+    void metrics(std::int64_t runId, std::int64_t step, double wall,
+                 std::initializer_list<std::pair<KeyHandle, double>> values);
     void prediction(PredictionRow row);
+    // A whole evaluation's rows under one lock.
+    void predictions(std::vector<PredictionRow> rows);
     void checkpointAdded(std::int64_t runId, std::int64_t epoch, std::int64_t step,
                          std::string path);
     void checkpointRemoved(std::string path);
@@ -63,12 +82,15 @@ public:
     Status flush();
     // The first commit error since open, if any (rows of a failed batch are not retried).
     Status lastError() const;
+    // True once a commit failed for good: cheap enough to poll every training step.
+    bool failed() const { return failed_.load(std::memory_order_relaxed); }
     WriterStats stats() const;
 
 private:
     struct Impl;
     explicit Writer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
+    std::atomic<bool> failed_{false};
 };
 
 }  // namespace runboard::storage

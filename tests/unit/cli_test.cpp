@@ -169,7 +169,7 @@ TEST(Cli, BadInputsAreRefusedCleanly) {
     };
     Output o = train(dir.file("no/such/dir/x.db"));
     EXPECT_EQ(o.code, 4) << o.err;
-    EXPECT_NE(o.err.find("cannot open database"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("cannot create database"), std::string::npos) << o.err;
     EXPECT_FALSE(fs::exists(dir.path() / "no"));
 
     o = train(textDb);

@@ -53,3 +53,28 @@ TEST(Schedule, StepCosineConstant) {
     EXPECT_NEAR(scheduleAt(o, 100).lr, 0.0, 1e-12);
     EXPECT_FALSE(scheduleAt(o, 5).momentum);
 }
+
+TEST(Schedule, WarmupFloorScalesOnlyTheFirstStepsOfEverySchedule) {
+    for (const char* kind : {"constant", "step", "cosine", "onecycle"}) {
+        ScheduleOptions plain;
+        plain.kind = kind;
+        plain.lr = 0.1;
+        plain.totalSteps = 15;  // a 15-step run: onecycle's own warm-up is 3 steps
+        ScheduleOptions floored = plain;
+        floored.minWarmupSteps = 10;
+        for (std::int64_t s = 0; s < 15; ++s) {
+            const double expected =
+                scheduleAt(plain, s).lr * (s < 10 ? static_cast<double>(s + 1) / 10.0 : 1.0);
+            EXPECT_DOUBLE_EQ(scheduleAt(floored, s).lr, expected) << kind << " step " << s;
+            EXPECT_EQ(scheduleAt(floored, s).momentum, scheduleAt(plain, s).momentum);
+        }
+    }
+    ScheduleOptions onecycle;
+    onecycle.kind = "onecycle";
+    onecycle.totalSteps = 15;
+    onecycle.minWarmupSteps = 50;
+    double peak = 0;
+    for (std::int64_t s = 0; s < 15; ++s)
+        peak = std::max(peak, scheduleAt(onecycle, s).lr);
+    EXPECT_LT(peak, 0.1 * 0.3) << "a 15-step run still reaches the full lr";
+}

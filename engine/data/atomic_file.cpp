@@ -1,0 +1,72 @@
+#include "engine/data/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/errors.h"
+
+namespace runboard::engine {
+
+std::string describeIoError(int err) {
+    const std::string raw = std::strerror(err);
+    switch (err) {
+        case ENOSPC:
+            return "the disk is full (" + raw + ")";
+        case EDQUOT:
+            return "the disk quota is used up (" + raw + ")";
+        case EIO:
+            return "the disk reported an I/O error (" + raw + ")";
+        case EACCES:
+        case EPERM:
+            return "permission denied (" + raw + ")";
+        case EROFS:
+            return "the file system is read-only (" + raw + ")";
+        default:
+            return raw;
+    }
+}
+
+namespace {
+
+[[noreturn]] void fail(int fd, const std::string& tmp, const std::string& path,
+                       std::string_view what, int err) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw OutputError("cannot write " + std::string(what) + " '" + path +
+                      "': " + describeIoError(err));
+}
+
+}  // namespace
+
+void writeFileAtomically(const std::string& path, std::string_view bytes, std::string_view what) {
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail(-1, tmp, path, what, errno);
+    const char* p = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail(fd, tmp, path, what, errno);
+        if (n == 0) fail(fd, tmp, path, what, ENOSPC);  // a write that stores nothing: no room
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    // Some file systems (NFS, tmpfs under quota) report a full disk only at fsync or close.
+    if (::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) fail(fd, tmp, path, what, errno);
+    if (::close(fd) != 0) fail(-1, tmp, path, what, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail(-1, tmp, path, what, errno);
+    // The rename is durable once the folder is: best effort, a failure loses nothing written.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    if (const int d = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d >= 0) {
+        (void)::fsync(d);
+        ::close(d);
+    }
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,18 @@
+#pragma once
+// Whole-file writes that either land complete or leave nothing behind: the bytes go to
+// "<path>.tmp", are fsync'ed and renamed over <path>. On any failure (a full disk, an I/O
+// error, no permission) the temporary file is removed, so a failed checkpoint never keeps the
+// disk full, and OutputError says which file and why in words ("the disk is full").
+
+#include <string>
+#include <string_view>
+
+namespace runboard::engine {
+
+// `what` names the file for people, e.g. "checkpoint".
+void writeFileAtomically(const std::string& path, std::string_view bytes, std::string_view what);
+
+// "the disk is full (No space left on device)" and the like, for an errno value.
+std::string describeIoError(int err);
+
+}  // namespace runboard::engine
