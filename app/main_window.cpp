@@ -85,6 +85,9 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     table_->horizontalHeader()->setSectionResizeMode(widgets::RunsModel::ParamsColumn,
                                                      QHeaderView::Stretch);
     table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    // Room for six runs however the splitter divides the height; the curves take the rest.
+    table_->setMinimumHeight(table_->verticalHeader()->defaultSectionSize() * 6 +
+                             table_->horizontalHeader()->sizeHint().height() + 4);
     filterEdit_ = new QLineEdit(this);
     filterEdit_->setPlaceholderText(tr("Filter: name, status:finished, lr=0.1"));
     filterEdit_->setClearButtonEnabled(true);
@@ -162,7 +165,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     dock->setObjectName(QStringLiteral("logDock"));
     dock->setWidget(log_);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
-    resizeDocks({dock}, {140}, Qt::Vertical);
+    logDock_ = dock;  // small while the log says little (see below); View > Log hides it
     logSink_ = std::make_shared<QtLogSink>(log_);
     logSink_->set_pattern("%H:%M:%S [%l] %v");
     spdlog::default_logger()->sinks().push_back(logSink_);
@@ -202,7 +205,15 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    splitter_->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    const bool saved =
+        splitter_->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    if (!saved) {
+        // Once laid out (sizes set before have nothing to divide): a small log dock, which took
+        // 15% of the height while empty.
+        QTimer::singleShot(0, this, [this] {
+            resizeDocks({logDock_}, {fontMetrics().height() * 5 + 24}, Qt::Vertical);
+        });
+    }
     openDatabase(dbPath);
 }
 

@@ -20,6 +20,7 @@ class sink;
 }
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -134,6 +135,7 @@ private:
     QLineEdit* filterEdit_ = nullptr;
     widgets::CurvesPanels* curves_ = nullptr;
     widgets::LogView* log_ = nullptr;
+    QDockWidget* logDock_ = nullptr;
     QStackedWidget* pages_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     widgets::LrFinderView* lrFinder_ = nullptr;

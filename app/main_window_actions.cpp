@@ -2,6 +2,7 @@
 // split from main_window.cpp to keep both under 600 lines.
 
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -57,6 +58,9 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Export visible series as &CSV..."), this, [this] { exportChart("csv"); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(logDock_->toggleViewAction());
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     auto* newRun = run->addAction(tr("&New run..."), QKeySequence::New, this,

@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
+#include <QGraphicsLayout>
 #include <QGraphicsLineItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -125,6 +126,9 @@ CurvesView::CurvesView(QWidget* parent)
           },
           [this](CurvesSnapshot s) { apply(std::move(s)); }, [this] { requestRefresh(); }) {
     auto* chart = new QChart();
+    // No rounded background and padding around the plot: a short panel needs every pixel.
+    chart->setBackgroundRoundness(0);
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
     // The runs' legend is a label under the chart: QtCharts' legend relayouts a text item per
     // run whenever the selection changes (tens of ms for ten runs).
     chart->legend()->hide();

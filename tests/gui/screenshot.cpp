@@ -9,6 +9,7 @@
 //   runboard_screenshot DB OUT.png --compare [METRIC] BASELINE_ID RUN_ID...
 //   runboard_screenshot DB OUT.png --lineage
 //   runboard_screenshot DB OUT.png --checks RUN_ID
+// The window is 1400x900 unless RUNBOARD_SCREENSHOT_SIZE=WxH says otherwise.
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -54,7 +55,10 @@ int main(int argc, char** argv) {
         return dialog.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
     runboard::app::MainWindow window(QString::fromLocal8Bit(argv[1]));
-    window.resize(1400, 900);
+    // RUNBOARD_SCREENSHOT_SIZE=WxH (default 1400x900): to look at 1280x800 and 1920x1080 too.
+    const QStringList size = qEnvironmentVariable("RUNBOARD_SCREENSHOT_SIZE").split('x');
+    window.resize(size.size() == 2 ? size[0].toInt() : 1400,
+                  size.size() == 2 ? size[1].toInt() : 900);
     window.show();
     if (argc > 3 && QByteArray(argv[3]) == "--leaderboard") {
         auto* view = window.leaderboard();
