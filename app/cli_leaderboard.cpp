@@ -8,6 +8,7 @@
 #include "app/cli.h"
 #include "app/cli_common.h"
 #include "app/exit_codes.h"
+#include "app/terminal_text.h"
 #include "storage/leaderboard.h"
 
 namespace runboard::app {
@@ -64,9 +65,10 @@ std::string pad(const std::string& text, std::size_t width, bool right = false) 
 }
 
 std::string boardText(const storage::CompetitionRecord& c, const storage::Board& b) {
-    std::string out = "competition \"" + c.name + "\" (" + c.metric + ", " +
-                      (c.higherIsBetter ? "higher" : "lower") + " is better), " +
-                      std::to_string(b.rows.size()) + " entries\n\n";
+    // Names come from imported files and run names: escaped and elided (terminal_text.h).
+    std::string out = "competition \"" + terminalText(c.name, 80) + "\" (" +
+                      terminalText(c.metric, 40) + ", " + (c.higherIsBetter ? "higher" : "lower") +
+                      " is better), " + std::to_string(b.rows.size()) + " entries\n\n";
     auto line = [&](const std::string& pubRank, const std::string& pub, const std::string& privRank,
                     const std::string& priv, const std::string& shift, const std::string& name,
                     const std::string& date) {
@@ -85,7 +87,8 @@ std::string boardText(const storage::CompetitionRecord& c, const storage::Board&
                     : *r.shift < 0 ? "↓" + std::to_string(-*r.shift)
                                    : "=";
         line(rank(r.publicRank), score(r.entry.publicScore), rank(r.privateRank),
-             score(r.entry.privateScore), shift, r.entry.name, r.entry.submittedAt);
+             score(r.entry.privateScore), shift, terminalText(r.entry.name, 40),
+             terminalText(r.entry.submittedAt, 32));
     }
     out += "\n";
     line("median", score(b.publicSide.median), "", score(b.privateSide.median), "", "", "");

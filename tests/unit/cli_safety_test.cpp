@@ -335,3 +335,28 @@ TEST(CliSafety, ARunThatLearnsNothingFailsItsLearnedCheck) {
         }
     EXPECT_TRUE(judged) << j["checks"];
 }
+
+TEST(CliSafety, ImportedTeamNamesNeverReachTheTerminalRaw) {
+    TempDir dir;
+    const std::string db = dir.file("lb.db");
+    const std::string pub = dir.file("public.csv"), priv = dir.file("private.csv");
+    const std::string rows =
+        "TeamId,TeamName,SubmissionDate,Score\n"
+        "1,\"\x1b]0;owned\x07\x1b[2Jevil\",2026-01-01,70\n"
+        "2,\"two\nlines\",2026-01-02,60\n";
+    runboard::test::writeFile(pub, rows);
+    runboard::test::writeFile(priv, rows);
+    ASSERT_EQ(runCli({"leaderboard", "import", "--db", db, "--name", "c\x1b[31m", "--public", pub,
+                      "--private", priv},
+                     dir)
+                  .code,
+              0);
+    const Output o = runCli({"leaderboard", "--db", db}, dir);
+    ASSERT_EQ(o.code, 0) << o.err;
+    for (char c : o.out)
+        EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 && c != '\n')
+            << "control byte " << static_cast<int>(c) << " in:\n"
+            << o.out;
+    EXPECT_NE(o.out.find("\\x1b[2Jevil"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("two\\nlines"), std::string::npos) << o.out;
+}
