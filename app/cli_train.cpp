@@ -61,7 +61,10 @@ int trainCommand(const QStringList& args) {
     if (auto file = storage::databaseFile(dbPath, /*mustExist=*/false); !file)
         return failStorage(file.error());
     if (parent) {
-        auto store = openStore(dbPath, Access::Read);
+        // Write access when the file exists: an older schema is upgraded, as training would.
+        std::error_code ec;
+        auto store =
+            openStore(dbPath, std::filesystem::exists(dbPath, ec) ? Access::Write : Access::Read);
         if (!store) return failStorage(store.error());
         if (auto p = store->run(*parent); !p)
             return fail(kExitUsage, "--parent " + std::to_string(*parent) + ": no run with id " +
@@ -102,6 +105,13 @@ int trainCommand(const QStringList& args) {
         std::printf("%s\n", jsonText(j.value()).c_str());
     } else {
         std::printf("%lld\n", static_cast<long long>(outcome.id));
+    }
+    if (outcome.storageFailed && outcome.status != storage::RunStatus::Failed) {
+        // Trained, but its final status could not be stored (the database shows it running
+        // until the next open marks it interrupted).
+        return fail(kExitDatabase,
+                    "run " + std::to_string(outcome.id) +
+                        ": its final status could not be recorded: " + outcome.message);
     }
     switch (outcome.status) {
         case storage::RunStatus::Finished:

@@ -121,7 +121,8 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
         os << "  repeats:   group of run " << r["group"].get<long long>() << "\n";
     os << "config:\n";
     for (const auto& [k, v] : r["params"].items())
-        os << "  " << k << " = " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+        os << "  " << terminalText(k) << " = "
+           << terminalText(v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
     os << "metrics (latest"
        << (r["test_part"] == "public" ? "; test metrics on the public part: competition mode" : "")
        << "):\n";

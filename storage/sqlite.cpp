@@ -25,8 +25,7 @@ Error sqliteError(sqlite3* db, int code, std::string_view what) {
         case SQLITE_PERM:
             return {ErrorKind::ReadOnly,
                     prefix + "database '" + name + "' is not writable (" + detail + ")"};
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
+        case SQLITE_BUSY:  // (not SQLITE_LOCKED: a conflict within one connection, no wait helps)
             return {ErrorKind::Busy, prefix + "database '" + name +
                                          "' is locked by another process; try again when it "
                                          "has finished writing"};
@@ -96,15 +95,21 @@ Statement& Statement::bindNull(int index) {
 }
 
 Result<bool> Statement::step() {
+    // Every error path resets the statement: a halted statement refuses new bindings
+    // (SQLITE_MISUSE), and the writer keeps its statements to retry a failed batch.
     if (bindError_ != SQLITE_OK) {
         int rc = std::exchange(bindError_, SQLITE_OK);
-        return sqliteError(db_, rc, "binding a parameter");
+        Error e = sqliteError(db_, rc, "binding a parameter");
+        reset();
+        return e;
     }
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     spdlog::debug("SQLite error {} in \"{}\"", rc, sqlite3_sql(stmt_));
-    return sqliteError(db_, rc, {});
+    Error e = sqliteError(db_, rc, {});
+    reset();
+    return e;
 }
 
 Status Statement::run() {

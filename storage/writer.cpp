@@ -164,6 +164,7 @@ struct Writer::Impl {
 
     Result<std::int64_t> resolveKey(KeyHandle h, const std::string& name) {
         if (h < keyDbIds.size() && keyDbIds[h] != 0) return keyDbIds[h];
+        freshKeys.push_back(h);
         insertKey.bind(1, name);
         if (auto s = insertKey.run(); !s) return s.error();
         selectKey.bind(1, name);
@@ -179,6 +180,26 @@ struct Writer::Impl {
     // Runs deleted while this process wrote for them; their rows are dropped, never stored
     // under an id that no run has (ids are never reused, schema v8).
     std::set<std::int64_t> vanished;
+
+    // Keys resolved in the current transaction: a rollback takes their rows back, so their ids
+    // are forgotten (a later commit would otherwise store rows under an id no name has).
+    std::vector<KeyHandle> freshKeys;
+
+    Status commitOrForget(Batch& batch, const std::vector<std::string>& names) {
+        freshKeys.clear();
+        Status result;
+        try {
+            result = commit(batch, names);
+        } catch (const std::exception& e) {  // e.g. bad_alloc: an error, never std::terminate
+            result = Error{ErrorKind::Sql, std::string("the writer failed: ") + e.what()};
+        }
+        if (!result) {
+            summary.reset();
+            for (KeyHandle h : freshKeys)
+                if (h < keyDbIds.size()) keyDbIds[h] = 0;
+        }
+        return result;
+    }
 
     Status commit(Batch& batch, const std::vector<std::string>& names) {
         Transaction tx(db);
@@ -255,8 +276,7 @@ struct Writer::Impl {
             lock.unlock();
 
             Status result;
-            if (batch.rows() > 0) result = commit(batch, names);
-            if (!result) summary.reset();
+            if (batch.rows() > 0) result = commitOrForget(batch, names);
             if (!result && result.error().kind == ErrorKind::Busy) {
                 // Keep every row and try again; flush() waits, producers keep queueing.
                 if (!busy) busy = true, busySince = Clock::now();

@@ -326,3 +326,20 @@ TEST(DiskFull, TheWriterStopsCleanlyAndCommittedRowsStayReadable) {
     ASSERT_TRUE(check->step().value());
     EXPECT_EQ(check->columnText(0), "ok");
 }
+
+TEST(Statements, AStatementThatFailedCanBeBoundAndRunAgain) {
+    TempDir dir;
+    auto db = openDatabase(dir.file("a.db"));
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (x INTEGER CHECK (x > 0))"));
+    auto insert = db->prepare("INSERT INTO t(x) VALUES (?)");
+    ASSERT_TRUE(insert);
+    insert->bind(1, std::int64_t{-1});
+    EXPECT_FALSE(insert->run()) << "the CHECK should refuse -1";
+    // The writer keeps its statements across a failed batch: a halted statement refused new
+    // bindings (SQLITE_MISUSE), so every retry failed.
+    insert->bind(1, std::int64_t{5});
+    auto again = insert->run();
+    EXPECT_TRUE(again) << again.error().message;
+    EXPECT_EQ(count(db.value(), "SELECT count(*) FROM t WHERE x = 5"), 1);
+}
