@@ -57,9 +57,7 @@ std::string score(const std::optional<double>& v) {
 
 // Pads to `width` columns, counting UTF-8 code points (names, dashes and arrows are not ASCII).
 std::string pad(const std::string& text, std::size_t width, bool right = false) {
-    std::size_t columns = 0;
-    for (unsigned char c : text)
-        columns += (c & 0xC0) != 0x80 ? 1 : 0;
+    const std::size_t columns = codePoints(text);
     const std::string fill(columns < width ? width - columns : 0, ' ');
     return right ? fill + text : text + fill;
 }

@@ -2,8 +2,11 @@
 // Runs the real `runboard` binary (RUNBOARD_EXE, a compile definition of the CLI tests) as a user
 // does: stdout, stderr and the exit code; and golden files for help texts.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -39,6 +42,26 @@ inline Output runCli(const std::vector<std::string>& args, const TempDir& dir) {
     o.out = readFile(out);
     o.err = readFile(err);
     return o;
+}
+
+// Starts `runboard ARGS...` in the background (stdout to /dev/null, stderr to errFile), for
+// tests that signal a running command; -1 when it could not be started.
+inline pid_t spawnCli(std::vector<std::string> args, const std::string& errFile) {
+    std::string exe = RUNBOARD_EXE;
+    args.insert(args.begin(), exe);
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
 }
 
 inline void expectGolden(const std::string& name, const std::string& actual) {

@@ -22,6 +22,7 @@
 
 using runboard::test::Output;
 using runboard::test::runCli;
+using runboard::test::spawnCli;
 using runboard::test::TempDir;
 namespace fs = std::filesystem;
 namespace st = runboard::storage;
@@ -58,24 +59,6 @@ struct SmallDisk {
         if (mounted) ::umount2(path.c_str(), MNT_DETACH);
     }
 };
-
-pid_t spawnCli(std::vector<std::string> args, const std::string& errFile) {
-    std::string exe = RUNBOARD_EXE;
-    args.insert(args.begin(), exe);
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
-}
 
 }  // namespace
 

@@ -479,25 +479,11 @@ TEST(Cli, CtrlCStopsTheRunFlushesAndExits130) {
     runboard::test::writeFakeFashionMnist(dir.path() / "data", 3000, 100);
     const std::string db = dir.file("stop.db");
     const std::string err = dir.file("err.txt");
-    std::string exe = RUNBOARD_EXE;
-    std::vector<std::string> args = {exe,     "train",
-                                     "--db",  db,
-                                     "--set", "data.dir=" + (dir.path() / "data").string(),
-                                     "--set", "data.val_size=200",
-                                     "--set", "epochs=50",
-                                     "--set", "model=mlp",
-                                     "--set", "batch_size=16"};
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    ASSERT_EQ(posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    const pid_t pid = runboard::test::spawnCli(
+        {"train", "--db", db, "--set", "data.dir=" + (dir.path() / "data").string(), "--set",
+         "data.val_size=200", "--set", "epochs=50", "--set", "model=mlp", "--set", "batch_size=16"},
+        err);
+    ASSERT_GT(pid, 0);
     // Wait until training has logged steps, then interrupt.
     bool started = false;
     int status = 0;
