@@ -106,6 +106,10 @@ int trainCommand(const QStringList& args) {
     } else {
         std::printf("%lld\n", static_cast<long long>(outcome.id));
     }
+    if (outcome.storageBusy) {
+        return fail(kExitBusy, "run " + std::to_string(outcome.id) +
+                                   ": stopped while the database was busy: " + outcome.message);
+    }
     if (outcome.storageFailed && outcome.status != storage::RunStatus::Failed) {
         // Trained, but its final status could not be stored (the database shows it running
         // until the next open marks it interrupted).

@@ -197,23 +197,35 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
         outcome.message = e.what();
         spdlog::error("run {} failed: {}", run_.id, e.what());
     }
-    if (auto s = writer_->flush(); !s) {
+    // A busy database is waited for until a stop is requested, then for the writer's grace.
+    const std::atomic<bool>* stop = trainer.stopFlag();
+    if (auto s = writer_->flush(stop); !s) {
         spdlog::error("run {}: not every row was stored: {}", run_.id, s.error().message);
         if (outcome.status != storage::RunStatus::Failed) {
             outcome.status = storage::RunStatus::Failed;
             outcome.message = "storing the run's rows failed: " + s.error().message;
         }
         outcome.storageFailed = outcome.storageFailed || isDatabaseUnusable(s.error().kind);
+        outcome.storageBusy = s.error().kind == storage::ErrorKind::Busy;
     }
     // The status is one small row: after a full disk it usually fits once the failed
-    // checkpoint's temporary file is gone, and a busy database is waited for.
-    storage::Status recorded = store_.setStatus(run_.id, outcome.status, outcome.message);
-    for (int attempt = 0;
-         !recorded && recorded.error().kind == storage::ErrorKind::Busy && attempt < 30; ++attempt)
+    // checkpoint's temporary file is gone, and a busy database is waited for, but once stopping
+    // only for the writer's grace (one SIGTERM ends the process) and not at all when the writer
+    // already gave up its rows to a lock (the next open marks the run interrupted).
+    const bool stopping = stop != nullptr && stop->load();
+    if (stopping) store_.setBusyTimeout(storage::WriterOptions{}.stopGrace);
+    storage::Status recorded;
+    if (!outcome.storageBusy) {
         recorded = store_.setStatus(run_.id, outcome.status, outcome.message);
+        for (int attempt = 0; !recorded && recorded.error().kind == storage::ErrorKind::Busy &&
+                              !stopping && attempt < 30;
+             ++attempt)
+            recorded = store_.setStatus(run_.id, outcome.status, outcome.message);
+    }
     if (!recorded) {
         spdlog::error("run {}: cannot record its status: {}", run_.id, recorded.error().message);
         outcome.storageFailed = true;
+        outcome.storageBusy = recorded.error().kind == storage::ErrorKind::Busy;
         if (outcome.message.empty()) outcome.message = recorded.error().message;
     }
     run_.lock.release();

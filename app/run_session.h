@@ -35,6 +35,9 @@ struct RunOutcome {
     // Nothing more could be stored (a full disk, an I/O error, an unwritable file or folder):
     // the CLI's exit code 4.
     bool storageFailed = false;
+    // Another process held the database's write lock past the stop's grace period: rows or the
+    // status were not stored (the CLI's exit code 7).
+    bool storageBusy = false;
 };
 
 // The checklist's results as the store keeps them.

@@ -1,6 +1,7 @@
 #include "storage/run_store.h"
 
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <array>
 #include <filesystem>
@@ -357,6 +358,10 @@ Result<int> RunStore::recoverInterrupted() {
         if (auto st = mark->run(); !st) return st.error();
     }
     return dead;
+}
+
+void RunStore::setBusyTimeout(std::chrono::milliseconds timeout) {
+    sqlite3_busy_timeout(db_.handle(), static_cast<int>(timeout.count()));
 }
 
 }  // namespace runboard::storage

@@ -1,6 +1,7 @@
 #pragma once
 // Runs, their params, metrics and checkpoints: the queries the CLI and views use.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -126,6 +127,8 @@ public:
     // The database file's absolute name with symlinks resolved (storage::databaseFile).
     const std::string& path() const { return path_; }
     Connection& connection() { return db_; }
+    // How long a write waits for another process's lock (10 s from open).
+    void setBusyTimeout(std::chrono::milliseconds timeout);
 
 private:
     RunStore(Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}

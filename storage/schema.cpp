@@ -280,9 +280,21 @@ UPDATE params SET operational = 1 WHERE key IN
 )sql",
 };
 
-Status configure(Connection& db) {
-    // journal_mode returns a row; exec ignores it.
-    if (auto s = db.exec("PRAGMA journal_mode=WAL"); !s) return s;
+// WAL is what lets the GUI and other readers read while a run writes. SQLite answers the mode it
+// is in: a file system without shared memory (some network ones) or a lock held by a process
+// that keeps the file in rollback mode leaves it unchanged, and nothing else says so.
+Status configure(Connection& db, const std::string& path) {
+    auto mode = db.prepare("PRAGMA journal_mode=WAL");
+    if (!mode) return mode.error();
+    auto row = mode->step();
+    if (!row) return row.error();
+    const std::string now = row.value() ? mode->columnText(0) : std::string();
+    mode->reset();
+    if (now != "wal")
+        return Error{ErrorKind::CannotOpen,
+                     "database '" + path + "' cannot use write-ahead logging (its journal mode " +
+                         "stayed '" + now + "'), which Runboard needs so that runs can be read " +
+                         "while one writes; keep the file on a local disk, not a network one"};
     return db.exec("PRAGMA synchronous=NORMAL");
 }
 
@@ -361,8 +373,18 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
     if (options.readOnly && ::access(dir.c_str(), W_OK) != 0 &&
         !std::filesystem::exists(file.value() + "-shm")) {
         // A reader cannot create the WAL index beside a file on a read-only medium; nothing can
-        // change the file there, so it is read as immutable.
+        // change the file there, so it is read as immutable. Not with a non-empty -wal beside
+        // it: immutable reading ignores the log, so its committed runs would silently be missing.
         if (auto probe = db.queryInt("SELECT count(*) FROM sqlite_schema"); !probe) {
+            std::error_code ec;
+            const auto walSize = std::filesystem::file_size(file.value() + "-wal", ec);
+            if (!ec && walSize > 0)
+                return Error{ErrorKind::ReadOnly,
+                             "database '" + path + "' cannot be read where it is: its recent " +
+                                 "changes are in '" + file.value() + "-wal', and reading that " +
+                                 "log needs a '-shm' file, which the read-only folder '" +
+                                 dir.string() + "' cannot hold; copy the database and its " +
+                                 "-wal file to a writable folder"};
             auto immutable = Connection::open(file.value(), OpenMode::ReadOnlyImmutable);
             if (!immutable) return immutable.error();
             db = std::move(immutable.value());
@@ -412,8 +434,9 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
     if (sqlite3_db_readonly(db.handle(), "main") == 1) {
         return Error{ErrorKind::ReadOnly, "database '" + path + "' is not writable"};
     }
-    if (auto s = configure(db); !s) {
+    if (auto s = configure(db, path); !s) {
         Error e = s.error();
+        if (e.kind == ErrorKind::CannotOpen) return e;
         e.message = "cannot configure database '" + path + "': " + e.message;
         if (e.kind == ErrorKind::Sql) e.kind = ErrorKind::ReadOnly;
         return e;
@@ -424,6 +447,14 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
     for (auto v = version.value(); v < target; ++v) {
         Transaction tx(db);
         if (!tx.begun()) return tx.begun().error();
+        // Another process may have migrated while this one waited for the write lock: read the
+        // version again under the lock, and never run a step twice.
+        auto now = db.queryInt("PRAGMA user_version");
+        if (!now) return now.error();
+        if (now.value() > v) {
+            v = now.value() - 1;
+            continue;
+        }
         if (auto s = db.exec(kMigrations[static_cast<std::size_t>(v)]); !s) {
             Error e = s.error();
             e.message = "migrating '" + path + "' to schema version " + std::to_string(v + 1) +
@@ -438,7 +469,10 @@ Result<Connection> openDatabase(const std::string& path, const OpenOptions& opti
             if (auto s = recordChangeSets(db, v + 1 == 8); !s) return s.error();
         }
         if (v + 1 == 8) {
-            auto broken = db.queryInt("SELECT count(*) FROM pragma_foreign_key_check");
+            // Only what this step cleaned: older dangling rows elsewhere (e.g. points of a
+            // deleted sweep) are not this migration's to judge, and must not block it.
+            auto broken =
+                db.queryInt("SELECT count(*) FROM pragma_foreign_key_check WHERE parent = 'runs'");
             if (!broken) return broken.error();
             if (broken.value() != 0)
                 return Error{ErrorKind::Corrupt,

@@ -115,7 +115,12 @@ struct Writer::Impl {
     std::unordered_map<std::string, KeyHandle> keyIndex;
     std::uint64_t enqueuedSeq = 0, committedSeq = 0, flushRequested = 0;
     bool stopping = false;
+    bool finished = false;  // the writer thread has returned
     Status firstError;
+    // Set when a stopping process stops waiting for another's lock: the busy handler and the
+    // backoff end at once, and what is queued is given up.
+    std::atomic<bool> abandon{false};
+    std::chrono::steady_clock::time_point busyWaitStart;  // the busy handler's (writer thread)
     WriterStats stats;
 
     Writer* owner = nullptr;
@@ -149,6 +154,37 @@ struct Writer::Impl {
             if (auto st = prep(*stmt, sql); !st) return st;
         }
         return summary.prepare(db);
+    }
+
+    // SQLite's busy handler: sqlite3_busy_timeout's wait, but one that ends when abandoned.
+    static int waitForLock(void* self, int count) {
+        auto* impl = static_cast<Impl*>(self);
+        const auto now = std::chrono::steady_clock::now();
+        if (count == 0) impl->busyWaitStart = now;
+        if (impl->abandon.load() || now - impl->busyWaitStart >= impl->options.busyTimeout)
+            return 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(count < 10 ? 1 : 10));
+        return 1;
+    }
+
+    // Gives up every row held (the lock stayed taken past the stop grace). Under the mutex.
+    void dropHeld(Batch& batch) {
+        const std::size_t lost = batch.rows() + pending.rows();
+        batch.clear();
+        pending.clear();
+        stats.rowsDropped += lost;
+        spdlog::error(
+            "run store writer: gave up {} rows: another process held the write lock on "
+            "'{}' past the {} ms stop grace",
+            lost, db.path(), options.stopGrace.count());
+        if (firstError.ok()) {
+            firstError = Error{ErrorKind::Busy, "another process held the write lock on '" +
+                                                    db.path() + "' after the stop request; " +
+                                                    std::to_string(lost) + " rows were not stored"};
+            owner->failed_.store(true, std::memory_order_relaxed);
+        }
+        committedSeq = enqueuedSeq;
+        committed.notify_all();
     }
 
     Status bindMetric(Statement& stmt, int offset, const MetricRow& m,
@@ -277,6 +313,13 @@ struct Writer::Impl {
 
             Status result;
             if (batch.rows() > 0) result = commitOrForget(batch, names);
+            if (!result && result.error().kind == ErrorKind::Busy && abandon.load()) {
+                lock.lock();
+                dropHeld(batch);
+                busy = false;
+                if (stop) break;
+                continue;
+            }
             if (!result && result.error().kind == ErrorKind::Busy) {
                 // Keep every row and try again; flush() waits, producers keep queueing.
                 if (!busy) busy = true, busySince = Clock::now();
@@ -289,9 +332,9 @@ struct Writer::Impl {
                         batch.rows());
                     nextWarning += options.warnAfter;
                 }
-                std::this_thread::sleep_for(backoff);
-                backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
                 lock.lock();
+                wake.wait_for(lock, backoff, [&] { return abandon.load(); });
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
                 ++stats.busyRetries;
                 continue;
             }
@@ -319,8 +362,10 @@ struct Writer::Impl {
             }
             committedSeq = seq;
             committed.notify_all();
-            if (stop && pending.rows() == 0) return;
+            if (stop && pending.rows() == 0) break;
         }
+        finished = true;
+        committed.notify_all();
     }
 
     template <class F>
@@ -341,7 +386,7 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dbPath,
     if (!db) return db.error();
     impl->db = std::move(db.value());
     impl->options = options;
-    sqlite3_busy_timeout(impl->db.handle(), static_cast<int>(options.busyTimeout.count()));
+    sqlite3_busy_handler(impl->db.handle(), &Impl::waitForLock, impl.get());
     // The writer only adds rows for runs that exist, so it skips the per-row foreign-key lookup
     // (a quarter of the insert cost); connections that delete runs keep foreign keys on and
     // cascade. A larger page cache keeps the metrics index's hot pages in memory.
@@ -356,11 +401,15 @@ Result<std::unique_ptr<Writer>> Writer::open(const std::string& dbPath,
 }
 
 Writer::~Writer() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stopping = true;
-    }
+    std::unique_lock lock(impl_->mutex);
+    impl_->stopping = true;
     impl_->wake.notify_one();
+    if (!impl_->committed.wait_for(lock, impl_->options.stopGrace,
+                                   [&] { return impl_->finished; })) {
+        impl_->abandon.store(true);
+        impl_->wake.notify_all();
+    }
+    lock.unlock();
     impl_->thread.join();
 }
 
@@ -407,12 +456,22 @@ void Writer::checkpointRemoved(std::string path) {
     impl_->enqueue([&](Batch& b) { b.checkpoints.push_back({false, 0, 0, 0, std::move(path)}); });
 }
 
-Status Writer::flush() {
+Status Writer::flush(const std::atomic<bool>* stop) {
     std::unique_lock lock(impl_->mutex);
     const std::uint64_t target = impl_->enqueuedSeq;
     impl_->flushRequested = target;
     impl_->wake.notify_one();
-    impl_->committed.wait(lock, [&] { return impl_->committedSeq >= target; });
+    auto done = [&] { return impl_->committedSeq >= target; };
+    if (stop != nullptr) {
+        while (!stop->load() &&
+               !impl_->committed.wait_for(lock, std::chrono::milliseconds(100), done)) {
+        }
+        if (!impl_->committed.wait_for(lock, impl_->options.stopGrace, done)) {
+            impl_->abandon.store(true);
+            impl_->wake.notify_all();
+        }
+    }
+    impl_->committed.wait(lock, done);
     return impl_->firstError;
 }
 

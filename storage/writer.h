@@ -9,6 +9,11 @@
 // waiting cannot fix (a full disk, an I/O error, a run deleted under it): failed() turns true,
 // the producer stops training, and the first such error is reported by flush() and lastError().
 // Each commit also proves its runs alive (runs.alive_at), which dates an interrupted run's end.
+//
+// Waiting ends only when the process is asked to stop: once the stop flag given to flush() is
+// set, or in the destructor, a lock still held after `stopGrace` makes the writer give up the
+// rows it holds (counted in stats().rowsDropped and named in the Busy error), so one SIGTERM
+// ends `train` within seconds. 5 s: under the 10 s a container runtime allows before SIGKILL.
 
 #include <atomic>
 #include <chrono>
@@ -50,19 +55,23 @@ struct WriterOptions {
     // How long one attempt waits for another process's write lock before backing off.
     std::chrono::milliseconds busyTimeout{10'000};
     std::chrono::milliseconds warnAfter{10'000};
+    // Once stopping (flush's stop flag, or the destructor): how long a busy lock is still waited
+    // for before the queued rows are given up.
+    std::chrono::milliseconds stopGrace{5'000};
 };
 
 struct WriterStats {
     std::uint64_t rowsCommitted = 0;
     std::uint64_t commits = 0;
     std::uint64_t busyRetries = 0;  // commits retried because another process held the lock
+    std::uint64_t rowsDropped = 0;  // given up after the stop grace while the lock was held
 };
 
 class Writer {
 public:
     static Result<std::unique_ptr<Writer>> open(const std::string& dbPath,
                                                 const WriterOptions& options = {});
-    ~Writer();  // flushes and joins
+    ~Writer();  // flushes (within stopGrace when the database is busy) and joins
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
@@ -79,7 +88,9 @@ public:
     void checkpointRemoved(std::string path);
 
     // Blocks until everything queued before the call is committed; returns the first error.
-    Status flush();
+    // With `stop`: once *stop is set, a busy database is waited for at most stopGrace more, then
+    // the queued rows are given up and a Busy error says how many were not stored.
+    Status flush(const std::atomic<bool>* stop = nullptr);
     // The first commit error since open, if any (rows of a failed batch are not retried).
     Status lastError() const;
     // True once a commit failed for good: cheap enough to poll every training step.

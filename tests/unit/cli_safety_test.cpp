@@ -19,6 +19,7 @@
 #include "storage/schema.h"
 #include "support/cli_run.h"
 #include "support/fixtures.h"
+#include "support/small_disk.h"
 
 using runboard::test::Output;
 using runboard::test::runCli;
@@ -26,6 +27,8 @@ using runboard::test::spawnCli;
 using runboard::test::TempDir;
 namespace fs = std::filesystem;
 namespace st = runboard::storage;
+
+using runboard::test::SmallDisk;
 
 namespace {
 
@@ -45,20 +48,6 @@ bool validUtf8(const std::string& s) {
     }
     return true;
 }
-
-// A small tmpfs (root only, as in CI): unmounted on destruction.
-struct SmallDisk {
-    std::string path;
-    bool mounted = false;
-    SmallDisk(const TempDir& dir, const char* size) : path(dir.file("disk")) {
-        fs::create_directory(path);
-        mounted = ::geteuid() == 0 && ::mount("tmpfs", path.c_str(), "tmpfs", 0,
-                                              (std::string("size=") + size).c_str()) == 0;
-    }
-    ~SmallDisk() {
-        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
-    }
-};
 
 }  // namespace
 
@@ -136,7 +125,7 @@ TEST(CliSafety, LrFindRefusesAReadOnlyDatabaseBeforeSweeping) {
     if (!disk.mounted) GTEST_SKIP() << "needs root to mount a read-only file system";
     const std::string db = disk.path + "/ro.db";
     ASSERT_TRUE(st::RunStore::open(db));
-    ASSERT_EQ(::mount("tmpfs", disk.path.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr), 0);
+    ASSERT_TRUE(disk.remountReadOnly());
     // data.dir points nowhere: exit 3 would mean the data was loaded (and a sweep run) first.
     const Output o =
         runCli({"lr-find", "--db", db, "--set", "data.dir=" + dir.file("nowhere")}, dir);
@@ -209,6 +198,49 @@ TEST(CliSafety, SigtermDuringTheFinalTestPassStopsTheRun) {
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metrics->count("test/accuracy"), 0u) << "a stopped test pass reported a score";
     EXPECT_LT(seconds, 30.0);
+}
+
+TEST(CliSafety, SigtermWhileAnotherProcessHoldsTheLockEndsTrainWithExit7) {
+    TempDir dir;
+    runboard::test::writeFakeFashionMnist(dir.path() / "data", 300, 6000);
+    const std::string db = dir.file("busy.db");
+    const std::string err = dir.file("err.txt");
+    const pid_t pid =
+        spawnCli({"train", "--db", db, "--set", "data.dir=" + (dir.path() / "data").string(),
+                  "--set", "data.val_size=50", "--set", "epochs=1", "--set", "eval_batch_size=1",
+                  "--set", "checks.enabled=false"},
+                 err);
+    ASSERT_GT(pid, 0);
+    bool tested = false;
+    int status = 0;
+    for (int i = 0; i < 600 && !tested; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        tested = runboard::test::readFile(err).find("epoch 1/1") != std::string::npos;
+        if (!tested && waitpid(pid, &status, WNOHANG) == pid) break;
+    }
+    ASSERT_TRUE(tested) << runboard::test::readFile(err);
+    // Another process takes the write lock and keeps it: the trainer's rows and status wait.
+    auto holder = st::openDatabase(db, {.create = false});
+    ASSERT_TRUE(holder) << holder.error().message;
+    ASSERT_TRUE(holder->exec("BEGIN IMMEDIATE"));
+    const auto sent = std::chrono::steady_clock::now();
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    ASSERT_TRUE(holder->exec("COMMIT"));
+    const std::string text = runboard::test::readFile(err);
+    ASSERT_TRUE(WIFEXITED(status)) << text;
+    EXPECT_EQ(WEXITSTATUS(status), 7) << text;
+    EXPECT_NE(text.find("busy"), std::string::npos) << text;
+    EXPECT_LT(seconds, 20.0) << "one SIGTERM did not end train within the grace period";
+    // Nothing broke: the next open marks the run interrupted, its stored rows intact.
+    auto store = st::RunStore::open(db);
+    ASSERT_TRUE(store) << store.error().message;
+    auto run = store->run(1);
+    ASSERT_TRUE(run);
+    EXPECT_TRUE(run->status == st::RunStatus::Interrupted || run->status == st::RunStatus::Stopped)
+        << st::toString(run->status);
 }
 
 TEST(CliSafety, ALiveRunSeenThroughASymlinkStaysRunning) {

@@ -5,9 +5,10 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -16,8 +17,10 @@
 #include "storage/schema.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
+#include "support/small_disk.h"
 
 using namespace runboard::storage;
+using runboard::test::SmallDisk;
 using runboard::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -87,6 +90,44 @@ TEST(RunIdentity, MigrationToV8KeepsIdsAboveOrphanRowsAndRemovesThem) {
     auto next = store->createRun(run("new"));
     ASSERT_TRUE(next);
     EXPECT_GT(next->id, 5) << "the new run would inherit the orphan rows' id";
+}
+
+TEST(RunIdentity, MigrationToV8IsNotBlockedByDanglingRowsItDidNotMake) {
+    TempDir dir;
+    const std::string path = dir.file("v7.db");
+    {
+        auto db = openDatabase(path, {.schemaVersion = 7});
+        ASSERT_TRUE(db) << db.error().message;
+        // points of a sweep deleted by an older build (points do not reference runs)
+        ASSERT_TRUE(
+            db->exec("PRAGMA foreign_keys=OFF;"
+                     "INSERT INTO lr_sweep_points(sweep_id, step, lr, loss) "
+                     "VALUES (42, 1, 0.001, 2.3);"));
+    }
+    auto store = RunStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(count(store->connection(), "PRAGMA user_version"), latestSchemaVersion());
+}
+
+TEST(RunIdentity, AMigrationAnotherProcessCommittedWhileThisOneWaitedIsNotRunAgain) {
+    TempDir dir;
+    const std::string path = dir.file("v7.db");
+    auto holder = openDatabase(path, {.schemaVersion = 7});
+    ASSERT_TRUE(holder) << holder.error().message;
+    ASSERT_TRUE(holder->exec("BEGIN IMMEDIATE"));
+    Result<Connection> opened = Error{ErrorKind::Sql, "not opened"};
+    std::thread second([&] { opened = openDatabase(path, {.create = false}); });
+    // The second opener has read version 7 and waits for the write lock to migrate; the holder
+    // stands for a process that migrates meanwhile (it only marks the version, so a migration
+    // run again would be seen in the runs table).
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE(holder->exec("PRAGMA user_version=8; COMMIT"));
+    second.join();
+    ASSERT_TRUE(opened) << opened.error().message;
+    EXPECT_EQ(count(opened.value(),
+                    "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'alive_at'"),
+              0)
+        << "the 7 -> 8 step ran again after another process had migrated";
 }
 
 TEST(RunIdentity, ALiveRunIsSeenThroughASymlinkAndARelativeSpelling) {
@@ -179,6 +220,71 @@ TEST(Writer, WaitsOutAnotherProcessesWriteLockAndDropsNothing) {
     EXPECT_TRUE(flushed) << flushed.error().message;
     EXPECT_EQ(count(store->connection(), "SELECT count(*) FROM metrics"), 500);
     EXPECT_EQ(count(store->connection(), "SELECT sum(step) FROM metrics"), 500 * 501 / 2);
+}
+
+TEST(Writer, GivesUpABusyLockOnlyAfterTheStopGraceAndCountsTheRowsItDid) {
+    using namespace std::chrono;
+    TempDir dir;
+    const std::string path = dir.file("a.db");
+    auto store = RunStore::open(path);
+    ASSERT_TRUE(store);
+    auto r = store->createRun(run("r"));
+    ASSERT_TRUE(r);
+    auto writer = Writer::open(path, {.flushInterval = milliseconds(20),
+                                      .busyTimeout = milliseconds(50),
+                                      .stopGrace = milliseconds(300)});
+    ASSERT_TRUE(writer);
+    auto blocker = openDatabase(path, {.create = false});
+    ASSERT_TRUE(blocker);
+    ASSERT_TRUE(blocker->exec("BEGIN IMMEDIATE"));
+    const KeyHandle k = writer.value()->key("train/loss");
+    for (int step = 1; step <= 3; ++step)
+        writer.value()->metric(r->id, k, step, 1.0, 0);
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(milliseconds(400));  // waited for, not given up, until then
+        EXPECT_EQ(writer.value()->stats().rowsDropped, 0u);
+        stop = true;
+    });
+    const auto began = steady_clock::now();
+    auto flushed = writer.value()->flush(&stop);
+    const auto waited = steady_clock::now() - began;
+    stopper.join();
+    ASSERT_FALSE(flushed);
+    EXPECT_EQ(flushed.error().kind, ErrorKind::Busy);
+    EXPECT_NE(flushed.error().message.find("3 rows were not stored"), std::string::npos)
+        << flushed.error().message;
+    EXPECT_GE(waited, milliseconds(650)) << "gave up before the stop and its grace";
+    EXPECT_LT(waited, seconds(3)) << "the stop grace did not bound the wait";
+    EXPECT_EQ(writer.value()->stats().rowsDropped, 3u);
+    EXPECT_TRUE(writer.value()->failed());
+    ASSERT_TRUE(blocker->exec("COMMIT"));
+    EXPECT_EQ(count(store->connection(), "SELECT count(*) FROM metrics"), 0);
+}
+
+TEST(Writer, ItsDestructorEndsWithinTheStopGraceWhileAnotherProcessHoldsTheLock) {
+    using namespace std::chrono;
+    TempDir dir;
+    const std::string path = dir.file("a.db");
+    auto store = RunStore::open(path);
+    ASSERT_TRUE(store);
+    auto r = store->createRun(run("r"));
+    ASSERT_TRUE(r);
+    auto blocker = openDatabase(path, {.create = false});
+    ASSERT_TRUE(blocker);
+    steady_clock::duration took{};
+    {
+        auto writer =
+            Writer::open(path, {.busyTimeout = seconds(10), .stopGrace = milliseconds(200)});
+        ASSERT_TRUE(writer);
+        ASSERT_TRUE(blocker->exec("BEGIN IMMEDIATE"));
+        writer.value()->metric(r->id, writer.value()->key("train/loss"), 1, 1.0, 0);
+        const auto began = steady_clock::now();
+        writer.value().reset();
+        took = steady_clock::now() - began;
+    }
+    EXPECT_LT(took, seconds(3)) << "the busy handler's 10 s wait was not cut short";
+    ASSERT_TRUE(blocker->exec("COMMIT"));
 }
 
 TEST(RunStore, AnInterruptedRunEndsWhenItWasLastKnownAlive) {
@@ -281,15 +387,9 @@ TEST(OpenPaths, MessagesNameTheFileAndNeverShowSql) {
 // A real full disk: a 1 MB tmpfs (needs root, as in CI; skipped elsewhere).
 TEST(DiskFull, TheWriterStopsCleanlyAndCommittedRowsStayReadable) {
     TempDir dir;
-    const std::string mnt = dir.file("mnt");
-    fs::create_directory(mnt);
-    if (::geteuid() != 0 || ::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0)
-        GTEST_SKIP() << "needs root to mount a small tmpfs";
-    struct Unmount {
-        std::string path;
-        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-    } unmount{mnt};
-    const std::string path = mnt + "/full.db";
+    SmallDisk disk(dir, "1m");
+    if (!disk.mounted) GTEST_SKIP() << "needs root to mount a small tmpfs";
+    const std::string path = disk.path + "/full.db";
     {
         auto store = RunStore::open(path);
         ASSERT_TRUE(store) << store.error().message;
@@ -325,6 +425,28 @@ TEST(DiskFull, TheWriterStopsCleanlyAndCommittedRowsStayReadable) {
     ASSERT_TRUE(check);
     ASSERT_TRUE(check->step().value());
     EXPECT_EQ(check->columnText(0), "ok");
+}
+
+TEST(ReadOnlyMedium, ADatabaseWhoseChangesAreStillInItsLogIsRefusedNotReadStale) {
+    TempDir dir;
+    SmallDisk disk(dir, "4m");
+    if (!disk.mounted) GTEST_SKIP() << "needs root to mount a read-only file system";
+    const std::string mnt = disk.path;
+    const std::string source = dir.file("live.db");
+    auto store = RunStore::open(source);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->connection().exec("PRAGMA wal_autocheckpoint=0"));
+    ASSERT_TRUE(store->createRun(run("only-in-the-log")));
+    // Copied while open: the run is in the -wal, not yet in the main file (as on a USB stick
+    // pulled while a trainer ran).
+    fs::copy_file(source, mnt + "/a.db");
+    fs::copy_file(source + "-wal", mnt + "/a.db-wal");
+    ASSERT_GT(fs::file_size(mnt + "/a.db-wal"), 0u);
+    ASSERT_TRUE(disk.remountReadOnly());
+    auto reader = openDatabase(mnt + "/a.db", {.create = false, .readOnly = true});
+    ASSERT_FALSE(reader) << "read without its log: the run in it would be missing";
+    EXPECT_EQ(reader.error().kind, ErrorKind::ReadOnly);
+    EXPECT_NE(reader.error().message.find("a.db-wal"), std::string::npos) << reader.error().message;
 }
 
 TEST(Statements, AStatementThatFailedCanBeBoundAndRunAgain) {
