@@ -76,6 +76,8 @@ void RunRecorder::onCheckpoint(const engine::CheckpointEvent& e) {
     writer_.checkpointAdded(runId_, e.epoch, e.step, e.path);
     for (const auto& path : e.removed)
         writer_.checkpointRemoved(path);
+    // The trainer deletes e.removed when this returns: the new checkpoint must be stored first.
+    if (auto s = writer_.flush(); !s) throw StoreFailed(s.error().message);
 }
 
 void RunRecorder::onFinish(const engine::RunResult& r) {

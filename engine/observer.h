@@ -56,7 +56,10 @@ struct CheckpointEvent {
     int epoch = 0;
     std::int64_t step = 0;
     std::string path;
-    std::vector<std::string> removed;  // older checkpoints deleted to keep the last few
+    // Older checkpoints to delete to keep the last few. `path` is on disk when the event is
+    // made; the files in `removed` are deleted only after onCheckpoint returns, so an observer
+    // that records checkpoints confirms the new one (and may throw) while the old ones still exist.
+    std::vector<std::string> removed;
 };
 
 enum class Outcome { Finished, Stopped, Diverged };

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -68,15 +69,25 @@ struct Trainer::Impl {
                             ("epoch-" + std::to_string(epoch) + ".pt"))
                                .string(),
                            {}};
+        // The new file lands whole (or throws, and nothing else changes); the observer records
+        // it, and the removal of the oldest, and confirms (a recorder commits); only then are
+        // the oldest deleted. So a failure writing or recording the new checkpoint leaves every
+        // old one on disk, and the store never lists a file that is gone.
         session.save(ev.path, {epoch, session.step(), rngState(rng)});
-        checkpoints.push_back(ev.path);
-        while (static_cast<std::int64_t>(checkpoints.size()) > keep) {
-            std::error_code ec;
-            std::filesystem::remove(checkpoints.front(), ec);
-            ev.removed.push_back(checkpoints.front());
-            checkpoints.erase(checkpoints.begin());
-        }
+        const auto excess =
+            static_cast<std::int64_t>(checkpoints.size()) + 1 - std::max<std::int64_t>(keep, 1);
+        if (excess > 0) ev.removed.assign(checkpoints.begin(), checkpoints.begin() + excess);
         observer.onCheckpoint(ev);
+        checkpoints.erase(checkpoints.begin(),
+                          checkpoints.begin() + static_cast<std::ptrdiff_t>(ev.removed.size()));
+        checkpoints.push_back(ev.path);
+        for (const auto& old : ev.removed) {
+            std::error_code ec;
+            std::filesystem::remove(old, ec);
+            if (ec)  // recorded as removed already: a file left over, not a record of a lost one
+                spdlog::warn("could not delete the old checkpoint '{}': {}", old,
+                             describeIoError(ec.value()));
+        }
     }
 };
 

@@ -40,12 +40,31 @@ namespace {
                       "': " + describeIoError(err));
 }
 
+// The temporary is always "<path>.tmp" (not a mkstemp-style unique name): a crash leaves at most
+// one known file per target, which the next write of that target removes, instead of a growing
+// litter of random names nobody cleans up. It is opened O_CREAT | O_EXCL | O_NOFOLLOW, so a
+// symlink (or any file) planted at that name is never followed or written through: whatever is
+// there is a leftover or an attack, and unlink() removes the name itself (never what a symlink
+// points to) before one retry. A second EEXIST means someone is racing us for the name: refused.
+int openTemporary(const std::string& tmp) {
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = ::open(tmp.c_str(), kFlags, 0644);
+    if (fd < 0 && errno == EEXIST && ::unlink(tmp.c_str()) == 0)
+        fd = ::open(tmp.c_str(), kFlags, 0644);
+    return fd;
+}
+
 }  // namespace
 
 void writeFileAtomically(const std::string& path, std::string_view bytes, std::string_view what) {
     const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail(-1, tmp, path, what, errno);
+    const int fd = openTemporary(tmp);
+    if (fd < 0) {
+        // Not ours to remove: another writer may have created it between our unlink and open.
+        const int err = errno;
+        throw OutputError("cannot write " + std::string(what) + " '" + path +
+                          "': " + describeIoError(err));
+    }
     const char* p = bytes.data();
     std::size_t left = bytes.size();
     while (left > 0) {

@@ -1,6 +1,7 @@
 #pragma once
 // Whole-file writes that either land complete or leave nothing behind: the bytes go to
-// "<path>.tmp", are fsync'ed and renamed over <path>. On any failure (a full disk, an I/O
+// "<path>.tmp" (created afresh, never through a symlink or into an existing file planted there),
+// are fsync'ed and renamed over <path>. On any failure (a full disk, an I/O
 // error, no permission) the temporary file is removed, so a failed checkpoint never keeps the
 // disk full, and OutputError says which file and why in words ("the disk is full").
 

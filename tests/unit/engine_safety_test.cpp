@@ -1,31 +1,55 @@
 // Engine hardening (issue 13): checkpoints that fail on a full disk without std::terminate and
-// without leaving their temporary file, and evaluations that honour a stop request.
+// without leaving their temporary file, never through a symlink planted at the temporary name,
+// old checkpoints deleted only once the new one is written and recorded, and evaluations that
+// honour a stop request.
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <stdexcept>
 
 #include "engine/checks.h"
 #include "engine/data/atomic_file.h"
 #include "engine/dataset.h"
 #include "engine/errors.h"
 #include "engine/session.h"
+#include "engine/trainer.h"
 #include "support/fixtures.h"
 
 using namespace runboard;
 using namespace runboard::engine;
 namespace fs = std::filesystem;
 
+namespace {
+
+// A 1 MB tmpfs (root only, as in CI): a real full disk. Unmounted on destruction.
+struct SmallDisk {
+    std::string path;
+    bool mounted = false;
+    explicit SmallDisk(const test::TempDir& dir) : path(dir.file("disk")) {
+        fs::create_directory(path);
+        mounted = ::geteuid() == 0 && ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") == 0;
+    }
+    ~SmallDisk() {
+        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
+    }
+};
+
+}  // namespace
+
 TEST(AtomicFile, AFullDiskThrowsInWordsAndLeavesNothingBehind) {
     test::TempDir dir;
-    const std::string path = dir.file("epoch-1.pt");
-    // /dev/full answers every write with ENOSPC: the temporary file "is" on a full disk.
-    fs::create_symlink("/dev/full", path + ".tmp");
+    SmallDisk disk(dir);
+    if (!disk.mounted) GTEST_SKIP() << "needs root to mount a small tmpfs";
+    const std::string path = disk.path + "/epoch-1.pt";
     try {
-        writeFileAtomically(path, std::string(1 << 16, 'x'), "checkpoint");
+        writeFileAtomically(path, std::string(2 << 20, 'x'), "checkpoint");  // 2 MB on 1 MB
         ADD_FAILURE() << "no error on a full disk";
     } catch (const OutputError& e) {
         const std::string what = e.what();
@@ -35,6 +59,33 @@ TEST(AtomicFile, AFullDiskThrowsInWordsAndLeavesNothingBehind) {
     }
     EXPECT_FALSE(fs::exists(fs::symlink_status(path + ".tmp"))) << "the temporary was left";
     EXPECT_FALSE(fs::exists(path));
+    // The space is given back: a file that fits is written.
+    writeFileAtomically(path, std::string(1 << 16, 'y'), "checkpoint");
+    EXPECT_EQ(fs::file_size(path), 1u << 16);
+}
+
+TEST(AtomicFile, ASymlinkPlantedAtTheTemporaryNameIsNotFollowed) {
+    test::TempDir dir;
+    const std::string path = dir.file("epoch-1.pt");
+    const std::string victim = dir.file("victim.txt");
+    test::writeFile(victim, "precious");
+    fs::create_symlink(victim, path + ".tmp");
+    writeFileAtomically(path, "checkpoint bytes", "checkpoint");
+    EXPECT_EQ(test::readFile(victim), "precious") << "the write went through the symlink";
+    EXPECT_EQ(test::readFile(path), "checkpoint bytes");
+    EXPECT_FALSE(fs::is_symlink(path)) << "the symlink was renamed into place";
+    EXPECT_FALSE(fs::exists(fs::symlink_status(path + ".tmp")));
+    // A dangling symlink (to where the attacker wants a file created) is not followed either.
+    const std::string created = dir.file("created-by-us");
+    fs::create_symlink(created, path + ".tmp");
+    writeFileAtomically(path, "second", "checkpoint");
+    EXPECT_FALSE(fs::exists(fs::symlink_status(created))) << "a file was created through it";
+    EXPECT_EQ(test::readFile(path), "second");
+    // A stale temporary from a crash (a regular file) is replaced, not appended to.
+    test::writeFile(path + ".tmp", std::string(1000, 'z'));
+    writeFileAtomically(path, "third", "checkpoint");
+    EXPECT_EQ(test::readFile(path), "third");
+    EXPECT_FALSE(fs::exists(path + ".tmp"));
 }
 
 TEST(AtomicFile, WritesTheWholeFileAndReplacesAnOldOne) {
@@ -48,6 +99,87 @@ TEST(AtomicFile, WritesTheWholeFileAndReplacesAnOldOne) {
     EXPECT_EQ(test::readFile(path), bytes);
     EXPECT_FALSE(fs::exists(path + ".tmp"));
     EXPECT_THROW(writeFileAtomically(dir.file("no/such/folder/f"), "x", "file"), OutputError);
+}
+
+namespace {
+
+// Checks, at every checkpoint event, that the new file and every file about to be removed are on
+// disk; `onEpoch` lets a test break things before a given epoch's checkpoint.
+struct CheckpointWatcher : Observer {
+    std::vector<CheckpointEvent> events;
+    std::function<void(const CheckpointEvent&)> onEvent;
+    std::function<void(int)> beforeCheckpoint;
+    void onEpoch(const EpochEvent& e) override {
+        if (beforeCheckpoint) beforeCheckpoint(e.epoch);
+    }
+    void onCheckpoint(const CheckpointEvent& e) override {
+        EXPECT_TRUE(fs::exists(e.path)) << e.path;
+        for (const auto& old : e.removed)
+            EXPECT_TRUE(fs::exists(old)) << old << " was deleted before the new one was recorded";
+        events.push_back(e);
+        if (onEvent) onEvent(e);
+    }
+};
+
+// Three epochs of the MLP on tiny data, keeping one checkpoint, into ck.
+class CheckpointRotation : public ::testing::Test {
+protected:
+    void SetUp() override { test::writeFakeFashionMnist(dir.path() / "data", 300, 50); }
+    Trainer trainer() const {
+        config::Config c = test::tinyConfig(dir.path() / "data", "mlp");
+        c.set("epochs", std::int64_t{3});
+        c.set("checkpoint.keep", std::int64_t{1});
+        c.set("log.predictions", false);
+        return Trainer(c, {ck, nullptr});
+    }
+    test::TempDir dir;
+    const std::string ck = dir.file("ck");
+    CheckpointWatcher w;
+};
+
+}  // namespace
+
+TEST_F(CheckpointRotation, OldCheckpointsGoOnlyAfterTheNewOneIsRecorded) {
+    Trainer t = trainer();
+    const RunResult r = t.run(w);
+    EXPECT_EQ(r.outcome, Outcome::Finished);
+    ASSERT_EQ(w.events.size(), 3u);
+    EXPECT_TRUE(w.events[0].removed.empty());
+    EXPECT_EQ(w.events[1].removed, std::vector<std::string>{w.events[0].path});
+    EXPECT_EQ(w.events[2].removed, std::vector<std::string>{w.events[1].path});
+    EXPECT_FALSE(fs::exists(w.events[0].path));
+    EXPECT_FALSE(fs::exists(w.events[1].path));
+    EXPECT_TRUE(fs::exists(w.events[2].path));
+}
+
+TEST_F(CheckpointRotation, ACheckpointThatCannotBeRecordedKeepsTheOldOnes) {
+    Trainer t = trainer();
+    // The store fails while recording epoch 2's checkpoint (a full disk under the database).
+    w.onEvent = [](const CheckpointEvent& e) {
+        if (e.epoch == 2) throw std::runtime_error("the store failed");
+    };
+    EXPECT_THROW(t.run(w), std::runtime_error);
+    ASSERT_EQ(w.events.size(), 2u);
+    EXPECT_TRUE(fs::exists(w.events[0].path)) << "the last recorded checkpoint was deleted";
+}
+
+TEST_F(CheckpointRotation, ACheckpointThatCannotBeWrittenKeepsTheOldOnes) {
+    Trainer t = trainer();
+    // Epoch 2's file cannot be put in place: a folder (not empty) holds its name.
+    w.beforeCheckpoint = [&](int epoch) {
+        if (epoch != 2) return;
+        fs::create_directories(ck + "/epoch-2.pt");
+        test::writeFile(ck + "/epoch-2.pt/inside", "x");
+    };
+    try {
+        t.run(w);
+        ADD_FAILURE() << "no error";
+    } catch (const OutputError& e) {
+        EXPECT_NE(std::string(e.what()).find(ck + "/epoch-2.pt"), std::string::npos) << e.what();
+    }
+    ASSERT_EQ(w.events.size(), 1u);
+    EXPECT_TRUE(fs::exists(w.events[0].path)) << "the old checkpoint was deleted";
+    EXPECT_FALSE(fs::exists(ck + "/epoch-2.pt.tmp"));
 }
 
 TEST(SessionStop, AStopRequestEndsAnEvaluationWithoutAScore) {
