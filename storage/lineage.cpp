@@ -27,11 +27,8 @@ std::string changeSetSql(bool operationalColumn) {
 }
 
 Change readChange(const Statement& s, int first) {
-    Change c;
-    c.key = s.columnText(first);
-    if (!s.columnIsNull(first + 1)) c.from = s.columnText(first + 1);
-    if (!s.columnIsNull(first + 2)) c.to = s.columnText(first + 2);
-    return c;
+    return {s.get<std::string>(first), s.get<std::optional<std::string>>(first + 1),
+            s.get<std::optional<std::string>>(first + 2)};
 }
 
 }  // namespace
@@ -49,44 +46,31 @@ std::vector<Change> diffParams(const std::vector<Param>& from, const std::vector
 }
 
 Status recordChangeSet(Connection& db, RunId run) {
-    auto del = db.prepare("DELETE FROM run_changes WHERE run_id = ?");
-    if (!del) return del.error();
-    del->bind(1, run);
-    if (auto s = del->run(); !s) return s;
-    auto ins = db.prepare(changeSetSql(true));
-    if (!ins) return ins.error();
-    ins->bind(1, run);
-    return ins->run();
+    return db.exec("DELETE FROM run_changes WHERE run_id = ?", run).and_then([&] {
+        return db.exec(changeSetSql(true), run);
+    });
 }
 
 Status recordChangeSets(Connection& db, bool operationalColumn) {
-    if (auto s = db.exec("DELETE FROM run_changes"); !s) return s;
-    auto ins = db.prepare(changeSetSql(operationalColumn));
-    if (!ins) return ins.error();
-    ins->bindNull(1);
-    return ins->run();
+    return db.exec("DELETE FROM run_changes").and_then([&] {
+        return db.exec(changeSetSql(operationalColumn), std::nullopt);
+    });
 }
 
 Result<std::vector<Change>> changeSet(Connection& db, RunId run) {
-    auto s = db.prepare(
-        "SELECT key, parent_value, value FROM run_changes WHERE run_id = ? ORDER BY key");
-    if (!s) return s.error();
-    s->bind(1, run);
-    return collectRows(s.value(), [](const Statement& st) { return readChange(st, 0); });
+    return db.rows(
+        "SELECT key, parent_value, value FROM run_changes WHERE run_id = ? ORDER BY key",
+        [](const Statement& st) { return readChange(st, 0); }, run);
 }
 
 Result<std::map<RunId, std::vector<Change>>> allChangeSets(Connection& db) {
-    auto s =
-        db.prepare("SELECT run_id, key, parent_value, value FROM run_changes ORDER BY run_id, key");
-    if (!s) return s.error();
     std::map<RunId, std::vector<Change>> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!row.value()) break;
-        out[s->columnInt64(0)].push_back(readChange(s.value(), 1));
-    }
-    return out;
+    return db.query("SELECT run_id, key, parent_value, value FROM run_changes ORDER BY run_id, key")
+        .and_then([&](Statement s) {
+            return s.forEachRow(
+                [&](const Statement& st) { out[st.get<RunId>(0)].push_back(readChange(st, 1)); });
+        })
+        .transform([&] { return std::move(out); });
 }
 
 std::string changeWarning(const std::vector<Change>& changes) {
@@ -104,20 +88,16 @@ std::string changeWarning(const std::vector<Change>& changes) {
 }
 
 Status joinGroup(Connection& db, RunId group, RunId run) {
-    auto s = db.prepare("UPDATE runs SET group_id = ? WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, group).bind(2, run);
-    if (auto r = s->run(); !r) return r;
+    if (auto r = db.exec("UPDATE runs SET group_id = ? WHERE id = ?", group, run); !r) return r;
     if (db.changes() == 0)
         return Error{ErrorKind::NotFound, "no run with id " + std::to_string(run)};
     return {};
 }
 
 Result<std::vector<RunId>> groupMembers(Connection& db, RunId group) {
-    auto s = db.prepare("SELECT id FROM runs WHERE group_id = ? ORDER BY id");
-    if (!s) return s.error();
-    s->bind(1, group);
-    return collectRows(s.value(), [](const Statement& st) { return st.columnInt64(0); });
+    return db.rows(
+        "SELECT id FROM runs WHERE group_id = ? ORDER BY id",
+        [](const Statement& st) { return st.get<RunId>(0); }, group);
 }
 
 }  // namespace runboard::storage

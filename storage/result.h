@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -35,6 +36,25 @@ inline bool isDatabaseUnusable(ErrorKind k) {
            k == ErrorKind::Io || k == ErrorKind::Corrupt;
 }
 
+class Status;
+template <class T>
+class Result;
+
+namespace detail {
+// What transform() makes of f's return: Status for void, else Result<U>.
+template <class U>
+struct Wrapped {
+    using type = Result<U>;
+};
+template <>
+struct Wrapped<void> {
+    using type = Status;
+};
+}  // namespace detail
+
+// A value or an Error. and_then/transform chain steps as std::expected (C++23) does: the first
+// error passes through and the later steps are not run, so a query and what is made of its rows
+// read as one expression instead of an `if (!x) return x.error();` after each step.
 template <class T>
 class [[nodiscard]] Result {
 public:
@@ -58,7 +78,43 @@ public:
     }
     T* operator->() { return &value(); }
     T& operator*() { return value(); }
+    const T* operator->() const { return &value(); }
+    const T& operator*() const { return value(); }
     const Error& error() const { return std::get<1>(v_); }
+
+    // f(T) returns a Result<U> or a Status; an error skips it.
+    template <class F>
+    auto and_then(F&& f) && -> std::invoke_result_t<F, T&&> {
+        if (!ok()) return error();
+        return std::forward<F>(f)(std::get<0>(std::move(v_)));
+    }
+    template <class F>
+    auto and_then(F&& f) & -> std::invoke_result_t<F, T&> {
+        if (!ok()) return error();
+        return std::forward<F>(f)(std::get<0>(v_));
+    }
+    // f(T) returns a plain U (Result<U>) or nothing (Status); an error skips it.
+    template <class F>
+    auto transform(F&& f) && -> typename detail::Wrapped<std::invoke_result_t<F, T&&>>::type {
+        if (!ok()) return error();
+        if constexpr (std::is_void_v<std::invoke_result_t<F, T&&>>) {
+            std::forward<F>(f)(std::get<0>(std::move(v_)));
+            return {};
+        } else {
+            return std::forward<F>(f)(std::get<0>(std::move(v_)));
+        }
+    }
+    template <class F>
+    auto transform(F&& f) & -> typename detail::Wrapped<std::invoke_result_t<F, T&>>::type {
+        if (!ok()) return error();
+        if constexpr (std::is_void_v<std::invoke_result_t<F, T&>>) {
+            std::forward<F>(f)(std::get<0>(v_));
+            return {};
+        } else {
+            return std::forward<F>(f)(std::get<0>(v_));
+        }
+    }
+    T value_or(T fallback) && { return ok() ? std::get<0>(std::move(v_)) : std::move(fallback); }
 
 private:
     void check() const {
@@ -76,6 +132,19 @@ public:
     bool ok() const { return !error_.has_value(); }
     explicit operator bool() const { return ok(); }
     const Error& error() const { return *error_; }
+
+    // f() returns a Result<U> or a Status, run only after a success.
+    template <class F>
+    auto and_then(F&& f) const -> std::invoke_result_t<F> {
+        if (!ok()) return error();
+        return std::forward<F>(f)();
+    }
+    // f() returns a plain U: a Result<U> after a success.
+    template <class F>
+    auto transform(F&& f) const -> Result<std::invoke_result_t<F>> {
+        if (!ok()) return error();
+        return std::forward<F>(f)();
+    }
 
 private:
     std::optional<Error> error_;

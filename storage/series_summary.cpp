@@ -104,32 +104,31 @@ Result<Envelope> readEnvelope(Connection& db, RunId run, std::string_view key, s
         if (kBucketWidths[static_cast<std::size_t>(l)] <= env.width) level = l;
 
     if (level < 0) {  // narrow: raw rows
-        auto s = db.prepare(
-            "SELECT m.step, m.wall, m.value, m.nonfinite FROM metrics m JOIN metric_keys k ON "
-            "k.id = m.key_id WHERE m.run_id = ? AND k.name = ? AND m.step BETWEEN ? AND ? "
-            "ORDER BY m.step");
-        if (!s) return s.error();
-        s->bind(1, run).bind(2, key).bind(3, from).bind(4, to);
-        auto points = collectRows(s.value(), [](const Statement& r) {
-            return MetricPoint{r.columnInt64(0), r.columnDouble(1),
-                               decode(r.columnDouble(2), r.columnInt64(3))};
-        });
-        if (!points) return points.error();
-        env.rawPoints = static_cast<std::int64_t>(points->size());
-        env.columns = bucketize(points.value(), env.width);
-        return env;
+        return db
+            .rows(
+                "SELECT m.step, m.wall, m.value, m.nonfinite FROM metrics m JOIN metric_keys k ON "
+                "k.id = m.key_id WHERE m.run_id = ? AND k.name = ? AND m.step BETWEEN ? AND ? "
+                "ORDER BY m.step",
+                [](const Statement& r) {
+                    return MetricPoint{r.get<std::int64_t>(0), r.get<double>(1),
+                                       decode(r.get<double>(2), r.get<std::int64_t>(3))};
+                },
+                run, key, from, to)
+            .transform([&](const std::vector<MetricPoint>& points) {
+                env.rawPoints = static_cast<std::int64_t>(points.size());
+                env.columns = bucketize(points, env.width);
+                return std::move(env);
+            });
     }
     const std::int64_t stored = kBucketWidths[static_cast<std::size_t>(level)];
-    auto s = db.prepare(
+    auto buckets = db.rows(
         "SELECT b.bucket, b.count, b.finite, b.first_step, b.first_value, b.last_step, "
         "b.last_value, b.min_step, b.min_value, b.max_step, b.max_value, b.sum, b.nonfinite, "
         "b.first_nonfinite_step, b.first_nonfinite_kind FROM metric_buckets b "
         "JOIN metric_keys k ON k.id = b.key_id WHERE b.run_id = ? AND k.name = ? AND "
-        "b.level = ? AND b.bucket BETWEEN ? AND ? ORDER BY b.bucket");
-    if (!s) return s.error();
-    s->bind(1, run).bind(2, key).bind(3, level).bind(4, from / stored).bind(5, to / stored);
-    auto buckets =
-        collectRows(s.value(), [&](const Statement& r) { return readBucket(r, 0, stored); });
+        "b.level = ? AND b.bucket BETWEEN ? AND ? ORDER BY b.bucket",
+        [&](const Statement& r) { return readBucket(r, 0, stored); }, run, key, level,
+        from / stored, to / stored);
     if (!buckets) return buckets.error();
     env.fromSummary = true;
     for (Bucket& b : buckets.value()) {
@@ -230,10 +229,8 @@ Status SummaryMaintainer::rebuild(RunId run, std::int64_t keyId, Series& s) {
 }
 
 Status rebuildAllSummaries(Connection& db) {
-    auto series = db.prepare("SELECT DISTINCT run_id, key_id FROM metrics");
-    if (!series) return series.error();
-    auto keys = collectRows(series.value(), [](const Statement& r) {
-        return std::pair(r.columnInt64(0), r.columnInt64(1));
+    auto keys = db.rows("SELECT DISTINCT run_id, key_id FROM metrics", [](const Statement& r) {
+        return std::pair(r.get<RunId>(0), r.get<std::int64_t>(1));
     });
     if (!keys) return keys.error();
     SummaryMaintainer m;

@@ -17,36 +17,38 @@ Error notFound(SweepId id) {
 
 SweepRecord readSweep(const Statement& s) {
     SweepRecord r;
-    r.id = s.columnInt64(0);
-    r.name = s.columnText(1);
-    r.createdAt = s.columnText(2);
-    r.configJson = s.columnText(3);
-    r.start = s.columnDouble(4);
-    r.end = s.columnDouble(5);
-    r.steps = s.columnInt64(6);
-    r.mode = s.columnText(7);
-    r.beta = s.columnDouble(8);
-    r.stopFactor = s.columnDouble(9);
-    r.stopStep = s.columnInt64(10);
-    r.stopLr = s.columnDouble(11);
-    r.stopReason = s.columnText(12);
-    r.seconds = s.columnDouble(13);
-    r.pointCount = s.columnInt64(14);
+    r.id = s.get<SweepId>(0);
+    r.name = s.get<std::string>(1);
+    r.createdAt = s.get<std::string>(2);
+    r.configJson = s.get<std::string>(3);
+    r.start = s.get<double>(4);
+    r.end = s.get<double>(5);
+    r.steps = s.get<std::int64_t>(6);
+    r.mode = s.get<std::string>(7);
+    r.beta = s.get<double>(8);
+    r.stopFactor = s.get<double>(9);
+    r.stopStep = s.get<std::int64_t>(10);
+    r.stopLr = s.get<double>(11);
+    r.stopReason = s.get<std::string>(12);
+    r.seconds = s.get<double>(13);
+    r.pointCount = s.get<std::int64_t>(14);
     return r;
 }
 
-Status loadSuggestions(Connection& db, std::vector<SweepRecord>& sweeps) {
+// The sweeps with their suggestions (one query for the suggestions of every sweep read).
+Result<std::vector<SweepRecord>> withSuggestions(Connection& db, std::vector<SweepRecord> sweeps) {
     auto s = db.prepare("SELECT rule, lr, step FROM lr_sweep_suggestions WHERE sweep_id = ?");
     if (!s) return s.error();
     for (SweepRecord& r : sweeps) {
         s->bind(1, r.id);
         auto rows = collectRows(s.value(), [](const Statement& st) {
-            return SweepSuggestionRow{st.columnText(0), st.columnDouble(1), st.columnInt64(2)};
+            return SweepSuggestionRow{st.get<std::string>(0), st.get<double>(1),
+                                      st.get<std::int64_t>(2)};
         });
         if (!rows) return rows.error();
         r.suggestions = std::move(rows.value());
     }
-    return {};
+    return sweeps;
 }
 
 }  // namespace
@@ -54,102 +56,69 @@ Status loadSuggestions(Connection& db, std::vector<SweepRecord>& sweeps) {
 Result<SweepId> insertSweep(Connection& db, const NewSweep& w) {
     Transaction tx(db);
     if (!tx.begun()) return tx.begun().error();
-    auto s = db.prepare(
-        "INSERT INTO lr_sweeps (name, config_json, lr_start, lr_end, steps, mode, beta, "
-        "stop_factor, stop_step, stop_lr, stop_reason, seconds) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) return s.error();
-    s->bind(1, w.name)
-        .bind(2, w.configJson)
-        .bind(3, w.start)
-        .bind(4, w.end)
-        .bind(5, w.steps)
-        .bind(6, w.mode)
-        .bind(7, w.beta)
-        .bind(8, w.stopFactor)
-        .bind(9, w.stopStep)
-        .bind(10, w.stopLr)
-        .bind(11, w.stopReason)
-        .bind(12, w.seconds);
-    if (auto r = s->run(); !r) return r.error();
+    if (auto r = db.exec("INSERT INTO lr_sweeps (name, config_json, lr_start, lr_end, steps, mode, "
+                         "beta, stop_factor, stop_step, stop_lr, stop_reason, seconds) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         w.name, w.configJson, w.start, w.end, w.steps, w.mode, w.beta,
+                         w.stopFactor, w.stopStep, w.stopLr, w.stopReason, w.seconds);
+        !r)
+        return r.error();
     const SweepId id = db.lastInsertId();
 
     auto p = db.prepare(
         "INSERT INTO lr_sweep_points (sweep_id, step, lr, loss, loss_nonfinite, smoothed, "
         "smoothed_nonfinite) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!p) return p.error();
-    auto bindValue = [&](int col, double v) {
-        const NonFinite kind = classify(v);
-        if (kind == NonFinite::Finite)
-            p->bind(col, v);
-        else
-            p->bindNull(col);
-        p->bind(col + 1, static_cast<std::int64_t>(kind));
-    };
-    for (const SweepPointRow& pt : w.points) {
-        p->bind(1, id).bind(2, pt.step).bind(3, pt.lr);
-        bindValue(4, pt.loss);
-        bindValue(6, pt.smoothed);
-        if (auto r = p->run(); !r) return r.error();
-    }
+    for (const SweepPointRow& pt : w.points)
+        if (auto r = p->bindAll(id, pt.step, pt.lr, finiteOrNull(pt.loss), nonFiniteKind(pt.loss),
+                                finiteOrNull(pt.smoothed), nonFiniteKind(pt.smoothed))
+                         .run();
+            !r)
+            return r.error();
     auto g = db.prepare(
         "INSERT INTO lr_sweep_suggestions (sweep_id, rule, lr, step) VALUES (?, ?, ?, ?)");
     if (!g) return g.error();
-    for (const SweepSuggestionRow& sg : w.suggestions) {
-        g->bind(1, id).bind(2, sg.rule).bind(3, sg.lr).bind(4, sg.step);
-        if (auto r = g->run(); !r) return r.error();
-    }
-    if (auto c = tx.commit(); !c) return c.error();
-    return id;
+    for (const SweepSuggestionRow& sg : w.suggestions)
+        if (auto r = g->bindAll(id, sg.rule, sg.lr, sg.step).run(); !r) return r.error();
+    return tx.commit().transform([id] { return id; });
 }
 
 Result<std::vector<SweepRecord>> listSweeps(Connection& db) {
-    auto s = db.prepare(std::string(kSweepColumns) + " ORDER BY id DESC");
-    if (!s) return s.error();
-    auto rows = collectRows(s.value(), readSweep);
-    if (!rows) return rows.error();
-    if (auto st = loadSuggestions(db, rows.value()); !st) return st.error();
-    return rows;
+    return db.rows(std::string(kSweepColumns) + " ORDER BY id DESC", readSweep)
+        .and_then(
+            [&](std::vector<SweepRecord> rows) { return withSuggestions(db, std::move(rows)); });
 }
 
 Result<SweepRecord> sweepRecord(Connection& db, SweepId id) {
-    auto s = db.prepare(std::string(kSweepColumns) + " WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, id);
-    auto rows = collectRows(s.value(), readSweep);
-    if (!rows) return rows.error();
-    if (rows->empty()) return notFound(id);
-    if (auto st = loadSuggestions(db, rows.value()); !st) return st.error();
-    return std::move(rows->front());
+    return db.rows(std::string(kSweepColumns) + " WHERE id = ?", readSweep, id)
+        .and_then(
+            [&](std::vector<SweepRecord> rows) { return withSuggestions(db, std::move(rows)); })
+        .and_then([&](std::vector<SweepRecord> rows) -> Result<SweepRecord> {
+            if (rows.empty()) return notFound(id);
+            return std::move(rows.front());
+        });
 }
 
 Result<std::vector<SweepPointRow>> sweepPoints(Connection& db, SweepId id) {
-    auto s = db.prepare(
+    return db.rows(
         "SELECT step, lr, loss, loss_nonfinite, smoothed, smoothed_nonfinite FROM lr_sweep_points "
-        "WHERE sweep_id = ? ORDER BY step");
-    if (!s) return s.error();
-    s->bind(1, id);
-    return collectRows(s.value(), [](const Statement& st) {
-        return SweepPointRow{st.columnInt64(0), st.columnDouble(1),
-                             decode(st.columnDouble(2), st.columnInt64(3)),
-                             decode(st.columnDouble(4), st.columnInt64(5))};
-    });
+        "WHERE sweep_id = ? ORDER BY step",
+        [](const Statement& st) {
+            return SweepPointRow{st.get<std::int64_t>(0), st.get<double>(1),
+                                 decode(st.get<double>(2), st.get<std::int64_t>(3)),
+                                 decode(st.get<double>(4), st.get<std::int64_t>(5))};
+        },
+        id);
 }
 
 Status renameSweep(Connection& db, SweepId id, const std::string& name) {
-    auto s = db.prepare("UPDATE lr_sweeps SET name = ? WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, name).bind(2, id);
-    if (auto r = s->run(); !r) return r;
+    if (auto r = db.exec("UPDATE lr_sweeps SET name = ? WHERE id = ?", name, id); !r) return r;
     if (db.changes() == 0) return notFound(id);
     return {};
 }
 
 Status deleteSweep(Connection& db, SweepId id) {
-    auto s = db.prepare("DELETE FROM lr_sweeps WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, id);
-    if (auto r = s->run(); !r) return r;
+    if (auto r = db.exec("DELETE FROM lr_sweeps WHERE id = ?", id); !r) return r;
     if (db.changes() == 0) return notFound(id);
     return {};
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 namespace runboard::storage {
 
@@ -13,6 +14,15 @@ inline NonFinite classify(double v) {
     if (std::isnan(v)) return NonFinite::NaN;
     if (std::isinf(v)) return v > 0 ? NonFinite::PosInf : NonFinite::NegInf;
     return NonFinite::Finite;
+}
+
+// What is bound for a double: the value, or NULL for NaN and +-Inf, whose kind goes into the
+// *_nonfinite column beside it (nonFiniteKind).
+inline std::optional<double> finiteOrNull(double v) {
+    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+inline std::int64_t nonFiniteKind(double v) {
+    return static_cast<std::int64_t>(classify(v));
 }
 
 inline double decode(double stored, std::int64_t kind) {
