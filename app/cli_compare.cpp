@@ -33,7 +33,7 @@ int compareCommand(const QStringList& args) {
                         "run id must be a positive integer, got '" + pos[i].toStdString() + "'");
     auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
-    auto report = compareRuns(store.value(), *a, *b);
+    auto report = storage::comparisonData(store.value(), *a, *b).transform(analysis::compareRuns);
     if (!report) return failStorage(report.error());
     const std::string out = parser.isSet(kJsonOption)
                                 ? jsonText(compareToJson(report.value())) + "\n"

@@ -9,6 +9,8 @@
 #include "app/cli_common.h"
 #include "app/exit_codes.h"
 #include "app/terminal_text.h"
+#include "engine/analysis/kaggle.h"
+#include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"
 
 namespace runboard::app {
@@ -19,11 +21,11 @@ nlohmann::json scoreOrNull(const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-nlohmann::json sideJson(const storage::SideSummary& s) {
+nlohmann::json sideJson(const analysis::SideSummary& s) {
     return {{"count", s.count}, {"median", scoreOrNull(s.median)}, {"best", scoreOrNull(s.best)}};
 }
 
-nlohmann::json boardJson(const storage::CompetitionRecord& c, const storage::Board& b) {
+nlohmann::json boardJson(const storage::CompetitionRecord& c, const analysis::Board& b) {
     nlohmann::json rows = nlohmann::json::array();
     auto orNull = [](const std::optional<int>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -62,7 +64,7 @@ std::string pad(const std::string& text, std::size_t width, bool right = false) 
     return right ? fill + text : text + fill;
 }
 
-std::string boardText(const storage::CompetitionRecord& c, const storage::Board& b) {
+std::string boardText(const storage::CompetitionRecord& c, const analysis::Board& b) {
     // Names come from imported files and run names: escaped and elided (terminal_text.h).
     std::string out = "competition \"" + terminalText(c.name, 80) + "\" (" +
                       terminalText(c.metric, 40) + ", " + (c.higherIsBetter ? "higher" : "lower") +
@@ -123,7 +125,7 @@ int importCommand(const QStringList& args) {
     if (!parser.positionalArguments().isEmpty())
         return fail(kExitUsage, "leaderboard import takes no positional arguments");
 
-    storage::KaggleFile files[2];
+    analysis::KaggleFile files[2];
     const QCommandLineOption* sides[2] = {&publicOpt, &privateOpt};
     for (int i = 0; i < 2; ++i) {
         const QString path = parser.value(*sides[i]);
@@ -132,7 +134,7 @@ int importCommand(const QStringList& args) {
             return fail(kExitData, "cannot read '" + path.toStdString() +
                                        "': " + f.errorString().toStdString());
         const QByteArray bytes = f.readAll();
-        auto parsed = storage::parseKaggleLeaderboard(
+        auto parsed = analysis::parseKaggleLeaderboard(
             std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())),
             path.toStdString());
         if (!parsed) return fail(kExitData, parsed.error().message + "; nothing was imported");
@@ -143,7 +145,7 @@ int importCommand(const QStringList& args) {
     }
     auto store = openStore(databasePath(parser), Access::Write);
     if (!store) return failStorage(store.error());
-    const auto entries = storage::mergeKaggle(files[0], files[1]);
+    const auto entries = analysis::mergeKaggle(files[0], files[1]);
     const std::string metric =
         parser.isSet(metricOpt) ? parser.value(metricOpt).toStdString() : "score";
     auto id = storage::insertCompetition(store->connection(), parser.value(nameOpt).toStdString(),
@@ -156,7 +158,7 @@ int importCommand(const QStringList& args) {
 }
 
 void printBoard(const QCommandLineParser& parser, const storage::CompetitionRecord& competition,
-                const storage::Board& board) {
+                const analysis::Board& board) {
     if (parser.isSet(kJsonOption))
         std::printf("%s\n", jsonText(boardJson(competition, board)).c_str());
     else
@@ -167,38 +169,40 @@ int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricO
              const QCommandLineOption& fractionOpt, const QCommandLineOption& seedOpt) {
     auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
-    auto split = storage::ownSplit(store->connection());
-    if (!split) return failStorage(split.error());
+    auto runs = storage::ownRuns(store->connection());
+    if (!runs) return failStorage(runs.error());
+    auto split = analysis::splitOptions(runs->settings);
     const bool change =
         parser.isSet(metricOpt) || parser.isSet(fractionOpt) || parser.isSet(seedOpt);
     if (parser.isSet(metricOpt)) {
-        const auto m = storage::parseOwnMetric(parser.value(metricOpt).toStdString());
+        const auto m = analysis::parseOwnMetric(parser.value(metricOpt).toStdString());
         if (!m)
             return fail(kExitUsage, "--metric must be accuracy, macro-f1 or logloss, got '" +
                                         parser.value(metricOpt).toStdString() + "'");
-        split->metric = *m;
+        split.metric = *m;
     }
     if (parser.isSet(fractionOpt)) {
         bool ok = false;
-        split->publicFraction = parser.value(fractionOpt).toDouble(&ok);
+        split.publicFraction = parser.value(fractionOpt).toDouble(&ok);
         if (!ok)
             return fail(kExitUsage, "--public-fraction must be a number, got '" +
                                         parser.value(fractionOpt).toStdString() + "'");
     }
     if (parser.isSet(seedOpt)) {
         bool ok = false;
-        split->seed = parser.value(seedOpt).toULongLong(&ok);
+        split.seed = parser.value(seedOpt).toULongLong(&ok);
         if (!ok)
             return fail(kExitUsage, "--split-seed must be a non-negative integer, got '" +
                                         parser.value(seedOpt).toStdString() + "'");
     }
     if (change)
-        if (auto s = storage::setOwnSplit(store->connection(), *split); !s)
+        if (auto s = analysis::splitSettings(split).and_then(
+                [&](const auto& rows) { return storage::setSettings(store->connection(), rows); });
+            !s)
             return failStorage(s.error());
-    auto own = storage::ownBoard(store->connection(), *split);
-    if (!own) return failStorage(own.error());
-    printBoard(parser, own->record,
-               storage::rankBoard(std::move(own->entries), own->record.higherIsBetter));
+    auto own = analysis::ownBoard(runs.value(), split);
+    printBoard(parser, own.record,
+               analysis::rankBoard(std::move(own.entries), own.record.higherIsBetter));
     return kExitOk;
 }
 
@@ -273,9 +277,9 @@ int leaderboardCommand(const QStringList& args) {
         if (!all) return failStorage(all.error());
         if (all->empty()) {
             // Nothing imported: the user's own finished runs are what there is to rank.
-            auto split = storage::ownSplit(store->connection());
-            auto own = split ? storage::ownBoard(store->connection(), *split)
-                             : storage::Result<storage::OwnBoard>(split.error());
+            auto own = storage::ownRuns(store->connection()).transform([](const auto& runs) {
+                return analysis::ownBoard(runs);
+            });
             if (!own) return failStorage(own.error());
             if (own->entries.empty())
                 return fail(kExitUsage,
@@ -284,7 +288,7 @@ int leaderboardCommand(const QStringList& args) {
             std::fprintf(stderr,
                          "runboard: no imported competition; showing your own runs (--own)\n");
             printBoard(parser, own->record,
-                       storage::rankBoard(std::move(own->entries), own->record.higherIsBetter));
+                       analysis::rankBoard(std::move(own->entries), own->record.higherIsBetter));
             return kExitOk;
         }
         competition = all->front();
@@ -292,8 +296,8 @@ int leaderboardCommand(const QStringList& args) {
     if (!competition) return failStorage(competition.error());
     auto entries = storage::competitionEntries(store->connection(), competition->id);
     if (!entries) return failStorage(entries.error());
-    const storage::Board board =
-        storage::rankBoard(std::move(entries.value()), competition->higherIsBetter);
+    const analysis::Board board =
+        analysis::rankBoard(std::move(entries.value()), competition->higherIsBetter);
     printBoard(parser, competition.value(), board);
     return kExitOk;
 }

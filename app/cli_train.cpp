@@ -91,9 +91,9 @@ int trainCommand(const QStringList& args) {
     // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
     trainer.setCheckpointDir(session.value()->store().filesDir(id.value()));
     ProgressPrinter progress(stderr);
-    auto mask = storage::PrivateTestMask::load(session.value()->store().connection());
-    if (!mask) return failStorage(mask.error());
-    progress.setHideTest(mask->on());
+    auto hideTest = storage::competitionMode(session.value()->store().connection());
+    if (!hideTest) return failStorage(hideTest.error());
+    progress.setHideTest(hideTest.value());
     const RunOutcome outcome = [&] {
         InterruptGuard interrupt;
         return session.value()->train(trainer, &progress);

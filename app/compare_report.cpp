@@ -36,7 +36,7 @@ std::string number(std::optional<double> v) {
 
 }  // namespace
 
-nlohmann::json compareToJson(const storage::CompareReport& r) {
+nlohmann::json compareToJson(const analysis::CompareReport& r) {
     nlohmann::json changed = nlohmann::json::object(), metrics = nlohmann::json::object();
     for (const auto& c : r.changed)
         changed[c.key] = nlohmann::json::array({valueOrNull(c.from), valueOrNull(c.to)});
@@ -62,7 +62,7 @@ nlohmann::json compareToJson(const storage::CompareReport& r) {
     return out;
 }
 
-std::string compareToText(const storage::CompareReport& r) {
+std::string compareToText(const analysis::CompareReport& r) {
     std::string out = "A: #" + std::to_string(r.a.id) + " " + r.a.name + "\nB: #" +
                       std::to_string(r.b.id) + " " + r.b.name + "\n\n";
     std::size_t width = 6;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/terminal_text.h"
+#include "engine/analysis/test_mask.h"
 #include "storage/checks_store.h"
 #include "storage/leaderboard.h"
 #include "storage/lineage.h"
@@ -45,9 +46,14 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     if (!params) return params.error();
     auto metrics = store.latestMetrics(id);
     if (!metrics) return metrics.error();
-    auto mask = storage::PrivateTestMask::load(store.connection());
+    auto mask = storage::leaderboardSettings(store.connection()).transform([](const auto& s) {
+        return analysis::PrivateTestMask(s);
+    });
     if (!mask) return mask.error();
-    if (auto s = mask->apply(store.connection(), id, metrics.value()); !s) return s.error();
+    if (auto s = mask->applyReading(
+            metrics.value(), [&] { return storage::finalTestPredictions(store.connection(), id); });
+        !s)
+        return s.error();
     auto checkpoints = store.checkpoints(id);
     if (!checkpoints) return checkpoints.error();
 
@@ -139,10 +145,16 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     // One overview query per metric key, not one latest-metrics query per run.
     auto runs = store.overview({}, {"val/accuracy", "test/accuracy"});
     if (!runs) return runs.error();
-    auto mask = storage::PrivateTestMask::load(store.connection());
+    auto mask = storage::leaderboardSettings(store.connection()).transform([](const auto& s) {
+        return analysis::PrivateTestMask(s);
+    });
     if (!mask) return mask.error();
     for (auto& o : runs.value())
-        if (auto s = mask->apply(store.connection(), o.run.id, o.metrics); !s) return s.error();
+        if (auto s = mask->applyReading(
+                o.metrics,
+                [&] { return storage::finalTestPredictions(store.connection(), o.run.id); });
+            !s)
+            return s.error();
     // Names are anyone's text: escaped and elided (terminal_text.h), one run a line.
     constexpr std::size_t kNameChars = 60;
     std::ostringstream os;

@@ -1,10 +1,12 @@
 #include "storage/checks_store.h"
 
-#include <nlohmann/json.hpp>
-
 #include "storage/values.h"
 
 namespace runboard::storage {
+
+// The details are stored as a JSON array of strings, built and read by SQLite's own JSON
+// functions (json_insert, json_each; built in since 3.38), so storage needs no JSON library.
+// Text that is not a JSON array (a damaged row) reads back as no details.
 
 namespace {
 
@@ -14,21 +16,28 @@ Status checkStatus(const CheckRow& c) {
                  "check '" + c.name + "' has an unknown status '" + c.status + "'"};
 }
 
+Result<std::string> detailsJson(Connection& db, const std::vector<std::string>& details) {
+    auto append = db.prepare("SELECT json_insert(?, '$[#]', ?)");
+    if (!append) return append.error();
+    std::string json = "[]";
+    for (const std::string& d : details) {
+        auto row = append->bindAll(json, d).step();
+        if (!row) return row.error();
+        json = append->get<std::string>(0);
+        append->reset();
+    }
+    return json;
+}
+
 // Inserts one row at a position.
 Status insertCheck(Connection& db, RunId run, std::int64_t position, const CheckRow& c) {
-    auto ins = db.prepare(
-        "INSERT INTO run_checks (run_id, position, name, status, value, value_nonfinite, message, "
-        "details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!ins) return ins.error();
-    ins->bind(1, run).bind(2, position).bind(3, c.name).bind(4, c.status);
-    const NonFinite kind = classify(c.value);
-    if (kind == NonFinite::Finite)
-        ins->bind(5, c.value);
-    else
-        ins->bindNull(5);
-    ins->bind(6, static_cast<std::int64_t>(kind));
-    ins->bind(7, c.message).bind(8, nlohmann::json(c.details).dump());
-    return ins->run();
+    return detailsJson(db, c.details).and_then([&](const std::string& details) {
+        return db.exec(
+            "INSERT INTO run_checks (run_id, position, name, status, value, value_nonfinite, "
+            "message, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            run, position, c.name, c.status, finiteOrNull(c.value), nonFiniteKind(c.value),
+            c.message, details);
+    });
 }
 
 }  // namespace
@@ -38,10 +47,7 @@ Status storeChecks(Connection& db, RunId run, const std::vector<CheckRow>& check
         if (auto s = checkStatus(c); !s) return s;
     Transaction tx(db);
     if (!tx.begun()) return tx.begun().error();
-    auto del = db.prepare("DELETE FROM run_checks WHERE run_id = ?");
-    if (!del) return del.error();
-    del->bind(1, run);
-    if (auto s = del->run(); !s) return s;
+    if (auto s = db.exec("DELETE FROM run_checks WHERE run_id = ?", run); !s) return s;
     std::int64_t position = 0;
     for (const CheckRow& c : checks)
         if (auto s = insertCheck(db, run, position++, c); !s) return s;
@@ -50,48 +56,53 @@ Status storeChecks(Connection& db, RunId run, const std::vector<CheckRow>& check
 
 Status appendCheck(Connection& db, RunId run, const CheckRow& check) {
     if (auto s = checkStatus(check); !s) return s;
-    auto next =
-        db.prepare("SELECT coalesce(max(position) + 1, 0) FROM run_checks WHERE run_id = ?");
-    if (!next) return next.error();
-    next->bind(1, run);
-    auto row = next->step();
-    if (!row) return row.error();
-    return insertCheck(db, run, next->columnInt64(0), check);
+    return db
+        .queryValue<std::int64_t>(
+            "SELECT coalesce(max(position) + 1, 0) FROM run_checks WHERE run_id = ?", run)
+        .and_then([&](std::optional<std::int64_t> next) {
+            return insertCheck(db, run, next.value_or(0), check);
+        });
 }
 
 Result<std::vector<CheckRow>> runChecks(Connection& db, RunId run) {
-    auto s = db.prepare(
-        "SELECT name, status, value, value_nonfinite, message, details_json FROM run_checks "
-        "WHERE run_id = ? ORDER BY position");
-    if (!s) return s.error();
-    s->bind(1, run);
-    return collectRows(s.value(), [](const Statement& st) {
-        CheckRow c;
-        c.name = st.columnText(0);
-        c.status = st.columnText(1);
-        c.value = decode(st.columnDouble(2), st.columnInt64(3));
-        c.message = st.columnText(4);
-        const auto details = nlohmann::json::parse(st.columnText(5), nullptr, false);
-        if (details.is_array())
-            for (const auto& d : details)
-                if (d.is_string()) c.details.push_back(d.get<std::string>());
-        return c;
-    });
+    std::vector<CheckRow> out;
+    // One row per detail (a check without details once, with a NULL detail), in order.
+    return db
+        .query(
+            "SELECT c.position, c.name, c.status, c.value, c.value_nonfinite, c.message, d.value "
+            "FROM run_checks c LEFT JOIN json_each(CASE WHEN json_valid(c.details_json) AND "
+            "json_type(c.details_json) = 'array' THEN c.details_json ELSE '[]' END) d "
+            "ON d.type = 'text' WHERE c.run_id = ? ORDER BY c.position, d.key",
+            run)
+        .and_then([&](Statement s) {
+            std::optional<std::int64_t> position;
+            return s.forEachRow([&](const Statement& st) {
+                if (position != st.get<std::int64_t>(0)) {
+                    position = st.get<std::int64_t>(0);
+                    out.push_back({st.get<std::string>(1),
+                                   st.get<std::string>(2),
+                                   decode(st.get<double>(3), st.get<std::int64_t>(4)),
+                                   st.get<std::string>(5),
+                                   {}});
+                }
+                if (auto d = st.get<std::optional<std::string>>(6))
+                    out.back().details.push_back(*d);
+            });
+        })
+        .transform([&] { return std::move(out); });
 }
 
 Result<std::map<RunId, std::string>> checkSummaries(Connection& db) {
-    auto s = db.prepare(
-        "SELECT run_id, CASE max(CASE status WHEN 'fail' THEN 2 WHEN 'warn' THEN 1 ELSE 0 END) "
-        "WHEN 2 THEN 'fail' WHEN 1 THEN 'warn' ELSE 'pass' END FROM run_checks GROUP BY run_id");
-    if (!s) return s.error();
     std::map<RunId, std::string> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!row.value()) break;
-        out[s->columnInt64(0)] = s->columnText(1);
-    }
-    return out;
+    return db
+        .query(
+            "SELECT run_id, CASE max(CASE status WHEN 'fail' THEN 2 WHEN 'warn' THEN 1 ELSE 0 END) "
+            "WHEN 2 THEN 'fail' WHEN 1 THEN 'warn' ELSE 'pass' END FROM run_checks GROUP BY run_id")
+        .and_then([&](Statement s) {
+            return s.forEachRow(
+                [&](const Statement& st) { out[st.get<RunId>(0)] = st.get<std::string>(1); });
+        })
+        .transform([&] { return std::move(out); });
 }
 
 }  // namespace runboard::storage

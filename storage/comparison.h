@@ -1,54 +1,39 @@
 #pragma once
-// What a comparison of two runs reads: their latest metrics side by side, the test samples both
-// were evaluated on (each run's final test evaluation, matched by sample index) and the final
-// test accuracies of a group of seed repeats; and the whole comparison with its verdicts (the
-// statistics are runboard_stats'). Competition mode is respected: test metrics and samples are
-// the public part only.
+// What a comparison of two runs reads: each run's record, latest metrics and final test
+// evaluation, the diff of their configs with B's own change-set warning, the leaderboard settings
+// (competition mode hides the private part of the test set), and the members of both seed-repeat
+// groups. The metrics side by side, the paired samples and the verdicts are computed from it by
+// runboard_analysis (engine/analysis/comparison.h).
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/stats/stats.h"
+#include "storage/leaderboard.h"
+#include "storage/predictions.h"
 #include "storage/result.h"
 #include "storage/run_store.h"
 
 namespace runboard::storage {
 
-struct MetricPair {
-    std::string key;
-    std::optional<double> a, b;
+struct RunEvidence {
+    RunRecord run;
+    std::map<std::string, double> metrics;    // latest, unmasked
+    std::vector<PredictionRecord> finalTest;  // without probabilities, by sample index
 };
-// Every latest metric either run has, by key.
-Result<std::vector<MetricPair>> metricPairs(RunStore& store, RunId a, RunId b);
+Result<RunEvidence> runEvidence(RunStore& store, RunId id);
+// Every member of a group of seed repeats.
+Result<std::vector<RunEvidence>> groupEvidence(RunStore& store, RunId group);
 
-struct PairedSamples {
-    std::vector<std::int64_t> sampleIndex;
-    std::vector<bool> aCorrect, bCorrect;
-    bool publicOnly = false;
-};
-// The samples both runs' final test evaluations share, by sample index.
-Result<PairedSamples> pairedTestSamples(Connection& db, RunId a, RunId b);
-
-// The latest value of a metric for each finished run of a group (test metrics on the public part
-// in competition mode); runs without it are left out.
-Result<std::vector<double>> groupMetricValues(RunStore& store, RunId group,
-                                              const std::string& key = "test/accuracy");
-
-// A comparison of two runs as `runboard compare` prints it and the compare view shows it: the
-// config diff, B's own change-set warning, the metrics side by side, and the verdicts.
-struct CompareReport {
-    RunRecord a, b;
+struct ComparisonData {
+    RunEvidence a, b;
     std::vector<Change> changed;  // a's value -> b's value
-    std::vector<MetricPair> metrics;
-    std::string warning;  // b's own change set has more than one key
-    std::size_t sharedSamples = 0;
-    bool publicOnly = false;
-    stats::Verdict verdict;                      // paired, on the shared test samples
-    std::optional<stats::Verdict> groupVerdict;  // when both are seed-repeat groups
-    std::size_t groupSizeA = 0, groupSizeB = 0;
+    std::string warning;          // b's own change set has more than one key
+    LeaderboardSettings settings;
+    // Both groups, when a and b are seed repeats of two different runs.
+    std::optional<std::vector<RunEvidence>> groupA, groupB;
 };
-
-Result<CompareReport> compareRuns(RunStore& store, RunId a, RunId b);
+Result<ComparisonData> comparisonData(RunStore& store, RunId a, RunId b);
 
 }  // namespace runboard::storage

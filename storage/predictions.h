@@ -35,13 +35,27 @@ Result<std::vector<std::int64_t>> predictionEpochs(Connection& db, std::int64_t 
 Result<std::vector<PredictionRecord>> readPredictions(Connection& db, std::int64_t run,
                                                       std::string_view split, std::int64_t epoch,
                                                       bool withProbs = true);
+// A run's final test evaluation (its last epoch with test predictions); empty without one.
+Result<std::vector<PredictionRecord>> finalTestPredictions(Connection& db, std::int64_t run,
+                                                           bool withProbs = false);
 // One sample at every logged epoch of a split, by epoch.
 Result<std::vector<PredictionRecord>> sampleHistory(Connection& db, std::int64_t run,
                                                     std::string_view split,
                                                     std::int64_t sampleIndex);
 
 enum class LabelFlag { WrongLabel, Ambiguous, Interesting };
-std::string_view flagName(LabelFlag flag);  // wrong_label | ambiguous | interesting
+// wrong_label | ambiguous | interesting
+inline std::string_view flagName(LabelFlag flag) {
+    switch (flag) {
+        case LabelFlag::WrongLabel:
+            return "wrong_label";
+        case LabelFlag::Ambiguous:
+            return "ambiguous";
+        case LabelFlag::Interesting:
+            return "interesting";
+    }
+    return "wrong_label";
+}
 std::optional<LabelFlag> parseFlag(std::string_view name);
 
 struct FlagRecord {
@@ -62,8 +76,5 @@ Status clearFlag(Connection& db, std::string_view dataset, std::string_view part
                  std::int64_t sampleIndex);
 // Every flag of a dataset (all datasets when empty), by dataset, part and index.
 Result<std::vector<FlagRecord>> listFlags(Connection& db, std::string_view dataset = {});
-// dataset,split,index,true_label,flag,note (RFC 4180 quoting); labels by name when given.
-std::string flagsCsv(const std::vector<FlagRecord>& flags,
-                     const std::vector<std::string>& classNames = {});
 
 }  // namespace runboard::storage

@@ -45,7 +45,8 @@ CompareSnapshot loadCompare(const QString& db, std::vector<storage::RunId> ids,
         snap.params.push_back(std::move(params.value()));
     }
     for (std::size_t i = 1; i < ids.size(); ++i) {
-        auto report = storage::compareRuns(store.value(), ids.front(), ids[i]);
+        auto report = storage::comparisonData(store.value(), ids.front(), ids[i])
+                          .transform(analysis::compareRuns);
         if (!report) {
             snap.error = QString::fromStdString(report.error().message);
             return snap;
@@ -55,11 +56,16 @@ CompareSnapshot loadCompare(const QString& db, std::vector<storage::RunId> ids,
     if (!snap.reports.empty())
         for (const auto& m : snap.reports.front().metrics)
             if (m.a) snap.baselineMetrics[m.key] = *m.a;
+    const auto mask = storage::leaderboardSettings(store->connection())
+                          .transform([](const auto& s) { return analysis::PrivateTestMask(s); })
+                          .value_or({});
     for (storage::RunId g : groups) {
         GroupSummary summary{g, {}};
+        auto group = storage::groupEvidence(store.value(), g);
+        if (!group) continue;
         for (const std::string& key : {std::string("test/accuracy"), std::string("val/accuracy")})
-            if (auto v = storage::groupMetricValues(store.value(), g, key); v && v->size() >= 2)
-                summary.values[key] = std::move(v.value());
+            if (auto v = analysis::groupMetricValues(group.value(), mask, key); v.size() >= 2)
+                summary.values[key] = std::move(v);
         if (!summary.values.empty()) snap.groups.push_back(std::move(summary));
     }
     return snap;

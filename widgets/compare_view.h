@@ -9,7 +9,7 @@
 #include <map>
 #include <vector>
 
-#include "storage/comparison.h"
+#include "engine/analysis/comparison.h"
 #include "widgets/latest_loader.h"
 
 class QCheckBox;
@@ -32,7 +32,7 @@ struct CompareSnapshot {
     QString error;
     std::vector<storage::RunRecord> runs;  // baseline first
     std::vector<std::vector<storage::Param>> params;
-    std::vector<storage::CompareReport> reports;  // runs[i + 1] against the baseline
+    std::vector<analysis::CompareReport> reports;  // runs[i + 1] against the baseline
     std::map<std::string, double> baselineMetrics;
     std::vector<GroupSummary> groups;
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/analysis/test_mask.h"
 #include "storage/leaderboard.h"
 
 namespace runboard::widgets {
@@ -58,7 +59,7 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
     // Competition mode: test metrics include the private part of the test set; not drawn.
     auto competition = storage::competitionMode(store->connection());
     const bool hideTest = competition && competition.value();
-    if (hideTest && storage::isTestMetric(key)) {
+    if (hideTest && analysis::isTestMetric(key)) {
         snap.error = QStringLiteral("%1 is hidden in competition mode").arg(metric);
         return snap;
     }
@@ -68,7 +69,7 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
     for (const auto& [id, name] : runs) {
         if (auto keys = store->metricKeys(id))
             for (const auto& k : keys.value())
-                if (!hideTest || !storage::isTestMetric(k)) metrics << QString::fromStdString(k);
+                if (!hideTest || !analysis::isTestMetric(k)) metrics << QString::fromStdString(k);
         auto range = store->stepRange(id, key);
         if (range && range.value()) {
             lo = std::min(lo, range.value()->first);

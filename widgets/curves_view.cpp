@@ -27,7 +27,7 @@
 #include <cmath>
 #include <set>
 
-#include "storage/csv.h"
+#include "engine/analysis/csv.h"
 #include "storage/leaderboard.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_loader.h"
@@ -544,9 +544,9 @@ QString CurvesView::csvHeader() {
 
 void CurvesView::writeCsvRows(QTextStream& out) const {
     // Run names are the user's text: OWASP's CSV-injection rule (a name "=cmd|..." stays text).
-    const QString metric = QString::fromStdString(storage::csvTextField(metric_.toStdString()));
+    const QString metric = QString::fromStdString(analysis::csvTextField(metric_.toStdString()));
     for (const CurveSeries& s : current_.series) {
-        const QString name = QString::fromStdString(storage::csvTextField(s.name.toStdString()));
+        const QString name = QString::fromStdString(analysis::csvTextField(s.name.toStdString()));
         for (const CurvePoint& p : s.raw)
             out << s.run << "," << name << "," << metric << "," << static_cast<qint64>(p.x) << ","
                 << QString::number(p.y, 'g', 17) << "\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/analysis/test_mask.h"
 #include "engine/config/config.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
@@ -78,13 +79,13 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     }
     // Competition mode: the private part of the test set is not looked at.
     if (snap.split == "test") {
-        auto mode = storage::competitionMode(db);
-        auto split = storage::ownSplit(db);
-        if (mode && mode.value() && split) {
+        auto mask = storage::leaderboardSettings(db).transform(
+            [](const auto& s) { return analysis::PrivateTestMask(s); });
+        if (mask && mask->on()) {
             snap.publicOnly = true;
             for (Predictions* p : {&data->rows, &data->other})
                 std::erase_if(*p, [&](const storage::PredictionRecord& r) {
-                    return !storage::isPublic(r.sampleIndex, split.value());
+                    return !mask->shows(r.sampleIndex);
                 });
         }
     }

@@ -17,6 +17,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "engine/analysis/csv.h"
 #include "storage/predictions.h"
 
 namespace runboard::widgets {
@@ -489,7 +490,7 @@ bool GalleryView::exportFlagsCsv(const QString& path, QString* error) const {
         if (error) *error = tr("Cannot write %1: %2").arg(path, f.errorString());
         return false;
     }
-    f.write(QByteArray::fromStdString(storage::flagsCsv(flags.value(), names)));
+    f.write(QByteArray::fromStdString(analysis::flagsCsv(flags.value(), names)));
     return true;
 }
 

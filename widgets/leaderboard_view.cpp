@@ -49,11 +49,10 @@ LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId want
     auto& db = store->connection();
     if (auto all = storage::listCompetitions(db)) snap.competitions = std::move(all.value());
     if (auto mode = storage::competitionMode(db)) snap.competitionMode = mode.value();
-    std::vector<storage::BoardEntry> entries;
+    std::vector<analysis::BoardEntry> entries;
     if (wanted == 0) {
-        auto split = storage::ownSplit(db);
-        auto own = split ? storage::ownBoard(db, *split)
-                         : storage::Result<storage::OwnBoard>(split.error());
+        auto own = storage::ownRuns(db).transform(
+            [](const auto& runs) { return analysis::ownBoard(runs); });
         if (!own) {
             snap.error = QString::fromStdString(own.error().message);
             return snap;
@@ -76,19 +75,19 @@ LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId want
         }
         entries = std::move(rows.value());
     }
-    snap.board = std::make_shared<const storage::Board>(
-        storage::rankBoard(std::move(entries), snap.shown.higherIsBetter));
+    snap.board = std::make_shared<const analysis::Board>(
+        analysis::rankBoard(std::move(entries), snap.shown.higherIsBetter));
     return snap;
 }
 
 }  // namespace
 
 LeaderboardModel::LeaderboardModel(QObject* parent)
-    : QAbstractTableModel(parent), board_(std::make_shared<storage::Board>()) {}
+    : QAbstractTableModel(parent), board_(std::make_shared<analysis::Board>()) {}
 
-void LeaderboardModel::setBoard(std::shared_ptr<const storage::Board> board) {
+void LeaderboardModel::setBoard(std::shared_ptr<const analysis::Board> board) {
     beginResetModel();
-    board_ = board ? std::move(board) : std::make_shared<storage::Board>();
+    board_ = board ? std::move(board) : std::make_shared<analysis::Board>();
     order_.resize(board_->rows.size());
     std::iota(order_.begin(), order_.end(), 0);  // the board comes by public rank
     if (sortColumn_ != PublicRankColumn || sortOrder_ != Qt::AscendingOrder) sortRows();
@@ -136,7 +135,7 @@ void LeaderboardModel::sortRows() {
         constexpr double kMissing = std::numeric_limits<double>::infinity();
         std::vector<double> key(rows.size());
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            const storage::BoardRow& r = rows[i];
+            const analysis::BoardRow& r = rows[i];
             const auto score = [&](const std::optional<double>& v) {
                 return v ? (higher ? -*v : *v) : kMissing;  // best first
             };
@@ -196,7 +195,7 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
                 return QString();
         }
     }
-    const storage::BoardRow& r =
+    const analysis::BoardRow& r =
         board_->rows[static_cast<std::size_t>(order_[static_cast<std::size_t>(index.row())])];
     if (role == RunIdRole)
         return r.entry.run ? QVariant::fromValue<qlonglong>(*r.entry.run) : QVariant();

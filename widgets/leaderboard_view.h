@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"
 #include "widgets/latest_loader.h"
 
@@ -45,8 +46,8 @@ public:
 
     explicit LeaderboardModel(QObject* parent = nullptr);
     // Keeps the current sort.
-    void setBoard(std::shared_ptr<const storage::Board> board);
-    const storage::Board& board() const { return *board_; }
+    void setBoard(std::shared_ptr<const analysis::Board> board);
+    const analysis::Board& board() const { return *board_; }
     // The entries, then two summary rows (median, then best: max or min), as in the lecture's
     // table; they stay last whichever way it is sorted.
     int entryCount() const { return static_cast<int>(board_->rows.size()); }
@@ -62,7 +63,7 @@ public:
 private:
     void sortRows();
 
-    std::shared_ptr<const storage::Board> board_;
+    std::shared_ptr<const analysis::Board> board_;
     std::vector<int> order_;  // row -> index into board_->rows
     int sortColumn_ = PublicRankColumn;
     Qt::SortOrder sortOrder_ = Qt::AscendingOrder;
@@ -72,7 +73,7 @@ struct LeaderboardSnapshot {
     quint64 generation = 0;
     std::vector<storage::CompetitionRecord> competitions;  // imported ones
     storage::CompetitionRecord shown;                      // id 0: own runs
-    std::shared_ptr<const storage::Board> board = std::make_shared<storage::Board>();
+    std::shared_ptr<const analysis::Board> board = std::make_shared<analysis::Board>();
     bool competitionMode = false;
     bool privateHidden = false;  // the shown board's private scores (own runs in the mode)
     QString error;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "engine/analysis/test_mask.h"
 #include "storage/leaderboard.h"
 #include "storage/lineage.h"
 
@@ -304,13 +305,18 @@ RunsSnapshot loadRuns(const QString& path, quint64 generation) {
         return snap;
     }
     // Competition mode: the table's test accuracy is on the public part only.
-    auto mask = storage::PrivateTestMask::load(store->connection());
+    auto mask = storage::leaderboardSettings(store->connection()).transform([](const auto& s) {
+        return analysis::PrivateTestMask(s);
+    });
     if (!mask) {
         snap.error = QString::fromStdString(mask.error().message);
         return snap;
     }
     for (auto& o : runs.value())
-        if (auto s = mask->apply(store->connection(), o.run.id, o.metrics); !s)
+        if (auto s = mask->applyReading(
+                o.metrics,
+                [&] { return storage::finalTestPredictions(store->connection(), o.run.id); });
+            !s)
             snap.error = QString::fromStdString(s.error().message);
     snap.runs = std::move(runs.value());
     return snap;

@@ -1,5 +1,5 @@
-// libFuzzer target: the leaderboard CSV importer (storage/leaderboard.h, parseKaggleLeaderboard on
-// top of parseCsv) as `runboard leaderboard import` runs it, then the merge and the ranking.
+// libFuzzer target: the leaderboard CSV importer (engine/analysis/kaggle.h, parseKaggleLeaderboard
+// on top of parseCsv) as `runboard leaderboard import` runs it, then the merge and the ranking.
 // Failures must be values (Result errors), never exceptions or crashes. Also checks that what
 // parseCsv reads, csvField writes back to the same records.
 
@@ -10,10 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "storage/csv.h"
-#include "storage/leaderboard.h"
+#include "engine/analysis/csv.h"
+#include "engine/analysis/kaggle.h"
+#include "engine/analysis/leaderboard.h"
 
-namespace st = runboard::storage;
+namespace st = runboard::analysis;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);

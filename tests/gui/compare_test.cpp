@@ -12,6 +12,7 @@
 
 #include "app/main_window.h"
 #include "app/repeats.h"
+#include "engine/analysis/comparison.h"
 #include "storage/checks_store.h"
 #include "storage/comparison.h"
 #include "storage/lineage.h"
@@ -123,7 +124,7 @@ TEST(CompareView, ShowsOnlyWhatDiffersTheDeltasTheVerdictsAndTheGroups) {
 
     // The verdicts are the CLI's; c changed two keys at once; groups give Welch and mean ± std.
     auto store = storage::RunStore::open(f.db, {.create = false, .readOnly = true});
-    auto ab = storage::compareRuns(store.value(), f.a, f.b);
+    auto ab = storage::comparisonData(store.value(), f.a, f.b).transform(analysis::compareRuns);
     ASSERT_TRUE(ab);
     const QString text = view.verdictText();
     EXPECT_TRUE(text.contains(QString::fromStdString(ab->verdict.text).toHtmlEscaped()))

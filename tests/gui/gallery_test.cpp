@@ -14,8 +14,8 @@
 #include <map>
 #include <random>
 
+#include "engine/analysis/csv.h"
 #include "engine/data/sample_images.h"
-#include "storage/csv.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 #include "support/qt_wait.h"
@@ -222,7 +222,7 @@ TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
     EXPECT_EQ(view.snapshot().data->flags.at(flaggedIndex).note, "a coat, surely");
     const std::string csvPath = dir.file("flags.csv");
     ASSERT_TRUE(view.exportFlagsCsv(QString::fromStdString(csvPath)));
-    auto csv = storage::parseCsv(test::readFile(csvPath));
+    auto csv = analysis::parseCsv(test::readFile(csvPath));
     ASSERT_TRUE(csv);
     ASSERT_EQ(csv->size(), 2u);
     const int target = static_cast<int>(flaggedIndex % 10);

@@ -33,6 +33,7 @@
 #include <functional>
 #include <tuple>
 
+#include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"
 #include "storage/sweep_store.h"
 #include "storage/writer.h"
@@ -350,7 +351,7 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
             p.target = static_cast<std::int32_t>(i % 2);
             p.predicted = i % 3 == 0 ? 1 - p.target : p.target;
             p.probs = {0.5f, 0.5f};
-            if (storage::isPublic(i, storage::SplitOptions{})) {
+            if (analysis::isPublic(i, analysis::SplitOptions{})) {
                 n += 1;
                 right += p.predicted == p.target ? 1 : 0;
             }
@@ -396,7 +397,7 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     // The prediction gallery shows the test set's public part only.
     int publicCount = 0;
     for (std::int64_t i = 0; i < 300; ++i)
-        publicCount += storage::isPublic(i, storage::SplitOptions{});
+        publicCount += analysis::isPublic(i, analysis::SplitOptions{});
     window.gallery()->refresh();
     ASSERT_TRUE(waitFor([&] { return window.gallery()->model()->rowCount() == publicCount; }, 5000))
         << window.gallery()->summaryText().toStdString();

@@ -1,19 +1,24 @@
-// Leaderboards: median and best with odd and even counts, ties to the earlier submission, the
-// shake-up, the CSV reader and Kaggle's leaderboard files on every malformed case, a fuzz test of
-// the reader (run it under the debug-asan preset), and competitions stored whole.
+// Leaderboards (runboard_analysis on storage's rows): median and best with odd and even counts,
+// ties to the earlier submission, the shake-up, Kaggle's leaderboard files on every malformed
+// case, a fuzz test of the reader (run it under the debug-asan preset), competitions stored whole,
+// own runs scored on the split, and competition mode.
 
-#include "storage/leaderboard.h"
+#include "engine/analysis/leaderboard.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "storage/csv.h"
+#include "engine/analysis/csv.h"
+#include "engine/analysis/kaggle.h"
+#include "engine/analysis/test_mask.h"
+#include "storage/leaderboard.h"
 #include "storage/run_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 
 using namespace runboard::storage;
+using namespace runboard::analysis;
 
 namespace {
 
@@ -26,6 +31,18 @@ const BoardRow& rowOf(const Board& b, const std::string& name) {
     for (const auto& r : b.rows)
         if (r.entry.name == name) return r;
     throw std::runtime_error("no row " + name);
+}
+
+SplitOptions storedSplit(Connection& db) {
+    return splitOptions(leaderboardSettings(db).value());
+}
+
+Status storeSplit(Connection& db, const SplitOptions& split) {
+    return splitSettings(split).and_then([&](const auto& rows) { return setSettings(db, rows); });
+}
+
+PrivateTestMask storedMask(Connection& db) {
+    return PrivateTestMask(leaderboardSettings(db).value());
 }
 
 }  // namespace
@@ -75,31 +92,6 @@ TEST(Leaderboard, TiesGoToTheEarlierSubmission) {
     EXPECT_EQ(rowOf(b, "early").privateRank, 1);
     EXPECT_EQ(rowOf(b, "late").privateRank, 2);
     EXPECT_EQ(rowOf(b, "best").shift, 1 - 3);
-}
-
-TEST(Csv, QuotesCommasCrlfBomAndNonAscii) {
-    const std::string text =
-        "\xEF\xBB\xBFTeamId,TeamName,SubmissionDate,Score\r\n"
-        "1,\"Smith, Jones & Co\",2026-01-01,0.5\r\n"
-        "2,\"say \"\"hi\"\"\",2026-01-02,0.6\r\n"
-        "\r\n"
-        "3,\"two\nlines\",2026-01-03,0.7\n"
-        "4,Команда Ёж 🦔,2026-01-04,0.8";
-    auto rows = parseCsv(text);
-    ASSERT_TRUE(rows) << rows.error().message;
-    ASSERT_EQ(rows->size(), 5u);
-    EXPECT_EQ((*rows)[0].fields.front(), "TeamId");  // the BOM is gone
-    EXPECT_EQ((*rows)[1].fields[1], "Smith, Jones & Co");
-    EXPECT_EQ((*rows)[2].fields[1], "say \"hi\"");
-    EXPECT_EQ((*rows)[3].fields[1], "two\nlines");
-    EXPECT_EQ((*rows)[3].line, 5u);
-    EXPECT_EQ((*rows)[4].line, 7u);
-    EXPECT_EQ((*rows)[4].fields[1], "Команда Ёж 🦔");
-    EXPECT_EQ((*rows)[4].fields[3], "0.8");
-    EXPECT_EQ(parseCsv("a,\"open\n").error().message,
-              "line 1: a quoted field is not closed before the end of the file");
-    EXPECT_EQ(parseCsv("a,\"x\"y\n").error().message,
-              "line 1: text after the closing quote of a field");
 }
 
 TEST(Kaggle, ParsesSkipsAndRefuses) {
@@ -328,10 +320,11 @@ TEST(OwnRuns, EveryFinishedRunIsScoredOnBothPartsOfItsLastTestEvaluation) {
     }
     ASSERT_TRUE(store->setStatus(finished->id, RunStatus::Finished));
     ASSERT_TRUE(store->setStatus(empty->id, RunStatus::Finished));
-    auto entries = ownRunEntries(store->connection(), SplitOptions{});
-    ASSERT_TRUE(entries) << entries.error().message;
-    ASSERT_EQ(entries->size(), 1u);  // not the running one, not the one without predictions
-    const BoardEntry& e = entries->front();
+    auto runs = ownRuns(store->connection());
+    ASSERT_TRUE(runs) << runs.error().message;
+    const auto entries = ownRunEntries(runs->tests, SplitOptions{});
+    ASSERT_EQ(entries.size(), 1u);  // not the running one, not the one without predictions
+    const BoardEntry& e = entries.front();
     EXPECT_EQ(e.run, finished->id);
     EXPECT_EQ(e.name, "#1 good");
     EXPECT_FALSE(e.submittedAt.empty());
@@ -350,20 +343,19 @@ TEST(OwnRuns, SplitSettingsAreStoredAndAVersionThreeFileMigrates) {
     }
     auto store = RunStore::open(path);
     ASSERT_TRUE(store) << store.error().message;
-    auto split = ownSplit(store->connection());
-    ASSERT_TRUE(split);
-    EXPECT_DOUBLE_EQ(split->publicFraction, 0.3);
-    EXPECT_EQ(split->metric, OwnMetric::Accuracy);
-    ASSERT_TRUE(setOwnSplit(store->connection(), {0.25, 99, OwnMetric::LogLoss}));
-    split = ownSplit(store->connection());
-    EXPECT_DOUBLE_EQ(split->publicFraction, 0.25);
-    EXPECT_EQ(split->seed, 99u);
-    EXPECT_EQ(split->metric, OwnMetric::LogLoss);
-    auto bad = setOwnSplit(store->connection(), {1.5, 1, OwnMetric::Accuracy});
+    auto split = storedSplit(store->connection());
+    EXPECT_DOUBLE_EQ(split.publicFraction, 0.3);
+    EXPECT_EQ(split.metric, OwnMetric::Accuracy);
+    ASSERT_TRUE(storeSplit(store->connection(), {0.25, 99, OwnMetric::LogLoss}));
+    split = storedSplit(store->connection());
+    EXPECT_DOUBLE_EQ(split.publicFraction, 0.25);
+    EXPECT_EQ(split.seed, 99u);
+    EXPECT_EQ(split.metric, OwnMetric::LogLoss);
+    auto bad = storeSplit(store->connection(), {1.5, 1, OwnMetric::Accuracy});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("the public fraction must be between 0 and 1"),
               std::string::npos);
-    EXPECT_DOUBLE_EQ(ownSplit(store->connection())->publicFraction, 0.25);
+    EXPECT_DOUBLE_EQ(storedSplit(store->connection()).publicFraction, 0.25);
 }
 
 TEST(CompetitionMode, HidesPrivateScoresAndShowsTestMetricsOnThePublicPartOnly) {
@@ -401,28 +393,28 @@ TEST(CompetitionMode, HidesPrivateScoresAndShowsTestMetricsOnThePublicPartOnly) 
     Connection& c = store->connection();
     EXPECT_FALSE(competitionMode(c).value());
     auto metrics = store->latestMetrics(run->id).value();
-    auto off = PrivateTestMask::load(c);
-    ASSERT_TRUE(off);
-    ASSERT_TRUE(off->apply(c, run->id, metrics));
+    auto finalTest = [&] { return finalTestPredictions(c, run->id); };
+    const PrivateTestMask off = storedMask(c);
+    EXPECT_FALSE(off.on());
+    ASSERT_TRUE(off.applyReading(metrics, finalTest));
     EXPECT_DOUBLE_EQ(metrics["test/accuracy"], 0.8) << "off: unchanged";
-    EXPECT_FALSE(ownBoard(c, SplitOptions{})->privateHidden);
+    EXPECT_FALSE(ownBoard(ownRuns(c).value(), SplitOptions{}).privateHidden);
 
     ASSERT_TRUE(setCompetitionMode(c, true));
-    auto on = PrivateTestMask::load(c);
-    ASSERT_TRUE(on && on->on());
-    ASSERT_TRUE(on->apply(c, run->id, metrics));
+    const PrivateTestMask on = storedMask(c);
+    ASSERT_TRUE(on.on());
+    ASSERT_TRUE(on.applyReading(metrics, finalTest));
     EXPECT_DOUBLE_EQ(metrics["test/accuracy"], right / n);
     EXPECT_NEAR(metrics["test/loss"], loss / n, 1e-6);
-    auto board = ownBoard(c, SplitOptions{});
-    ASSERT_TRUE(board);
-    EXPECT_TRUE(board->privateHidden);
-    ASSERT_EQ(board->entries.size(), 1u);
-    EXPECT_EQ(board->entries.front().privateScore, std::nullopt);
-    EXPECT_DOUBLE_EQ(*board->entries.front().publicScore, right / n);
-    EXPECT_NE(board->record.name.find("private hidden"), std::string::npos);
+    const OwnBoard board = ownBoard(ownRuns(c).value(), SplitOptions{});
+    EXPECT_TRUE(board.privateHidden);
+    ASSERT_EQ(board.entries.size(), 1u);
+    EXPECT_EQ(board.entries.front().privateScore, std::nullopt);
+    EXPECT_DOUBLE_EQ(*board.entries.front().publicScore, right / n);
+    EXPECT_NE(board.record.name.find("private hidden"), std::string::npos);
     // A run without test metrics gets none.
     std::map<std::string, double> none{{"val/accuracy", 0.7}};
-    ASSERT_TRUE(on->apply(c, run->id, none));
+    ASSERT_TRUE(on.applyReading(none, finalTest));
     EXPECT_EQ(none.count("test/accuracy"), 0u);
     ASSERT_TRUE(setCompetitionMode(c, false));
     EXPECT_FALSE(competitionMode(c).value());

@@ -1,16 +1,18 @@
 #pragma once
 // A CSV reader (and field writer) for files people download (RFC 4180 and what spreadsheets and
 // Kaggle write): a UTF-8 BOM, LF or CRLF line ends, quoted fields with commas, doubled quotes and
-// line breaks inside. Plain C++, no Qt: the leaderboard importer and its fuzz test use it.
+// line breaks inside. Plain C++, no Qt: the leaderboard importer, its fuzz test and the CSV exports
+// use it.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "storage/result.h"
+#include "engine/analysis/result.h"
+#include "storage/predictions.h"
 
-namespace runboard::storage {
+namespace runboard::analysis {
 
 struct CsvRecord {
     std::size_t line = 0;  // 1-based line where the record starts
@@ -34,4 +36,9 @@ std::string csvField(std::string_view text);
 // columns are written as they are (-0.5 stays a number): do not pass them here.
 std::string csvTextField(std::string_view text);
 
-}  // namespace runboard::storage
+// Label flags as CSV: dataset,split,index,true_label,flag,note (RFC 4180 quoting); labels by name
+// when given.
+std::string flagsCsv(const std::vector<storage::FlagRecord>& flags,
+                     const std::vector<std::string>& classNames = {});
+
+}  // namespace runboard::analysis
