@@ -23,7 +23,12 @@ install_missing() {
 }
 
 build() {
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+    # CI does not run the benchmarks: leaving them out saves about 75 s of its 2-core build
+    # (they are 152 of the Release build's 1447 CPU-seconds).
+    local bench=ON
+    [[ "${CI:-}" == "true" ]] && bench=OFF
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DRUNBOARD_BUILD_BENCH="$bench" >&2
     cmake --build "$BUILD_DIR" -j "$(nproc)" >&2
 }
 
