@@ -1,8 +1,11 @@
 #include "app/compare_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
+#include "app/terminal_text.h"
 #include "storage/lineage.h"
 
 namespace runboard::app {
@@ -63,34 +66,39 @@ nlohmann::json compareToJson(const analysis::CompareReport& r) {
 }
 
 std::string compareToText(const analysis::CompareReport& r) {
-    std::string out = "A: #" + std::to_string(r.a.id) + " " + r.a.name + "\nB: #" +
-                      std::to_string(r.b.id) + " " + r.b.name + "\n\n";
+    // Names, config keys and values and metric keys are anyone's bytes (a run renamed to ESC
+    // sequences or a right-to-left override): every stored string goes through terminalText.
+    const auto show = [](std::string_view s) { return terminalText(s); };
+    std::string out = "A: #" + std::to_string(r.a.id) + " " + show(r.a.name) + "\nB: #" +
+                      std::to_string(r.b.id) + " " + show(r.b.name) + "\n\n";
+    std::vector<std::string> changedKeys, metricKeys;
     std::size_t width = 6;
     for (const auto& c : r.changed)
-        width = std::max(width, c.key.size());
+        width = std::max(width, codePoints(changedKeys.emplace_back(show(c.key))));
     for (const auto& m : r.metrics)
-        width = std::max(width, m.key.size());
-    const auto pad = [&](const std::string& s) {
-        return s + std::string(width + 2 - s.size(), ' ');
-    };
+        width = std::max(width, codePoints(metricKeys.emplace_back(show(m.key))));
+    const auto pad = [&](const std::string& s) { return padRight(s, width + 2); };
     out += r.changed.empty() ? "Config: identical\n" : "Config (only what differs, A -> B):\n";
-    for (const auto& c : r.changed)
-        out += "  " + pad(c.key) + c.from.value_or("(absent)") + " -> " +
-               c.to.value_or("(absent)") + "\n";
+    for (std::size_t i = 0; i < r.changed.size(); ++i) {
+        const auto& c = r.changed[i];
+        out += "  " + pad(changedKeys[i]) + (c.from ? show(*c.from) : "(absent)") + " -> " +
+               (c.to ? show(*c.to) : "(absent)") + "\n";
+    }
     if (r.changed.size() > 1)
         out += "  warning: " + std::to_string(r.changed.size()) +
                " keys differ; this comparison can't tell which one helped\n";
-    if (!r.warning.empty()) out += "  B against its parent: " + r.warning + "\n";
+    if (!r.warning.empty()) out += "  B against its parent: " + show(r.warning) + "\n";
     out +=
         "\nMetrics (latest)" + std::string(r.publicOnly ? ", test on the public part" : "") + ":\n";
     out += "  " + pad("key") + "A            B            B - A\n";
-    for (const auto& m : r.metrics) {
+    for (std::size_t i = 0; i < r.metrics.size(); ++i) {
+        const auto& m = r.metrics[i];
         std::optional<double> delta;
         if (m.a && m.b) delta = *m.b - *m.a;
         const std::string a = number(m.a), b = number(m.b);
-        out += "  " + pad(m.key) + a + std::string(13 - std::min<std::size_t>(12, a.size()), ' ') +
-               b + std::string(13 - std::min<std::size_t>(12, b.size()), ' ') + number(delta) +
-               "\n";
+        out += "  " + pad(metricKeys[i]) + a +
+               std::string(13 - std::min<std::size_t>(12, a.size()), ' ') + b +
+               std::string(13 - std::min<std::size_t>(12, b.size()), ' ') + number(delta) + "\n";
     }
     out += "\nVerdict (test accuracy, B - A, " + std::to_string(r.sharedSamples) +
            " shared test samples): " + r.verdict.text + "\n";

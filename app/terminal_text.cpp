@@ -58,37 +58,59 @@ bool isControl(char32_t cp) {
     return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
 }
 
+// Characters that print nothing or reorder what follows, so a name can look like another one
+// (Trojan Source, CVE-2021-42574): bidi embeddings, overrides and isolates, the directional
+// marks, zero-width spaces and joiners, word joiner and invisible operators, the BOM, the soft
+// hyphen, line and paragraph separators (line breaks to some terminals) and the other
+// invisible format characters.
+bool isInvisible(char32_t cp) {
+    return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160 ||
+           cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x206F) || cp == 0x3164 ||
+           cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
+// One displayed unit: a character, or a whole escape (\x1b, \u202e), and how many columns
+// it takes (code points; every escape is ASCII).
+struct Unit {
+    std::string text;
+    std::size_t width = 1;
+};
+
 }  // namespace
 
 std::string terminalText(std::string_view text, std::size_t maxChars) {
-    // Each piece is one shown character (an escape counts as its length), so eliding never
-    // splits a code point or an escape.
-    std::vector<std::string> pieces;
+    std::vector<Unit> units;
+    std::size_t total = 0;
     for (std::size_t i = 0; i < text.size();) {
         char32_t cp = 0;
         const std::size_t len = decode(text, i, cp);
         if (len == 0) {
-            pieces.emplace_back("\xEF\xBF\xBD");  // U+FFFD for one invalid byte
+            units.push_back({"\xEF\xBF\xBD", 1});  // U+FFFD for one invalid byte
             ++i;
-            continue;
-        }
-        if (isControl(cp)) {
-            for (char c : escape(cp))
-                pieces.emplace_back(1, c);
+        } else if (isControl(cp) || isInvisible(cp)) {
+            std::string e = escape(cp);
+            const std::size_t width = e.size();
+            units.push_back({std::move(e), width});
+            i += len;
         } else {
-            pieces.emplace_back(text.substr(i, len));
+            units.push_back({std::string(text.substr(i, len)), 1});
+            i += len;
         }
-        i += len;
+        total += units.back().width;
     }
-    std::size_t keep = pieces.size();
-    bool elided = false;
-    if (maxChars > 0 && pieces.size() > maxChars) {
-        keep = maxChars - 1;
-        elided = true;
+    // Elided on whole units: a cut never splits a code point or an escape it produced, and the
+    // result with its "…" is at most maxChars columns.
+    std::size_t keep = units.size();
+    const bool elided = maxChars > 0 && total > maxChars;
+    if (elided) {
+        std::size_t used = 0;
+        for (keep = 0; keep < units.size() && used + units[keep].width <= maxChars - 1; ++keep)
+            used += units[keep].width;
     }
     std::string out;
     for (std::size_t k = 0; k < keep; ++k)
-        out += pieces[k];
+        out += units[k].text;
     if (elided) out += "\xE2\x80\xA6";  // …
     return out;
 }

@@ -114,6 +114,82 @@ TEST(Cli, CompareShowsOnlyChangedKeysTheDeltasAndTheVerdict) {
     EXPECT_EQ(runCli({"compare", "1", "2", "--db", dir.file("none.db")}, dir).code, 4);
 }
 
+namespace {
+
+// True when `text` holds a byte a terminal acts on (C0 other than \n, DEL) or, as UTF-8, a C1
+// control or a bidi or invisible character that can disguise what is shown.
+bool hasRawControls(const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\n') || c == 0x7F) return true;
+        if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0)
+            return true;  // U+0080..U+009F
+        for (const char* bad : {"\xE2\x80\xAE", "\xE2\x80\xAA", "\xE2\x81\xA6", "\xE2\x81\xA9",
+                                "\xE2\x80\x8B", "\xE2\x80\x8F", "\xD8\x9C", "\xEF\xBB\xBF"})
+            if (text.compare(i, std::char_traits<char>::length(bad), bad) == 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST(Cli, CompareEscapesNamesConfigKeysAndValues) {
+    TempDir dir;
+    const std::string db = dir.file("evil.db");
+    // A title-setting OSC with BEL, a colour, and a right-to-left override that shows "base" for
+    // a run really named "esab": all stored as anyone could store them.
+    const std::string nameA =
+        "a\x1b]0;pwned\a\xE2\x80\xAE"
+        "esab";
+    const std::string nameB =
+        "b\xE2\x81\xA6"
+        "x\xE2\x81\xA9\x1b[2J";
+    const std::string key = "tag\x1b[31m";
+    const std::string valueA = "x\a", valueB =
+                                          "y\xE2\x80\xAE"
+                                          "z\xC2\x9B"
+                                          "1m";
+    runboard::storage::RunId a = 0, b = 0;
+    {
+        auto store = runboard::storage::RunStore::open(db);
+        auto writer = runboard::storage::Writer::open(db);
+        const std::vector<runboard::storage::Param> pa = {
+            {key, valueA, "string"}, {"lr", "0.1", "float"}, {"note", "n\xE2\x80\x8B", "string"}};
+        const std::vector<runboard::storage::Param> pb = {
+            {key, valueB, "string"}, {"lr", "0.2", "float"}, {"note", "m", "string"}};
+        for (int run = 0; run < 2; ++run) {
+            auto r = store->createRun({run == 0 ? nameA : nameB,
+                                       run == 0 ? std::nullopt : std::optional(a), "{}", 0,
+                                       run == 0 ? pa : pb, runboard::storage::RunStatus::Running});
+            ASSERT_TRUE(r) << r.error().message;
+            (run == 0 ? a : b) = r->id;
+            writer.value()->metric(r->id, writer.value()->key("val/\x1b[2Jacc"), 1, 0.5, 0);
+            ASSERT_TRUE(writer.value()->flush());
+            r->lock.release();
+            ASSERT_TRUE(store->setStatus(r->id, runboard::storage::RunStatus::Finished));
+        }
+    }
+    const Output t = runCli({"compare", std::to_string(a), std::to_string(b), "--db", db}, dir);
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_FALSE(hasRawControls(t.out)) << t.out;
+    EXPECT_NE(t.out.find("a\\x1b]0;pwned\\x07\\u202eesab"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("b\\u2066x\\u2069\\x1b[2J"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("tag\\x1b[31m"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("x\\x07 -> y\\u202ez\\u009b1m"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("n\\u200b -> m"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("val/\\x1b[2Jacc"), std::string::npos) << t.out;
+    // Columns line up on what is shown: keys pad to the widest shown one ("val/\x1b[2Jacc", 14).
+    EXPECT_NE(t.out.find("  lr" + std::string(14, ' ') + "0.1 -> 0.2"), std::string::npos) << t.out;
+    // JSON keeps the exact stored strings (escaped by JSON itself): no raw ESC or BEL.
+    const Output j =
+        runCli({"compare", std::to_string(a), std::to_string(b), "--db", db, "--json"}, dir);
+    ASSERT_EQ(j.code, 0) << j.err;
+    EXPECT_EQ(j.out.find('\x1b'), std::string::npos) << j.out;
+    EXPECT_EQ(j.out.find('\a'), std::string::npos) << j.out;
+    const json parsed = json::parse(j.out);
+    EXPECT_EQ(parsed["changed"][key], json::array({valueA, valueB})) << j.out;
+}
+
 TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
     TempDir dir;
     const auto data = dir.path() / "data";
