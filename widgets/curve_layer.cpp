@@ -188,11 +188,16 @@ void CurveLayer::paintAxes(QPainter* painter) const {
     painter->drawRect(area);
     painter->setPen(QColor(0x42, 0x42, 0x42));
     const double line = fm.height();
+    // A label wider than the right margin (a 1M-step run's "1000000") ends at the layer's edge
+    // instead of being cut by the panel's; the margin stays put, so the plot's width (and the
+    // data loaded for it) does not depend on the labels.
+    const double right = area.right() + margins_.right();
     for (std::size_t i = 0; i < xs.size(); ++i) {
         const double px = mapping_.toPixel(xs[i], mapping_.y0).x();
         const double w = fm.horizontalAdvance(xLabels[static_cast<qsizetype>(i)]);
-        painter->drawText(QRectF(px - w / 2 - 1, area.bottom() + kGap, w + 2, line),
-                          Qt::AlignCenter, xLabels[static_cast<qsizetype>(i)]);
+        const double left = std::min(px - w / 2 - 1, right - w - 2);
+        painter->drawText(QRectF(left, area.bottom() + kGap, w + 2, line), Qt::AlignCenter,
+                          xLabels[static_cast<qsizetype>(i)]);
     }
     for (std::size_t i = 0; i < ys.size(); ++i) {
         const double py = mapping_.toPixel(mapping_.x0, ys[i]).y();

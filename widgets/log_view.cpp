@@ -1,10 +1,12 @@
 #include "widgets/log_view.h"
 
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QVBoxLayout>
+#include <cmath>
 
 namespace runboard::widgets {
 
@@ -46,6 +48,22 @@ void LogView::setMinimumLevel(int level) {
 
 int LogView::lineCount() const {
     return text_->document()->blockCount() - (text_->document()->isEmpty() ? 1 : 0);
+}
+
+int LogView::textHeightForLines(int lines) const {
+    const QFontMetrics metrics(text_->font());
+    const QMargins viewport = text_->viewport()->contentsMargins();
+    return metrics.lineSpacing() * lines +
+           2 * static_cast<int>(std::ceil(text_->document()->documentMargin())) +
+           2 * text_->frameWidth() + viewport.top() + viewport.bottom() +
+           1;  // QPlainTextEdit counts a line as visible below height - 1 only
+}
+
+QSize LogView::sizeHint() const {
+    // The layout's hint with the text area's own hint (about 12 lines) swapped for five lines.
+    QSize hint = QWidget::sizeHint();
+    hint.setHeight(hint.height() - text_->sizeHint().height() + textHeightForLines(kInitialLines));
+    return hint;
 }
 
 void LogView::rebuild() {

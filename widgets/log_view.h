@@ -18,6 +18,12 @@ public:
     void append(int level, const QString& line);
     void setMinimumLevel(int level);
     int lineCount() const;
+    // Five lines of the log's own (monospace) font under the level row: the dock starts at this
+    // height, small while the log says little.
+    QSize sizeHint() const override;
+    // The height of the text area that shows `lines` whole lines, frame and margins included.
+    int textHeightForLines(int lines) const;
+    static constexpr int kInitialLines = 5;
 
 private:
     void rebuild();

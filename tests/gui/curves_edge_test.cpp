@@ -1,15 +1,22 @@
 // GUI tests of the curves panels at their edges, offscreen: a series of one point (every 1-epoch
-// run's val/accuracy) is drawn as a dot inside both ranges, and File > Export writes every panel.
+// run's val/accuracy) is drawn as a dot inside both ranges, File > Export writes every panel, and
+// at 1280x800 the panels, the runs table and the log dock each keep a usable size.
 
 #include <gtest/gtest.h>
 
 #include <QChart>
 #include <QChartView>
+#include <QDockWidget>
 #include <QFont>
 #include <QFontMetrics>
 #include <QImage>
+#include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextDocument>
 #include <cmath>
 
 #include "app/main_window.h"
@@ -20,6 +27,7 @@
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/log_view.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
@@ -227,4 +235,61 @@ TEST(CurveLayer, AShortPlotKeepsTwoTickLabelsAndItsWholeYTitle) {
     m.area = QRectF(60, 20, 600, 400);
     layer.setMapping(m);
     EXPECT_FALSE(layer.yTitleAbove());
+}
+
+TEST(MainWindow, At1280x800ThePanelsTheRunsTableAndTheLogDockKeepTheirRoom) {
+    test::TempDir dir;
+    const std::string db = dir.file("layout.db");
+    std::vector<std::vector<std::pair<std::int64_t, double>>> series(12);
+    for (std::size_t r = 0; r < series.size(); ++r)
+        for (std::int64_t s = 1; s <= 50; ++s)
+            series[r].emplace_back(s, 2.0 / static_cast<double>(s + static_cast<std::int64_t>(r)));
+    const auto ids = writeRuns(db, "train/loss", series);
+    app::MainWindow window(QString::fromStdString(db));
+    window.resize(1280, 800);
+    window.show();
+    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 12; }, 10'000));
+    window.selectRuns({ids[0], ids[1]});
+    ASSERT_TRUE(waitFor([&] { return window.curves()->snapshot().series.size() == 2; }, 10'000));
+    QTest::qWait(200);
+    ASSERT_EQ(window.height(), 800);
+
+    // Both default panels (train/loss, val/accuracy): plots a user can read. They were 35 px,
+    // then 55 px with the runs table at its size hint (37% of the page); now 75-80 px.
+    const auto panels = window.panels()->panels();
+    ASSERT_EQ(panels.size(), 2u);
+    for (auto* panel : panels)
+        EXPECT_GE(panel->layer().mapping().area.height(), 70.0)
+            << panel->metric().toStdString() << " plot area of " << panel->height() << " px panel";
+
+    // The runs table shows at least six whole runs.
+    QTableView* table = window.runsTable();
+    const int rowHeight = table->rowHeight(0);
+    ASSERT_GT(rowHeight, 0);
+    EXPECT_GE(table->viewport()->height() / rowHeight, 6) << table->viewport()->height() << " px";
+    EXPECT_GE(table->rowAt(table->viewport()->height() - 1), 5);
+
+    // The log dock opens five lines of its own font high: five lines show whole, and it is not
+    // much more (it took 15% of the height, and then ~4.5 lines).
+    auto* dock = window.findChild<QDockWidget*>(QStringLiteral("logDock"));
+    ASSERT_NE(dock, nullptr);
+    ASSERT_TRUE(dock->isVisible());
+    auto* log = dock->findChild<widgets::LogView*>();
+    auto* text = dock->findChild<QPlainTextEdit*>();
+    ASSERT_NE(log, nullptr);
+    ASSERT_NE(text, nullptr);
+    for (int i = 1; i <= 5; ++i)
+        log->append(2, QStringLiteral("line %1").arg(i));
+    QTest::qWait(50);
+    text->verticalScrollBar()->setValue(0);
+    const int lineSpacing = QFontMetrics(text->font()).lineSpacing();
+    EXPECT_EQ(text->verticalScrollBar()->maximum(), 0) << "five lines need scrolling";
+    const QRect fifth = text->cursorRect(QTextCursor(text->document()->lastBlock()));
+    EXPECT_LE(fifth.bottom(), text->viewport()->height())
+        << "the fifth line is cut: text area " << text->height() << " px, line " << lineSpacing;
+    EXPECT_LT(text->height(), lineSpacing * 7) << "text area " << text->height() << " px";
+    EXPECT_LT(dock->height(), window.height() / 5) << "dock " << dock->height() << " px";
+    // View > Log hides it.
+    dock->toggleViewAction()->trigger();
+    EXPECT_FALSE(dock->isVisible());
 }
