@@ -7,8 +7,8 @@
 
 #include "app/cli.h"
 #include "app/cli_common.h"
+#include "app/core/terminal_text.h"
 #include "app/exit_codes.h"
-#include "app/terminal_text.h"
 #include "engine/analysis/kaggle.h"
 #include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "app/terminal_text.h"
+#include "app/core/terminal_text.h"
 #include "storage/lineage.h"
 
 namespace runboard::app {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "app/terminal_text.h"
+#include "app/core/terminal_text.h"
 #include "engine/analysis/test_mask.h"
 #include "storage/checks_store.h"
 #include "storage/leaderboard.h"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "app/recorder.h"
+#include "app/core/recorder.h"
 #include "engine/errors.h"
 
 namespace runboard::app {
@@ -135,7 +135,7 @@ std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>&
 
 RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) {
     RunOutcome outcome{run_.id, storage::RunStatus::Failed, {}};
-    RunRecorder recorder(*writer_, run_.id);
+    RunRecorder recorder(*writer_, run_.id, trainer.stopFlag());
     FlatLossWatch flat(store_.connection(), run_.id);
     LearnedWatch learned(trainer.config(), store_.connection(), run_.id);
     std::vector<engine::Observer*> observers{&recorder};

@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <string>
 
-#include "app/recorder.h"
+#include "app/core/recorder.h"
 #include "engine/dataset.h"
 #include "engine/runtime.h"
 #include "engine/session.h"

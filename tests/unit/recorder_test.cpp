@@ -2,7 +2,7 @@
 // new checkpoint and the removal of the old ones are committed, because the trainer deletes the
 // old files right after it. A writer that flushes once an hour proves onCheckpoint waits.
 
-#include "app/recorder.h"
+#include "app/core/recorder.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // reorder or hide what a terminal shows (Trojan Source). Checked by hand on the cases found and
 // against a brute-force reference on random strings of hostile pieces.
 
-#include "app/terminal_text.h"
+#include "app/core/terminal_text.h"
 
 #include <gtest/gtest.h>
 
@@ -170,6 +170,8 @@ TEST(TerminalText, MatchesABruteForceReferenceOnRandomHostileStrings) {
         const std::vector<char32_t> cps = decodeAll(out);
         for (char32_t cp : cps)
             ASSERT_FALSE(forbidden(cp)) << "U+" << std::hex << static_cast<unsigned>(cp);
-        if (maxChars > 0) ASSERT_LE(cps.size(), maxChars);
+        if (maxChars > 0) {
+            ASSERT_LE(cps.size(), maxChars);
+        }
     }
 }

@@ -2,6 +2,7 @@
 // Writes what the engine reports into the run store, through the batched writer: the training
 // thread only appends to the writer's queue.
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -19,7 +20,10 @@ struct StoreFailed : std::runtime_error {
 
 class RunRecorder : public engine::Observer {
 public:
-    RunRecorder(storage::Writer& writer, std::int64_t runId);
+    // `stop`: the run's stop flag; a checkpoint's flush waits for a busy database only until it
+    // is set (then for the writer's stop grace), so a stop request always ends the run.
+    RunRecorder(storage::Writer& writer, std::int64_t runId,
+                const std::atomic<bool>* stop = nullptr);
 
     void onStep(const engine::StepEvent& e) override;
     void onEpoch(const engine::EpochEvent& e) override;
@@ -34,6 +38,7 @@ private:
 
     storage::Writer& writer_;
     std::int64_t runId_;
+    const std::atomic<bool>* stop_;
     std::int64_t lastStep_ = 0;
     storage::KeyHandle trainLoss_, trainLr_, gradNorm_, samplesPerSecond_, trainAccuracy_,
         trainEpochLoss_, valLoss_, valAccuracy_, epoch_, testLoss_, testAccuracy_;

@@ -1,10 +1,11 @@
-#include "app/recorder.h"
+#include "app/core/recorder.h"
 
 namespace runboard::app {
 
-RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId)
+RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId, const std::atomic<bool>* stop)
     : writer_(writer),
       runId_(runId),
+      stop_(stop),
       trainLoss_(writer.key("train/loss")),
       trainLr_(writer.key("train/lr")),
       gradNorm_(writer.key("train/grad_norm")),
@@ -77,7 +78,7 @@ void RunRecorder::onCheckpoint(const engine::CheckpointEvent& e) {
     for (const auto& path : e.removed)
         writer_.checkpointRemoved(path);
     // The trainer deletes e.removed when this returns: the new checkpoint must be stored first.
-    if (auto s = writer_.flush(); !s) throw StoreFailed(s.error().message);
+    if (auto s = writer_.flush(stop_); !s) throw StoreFailed(s.error().message);
 }
 
 void RunRecorder::onFinish(const engine::RunResult& r) {
