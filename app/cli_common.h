@@ -33,9 +33,11 @@ std::optional<int> parseSubcommand(QCommandLineParser& parser, const QStringList
                                    const QString& usage, const QString& description);
 
 // JSON for stdout: stored text is anyone's bytes, and nlohmann's dump() throws on invalid
-// UTF-8 (it is replaced by U+FFFD here).
+// UTF-8 (it is replaced by U+FFFD here). ASCII only: every non-ASCII character is a \uXXXX
+// escape, so C1 controls and bidi or invisible characters in a run name reach a terminal that
+// shows the JSON as text, not as themselves (JSON itself escapes only U+0000-U+001F).
 inline std::string jsonText(const nlohmann::json& j) {
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    return j.dump(2, ' ', true, nlohmann::json::error_handler_t::replace);
 }
 
 // Prints "runboard: <message>" to stderr and returns code.

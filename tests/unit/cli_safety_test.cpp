@@ -268,8 +268,10 @@ TEST(CliSafety, NamesNeverBreakRowsOrReachTheTerminalRaw) {
     std::string longName;
     for (int i = 0; i < 200; ++i)
         longName += "\xC3\xA9";  // é, two bytes: a byte buffer cut here mid-character
-    const std::vector<std::string> names = {"line\nbreak", "tab\there",          "\x1b[31mred\x07",
-                                            longName,      "bad \xff\xfe bytes", "ok"};
+    // U+202E (the last name) turns the rest of a line around in a terminal.
+    const std::vector<std::string> names = {
+        "line\nbreak",        "tab\there", "\x1b[31mred\x07",        longName,
+        "bad \xff\xfe bytes", "ok",        "evil\xE2\x80\xAEgnp.exe"};
     {
         auto store = st::RunStore::open(db);
         ASSERT_TRUE(store);
@@ -301,6 +303,9 @@ TEST(CliSafety, NamesNeverBreakRowsOrReachTheTerminalRaw) {
     const Output json = runCli({"runs", "--db", db, "--json"}, dir);
     ASSERT_EQ(json.code, 0) << "invalid UTF-8 in a name broke --json: " << json.err;
     EXPECT_EQ(nlohmann::json::parse(json.out).size(), names.size());
+    for (char c : json.out)  // bidi and C1 characters are \u escapes, like every non-ASCII one
+        ASSERT_LT(static_cast<unsigned char>(c), 0x80) << json.out;
+    EXPECT_NE(json.out.find("evil\\u202egnp.exe"), std::string::npos) << json.out;
 }
 
 // What users try first: a short run of the default recipe on real Fashion-MNIST (15 steps). It
