@@ -4,7 +4,6 @@
 // honour a stop request.
 
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -21,31 +20,17 @@
 #include "engine/session.h"
 #include "engine/trainer.h"
 #include "support/fixtures.h"
+#include "support/small_disk.h"
 
 using namespace runboard;
 using namespace runboard::engine;
 namespace fs = std::filesystem;
 
-namespace {
-
-// A 1 MB tmpfs (root only, as in CI): a real full disk. Unmounted on destruction.
-struct SmallDisk {
-    std::string path;
-    bool mounted = false;
-    explicit SmallDisk(const test::TempDir& dir) : path(dir.file("disk")) {
-        fs::create_directory(path);
-        mounted = ::geteuid() == 0 && ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") == 0;
-    }
-    ~SmallDisk() {
-        if (mounted) ::umount2(path.c_str(), MNT_DETACH);
-    }
-};
-
-}  // namespace
+using test::SmallDisk;
 
 TEST(AtomicFile, AFullDiskThrowsInWordsAndLeavesNothingBehind) {
     test::TempDir dir;
-    SmallDisk disk(dir);
+    SmallDisk disk(dir, "1m");
     if (!disk.mounted) GTEST_SKIP() << "needs root to mount a small tmpfs";
     const std::string path = disk.path + "/epoch-1.pt";
     try {
