@@ -49,6 +49,47 @@ bool validUtf8(const std::string& s) {
     return true;
 }
 
+// `train` on a fake dataset whose test pass, 6000 samples one at a time, takes seconds: started
+// in the background and waited for until its epoch began (training itself takes a moment).
+struct SlowTrain {
+    std::string db, err;
+    pid_t pid = -1;
+    int status = 0;
+    bool started = false;
+    SlowTrain(const TempDir& dir, const std::string& dbName, std::vector<std::string> extra)
+        : db(dir.file(dbName)), err(dir.file("err.txt")) {
+        runboard::test::writeFakeFashionMnist(dir.path() / "data", 300, 6000);
+        std::vector<std::string> args = {"train",
+                                         "--db",
+                                         db,
+                                         "--set",
+                                         "data.dir=" + (dir.path() / "data").string(),
+                                         "--set",
+                                         "data.val_size=50",
+                                         "--set",
+                                         "epochs=1",
+                                         "--set",
+                                         "eval_batch_size=1",
+                                         "--set",
+                                         "checks.enabled=false"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        pid = spawnCli(args, err);
+        for (int i = 0; pid > 0 && i < 600 && !started; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            started = runboard::test::readFile(err).find("epoch 1/1") != std::string::npos;
+            if (!started && waitpid(pid, &status, WNOHANG) == pid) break;
+        }
+    }
+    // Sends SIGTERM and returns how many seconds the process took to end.
+    double terminate() {
+        const auto sent = std::chrono::steady_clock::now();
+        kill(pid, SIGTERM);
+        waitpid(pid, &status, 0);
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    }
+    std::string stderrText() const { return runboard::test::readFile(err); }
+};
+
 }  // namespace
 
 TEST(CliSafety, DatabasePathsThatAreNotFilesAreRefusedBeforeTraining) {
@@ -163,31 +204,12 @@ TEST(CliSafety, AFullDiskEndsTheRunFailedAndLeavesNoTemporaryFiles) {
 
 TEST(CliSafety, SigtermDuringTheFinalTestPassStopsTheRun) {
     TempDir dir;
-    // A test pass of 6000 samples one at a time takes seconds; training takes a moment.
-    runboard::test::writeFakeFashionMnist(dir.path() / "data", 300, 6000);
-    const std::string db = dir.file("stop.db");
-    const std::string err = dir.file("err.txt");
-    const pid_t pid =
-        spawnCli({"train", "--db", db, "--set", "data.dir=" + (dir.path() / "data").string(),
-                  "--set", "data.val_size=50", "--set", "epochs=1", "--set", "eval_batch_size=1",
-                  "--set", "checks.enabled=false", "--set", "log.predictions=false"},
-                 err);
-    ASSERT_GT(pid, 0);
-    bool tested = false;
-    int status = 0;
-    for (int i = 0; i < 600 && !tested; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        tested = runboard::test::readFile(err).find("epoch 1/1") != std::string::npos;
-        if (!tested && waitpid(pid, &status, WNOHANG) == pid) break;
-    }
-    ASSERT_TRUE(tested) << runboard::test::readFile(err);
-    const auto sent = std::chrono::steady_clock::now();
-    kill(pid, SIGTERM);
-    waitpid(pid, &status, 0);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-    ASSERT_TRUE(WIFEXITED(status)) << runboard::test::readFile(err);
-    EXPECT_EQ(WEXITSTATUS(status), 130) << runboard::test::readFile(err);
+    SlowTrain train(dir, "stop.db", {"--set", "log.predictions=false"});
+    ASSERT_TRUE(train.started) << train.stderrText();
+    const double seconds = train.terminate();
+    ASSERT_TRUE(WIFEXITED(train.status)) << train.stderrText();
+    EXPECT_EQ(WEXITSTATUS(train.status), 130) << train.stderrText();
+    const std::string& db = train.db;
     auto store = st::RunStore::open(db);
     ASSERT_TRUE(store);
     auto run = store->run(1);
@@ -202,40 +224,21 @@ TEST(CliSafety, SigtermDuringTheFinalTestPassStopsTheRun) {
 
 TEST(CliSafety, SigtermWhileAnotherProcessHoldsTheLockEndsTrainWithExit7) {
     TempDir dir;
-    runboard::test::writeFakeFashionMnist(dir.path() / "data", 300, 6000);
-    const std::string db = dir.file("busy.db");
-    const std::string err = dir.file("err.txt");
-    const pid_t pid =
-        spawnCli({"train", "--db", db, "--set", "data.dir=" + (dir.path() / "data").string(),
-                  "--set", "data.val_size=50", "--set", "epochs=1", "--set", "eval_batch_size=1",
-                  "--set", "checks.enabled=false"},
-                 err);
-    ASSERT_GT(pid, 0);
-    bool tested = false;
-    int status = 0;
-    for (int i = 0; i < 600 && !tested; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        tested = runboard::test::readFile(err).find("epoch 1/1") != std::string::npos;
-        if (!tested && waitpid(pid, &status, WNOHANG) == pid) break;
-    }
-    ASSERT_TRUE(tested) << runboard::test::readFile(err);
+    SlowTrain train(dir, "busy.db", {});
+    ASSERT_TRUE(train.started) << train.stderrText();
     // Another process takes the write lock and keeps it: the trainer's rows and status wait.
-    auto holder = st::openDatabase(db, {.create = false});
+    auto holder = st::openDatabase(train.db, {.create = false});
     ASSERT_TRUE(holder) << holder.error().message;
     ASSERT_TRUE(holder->exec("BEGIN IMMEDIATE"));
-    const auto sent = std::chrono::steady_clock::now();
-    kill(pid, SIGTERM);
-    waitpid(pid, &status, 0);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    const double seconds = train.terminate();
     ASSERT_TRUE(holder->exec("COMMIT"));
-    const std::string text = runboard::test::readFile(err);
-    ASSERT_TRUE(WIFEXITED(status)) << text;
-    EXPECT_EQ(WEXITSTATUS(status), 7) << text;
+    const std::string text = train.stderrText();
+    ASSERT_TRUE(WIFEXITED(train.status)) << text;
+    EXPECT_EQ(WEXITSTATUS(train.status), 7) << text;
     EXPECT_NE(text.find("busy"), std::string::npos) << text;
     EXPECT_LT(seconds, 20.0) << "one SIGTERM did not end train within the grace period";
     // Nothing broke: the next open marks the run interrupted, its stored rows intact.
-    auto store = st::RunStore::open(db);
+    auto store = st::RunStore::open(train.db);
     ASSERT_TRUE(store) << store.error().message;
     auto run = store->run(1);
     ASSERT_TRUE(run);
