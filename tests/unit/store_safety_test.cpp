@@ -191,24 +191,36 @@ TEST(RunIdentity, TheWriterStoresNothingForARunDeletedUnderIt) {
     EXPECT_EQ(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }
 
-TEST(Writer, WaitsOutAnotherProcessesWriteLockAndDropsNothing) {
+// A store with one run, and a second connection that stands for another process: it takes the
+// write lock with BEGIN IMMEDIATE when a test says so.
+class WriterUnderLock : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store = RunStore::open(path);
+        ASSERT_TRUE(store) << store.error().message;
+        auto r = store->createRun(run("r"));
+        ASSERT_TRUE(r);
+        runId = r->id;
+        blocker = openDatabase(path, {.create = false});
+        ASSERT_TRUE(blocker) << blocker.error().message;
+    }
     TempDir dir;
     const std::string path = dir.file("a.db");
-    auto store = RunStore::open(path);
-    ASSERT_TRUE(store);
-    auto r = store->createRun(run("r"));
-    ASSERT_TRUE(r);
+    Result<RunStore> store = Error{ErrorKind::Sql, "not opened"};
+    RunId runId = 0;
+    Result<Connection> blocker = Error{ErrorKind::Sql, "not opened"};
+};
+
+TEST_F(WriterUnderLock, WaitsOutAnotherProcessesWriteLockAndDropsNothing) {
     auto writer = Writer::open(path, {.flushInterval = std::chrono::milliseconds(20),
                                       .busyTimeout = std::chrono::milliseconds(50),
                                       .warnAfter = std::chrono::milliseconds(200)});
     ASSERT_TRUE(writer);
-    auto blocker = openDatabase(path, {.create = false});
-    ASSERT_TRUE(blocker);
     ASSERT_TRUE(blocker->exec("BEGIN IMMEDIATE"));
     const KeyHandle k = writer.value()->key("train/loss");
     std::thread producer([&] {
         for (int step = 1; step <= 500; ++step) {
-            writer.value()->metric(r->id, k, step, step * 0.5, 0);
+            writer.value()->metric(runId, k, step, step * 0.5, 0);
             if (step % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(60));
         }
     });
@@ -222,24 +234,16 @@ TEST(Writer, WaitsOutAnotherProcessesWriteLockAndDropsNothing) {
     EXPECT_EQ(count(store->connection(), "SELECT sum(step) FROM metrics"), 500 * 501 / 2);
 }
 
-TEST(Writer, GivesUpABusyLockOnlyAfterTheStopGraceAndCountsTheRowsItDid) {
+TEST_F(WriterUnderLock, GivesUpABusyLockOnlyAfterTheStopGraceAndCountsTheRowsItDid) {
     using namespace std::chrono;
-    TempDir dir;
-    const std::string path = dir.file("a.db");
-    auto store = RunStore::open(path);
-    ASSERT_TRUE(store);
-    auto r = store->createRun(run("r"));
-    ASSERT_TRUE(r);
     auto writer = Writer::open(path, {.flushInterval = milliseconds(20),
                                       .busyTimeout = milliseconds(50),
                                       .stopGrace = milliseconds(300)});
     ASSERT_TRUE(writer);
-    auto blocker = openDatabase(path, {.create = false});
-    ASSERT_TRUE(blocker);
     ASSERT_TRUE(blocker->exec("BEGIN IMMEDIATE"));
     const KeyHandle k = writer.value()->key("train/loss");
     for (int step = 1; step <= 3; ++step)
-        writer.value()->metric(r->id, k, step, 1.0, 0);
+        writer.value()->metric(runId, k, step, 1.0, 0);
     std::atomic<bool> stop{false};
     std::thread stopper([&] {
         std::this_thread::sleep_for(milliseconds(400));  // waited for, not given up, until then
@@ -262,23 +266,15 @@ TEST(Writer, GivesUpABusyLockOnlyAfterTheStopGraceAndCountsTheRowsItDid) {
     EXPECT_EQ(count(store->connection(), "SELECT count(*) FROM metrics"), 0);
 }
 
-TEST(Writer, ItsDestructorEndsWithinTheStopGraceWhileAnotherProcessHoldsTheLock) {
+TEST_F(WriterUnderLock, ItsDestructorEndsWithinTheStopGraceWhileAnotherProcessHoldsTheLock) {
     using namespace std::chrono;
-    TempDir dir;
-    const std::string path = dir.file("a.db");
-    auto store = RunStore::open(path);
-    ASSERT_TRUE(store);
-    auto r = store->createRun(run("r"));
-    ASSERT_TRUE(r);
-    auto blocker = openDatabase(path, {.create = false});
-    ASSERT_TRUE(blocker);
     steady_clock::duration took{};
     {
         auto writer =
             Writer::open(path, {.busyTimeout = seconds(10), .stopGrace = milliseconds(200)});
         ASSERT_TRUE(writer);
         ASSERT_TRUE(blocker->exec("BEGIN IMMEDIATE"));
-        writer.value()->metric(r->id, writer.value()->key("train/loss"), 1, 1.0, 0);
+        writer.value()->metric(runId, writer.value()->key("train/loss"), 1, 1.0, 0);
         const auto began = steady_clock::now();
         writer.value().reset();
         took = steady_clock::now() - began;
