@@ -5,12 +5,23 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 namespace runboard::engine {
+
+int defaultThreads() {
+    if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+        // The first number only: "4,2" sets nested levels, which LibTorch does not use.
+        char* end = nullptr;
+        const long n = std::strtol(env, &end, 10);
+        if (end != env && n > 0 && n <= 1024) return static_cast<int>(n);
+    }
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 RuntimeSettings configureRuntime(int threads) {
     RuntimeSettings s;
@@ -30,8 +41,7 @@ RuntimeSettings configureRuntime(int threads) {
         fn(1);
         s.openblasSingle = true;
     }
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    s.threads = threads > 0 ? threads : cores;
+    s.threads = threads > 0 ? threads : defaultThreads();
     if (at::get_num_threads() != s.threads) at::set_num_threads(s.threads);
     spdlog::debug("runtime: {} torch threads, OpenBLAS single-threaded: {}, malloc tuned: {}",
                   s.threads, s.openblasSingle, s.mallocTuned);

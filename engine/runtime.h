@@ -15,7 +15,11 @@ struct RuntimeSettings {
     bool mallocTuned = false;
 };
 
-// threads = 0 means all cores. Safe to call more than once.
+// What threads = 0 means: OMP_NUM_THREADS when it is set to a positive number (as in PyTorch, so
+// a job scheduler's or a test runner's limit holds), otherwise every core.
+int defaultThreads();
+
+// threads = 0: defaultThreads(). Safe to call more than once.
 RuntimeSettings configureRuntime(int threads);
 
 // True when the CPU has AVX512-BF16 or AMX-BF16 (from /proc/cpuinfo's flags).

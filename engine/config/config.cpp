@@ -121,7 +121,7 @@ std::vector<KeySpec> makeSchema() {
                 "linear warm-up floor for every schedule: lr x min(1, (step+1)/N) (0 = off)", 0,
                 1e9),
         integer("seed", 1, "seed for weights, shuffling and augmentation", 0, 9.007e15),
-        integer("threads", 0, "torch threads (0 = all cores)", 0, 1024),
+        integer("threads", 0, "torch threads (0 = OMP_NUM_THREADS or all cores)", 0, 1024),
         real("label_smoothing", 0.1, "label smoothing of the training loss", 0, 1, false, true),
         real("dropout", 0.1, "dropout before the classifier", 0, 1, false, true),
         str("init.head", "default",
