@@ -311,43 +311,22 @@ TEST(CliSafety, NamesNeverBreakRowsOrReachTheTerminalRaw) {
     EXPECT_NE(json.out.find("evil\\u202egnp.exe"), std::string::npos) << json.out;
 }
 
-// What users try first: a short run of the default recipe on real Fashion-MNIST (15 steps). It
-// collapsed to 8.7% (below chance) before the warm-up floor and BatchNorm statistics that settle.
-TEST(CliSafety, AShortRunOfTheDefaultRecipeLearns) {
-    if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "needs Debian's dataset-fashion-mnist";
-    TempDir dir;
-    const Output o = runCli({"train", "--db", dir.file("short.db"), "--set", "data.limit=2000",
-                             "--set", "epochs=1", "--json"},
-                            dir);
-    ASSERT_EQ(o.code, 0) << o.err;
-    const auto j = nlohmann::json::parse(o.out);
-    const double accuracy = j["metrics"]["test/accuracy"].get<double>();
-    EXPECT_GE(accuracy, 0.5) << "15 steps of the default recipe did not learn";
-    bool learned = false;
-    for (const auto& c : j["checks"])
-        if (c["name"] == "training.learned") {
-            learned = true;
-            EXPECT_EQ(c["status"], "pass") << c;
-        }
-    EXPECT_TRUE(learned) << "no training.learned check was stored";
-}
-
 TEST(CliSafety, ARunThatLearnsNothingFailsItsLearnedCheck) {
     TempDir dir;
     const fs::path data = dir.path() / "data";
     runboard::test::writeFakeFashionMnist(data, 600, 100);
     // Random training labels: one batch can still be memorised (the pre-flight checks pass),
-    // but nothing generalises to the held-out part of the same file.
+    // but nothing generalises to the held-out part of the same file. The MLP: the learned check
+    // does not depend on the model, and the CNN's checklist on noise took 30 s of the test's 34.
     std::vector<std::uint8_t> labels(600);
     std::uint32_t x = 12345;
     for (auto& l : labels)
         x = x * 1664525u + 1013904223u, l = static_cast<std::uint8_t>((x >> 24) % 10);
     runboard::engine::writeIdxGz((data / "train-labels-idx1-ubyte.gz").string(), {600}, labels);
-    const Output o = runCli(
-        {"train", "--db", dir.file("noise.db"), "--set", "data.dir=" + data.string(), "--set",
-         "data.val_size=300", "--set", "epochs=2", "--set", "batch_size=30", "--json"},
-        dir);
+    const Output o = runCli({"train", "--db", dir.file("noise.db"), "--set",
+                             "data.dir=" + data.string(), "--set", "data.val_size=300", "--set",
+                             "epochs=2", "--set", "batch_size=30", "--set", "model=mlp", "--json"},
+                            dir);
     ASSERT_EQ(o.code, 0) << o.err;
     const auto j = nlohmann::json::parse(o.out);
     bool judged = false;
