@@ -4,7 +4,6 @@
 #include <QDateTime>
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
 
 #include "engine/analysis/test_mask.h"
 #include "storage/leaderboard.h"
@@ -50,15 +49,6 @@ QVariant metric(const storage::RunOverview& r, const std::string& key, int role)
     return QString::number(it->second * 100.0, 'f', 2) + QStringLiteral(" %");
 }
 
-bool sameRow(const storage::RunOverview& a, const storage::RunOverview& b) {
-    const auto& x = a.run;
-    const auto& y = b.run;
-    return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
-           x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
-           a.metrics == b.metrics && a.changes == b.changes && a.checks == b.checks &&
-           x.group == y.group && x.status != storage::RunStatus::Running;
-}
-
 }  // namespace
 
 const std::vector<std::string>& RunsModel::paramKeys() {
@@ -72,67 +62,33 @@ const std::vector<std::string>& RunsModel::metricKeys() {
     return keys;
 }
 
-RunsModel::RunsModel(QObject* parent) : QAbstractTableModel(parent) {}
+RunsModel::RunsModel(QObject* parent)
+    : RecordTableModel(
+          {tr("Status"), tr("Name"), tr("Created"), tr("Duration"), tr("Checks"), tr("vs parent"),
+           tr("Params"), tr("val/accuracy"), tr("test/accuracy")},
+          [](const storage::RunOverview& r) -> std::int64_t { return r.run.id; },
+          Order::AscendingId, parent) {
+    Q_ASSERT(columnCount() == ColumnCount);
+}
+
+bool RunsModel::sameRecord(const storage::RunOverview& a, const storage::RunOverview& b) const {
+    const auto& x = a.run;
+    const auto& y = b.run;
+    return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
+           x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
+           a.metrics == b.metrics && a.changes == b.changes && a.checks == b.checks &&
+           x.group == y.group && x.status != storage::RunStatus::Running;
+}
 
 void RunsModel::setRuns(std::vector<storage::RunOverview> runs) {
-    std::sort(runs.begin(), runs.end(),
-              [](const auto& a, const auto& b) { return a.run.id < b.run.id; });
-    // Removals, from the back so that row numbers stay valid.
-    std::unordered_set<storage::RunId> present;
-    for (const auto& r : runs)
-        present.insert(r.run.id);
-    for (int i = static_cast<int>(runs_.size()) - 1; i >= 0; --i) {
-        if (present.contains(runs_[static_cast<std::size_t>(i)].run.id)) continue;
-        beginRemoveRows({}, i, i);
-        runs_.erase(runs_.begin() + i);
-        endRemoveRows();
-    }
-    // Updates and insertions, in id order.
-    std::size_t i = 0;
-    for (auto& r : runs) {
-        while (i < runs_.size() && runs_[i].run.id < r.run.id)
-            ++i;
-        const int row = static_cast<int>(i);
-        if (i < runs_.size() && runs_[i].run.id == r.run.id) {
-            if (!sameRow(runs_[i], r)) {
-                runs_[i] = std::move(r);
-                emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
-            }
-        } else {
-            beginInsertRows({}, row, row);
-            runs_.insert(runs_.begin() + row, std::move(r));
-            endInsertRows();
-        }
-        ++i;
-    }
+    setRecords(std::move(runs));
 }
 
-storage::RunId RunsModel::runId(int row) const {
-    return run(row).run.id;
-}
-
-int RunsModel::rowOf(storage::RunId id) const {
-    auto it = std::lower_bound(runs_.begin(), runs_.end(), id,
-                               [](const auto& r, storage::RunId v) { return r.run.id < v; });
-    return it != runs_.end() && it->run.id == id ? static_cast<int>(it - runs_.begin()) : -1;
-}
-
-int RunsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : static_cast<int>(runs_.size());
-}
-
-int RunsModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant RunsModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const storage::RunOverview& r = runs_[static_cast<std::size_t>(index.row())];
+QVariant RunsModel::cell(const storage::RunOverview& r, int column, int role) const {
     const QString status = QString::fromUtf8(storage::toString(r.run.status).data());
     if (role == RunIdRole) return QVariant::fromValue<qlonglong>(r.run.id);
     if (role == FilterRole) return {};
-    switch (index.column()) {
+    switch (column) {
         case StatusColumn:
             if (role == Qt::DisplayRole || role == SortRole) return status;
             if (role == Qt::DecorationRole) return statusColor(r.run.status);
@@ -208,32 +164,6 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const {
             break;
     }
     return {};
-}
-
-QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    switch (section) {
-        case StatusColumn:
-            return tr("Status");
-        case NameColumn:
-            return tr("Name");
-        case CreatedColumn:
-            return tr("Created");
-        case DurationColumn:
-            return tr("Duration");
-        case ChecksColumn:
-            return tr("Checks");
-        case ChangesColumn:
-            return tr("vs parent");
-        case ParamsColumn:
-            return tr("Params");
-        case ValAccuracyColumn:
-            return tr("val/accuracy");
-        case TestAccuracyColumn:
-            return tr("test/accuracy");
-        default:
-            return {};
-    }
 }
 
 RunsFilterModel::RunsFilterModel(QObject* parent) : QSortFilterProxyModel(parent) {

@@ -3,15 +3,15 @@
 // snapshot into the rows by run id (updates in place, inserts, removes), so views keep their
 // selection and scroll position while runs train.
 
-#include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
 #include <vector>
 
 #include "storage/run_store.h"
+#include "widgets/record_table_model.h"
 
 namespace runboard::widgets {
 
-class RunsModel : public QAbstractTableModel {
+class RunsModel : public RecordTableModel<storage::RunOverview> {
     Q_OBJECT
 public:
     enum Column {
@@ -35,20 +35,13 @@ public:
     explicit RunsModel(QObject* parent = nullptr);
 
     void setRuns(std::vector<storage::RunOverview> runs);
-    storage::RunId runId(int row) const;
-    int rowOf(storage::RunId id) const;  // -1 when absent
-    const storage::RunOverview& run(int row) const {
-        return runs_.at(static_cast<std::size_t>(row));
-    }
+    storage::RunId runId(int row) const { return record(row).run.id; }
+    const storage::RunOverview& run(int row) const { return record(row); }
 
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
-private:
-    std::vector<storage::RunOverview> runs_;  // sorted by id
+protected:
+    QVariant cell(const storage::RunOverview& r, int column, int role) const override;
+    // A running run always changes (its duration ticks).
+    bool sameRecord(const storage::RunOverview& a, const storage::RunOverview& b) const override;
 };
 
 // Filters on whitespace-separated terms, all of which must match: `status:finished`,

@@ -1,16 +1,16 @@
 #pragma once
-// The LR sweeps table: a QAbstractTableModel over storage's sweep records, newest first.
+// The LR sweeps table: a RecordTableModel over storage's sweep records, newest first.
 // setSweeps() merges by id (rows of sweeps that are gone are removed, new ones inserted, renamed
 // ones updated), so a view keeps its selection while sweeps finish.
 
-#include <QAbstractTableModel>
 #include <vector>
 
 #include "storage/sweep_store.h"
+#include "widgets/record_table_model.h"
 
 namespace runboard::widgets {
 
-class SweepsModel : public QAbstractTableModel {
+class SweepsModel : public RecordTableModel<storage::SweepRecord> {
     Q_OBJECT
 public:
     enum Column {
@@ -27,19 +27,10 @@ public:
     explicit SweepsModel(QObject* parent = nullptr);
 
     void setSweeps(std::vector<storage::SweepRecord> sweeps);
-    const storage::SweepRecord& sweep(int row) const {
-        return sweeps_.at(static_cast<std::size_t>(row));
-    }
-    int rowOf(storage::SweepId id) const;  // -1 when absent
+    const storage::SweepRecord& sweep(int row) const { return record(row); }
 
-    int rowCount(const QModelIndex& parent = {}) const override;
-    int columnCount(const QModelIndex& parent = {}) const override;
-    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
-private:
-    std::vector<storage::SweepRecord> sweeps_;  // newest (highest id) first
+protected:
+    QVariant cell(const storage::SweepRecord& s, int column, int role) const override;
 };
 
 // The rule a suggestion column shows ("steepest", "valley", "minimum/10").
