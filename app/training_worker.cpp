@@ -64,7 +64,9 @@ void runInBackground() {
 
 TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
 
-void TrainingWorker::train(qint64 runId, const QString& configJson) {
+void TrainingWorker::train(qint64 runId, const config::Config& cfg) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingWorker::train",
+               "runs on the engine thread (a queued call)");
     stop_ = false;
     runInBackground();
     RunEnded ended;
@@ -86,8 +88,6 @@ void TrainingWorker::train(qint64 runId, const QString& configJson) {
     emit started(runId);
     RunOutcome outcome;
     try {
-        config::Config cfg = config::Config::defaults();
-        cfg.mergeJson(configJson.toStdString(), "run config");
         engine::Trainer trainer(cfg, {session.value()->store().filesDir(runId), &stop_});
         ProgressForwarder forward(this, runId);
         forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
@@ -103,14 +103,14 @@ void TrainingWorker::train(qint64 runId, const QString& configJson) {
     emit TrainingWorker::ended(ended);
 }
 
-void TrainingWorker::sweep(const QString& configJson, const sweep::Options& options,
+void TrainingWorker::sweep(const config::Config& cfg, const sweep::Options& options,
                            const QString& name) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingWorker::sweep",
+               "runs on the engine thread (a queued call)");
     stop_ = false;
     runInBackground();
     SweepEnded ended;
     try {
-        config::Config cfg = config::Config::defaults();
-        cfg.mergeJson(configJson.toStdString(), "sweep config");
         const SweepRequest request{cfg, options, name.toStdString()};
         engine::LrFinder finder(cfg, options);
         const auto began = std::chrono::steady_clock::now();
@@ -157,6 +157,7 @@ void TrainingController::shutdown() {
 }
 
 void TrainingController::setDatabase(const QString& dbPath) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
     shutdown();
     dbPath_ = dbPath;
     worker_ = new TrainingWorker(dbPath);
@@ -182,6 +183,7 @@ storage::Result<storage::RunId> TrainingController::enqueue(const config::Config
                                                             const QString& name,
                                                             std::optional<storage::RunId> parent,
                                                             std::optional<storage::RunId> group) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
     if (auto problems = cfg.problems(); !problems.empty())
         return storage::Error{storage::ErrorKind::InvalidArgument, problems.front()};
     auto store = storage::RunStore::open(dbPath_.toStdString());
@@ -190,19 +192,20 @@ storage::Result<storage::RunId> TrainingController::enqueue(const config::Config
     auto owned = store->createRun(request.toNewRun(storage::RunStatus::Queued));
     if (!owned) return owned.error();
     const storage::RunId id = owned->id;
-    queue_.push_back(
-        {std::move(owned.value()), std::nullopt, QString::fromStdString(cfg.toJson()), name});
+    queue_.push_back({std::move(owned.value()), std::nullopt, cfg, name});
     startNext();
     return id;
 }
 
 void TrainingController::enqueueSweep(const config::Config& cfg, const sweep::Options& options,
                                       const QString& name) {
-    queue_.push_back({{}, options, QString::fromStdString(cfg.toJson()), name});
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
+    queue_.push_back({{}, options, cfg, name});
     startNext();
 }
 
 void TrainingController::startNext() {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
     if (busy() || queue_.empty() || worker_ == nullptr) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
@@ -212,8 +215,8 @@ void TrainingController::startNext() {
         emit sweepStarted(job.name);
         QMetaObject::invokeMethod(
             worker_,
-            [worker = worker_, json = job.configJson, options = *job.sweep, name = job.name] {
-                worker->sweep(json, options, name);
+            [worker = worker_, config = job.config, options = *job.sweep, name = job.name] {
+                worker->sweep(config, options, name);
             },
             Qt::QueuedConnection);
         return;
@@ -222,13 +225,14 @@ void TrainingController::startNext() {
     currentLock_ = std::move(job.run.lock);
     QMetaObject::invokeMethod(
         worker_,
-        [worker = worker_, id = static_cast<qint64>(current_), json = job.configJson] {
-            worker->train(id, json);
+        [worker = worker_, id = static_cast<qint64>(current_), config = job.config] {
+            worker->train(id, config);
         },
         Qt::QueuedConnection);
 }
 
 void TrainingController::stopCurrent() {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
     if (worker_ != nullptr && busy()) worker_->requestStop();
 }
 

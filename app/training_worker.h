@@ -46,9 +46,9 @@ public:
 
 public slots:
     // Runs on the worker's thread: trains the run, which the controller created as queued.
-    void train(qint64 runId, const QString& configJson);
+    void train(qint64 runId, const runboard::config::Config& config);
     // Runs on the worker's thread: an LR sweep of the config, stored whole when it ends.
-    void sweep(const QString& configJson, const runboard::sweep::Options& options,
+    void sweep(const runboard::config::Config& config, const runboard::sweep::Options& options,
                const QString& name);
 
 signals:
@@ -97,7 +97,8 @@ private:
     struct Job {
         storage::OwnedRun run;                // a run (its lock held while queued), or
         std::optional<sweep::Options> sweep;  // a sweep
-        QString configJson, name;
+        config::Config config;  // a value: the worker gets a copy, never text to parse again
+        QString name;
     };
     void startNext();
     void shutdown();
