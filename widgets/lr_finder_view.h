@@ -118,7 +118,7 @@ private:
     QLabel* status_ = nullptr;
     QLabel* hint_ = nullptr;
     QStackedWidget* chartPages_ = nullptr;  // the hint or the chart
-    LatestLoader<SweepsSnapshot> loader_;  // last: waits for a running load before the rest goes
+    LatestLoader<SweepsSnapshot> loader_;   // last: waits for a running load before the rest goes
 };
 
 }  // namespace runboard::widgets

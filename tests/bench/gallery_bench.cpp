@@ -19,9 +19,9 @@
 #include <filesystem>
 #include <random>
 
+#include "bench/qt_wait.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/gallery_view.h"
 
 using namespace runboard;
@@ -76,9 +76,9 @@ int main(int argc, char** argv) {
         QElapsedTimer t;
         t.start();
         view.setRuns({{run, "bench"}});
-        test::waitFor([&] { return view.model()->rowCount() == samples; }, 30'000);
+        bench::waitFor([&] { return view.model()->rowCount() == samples; }, 30'000);
         // Laid out (the view does it lazily; the scroll range says when) and painted.
-        test::waitFor([&] { return list->verticalScrollBar()->maximum() > 0; }, 5'000);
+        bench::waitFor([&] { return list->verticalScrollBar()->maximum() > 0; }, 5'000);
         list->viewport()->repaint();
         return static_cast<double>(t.nsecsElapsed()) / 1e6;
     };

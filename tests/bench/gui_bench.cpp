@@ -21,14 +21,14 @@
 #include <filesystem>
 
 #include "app/main_window.h"
+#include "bench/qt_wait.h"
 #include "storage/writer.h"
-#include "support/qt_wait.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
-using runboard::test::waitFor;
+using runboard::bench::waitFor;
 
 namespace {
 

@@ -16,10 +16,10 @@
 #include <cstdio>
 #include <random>
 
+#include "bench/qt_wait.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/leaderboard_view.h"
 
 using namespace runboard;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     view.resize(1400, 900);
     view.show();
     view.setDatabase(QString::fromStdString(db));
-    test::waitFor([&] { return false; }, 500);  // the own-runs board (empty) first
+    bench::waitFor([&] { return false; }, 500);  // the own-runs board (empty) first
     // The longest stretch without the event loop running: a 5 ms timer's largest gap.
     QElapsedTimer gap;
     qint64 longest = 0;
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     QObject::connect(&view, &widgets::LeaderboardView::loaded,
                      [&] { loaded = view.snapshot().shown.id == id; });
     view.showCompetition(id);
-    if (!test::waitFor([&] { return loaded; }, timeout * 1000)) {
+    if (!bench::waitFor([&] { return loaded; }, timeout * 1000)) {
         std::printf("open: not loaded after %d s; gave up\n", timeout);
         return 2;
     }

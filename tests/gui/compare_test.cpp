@@ -9,6 +9,7 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QStandardItemModel>
+#include <QTest>
 
 #include "app/main_window.h"
 #include "app/repeats.h"
@@ -18,7 +19,6 @@
 #include "storage/lineage.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
 #include "widgets/curve_layer.h"
@@ -27,7 +27,6 @@
 #include "widgets/runs_model.h"
 
 using namespace runboard;
-using runboard::test::waitFor;
 
 namespace {
 
@@ -99,7 +98,7 @@ TEST(CompareView, ShowsOnlyWhatDiffersTheDeltasTheVerdictsAndTheGroups) {
     view.show();
     view.setDatabase(QString::fromStdString(f.db));
     view.setRuns({{f.a, "a"}, {f.b, "b"}, {f.c, "c"}, {f.a2, "a2"}, {f.b2, "b2"}});
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().runs.size() == 5; }, 10'000))
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().runs.size() == 5; }, 10'000))
         << view.verdictText().toStdString();
     EXPECT_EQ(view.snapshot().runs.front().id, f.a);  // the baseline first
 
@@ -136,7 +135,8 @@ TEST(CompareView, ShowsOnlyWhatDiffersTheDeltasTheVerdictsAndTheGroups) {
         << text.toStdString();
 
     // The curves: each group of two drawn as a mean line with a band.
-    ASSERT_TRUE(waitFor([&] { return view.curves()->snapshot().series.size() == 5; }, 10'000));
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return view.curves()->snapshot().series.size() == 5; }, 10'000));
     EXPECT_EQ(view.curves()->layer().bands().size(), 2u);
     view.curves()->setGroupBand(widgets::GroupBand::Off);
     EXPECT_TRUE(view.curves()->layer().bands().empty());
@@ -182,10 +182,10 @@ TEST(MainWindow, RepeatQueuesAGroupWithNewSeedsThatTrains) {
     QSignalSpy ended(window.training(), &app::TrainingController::ended);
     auto first = window.startRun(test::tinyConfig(dir.path() / "data", "mlp"), "tiny");
     ASSERT_TRUE(first);
-    ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 120'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 120'000));
     const auto repeats = window.repeatRun(first.value(), 2);
     ASSERT_EQ(repeats.size(), 2u);
-    ASSERT_TRUE(waitFor([&] { return ended.count() == 3; }, 120'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 3; }, 120'000));
     for (const auto& args : ended)
         EXPECT_EQ(args.at(0).value<app::RunEnded>().status, storage::RunStatus::Finished);
     auto store = storage::RunStore::open(dir.file("rep.db"));
@@ -246,7 +246,7 @@ TEST(ChecklistView, ShowsARunsChecksWithDetailsAndTheRunsTableItsWorstStatus) {
                                     QAbstractItemModelTester::FailureReportingMode::Fatal);
     view.setDatabase(QString::fromStdString(db));
     view.setRun(run, "r");
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 3; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 3; }, 5000));
     EXPECT_EQ(view.model()->item(1, 0)->text(), "gradients.flow");
     EXPECT_TRUE(view.model()->item(1, 1)->text().contains("fail"));
     ASSERT_EQ(view.model()->item(1, 0)->rowCount(), 2);  // its details

@@ -23,7 +23,6 @@
 #include "storage/run_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
@@ -31,7 +30,6 @@
 #include "widgets/runs_model.h"
 
 using namespace runboard;
-using runboard::test::waitFor;
 
 namespace {
 
@@ -80,7 +78,7 @@ TEST(CurvesView, ASeriesOfOnePointIsADotInsideBothRanges) {
     view.setMetric(QStringLiteral("val/accuracy"));
     view.setDatabase(QString::fromStdString(db));
     view.setRuns({{ids[0], "a"}, {ids[1], "b"}});
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().series.size() == 2; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().series.size() == 2; }, 10'000));
     QTest::qWait(50);
     const auto& m = view.layer().mapping();
     // Both values inside the y range, with room: neither on the frame.
@@ -128,7 +126,7 @@ TEST(CurvesView, OnePointNextToALongerRunStaysInTheRange) {
     view.setDatabase(QString::fromStdString(db));
     view.setXAxis(widgets::XAxis::Epoch);
     view.setRuns({{ids[0], "one"}, {ids[1], "three"}});
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             return view.snapshot().series.size() == 2 &&
                    view.snapshot().xAxis == widgets::XAxis::Epoch;
@@ -178,11 +176,11 @@ TEST(MainWindow, ExportWritesEveryPanelAsShown) {
     app::MainWindow window(QString::fromStdString(db));
     window.resize(1280, 860);
     window.show();
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 1; }, 10'000));
     window.selectRuns({ids[0]});
     const auto& panels = window.panels()->panels();
     ASSERT_EQ(panels.size(), 2u);
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             return !panels[0]->snapshot().series.empty() && !panels[1]->snapshot().series.empty();
         },
@@ -248,9 +246,10 @@ TEST(MainWindow, At1280x800ThePanelsTheRunsTableAndTheLogDockKeepTheirRoom) {
     app::MainWindow window(QString::fromStdString(db));
     window.resize(1280, 800);
     window.show();
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 12; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 12; }, 10'000));
     window.selectRuns({ids[0], ids[1]});
-    ASSERT_TRUE(waitFor([&] { return window.curves()->snapshot().series.size() == 2; }, 10'000));
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.curves()->snapshot().series.size() == 2; }, 10'000));
     QTest::qWait(200);
     ASSERT_EQ(window.height(), 800);
 

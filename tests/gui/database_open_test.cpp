@@ -14,13 +14,11 @@
 #include "app/main_window.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/database_error_panel.h"
 #include "widgets/lr_finder_view.h"
 
 using namespace runboard;
 using runboard::test::actionNamed;
-using runboard::test::waitFor;
 
 namespace {
 
@@ -101,7 +99,7 @@ TEST(MainWindow, ADatabaseThatCannotBeOpenedIsExplainedAndNothingTrainsIntoNothi
     QPushButton* retry = buttonNamed(window.databaseError(), "Retry");
     ASSERT_NE(retry, nullptr);
     retry->click();
-    ASSERT_TRUE(waitFor([&] { return window.hasDatabase(); }, 20'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.hasDatabase(); }, 20'000));
     EXPECT_EQ(window.databasePath(), QString::fromStdString(path));
     EXPECT_FALSE(window.databaseError()->isVisible());
     EXPECT_TRUE(actionNamed(window, "&New run...")->isEnabled());

@@ -18,11 +18,9 @@
 #include "engine/data/sample_images.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/gallery_view.h"
 
 using namespace runboard;
-using runboard::test::waitFor;
 
 namespace {
 
@@ -91,7 +89,7 @@ TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
     QSignalSpy loaded(&view, &widgets::GalleryView::loaded);
     view.setDatabase(QString::fromStdString(w.db));
     view.setRuns({{w.a, "a"}, {w.b, "b"}});
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000))
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 200; }, 10'000))
         << view.summaryText().toStdString();
     EXPECT_EQ(view.snapshot().split, "test");
     const auto& test = w.rows.at({w.a, "test", 2});
@@ -140,7 +138,7 @@ TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
 
     // The second run: the samples this one gets right and it gets wrong.
     view.setCompareRun(w.b);
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().hasOther; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().hasOther; }, 10'000));
     widgets::GalleryFilter f;
     f.pair = widgets::PairFilter::OnlyARight;
     view.setFilter(f);
@@ -158,7 +156,7 @@ TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
     // Validation at epoch 2: flips against epoch 1, and the "changed" filter.
     view.setFilter({});
     view.showValidationEpoch(2);
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] { return view.snapshot().split == "val" && view.model()->rowCount() == 100; }, 10'000));
     ASSERT_EQ(view.snapshot().previousEpoch, 1);
     f = {};
@@ -179,7 +177,7 @@ TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
     view.setFilter({});
     QSignalSpy shown(&view, &widgets::GalleryView::sampleShown);
     view.selectRow(3);
-    ASSERT_TRUE(waitFor([&] { return !shown.isEmpty(); }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !shown.isEmpty(); }, 10'000));
     EXPECT_EQ(view.detail()->sampleIndex(), view.model()->recordAt(3)->sampleIndex);
     EXPECT_EQ(view.detail()->historyRows(), 2);
     EXPECT_EQ(view.detail()->otherRows(), 1);
@@ -196,13 +194,13 @@ TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
         widgets::GalleryView view;
         view.setDatabase(QString::fromStdString(w.db));
         view.setRuns({{w.a, "a"}});
-        ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
+        ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
         flaggedIndex = view.model()->recordAt(0)->sampleIndex;
         QString error;
         ASSERT_TRUE(view.setFlag(flaggedIndex, storage::LabelFlag::WrongLabel,
                                  QStringLiteral("a coat, surely"), &error))
             << error.toStdString();
-        ASSERT_TRUE(waitFor([&] { return !view.snapshot().data->flags.empty(); }, 10'000));
+        ASSERT_TRUE(QTest::qWaitFor([&] { return !view.snapshot().data->flags.empty(); }, 10'000));
         // Filter: flagged only.
         widgets::GalleryFilter f;
         f.flaggedOnly = true;
@@ -217,7 +215,7 @@ TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
     widgets::GalleryView view;
     view.setDatabase(QString::fromStdString(w.db));
     view.setRuns({{w.b, "b"}});
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 200; }, 10'000));
     ASSERT_EQ(view.snapshot().data->flags.count(flaggedIndex), 1u);
     EXPECT_EQ(view.snapshot().data->flags.at(flaggedIndex).note, "a coat, surely");
     const std::string csvPath = dir.file("flags.csv");
@@ -233,6 +231,6 @@ TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
                   "a coat, surely"}));
     // Clearing removes it.
     ASSERT_TRUE(view.setFlag(flaggedIndex, std::nullopt, {}));
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().data && view.snapshot().data->flags.empty(); },
-                        10'000));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return view.snapshot().data && view.snapshot().data->flags.empty(); }, 10'000));
 }

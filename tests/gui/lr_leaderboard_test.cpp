@@ -19,14 +19,12 @@
 #include "storage/run_store.h"
 #include "storage/sweep_store.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/score_scatter.h"
 #include "widgets/sweeps_model.h"
 
 using namespace runboard;
-using runboard::test::waitFor;
 
 namespace {
 
@@ -60,7 +58,7 @@ TEST(LrFinderView, WithoutSweepsSaysWhatASweepIsAndHowToStartOne) {
     view.show();
     QSignalSpy loaded(&view, &widgets::LrFinderView::loaded);
     view.setDatabase(QString::fromStdString(db));
-    ASSERT_TRUE(waitFor([&] { return loaded.count() > 0; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return loaded.count() > 0; }, 5000));
     EXPECT_TRUE(view.showsEmptyHint());
     bool hint = false;
     for (const QLabel* l : view.findChildren<QLabel*>())
@@ -70,11 +68,11 @@ TEST(LrFinderView, WithoutSweepsSaysWhatASweepIsAndHowToStartOne) {
     // A sweep arrives: the chart replaces the hint.
     const auto id = storeEarlyMinimumSweep(db);
     view.refresh();
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 1; }, 5000));
     EXPECT_FALSE(view.showsEmptyHint());
     // Its minimum/10 is below the swept range: the marker says so, and the axis reaches it.
     view.selectSweeps({id});
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
     const widgets::SweepMarker* minimum = nullptr;
     for (const auto& m : view.markers())
         if (m.rule == "minimum/10") minimum = &m;
@@ -110,14 +108,14 @@ TEST(LeaderboardView, BarsAreNamedOrNumberedNeverElided) {
     view.show();
     view.setDatabase(QString::fromStdString(db));
     view.showCompetition(manyId);
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().shown.id == manyId; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().shown.id == manyId; }, 5000));
     // Twenty long names under twenty bars do not fit: the public ranks, as in the table.
     ASSERT_EQ(view.barLabels().size(), 20);
     for (int i = 0; i < 20; ++i)
         EXPECT_EQ(view.barLabels()[i], QString::number(i + 1));
     // Three short names fit: the names.
     view.showCompetition(fewId);
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().shown.id == fewId; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().shown.id == fewId; }, 5000));
     EXPECT_EQ(view.barLabels(), QStringList({"t2", "t1", "t0"}));
 }
 
@@ -144,7 +142,7 @@ TEST(LeaderboardView, ABigBoardIsAVirtualTableSortedInPlaceAndADensity) {
     view.show();
     view.setDatabase(QString::fromStdString(db));
     view.showCompetition(id);
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().shown.id == id; }, 20'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().shown.id == id; }, 20'000));
     EXPECT_EQ(view.model()->entryCount(), n);
     EXPECT_EQ(view.table()->model(), view.model()) << "no proxy over a million rows";
     // The scatter: every entry, split by y = x, shaded as a density above kMaxDots.

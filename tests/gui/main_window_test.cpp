@@ -39,7 +39,6 @@
 #include "storage/writer.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
@@ -53,7 +52,6 @@
 using namespace runboard;
 using runboard::test::actionNamed;
 using runboard::test::answerNextDialog;
-using runboard::test::waitFor;
 
 TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     test::TempDir dir;
@@ -75,13 +73,13 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     ASSERT_TRUE(first && second);
     EXPECT_EQ(window.training()->queued(), 1);
     // The queued run is in the table at once, as 'queued'.
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
-    ASSERT_TRUE(waitFor([&] { return ended.count() == 2; }, 120'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 2; }, 120'000));
     EXPECT_GT(progress.count(), 0) << "live progress arrived";
     for (const auto& args : ended)
         EXPECT_EQ(args.at(0).value<app::RunEnded>().status, storage::RunStatus::Finished);
     // The table shows both finished, with their accuracy, after the next poll.
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const int row = window.runsModel()->rowOf(first.value());
             return row >= 0 &&
@@ -96,7 +94,7 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
                      .isNull());
     // Selecting the run draws its loss curve.
     window.selectRuns({first.value()});
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const auto& series = window.curves()->snapshot().series;
             return series.size() == 1 && series.front().run == first.value();
@@ -115,7 +113,7 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
         return m;
     };
     window.panels()->setXAxis(widgets::XAxis::Epoch);
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const auto& snap = window.curves()->snapshot();
             return snap.xAxis == widgets::XAxis::Epoch && !snap.series.empty();
@@ -125,7 +123,7 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     EXPECT_EQ(window.curves()->layer().xTitle(), "epoch");
     // Wall time: seconds since the series' first point, increasing with the steps.
     window.panels()->setXAxis(widgets::XAxis::WallTime);
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const auto& snap = window.curves()->snapshot();
             return snap.xAxis == widgets::XAxis::WallTime && !snap.series.empty();
@@ -142,7 +140,8 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     // its three validation epochs on the slider.
     auto* tabs = window.findChild<QTabWidget*>();
     tabs->setCurrentWidget(window.gallery());
-    ASSERT_TRUE(waitFor([&] { return window.gallery()->model()->rowCount() == 100; }, 10'000))
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.gallery()->model()->rowCount() == 100; }, 10'000))
         << window.gallery()->summaryText().toStdString();
     EXPECT_EQ(window.gallery()->snapshot().split, "test");
     EXPECT_EQ(window.gallery()->snapshot().valEpochs, (std::vector<std::int64_t>{1, 2, 3}));
@@ -167,9 +166,9 @@ TEST(MainWindow, StopEndsTheRunAsStopped) {
     c.set("epochs", std::int64_t{200});
     c.set("model", std::string("mlp"));
     ASSERT_TRUE(window.startRun(c, "long"));
-    ASSERT_TRUE(waitFor([&] { return progress.count() > 0; }, 30'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return progress.count() > 0; }, 30'000));
     window.training()->stopCurrent();
-    ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 10'000));
     EXPECT_EQ(ended.front().at(0).value<app::RunEnded>().status, storage::RunStatus::Stopped);
 }
 
@@ -195,7 +194,7 @@ TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
     }
     app::MainWindow window(QString::fromStdString(db));
     window.show();
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 2; }, 5000));
     auto runNamed = [&](storage::RunId id) {
         const int row = window.runsModel()->rowOf(id);
         return row < 0 ? std::string() : window.runsModel()->run(row).run.name;
@@ -213,7 +212,7 @@ TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
     });
     actionNamed(window, QStringLiteral("&Rename..."))->trigger();
     EXPECT_EQ(offered, "first");
-    ASSERT_TRUE(waitFor([&] { return runNamed(keep) == "baseline"; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return runNamed(keep) == "baseline"; }, 5000));
 
     // Cancelling changes nothing.
     answerNextDialog([](QWidget* dialog) { qobject_cast<QDialog*>(dialog)->reject(); });
@@ -250,7 +249,7 @@ TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
     actionNamed(window, QStringLiteral("&Delete..."))->trigger();
     EXPECT_EQ(storage::RunStore::open(db)->run(doomed).error().kind, storage::ErrorKind::NotFound);
     EXPECT_FALSE(std::filesystem::exists(doomedFiles));
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
     EXPECT_EQ(runNamed(keep), "baseline");
 }
 
@@ -263,7 +262,7 @@ TEST(MainWindow, DeletingARunThatStillTrainsIsRefusedWithAMessage) {
     ASSERT_TRUE(run);
     app::MainWindow window(QString::fromStdString(db));
     window.show();
-    ASSERT_TRUE(waitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
     window.selectRuns({run->id});
     QString warning;
     answerNextDialog([&](QWidget* dialog) {
@@ -296,7 +295,7 @@ TEST(MainWindow, SweepsOnTheEngineThreadLiveThenStoredAndStartsARunFromIt) {
     o.steps = 40;
     window.startSweep(c, o, "tiny sweep");
     EXPECT_TRUE(window.training()->busy());
-    ASSERT_TRUE(waitFor([&] { return ended.count() == 1; }, 60'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 60'000));
     const auto result = ended.front().at(0).value<app::SweepEnded>();
     ASSERT_GT(result.id, 0) << result.message.toStdString();
     EXPECT_TRUE(result.reason == "exploded" || result.reason == "nonfinite")
@@ -304,7 +303,7 @@ TEST(MainWindow, SweepsOnTheEngineThreadLiveThenStoredAndStartsARunFromIt) {
     EXPECT_GE(points.count(), 5) << "points arrived live";
     EXPECT_FALSE(window.training()->busy());
     // The view selects and draws the stored sweep.
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const auto& curves = window.lrFinder()->snapshot().curves;
             return curves.size() == 1 && curves.front().record.id == result.id;
@@ -373,33 +372,36 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
         auto it = m.find("test/accuracy");
         return it == m.end() ? -1.0 : it->second;
     };
-    ASSERT_TRUE(waitFor([&] { return testAccuracy() == 0.5; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return testAccuracy() == 0.5; }, 5000));
     window.selectRuns({id});
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] { return window.curves()->snapshot().metrics.contains("test/accuracy"); }, 5000));
 
     // On: the box in the leaderboard tab.
     auto* box = window.leaderboard()->findChild<QCheckBox*>();
     ASSERT_NE(box, nullptr);
-    ASSERT_TRUE(waitFor([&] { return window.leaderboard()->model()->entryCount() == 1; }, 5000));
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.leaderboard()->model()->entryCount() == 1; }, 5000));
     box->click();
-    ASSERT_TRUE(waitFor([&] { return testAccuracy() == publicAccuracy; }, 5000))
+    ASSERT_TRUE(QTest::qWaitFor([&] { return testAccuracy() == publicAccuracy; }, 5000))
         << "the runs table shows the public part";
     window.curves()->requestRefresh();
-    ASSERT_TRUE(waitFor(
+    ASSERT_TRUE(QTest::qWaitFor(
         [&] {
             const auto& m = window.curves()->snapshot().metrics;
             return !m.isEmpty() && !m.contains("test/accuracy");
         },
         5000));
-    ASSERT_TRUE(waitFor([&] { return window.leaderboard()->snapshot().privateHidden; }, 5000));
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.leaderboard()->snapshot().privateHidden; }, 5000));
     EXPECT_EQ(window.leaderboard()->model()->board().rows.front().entry.privateScore, std::nullopt);
     // The prediction gallery shows the test set's public part only.
     int publicCount = 0;
     for (std::int64_t i = 0; i < 300; ++i)
         publicCount += analysis::isPublic(i, analysis::SplitOptions{});
     window.gallery()->refresh();
-    ASSERT_TRUE(waitFor([&] { return window.gallery()->model()->rowCount() == publicCount; }, 5000))
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.gallery()->model()->rowCount() == publicCount; }, 5000))
         << window.gallery()->summaryText().toStdString();
     EXPECT_TRUE(window.gallery()->snapshot().publicOnly);
     EXPECT_TRUE(box->isChecked());
@@ -408,11 +410,11 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     answerNextDialog(
         [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::No)->click(); });
     box->click();
-    ASSERT_TRUE(waitFor([&] { return box->isChecked(); }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return box->isChecked(); }, 5000));
     EXPECT_TRUE(storage::competitionMode(storage::RunStore::open(db)->connection()).value());
     answerNextDialog(
         [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::Yes)->click(); });
     box->click();
-    ASSERT_TRUE(waitFor([&] { return testAccuracy() == 0.5; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return testAccuracy() == 0.5; }, 5000));
     EXPECT_FALSE(storage::competitionMode(storage::RunStore::open(db)->connection()).value());
 }

@@ -36,21 +36,19 @@
 #include "storage/writer.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
-#include "support/qt_wait.h"
 #include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
-#include "widgets/score_scatter.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/runs_model.h"
+#include "widgets/score_scatter.h"
 #include "widgets/sweeps_model.h"
 
 using namespace runboard;
 using runboard::test::actionNamed;
 using runboard::test::answerNextDialog;
-using runboard::test::waitFor;
 
 TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     test::TempDir dir;
@@ -75,7 +73,7 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     view.setDatabase(QString::fromStdString(db));
     view.setRuns({{id, "long"}});
     view.setSmoothing(0.0);
-    ASSERT_TRUE(waitFor([&] { return !view.snapshot().series.empty(); }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !view.snapshot().series.empty(); }, 10'000));
     const int width = view.plotWidth();
     const int drawn = view.drawnPoints();
     EXPECT_GT(drawn, width / 2);
@@ -107,14 +105,14 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     // A rubber-band zoom to the first tenth loads the finer envelope of that range.
     const QRectF area = view.chart()->plotArea();
     view.chart()->zoomIn(QRectF(area.left(), area.top(), area.width() / 10, area.height()));
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().maxStep < 30'000; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().maxStep < 30'000; }, 10'000));
     EXPECT_NEAR(view.snapshot().maxStep - view.snapshot().minStep, 20'000, 2'000);
     EXPECT_LE(view.drawnPoints(), 2 * width + 8);
     EXPECT_GT(view.drawnPoints(), width / 2);
     // Double-click resets to the whole run.
     auto* chartView = view.findChild<QChartView*>();
     QTest::mouseDClick(chartView->viewport(), Qt::LeftButton, {}, area.center().toPoint());
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().maxStep > 190'000; }, 10'000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().maxStep > 190'000; }, 10'000));
     EXPECT_EQ(view.snapshot().minStep, 0);
     // Exports.
     EXPECT_TRUE(view.exportPng(QString::fromStdString(dir.file("c.png"))));
@@ -223,9 +221,9 @@ TEST(LrFinderView, OverlaysSweepsWithMarkedSuggestionsAndStartsARunWithTheChosen
     view.resize(1000, 700);
     view.show();
     view.setDatabase(QString::fromStdString(db));
-    ASSERT_TRUE(waitFor([&] { return view.model()->rowCount() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 2; }, 5000));
     view.selectSweeps({a, b});
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().curves.size() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().curves.size() == 2; }, 5000));
     // Per sweep: raw, smoothed, suggestions, stop.
     EXPECT_EQ(view.chart()->series().size(), 8);
     EXPECT_EQ(view.chart()->axes(Qt::Horizontal).front()->type(), QAbstractAxis::AxisTypeLogValue);
@@ -243,7 +241,7 @@ TEST(LrFinderView, OverlaysSweepsWithMarkedSuggestionsAndStartsARunWithTheChosen
     EXPECT_EQ(stops, 2);
     // The rule picks the LR; the button hands the sweep's config and that LR on.
     view.selectSweeps({a});
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
     view.setRule("steepest");
     const auto record = storage::sweepRecord(storage::RunStore::open(db)->connection(), a).value();
     ASSERT_TRUE(view.chosenLr());
@@ -303,7 +301,7 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     view.resize(1300, 700);
     view.show();
     view.setDatabase(QString::fromStdString(db));
-    ASSERT_TRUE(waitFor([&] { return view.model()->entryCount() == 3; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->entryCount() == 3; }, 5000));
     EXPECT_EQ(view.model()->rowCount(), 5);  // and the median and max rows
     EXPECT_EQ(view.snapshot().shown.id, 0);
     EXPECT_TRUE(view.summaryText().contains("own runs, 30% public"))
@@ -319,7 +317,7 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
     const auto id =
         storage::findCompetition(storage::RunStore::open(db)->connection(), "course")->id;
     view.showCompetition(id);
-    ASSERT_TRUE(waitFor([&] { return view.snapshot().shown.id == id; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().shown.id == id; }, 5000));
     EXPECT_TRUE(view.summaryText().contains("median</b> public 60"))
         << view.summaryText().toStdString();
     EXPECT_TRUE(view.summaryText().contains("max</b> public 74.33"));

@@ -1,12 +1,14 @@
 #pragma once
-// Spins the Qt event loop until `done` or the timeout; for GUI tests and benchmarks.
+// Spins the Qt event loop until `done` or the timeout, polling every millisecond: for the GUI
+// benchmarks, which time how long a view takes to show its data. The tests use QTest::qWaitFor,
+// which sleeps 10 ms between polls and so would round each measured latency up by as much.
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QThread>
 #include <functional>
 
-namespace runboard::test {
+namespace runboard::bench {
 
 inline bool waitFor(const std::function<bool()>& done, int timeoutMs) {
     QElapsedTimer t;
@@ -18,4 +20,4 @@ inline bool waitFor(const std::function<bool()>& done, int timeoutMs) {
     return done();
 }
 
-}  // namespace runboard::test
+}  // namespace runboard::bench
