@@ -1,13 +1,14 @@
 // Training throughput of one configuration, printed as one line of JSON, so that
 // run_engine_bench.sh can alternate it with the Python reference in one run.
 //
-//   engine_bench --mode engine|bare|logging|nolog --model mlp|cnn --precision fp32|bf16
+//   engine_bench --mode engine|bare|logging|predict|nolog --model mlp|cnn --precision fp32|bf16
 //                [--steps N] [--batch B]
 //
 // engine:  the real Trainer (schedule, grad norm, observers), throughput of its train steps.
 // bare:    a plain LibTorch loop with the same model, optimizer, threads and precision.
-// logging / nolog: a whole run (2 epochs, val every epoch, test at the end) with every metric and
-//          prediction written to SQLite through the writer, or with nothing recorded.
+// logging / predict / nolog: a whole run (2 epochs, val every epoch, test at the end) with every
+//          metric and prediction written to SQLite through the writer, with the predictions only
+//          computed, or with nothing recorded.
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -107,16 +108,25 @@ double runBare(const Args& a) {
            std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Whole-run wall time with or without recording everything.
-double runWhole(const Args& a, bool record) {
+// Whole-run wall time. logging: every metric and prediction through the writer, including the
+// store's creation and the last flush (a user's run pays both); setup and flush are also given
+// apart. predict: the predictions computed but not recorded, which splits logging's cost into
+// the engine's part and the store's. nolog: neither.
+struct WholeRun {
+    double seconds = 0, setup = 0, flush = 0;
+};
+
+WholeRun runWhole(const Args& a) {
+    const bool record = a.mode == "logging";
     config::Config c = benchConfig(a, 10'000, 2);
-    c.set("log.predictions", record);
+    c.set("log.predictions", a.mode != "nolog");
     engine::Trainer t(c, {});
     t.loadData();
     const auto dbPath =
         (std::filesystem::temp_directory_path() / "runboard-engine-bench.db").string();
     std::filesystem::remove(dbPath);
     std::filesystem::remove(dbPath + "-wal");
+    WholeRun out;
     const auto t0 = Clock::now();
     if (record) {
         auto store = storage::RunStore::open(dbPath);
@@ -124,18 +134,22 @@ double runWhole(const Args& a, bool record) {
             {"bench", std::nullopt, c.toJson(), 1, {}, storage::RunStatus::Running});
         auto writer = storage::Writer::open(dbPath);
         app::RunRecorder recorder(*writer.value(), owned->id);
+        out.setup = std::chrono::duration<double>(Clock::now() - t0).count();
         t.run(recorder);
+        const auto t1 = Clock::now();
         (void)writer.value()->flush();
+        writer.value().reset();
+        out.flush = std::chrono::duration<double>(Clock::now() - t1).count();
     } else {
         engine::Observer none;
         t.run(none);
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     std::filesystem::remove(dbPath);
     std::filesystem::remove(dbPath + "-wal");
     std::filesystem::remove(dbPath + "-shm");
     std::filesystem::remove_all(dbPath + ".files");
-    return seconds;
+    return out;
 }
 
 }  // namespace
@@ -160,10 +174,12 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (a.mode == "logging" || a.mode == "nolog") {
-        std::printf("{\"mode\":\"%s\",\"model\":\"%s\",\"precision\":\"%s\",\"seconds\":%.3f}\n",
-                    a.mode.c_str(), a.model.c_str(), a.precision.c_str(),
-                    runWhole(a, a.mode == "logging"));
+    if (a.mode == "logging" || a.mode == "predict" || a.mode == "nolog") {
+        const WholeRun r = runWhole(a);
+        std::printf(
+            "{\"mode\":\"%s\",\"model\":\"%s\",\"precision\":\"%s\",\"seconds\":%.3f,"
+            "\"setup_seconds\":%.3f,\"flush_seconds\":%.3f}\n",
+            a.mode.c_str(), a.model.c_str(), a.precision.c_str(), r.seconds, r.setup, r.flush);
         return 0;
     }
     const double sps = a.mode == "bare" ? runBare(a) : runEngine(a);
