@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include <fmt/format.h>
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QStandardPaths>
@@ -144,11 +146,8 @@ std::string configKeyList() {
                 what += (i ? "|" : "") + k.choices[i];
             what += ")";
         }
-        char line[320];
-        std::snprintf(line, sizeof line, "  %-26s %-6s %-8s %s\n", k.key.c_str(),
-                      std::string(config::typeName(k.type)).c_str(),
-                      config::formatValue(k.defaultValue).c_str(), what.c_str());
-        s += line;
+        s += fmt::format("  {:<26} {:<6} {:<8} {}\n", k.key, config::typeName(k.type),
+                         config::formatValue(k.defaultValue), what);
     }
     return s;
 }

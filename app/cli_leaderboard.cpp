@@ -1,6 +1,8 @@
 // `runboard leaderboard` and `runboard leaderboard import`: competitions with public and private
 // scores side by side, their median and best rows, and the shake-up.
 
+#include <fmt/format.h>
+
 #include <QFile>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -52,9 +54,7 @@ nlohmann::json boardJson(const storage::CompetitionRecord& c, const analysis::Bo
 
 std::string score(const std::optional<double>& v) {
     if (!v) return "—";  // a side this entry has no score on
-    char text[32];
-    std::snprintf(text, sizeof text, "%.5g", *v);
-    return text;
+    return fmt::format("{:.5g}", *v);
 }
 
 // Pads to `width` columns, counting UTF-8 code points (names, dashes and arrows are not ASCII).
@@ -175,7 +175,7 @@ int ownBoard(const QCommandLineParser& parser, const QCommandLineOption& metricO
     const bool change =
         parser.isSet(metricOpt) || parser.isSet(fractionOpt) || parser.isSet(seedOpt);
     if (parser.isSet(metricOpt)) {
-        const auto m = analysis::parseOwnMetric(parser.value(metricOpt).toStdString());
+        const auto m = analysis::kOwnMetricNames.parse(parser.value(metricOpt).toStdString());
         if (!m)
             return fail(kExitUsage, "--metric must be accuracy, macro-f1 or logloss, got '" +
                                         parser.value(metricOpt).toStdString() + "'");

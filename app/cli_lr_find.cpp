@@ -94,7 +94,7 @@ int lrFindCommand(const QStringList& args) {
     if (!problem.empty()) return fail(kExitUsage, problem);
     o.start = *start, o.end = *end, o.steps = *steps, o.beta = *beta, o.stopFactor = *factor;
     if (parser.isSet(modeOpt)) {
-        const auto mode = sweep::parseMode(parser.value(modeOpt).toStdString());
+        const auto mode = sweep::kModeNames.parse(parser.value(modeOpt).toStdString());
         if (!mode)
             return fail(kExitUsage, "--mode must be exp or linear, got '" +
                                         parser.value(modeOpt).toStdString() + "'");

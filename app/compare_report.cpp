@@ -1,8 +1,9 @@
 #include "app/compare_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string_view>
 
 #include "app/core/terminal_text.h"
@@ -32,9 +33,7 @@ nlohmann::json verdictJson(const stats::Verdict& v) {
 
 std::string number(std::optional<double> v) {
     if (!v) return "-";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", *v);
-    return buf;
+    return fmt::format("{:.6g}", *v);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "app/progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -11,12 +12,8 @@ namespace {
 std::string duration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) return "?";
     const auto s = static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600)
-        std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-    else
-        std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-    return buf;
+    return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60)
+                     : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "app/run_json.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "app/core/terminal_text.h"
@@ -32,9 +33,7 @@ json nullable(const std::string& s) {
 std::string metricText(const std::map<std::string, double>& m, const std::string& key) {
     auto it = m.find(key);
     if (it == m.end()) return "-";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", it->second);
-    return buf;
+    return fmt::format("{:.4f}", it->second);
 }
 
 }  // namespace
@@ -158,10 +157,8 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     // Names are anyone's text: escaped and elided (terminal_text.h), one run a line.
     constexpr std::size_t kNameChars = 60;
     std::ostringstream os;
-    char line[128];
-    std::snprintf(line, sizeof line, "%5s  %-11s  %-24s  %-8s  %-8s  ", "ID", "STATUS", "CREATED",
-                  "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC");
-    os << line << "NAME\n";
+    os << fmt::format("{:>5}  {:<11}  {:<24}  {:<8}  {:<8}  NAME\n", "ID", "STATUS", "CREATED",
+                      "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC");
     for (const auto& [r, params, metrics, changes, checks] : runs.value()) {
         const std::string id = std::to_string(r.id);
         os << std::string(id.size() < 5 ? 5 - id.size() : 0, ' ') << id << "  "

@@ -1,8 +1,10 @@
 #include "app/sweep_job.h"
 
-#include <cmath>
-#include <cstdio>
+#include <fmt/format.h>
 
+#include <cmath>
+
+#include "app/core/terminal_text.h"
 #include "storage/run_store.h"
 
 namespace runboard::app {
@@ -14,14 +16,11 @@ nlohmann::json finiteOrNull(double v) {
 }
 
 std::string describeStop(const storage::SweepRecord& r) {
-    const auto reason = sweep::parseStopReason(r.stopReason);
+    const auto reason = sweep::kStopReasonNames.parse(r.stopReason);
     if (!reason) return r.stopReason;
     switch (*reason) {
         case sweep::StopReason::Exploded: {
-            char text[96];
-            std::snprintf(text, sizeof text, "the smoothed loss exceeded %g x its best",
-                          r.stopFactor);
-            return text;
+            return fmt::format("the smoothed loss exceeded {:g} x its best", r.stopFactor);
         }
         case sweep::StopReason::NonFinite:
             return "the loss became NaN or infinite";
@@ -74,7 +73,7 @@ sweep::Options sweepOptions(const storage::SweepRecord& r) {
     o.start = r.start;
     o.end = r.end;
     o.steps = static_cast<int>(r.steps);
-    o.mode = sweep::parseMode(r.mode).value_or(sweep::Mode::Exponential);
+    o.mode = sweep::kModeNames.parse(r.mode).value_or(sweep::Mode::Exponential);
     o.beta = r.beta;
     o.stopFactor = r.stopFactor;
     return o;
@@ -104,28 +103,21 @@ nlohmann::json sweepToJson(const storage::SweepRecord& r,
 }
 
 std::string sweepToText(const storage::SweepRecord& r) {
-    char line[512];
-    std::string out;
-    std::snprintf(line, sizeof line, "LR sweep %lld \"%s\": %lld steps, %g to %g (%s), %.1f s\n",
-                  static_cast<long long>(r.id), r.name.c_str(),
-                  static_cast<long long>(r.pointCount), r.start, r.end, r.mode.c_str(), r.seconds);
-    out += line;
-    std::snprintf(line, sizeof line, "stopped at step %lld, lr %.3g: %s\n\n",
-                  static_cast<long long>(r.stopStep), r.stopLr, describeStop(r).c_str());
-    out += line;
+    // The name is anyone's text: escaped and elided like every name that reaches a terminal.
+    std::string out =
+        fmt::format("LR sweep {} \"{}\": {} steps, {:g} to {:g} ({}), {:.1f} s\n", r.id,
+                    terminalText(r.name, 60), r.pointCount, r.start, r.end, r.mode, r.seconds);
+    out +=
+        fmt::format("stopped at step {}, lr {:.3g}: {}\n\n", r.stopStep, r.stopLr, describeStop(r));
     out += "rule        lr         how\n";
     for (const sweep::Rule& rule : sweep::rules()) {
         const storage::SweepSuggestionRow* found = nullptr;
         for (const auto& s : r.suggestions)
             if (s.rule == rule.name) found = &s;
         const std::string name(rule.name), text(rule.explanation);
-        if (found)
-            std::snprintf(line, sizeof line, "%-11s %-10.3g %s\n", name.c_str(), found->lr,
-                          text.c_str());
-        else
-            std::snprintf(line, sizeof line, "%-11s %-10s %s\n", name.c_str(), "-",
-                          "too few finite points to decide");
-        out += line;
+        out +=
+            found ? fmt::format("{:<11} {:<10.3g} {}\n", name, found->lr, text)
+                  : fmt::format("{:<11} {:<10} {}\n", name, "-", "too few finite points to decide");
     }
     return out;
 }

@@ -1,10 +1,10 @@
 #include "engine/checks.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 #include "engine/check_hooks.h"
 #include "engine/data/sample_images.h"
@@ -16,12 +16,6 @@ namespace runboard::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string fmt(const char* f, double a, double b = 0, double c = 0) {
-    char buf[320];
-    std::snprintf(buf, sizeof buf, f, a, b, c);
-    return buf;
-}
 
 CheckResult result(std::string name, CheckStatus status, double value, std::string message) {
     CheckResult r;
@@ -87,7 +81,8 @@ CheckResult initialLossCheck(const Bench& b, const torch::Tensor& x, const torch
         status = CheckStatus::Fail;
     else if (std::abs(ratio - 1) > 0.5)
         status = CheckStatus::Warn;
-    std::string message = fmt("initial loss %.3f against ln K = %.3f (%.2fx)", loss, lnK, ratio);
+    std::string message =
+        fmt::format("initial loss {:.3f} against ln K = {:.3f} ({:.2f}x)", loss, lnK, ratio);
     if (status != CheckStatus::Pass)
         message +=
             ": the last layer starts too confident; init.head=small (zero bias, small "
@@ -118,23 +113,25 @@ CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Te
         correct = out.correct;
         if (!out.finite)
             return result("overfit.one_batch", CheckStatus::Fail, out.loss,
-                          fmt("the loss became non-finite at step %.0f of one batch: the "
-                              "learning rate (%.3g) is far too large",
-                              k + 1, lr));
+                          fmt::format("the loss became non-finite at step {} of one batch: the "
+                                      "learning rate ({:.3g}) is far too large",
+                                      k + 1, lr));
         if (correct == n && last < 0.05 * first)
             return result(
                 "overfit.one_batch", CheckStatus::Pass, last,
-                fmt("one batch of %.0f learnt in %.0f steps: ", static_cast<double>(n), k + 1) +
-                    fmt("100%% accuracy, loss %.4f (from %.3f)", last, first));
+                fmt::format("one batch of {} learnt in {} steps: 100% accuracy, loss {:.4f} "
+                            "(from {:.3f})",
+                            n, k + 1, last, first));
     }
     bool moved = false;
     const auto params = s.model().parameters();
     for (std::size_t i = 0; i < params.size(); ++i)
         moved = moved || !torch::equal(params[i].detach(), before[i]);
-    std::string message =
-        fmt("after %d steps on one batch: accuracy %.1f%%, loss %.3f", o.overfitSteps,
-            100.0 * static_cast<double>(correct) / static_cast<double>(n), last) +
-        fmt(" (%.0f%% of its start). ", first > 0 ? 100 * last / first : 0);
+    std::string message = fmt::format(
+        "after {} steps on one batch: accuracy {:.1f}%, loss {:.3f} ({:.0f}% of its "
+        "start). ",
+        o.overfitSteps, 100.0 * static_cast<double>(correct) / static_cast<double>(n), last,
+        first > 0 ? 100 * last / first : 0);
     message += moved ? "Likely causes: the learning rate (too large or too small), or the loss "
                        "or label wiring"
                      : "No parameter changed: the optimizer does not hold the model's "
@@ -171,10 +168,11 @@ CheckResult modesCheck(const Bench& b, const torch::Tensor& x) {
     const auto stats1 = runningStats(s.model());
     const double diff = (a - c).abs().max().item<double>();
     if (diff != 0 || !sameTensors(stats0, stats1))
-        return result("modes.train_eval", CheckStatus::Fail, diff,
-                      fmt("evaluation is not deterministic (outputs differ by up to %.3g) or "
-                          "changed BatchNorm's running statistics: evaluate in eval() mode",
-                          diff));
+        return result(
+            "modes.train_eval", CheckStatus::Fail, diff,
+            fmt::format("evaluation is not deterministic (outputs differ by up to {:.3g}) or "
+                        "changed BatchNorm's running statistics: evaluate in eval() mode",
+                        diff));
     if (stats0.empty())
         return result("modes.train_eval", CheckStatus::Pass, 0,
                       "evaluation is deterministic; the model has no BatchNorm");
@@ -219,15 +217,15 @@ std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
     }
     flow.value = dead + nonFinite;
     if (dead + nonFinite == 0) {
-        flow.message = fmt("all %.0f trainable parameters get a finite, non-zero gradient",
-                           static_cast<double>(first.size()));
+        flow.message = fmt::format("all {} trainable parameters get a finite, non-zero gradient",
+                                   first.size());
     } else {
         flow.status = CheckStatus::Fail;
-        flow.message =
-            fmt("%.0f parameters get no gradient and %.0f a non-finite one: an "
-                "unused layer, a detached branch, or a bias right before BatchNorm "
-                "(see details)",
-                dead, nonFinite);
+        flow.message = fmt::format(
+            "{} parameters get no gradient and {} a non-finite one: an "
+            "unused layer, a detached branch, or a bias right before BatchNorm "
+            "(see details)",
+            dead, nonFinite);
     }
     // A second backward on the same batch after the trainer's own step preparation must give
     // the same gradients: if they add up, zero_grad is missing.
@@ -242,15 +240,16 @@ std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
         const double scale = g1.abs().max().item<double>() + 1e-12;
         worst = std::max(worst, (g2 - g1).abs().max().item<double>() / scale);
     }
-    CheckResult acc = worst <= 1e-3
-                          ? result("gradients.accumulation", CheckStatus::Pass, worst,
-                                   "a second backward pass after the step preparation gives the "
-                                   "same gradients: zero_grad is called")
-                          : result("gradients.accumulation", CheckStatus::Fail, worst,
-                                   fmt("gradients of a second backward pass differ by %.2f of "
-                                       "their size: they accumulate; call zero_grad before "
-                                       "every step",
-                                       worst));
+    CheckResult acc =
+        worst <= 1e-3
+            ? result("gradients.accumulation", CheckStatus::Pass, worst,
+                     "a second backward pass after the step preparation gives the "
+                     "same gradients: zero_grad is called")
+            : result("gradients.accumulation", CheckStatus::Fail, worst,
+                     fmt::format("gradients of a second backward pass differ by {:.2f} of "
+                                 "their size: they accumulate; call zero_grad before "
+                                 "every step",
+                                 worst));
     return {flow, acc};
 }
 
@@ -269,12 +268,13 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
     }
     (void)b;
     const double share = waiting + computing > 0 ? waiting / (waiting + computing) : 0;
-    return share > 0.2 ? result("data.bound", CheckStatus::Warn, share,
-                                fmt("%.0f%% of each step waits for data: training is data-bound; "
+    return share > 0.2
+               ? result("data.bound", CheckStatus::Warn, share,
+                        fmt::format("{:.0f}% of each step waits for data: training is data-bound; "
                                     "cache or prefetch the batches, or augment more cheaply",
                                     100 * share))
-                       : result("data.bound", CheckStatus::Pass, share,
-                                fmt("%.0f%% of each step waits for data", 100 * share));
+               : result("data.bound", CheckStatus::Pass, share,
+                        fmt::format("{:.0f}% of each step waits for data", 100 * share));
 }
 
 }  // namespace
@@ -315,13 +315,13 @@ CheckResult flatLossCheck(const std::vector<double>& losses) {
     }
     const double drop = first != 0 ? (first - last) / std::abs(first) : 0;
     if (!std::isfinite(drop) || drop < 0.01)
-        return result("training.flat_loss", CheckStatus::Warn, drop,
-                      fmt("the loss is flat over the first %.0f steps (%.4f, then %.4f): the "
-                          "learning rate may be too small, or nothing learns",
-                          static_cast<double>(n), first, last));
+        return result(
+            "training.flat_loss", CheckStatus::Warn, drop,
+            fmt::format("the loss is flat over the first {} steps ({:.4f}, then {:.4f}): the "
+                        "learning rate may be too small, or nothing learns",
+                        n, first, last));
     return result("training.flat_loss", CheckStatus::Pass, drop,
-                  fmt("the loss fell by %.0f%% over the first %.0f steps", 100 * drop,
-                      static_cast<double>(n)));
+                  fmt::format("the loss fell by {:.0f}% over the first {} steps", 100 * drop, n));
 }
 
 CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
@@ -335,31 +335,33 @@ CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
     if (accuracy < chance + 3 * sigma)
         return result(
             name, CheckStatus::Fail, accuracy,
-            fmt("validation accuracy %.1f%% is at or below chance (%.1f%% for %.0f classes): "
+            fmt::format(
+                "validation accuracy {:.1f}% is at or below chance ({:.1f}% for {} classes): "
                 "the model learned nothing usable; try a lower learning rate, more "
                 "steps or a longer warm-up",
-                100 * accuracy, 100 * chance, static_cast<double>(numClasses)));
+                100 * accuracy, 100 * chance, numClasses));
     double mean = 0;
     for (double l : losses)
         mean += l / static_cast<double>(losses.size());
     if (!losses.empty() && !(mean < lnK))
-        return result(name, CheckStatus::Warn, accuracy,
-                      fmt("the training loss stayed at %.2f after warm-up, above ln K = %.2f "
-                          "(a uniform guess): the learning rate is too high for this run's "
-                          "length, or it diverged",
-                          mean, lnK));
+        return result(
+            name, CheckStatus::Warn, accuracy,
+            fmt::format("the training loss stayed at {:.2f} after warm-up, above ln K = {:.2f} "
+                        "(a uniform guess): the learning rate is too high for this run's "
+                        "length, or it diverged",
+                        mean, lnK));
     if (accuracy < 2 * chance)
         return result(name, CheckStatus::Warn, accuracy,
-                      fmt("validation accuracy %.1f%% is barely above chance (%.1f%%)",
-                          100 * accuracy, 100 * chance));
-    return result(
-        name, CheckStatus::Pass, accuracy,
-        fmt("validation accuracy %.1f%% against %.1f%% by chance", 100 * accuracy, 100 * chance));
+                      fmt::format("validation accuracy {:.1f}% is barely above chance ({:.1f}%)",
+                                  100 * accuracy, 100 * chance));
+    return result(name, CheckStatus::Pass, accuracy,
+                  fmt::format("validation accuracy {:.1f}% against {:.1f}% by chance",
+                              100 * accuracy, 100 * chance));
 }
 
 std::int64_t afterWarmupStep(const config::Config& c, std::int64_t totalSteps) {
     std::int64_t warm = c.integer("warmup_steps");
-    if (c.text("schedule") == "onecycle")
+    if (config::choice(c, "schedule", config::kScheduleNames) == config::ScheduleKind::OneCycle)
         warm =
             std::max(warm, static_cast<std::int64_t>(std::ceil(c.number("onecycle.pct_start") *
                                                                static_cast<double>(totalSteps))));

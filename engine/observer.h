@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/names.h"
+
 namespace runboard::engine {
 
 struct RunInfo {
@@ -37,7 +39,12 @@ struct EpochEvent {
 };
 
 enum class Split { Train, Val, Test };
-const char* splitName(Split split);
+inline constexpr auto kSplitNames =
+    config::nameTable<Split>({{Split::Train, "train"}, {Split::Val, "val"}, {Split::Test, "test"}});
+// The names are literals, so the pointer is null-terminated and lives forever.
+inline const char* splitName(Split split) {
+    return kSplitNames.name(split).data();
+}
 
 // Every prediction of one evaluation, in the order of `sampleIndex`.
 struct Predictions {

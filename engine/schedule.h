@@ -4,13 +4,14 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
+
+#include "engine/config/choices.h"
 
 namespace runboard::engine {
 
 struct ScheduleOptions {
-    std::string kind = "constant";  // constant | step | cosine | onecycle
-    double lr = 0.1;                // base lr; the peak for onecycle
+    config::ScheduleKind kind = config::ScheduleKind::Constant;
+    double lr = 0.1;  // base lr; the peak for onecycle
     std::int64_t totalSteps = 1;
     std::int64_t stepsPerEpoch = 1;
     std::int64_t stepSize = 10;  // step: epochs between decays

@@ -36,7 +36,7 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
     std::vector<torch::Tensor> decay, noDecay;
     for (auto& p : model.parameters())
         (p.dim() > 1 ? decay : noDecay).push_back(p);
-    const std::string& name = c.text("optimizer");
+    const auto kind = config::choice(c, "optimizer", config::kOptimizerNames);
     const double lr = c.number("lr"), wd = c.number("weight_decay"), mom = c.number("momentum");
     auto groups = [&](auto options) {
         std::vector<torch::optim::OptimizerParamGroup> g;
@@ -48,19 +48,20 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
         g.emplace_back(noDecay, std::move(without));
         return g;
     };
-    if (name == "sgd") {
-        auto o = torch::optim::SGDOptions(lr).momentum(mom).nesterov(c.flag("nesterov"));
-        return std::make_unique<torch::optim::SGD>(groups(o), o);
+    switch (kind) {
+        case config::OptimizerKind::Sgd: {
+            auto o = torch::optim::SGDOptions(lr).momentum(mom).nesterov(c.flag("nesterov"));
+            return std::make_unique<torch::optim::SGD>(groups(o), o);
+        }
+        case config::OptimizerKind::Adam: {
+            auto o = torch::optim::AdamOptions(lr).betas({mom, 0.999});
+            return std::make_unique<torch::optim::Adam>(groups(o), o);
+        }
+        case config::OptimizerKind::AdamW:
+            break;
     }
-    if (name == "adam") {
-        auto o = torch::optim::AdamOptions(lr).betas({mom, 0.999});
-        return std::make_unique<torch::optim::Adam>(groups(o), o);
-    }
-    if (name == "adamw") {
-        auto o = torch::optim::AdamWOptions(lr).betas({mom, 0.999});
-        return std::make_unique<torch::optim::AdamW>(groups(o), o);
-    }
-    throw EngineError("unknown optimizer '" + name + "' (choose one of: sgd, adam, adamw)");
+    auto o = torch::optim::AdamWOptions(lr).betas({mom, 0.999});
+    return std::make_unique<torch::optim::AdamW>(groups(o), o);
 }
 
 }  // namespace
@@ -71,10 +72,10 @@ Session::Session(const config::Config& c, int numClasses, std::int64_t stepsPerE
 Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
                  std::int64_t stepsPerEpoch)
     : model_(std::move(model)),
-      optimizerName_(c.text("optimizer")),
+      optimizerKind_(config::choice(c, "optimizer", config::kOptimizerNames)),
       labelSmoothing_(c.number("label_smoothing")),
       bf16_(resolvePrecision(c.text("precision")) == "bf16") {
-    if (c.text("init.head") == "small") {
+    if (config::choice(c, "init.head", config::kHeadInitNames) == config::HeadInit::Small) {
         // Zero bias, small weights: every class gets nearly the same logit, so the initial loss is
         // ln K; the weights are not zero, or no gradient would reach the layers before.
         torch::NoGradGuard noGrad;
@@ -82,7 +83,7 @@ Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
         model_->head()->weight.mul_(0.01);
     }
     optimizer_ = makeOptimizer(c, *model_);
-    schedule_.kind = c.text("schedule");
+    schedule_.kind = config::choice(c, "schedule", config::kScheduleNames);
     schedule_.lr = c.number("lr");
     schedule_.stepsPerEpoch = stepsPerEpoch;
     schedule_.totalSteps = stepsPerEpoch * c.integer("epochs");
@@ -93,7 +94,8 @@ Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
     schedule_.finalDivFactor = c.number("onecycle.final_div_factor");
     schedule_.minWarmupSteps = c.integer("warmup_steps");
     // PyTorch cycles momentum only when the optimizer has one.
-    schedule_.cycleMomentum = optimizerName_ != "sgd" || c.number("momentum") > 0;
+    schedule_.cycleMomentum =
+        optimizerKind_ != config::OptimizerKind::Sgd || c.number("momentum") > 0;
 }
 
 torch::Tensor Session::forward(const torch::Tensor& x) {
@@ -119,14 +121,20 @@ ScheduledValues Session::applySchedule() {
     for (auto& group : optimizer_->param_groups()) {
         group.options().set_lr(v.lr);
         if (!v.momentum) continue;
-        if (optimizerName_ == "sgd") {
-            static_cast<torch::optim::SGDOptions&>(group.options()).momentum(*v.momentum);
-        } else if (optimizerName_ == "adam") {
-            auto& o = static_cast<torch::optim::AdamOptions&>(group.options());
-            o.betas({*v.momentum, std::get<1>(o.betas())});
-        } else {
-            auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
-            o.betas({*v.momentum, std::get<1>(o.betas())});
+        switch (optimizerKind_) {
+            case config::OptimizerKind::Sgd:
+                static_cast<torch::optim::SGDOptions&>(group.options()).momentum(*v.momentum);
+                break;
+            case config::OptimizerKind::Adam: {
+                auto& o = static_cast<torch::optim::AdamOptions&>(group.options());
+                o.betas({*v.momentum, std::get<1>(o.betas())});
+                break;
+            }
+            case config::OptimizerKind::AdamW: {
+                auto& o = static_cast<torch::optim::AdamWOptions&>(group.options());
+                o.betas({*v.momentum, std::get<1>(o.betas())});
+                break;
+            }
         }
     }
     return v;

@@ -134,7 +134,7 @@ private:
 
     std::shared_ptr<ClassifierImpl> model_;
     std::unique_ptr<torch::optim::Optimizer> optimizer_;
-    std::string optimizerName_;
+    config::OptimizerKind optimizerKind_ = config::OptimizerKind::Sgd;
     ScheduleOptions schedule_;
     double labelSmoothing_ = 0;
     bool bf16_ = false;

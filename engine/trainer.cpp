@@ -17,18 +17,6 @@
 
 namespace runboard::engine {
 
-const char* splitName(Split split) {
-    switch (split) {
-        case Split::Train:
-            return "train";
-        case Split::Val:
-            return "val";
-        case Split::Test:
-            return "test";
-    }
-    return "?";
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

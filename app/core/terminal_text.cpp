@@ -1,7 +1,8 @@
 #include "app/core/terminal_text.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
-#include <cstdio>
 #include <vector>
 
 namespace runboard::app {
@@ -46,12 +47,8 @@ std::string escape(char32_t cp) {
         default:
             break;
     }
-    char buf[12];
-    if (cp < 0x80)
-        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
-    else
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
-    return buf;
+    return cp < 0x80 ? fmt::format("\\x{:02x}", static_cast<unsigned>(cp))
+                     : fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
 }
 
 bool isControl(char32_t cp) {

@@ -1,9 +1,10 @@
 #include "engine/analysis/leaderboard.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 namespace runboard::analysis {
@@ -76,24 +77,6 @@ Board rankBoard(std::vector<BoardEntry> entries, bool higherIsBetter) {
     return board;
 }
 
-std::string_view toString(OwnMetric metric) {
-    switch (metric) {
-        case OwnMetric::Accuracy:
-            return "accuracy";
-        case OwnMetric::MacroF1:
-            return "macro-f1";
-        case OwnMetric::LogLoss:
-            return "logloss";
-    }
-    return "?";
-}
-
-std::optional<OwnMetric> parseOwnMetric(std::string_view text) {
-    for (OwnMetric m : {OwnMetric::Accuracy, OwnMetric::MacroF1, OwnMetric::LogLoss})
-        if (toString(m) == text) return m;
-    return std::nullopt;
-}
-
 bool higherIsBetter(OwnMetric metric) {
     return metric != OwnMetric::LogLoss;
 }
@@ -155,7 +138,7 @@ SplitOptions splitOptions(const storage::LeaderboardSettings& settings) {
         if (key == "leaderboard.public_fraction") split.publicFraction = std::stod(value);
         if (key == "leaderboard.split_seed") split.seed = std::stoull(value);
         if (key == "leaderboard.metric")
-            split.metric = parseOwnMetric(value).value_or(OwnMetric::Accuracy);
+            split.metric = kOwnMetricNames.parse(value).value_or(OwnMetric::Accuracy);
     }
     return split;
 }
@@ -165,10 +148,8 @@ Result<std::map<std::string, std::string>> splitSettings(const SplitOptions& spl
         return Error{ErrorKind::InvalidArgument,
                      "the public fraction must be between 0 and 1 (exclusive), got " +
                          std::to_string(split.publicFraction)};
-    char fraction[32];
-    std::snprintf(fraction, sizeof fraction, "%.17g", split.publicFraction);
     return std::map<std::string, std::string>{
-        {"leaderboard.public_fraction", fraction},
+        {"leaderboard.public_fraction", fmt::format("{:.17g}", split.publicFraction)},
         {"leaderboard.split_seed", std::to_string(split.seed)},
         {"leaderboard.metric", std::string(toString(split.metric))}};
 }
@@ -182,7 +163,7 @@ std::vector<BoardEntry> ownRunEntries(const std::vector<storage::FinalTest>& run
             (isPublic(p.sampleIndex, split) ? pub : priv)
                 .push_back({p.target, p.predicted, p.probs});
         BoardEntry e;
-        e.name = "#" + std::to_string(r.run) + " " + r.name;
+        e.name = fmt::format("#{} {}", r.run, r.name);
         e.run = r.run;
         e.submittedAt = r.finishedAt;
         e.publicScore = scoreSamples(pub, split.metric);
@@ -193,9 +174,8 @@ std::vector<BoardEntry> ownRunEntries(const std::vector<storage::FinalTest>& run
 }
 
 CompetitionRecord ownCompetition(const SplitOptions& split, std::int64_t entries) {
-    char name[96];
-    std::snprintf(name, sizeof name, "own runs, %.0f%% public, seed %llu",
-                  split.publicFraction * 100, static_cast<unsigned long long>(split.seed));
+    const std::string name =
+        fmt::format("own runs, {:.0f}% public, seed {}", split.publicFraction * 100, split.seed);
     return {0,      name, std::string(toString(split.metric)), "", higherIsBetter(split.metric),
             entries};
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/analysis/result.h"
+#include "engine/config/names.h"
 #include "storage/leaderboard.h"
 
 namespace runboard::analysis {
@@ -46,8 +47,13 @@ std::optional<double> median(std::vector<double> values);
 // private part (by sample index and seed, so every run is scored on the same parts), and every
 // finished run with test predictions is an entry, submitted when it finished.
 enum class OwnMetric { Accuracy, MacroF1, LogLoss };
-std::string_view toString(OwnMetric metric);
-std::optional<OwnMetric> parseOwnMetric(std::string_view text);
+inline constexpr auto kOwnMetricNames =
+    config::nameTable<OwnMetric>({{OwnMetric::Accuracy, "accuracy"},
+                                  {OwnMetric::MacroF1, "macro-f1"},
+                                  {OwnMetric::LogLoss, "logloss"}});
+inline std::string_view toString(OwnMetric metric) {
+    return kOwnMetricNames.name(metric);
+}
 bool higherIsBetter(OwnMetric metric);
 
 struct SplitOptions {

@@ -1,15 +1,18 @@
 #include "engine/config/config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "engine/config/choices.h"
 
 namespace runboard::config {
 namespace {
@@ -54,7 +57,6 @@ bool isValidUtf8(std::string_view text) {
 
 std::string printable(std::string_view text, std::size_t maxBytes) {
     std::string out;
-    char buf[8];
     for (std::size_t i = 0; i < text.size();) {
         if (out.size() >= maxBytes) {
             out += "...";
@@ -66,8 +68,7 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
         if (n == 0 || c < 0x20 || c == 0x7F || c1) {
             // Control characters (ESC, BEL, C1) and broken UTF-8 never reach a terminal raw.
             const unsigned v = c1 ? static_cast<unsigned char>(text[i + 1]) : c;
-            std::snprintf(buf, sizeof buf, c1 ? "\\u%04x" : "\\x%02x", v);
-            out += buf;
+            out += c1 ? fmt::format("\\u{:04x}", v) : fmt::format("\\x{:02x}", v);
             i += c1 ? 2 : 1;
             continue;
         }
@@ -100,16 +101,15 @@ KeySpec boolean(std::string key, bool def, std::string help) {
 
 std::vector<KeySpec> makeSchema() {
     return {
-        str("model", "cnn", "network architecture", {"mlp", "cnn"}),
-        str("optimizer", "sgd", "optimizer", {"sgd", "adam", "adamw"}),
+        str("model", "cnn", "network architecture", kModelNames.names()),
+        str("optimizer", "sgd", "optimizer", kOptimizerNames.names()),
         real("lr", 0.1, "learning rate (the peak for onecycle)", 0, 100, true, false, true),
         real("momentum", 0.9, "SGD momentum / Adam beta1", 0, 1, false, true),
         boolean("nesterov", true, "Nesterov momentum (sgd)"),
         real("weight_decay", 5e-4, "L2 weight decay (not applied to biases and norms)", 0, 1),
         integer("batch_size", 128, "mini-batch size", 1, 65536),
         integer("epochs", 15, "number of passes over the train part", 1, 10000),
-        str("schedule", "onecycle", "learning-rate schedule",
-            {"constant", "step", "cosine", "onecycle"}),
+        str("schedule", "onecycle", "learning-rate schedule", kScheduleNames.names()),
         integer("steplr.step_size", 10, "schedule=step: epochs between decays", 1, 10000),
         real("steplr.gamma", 0.1, "schedule=step: decay factor", 0, 1, true),
         real("onecycle.pct_start", 0.25, "schedule=onecycle: share of steps spent warming up", 0, 1,
@@ -126,10 +126,10 @@ std::vector<KeySpec> makeSchema() {
         real("dropout", 0.1, "dropout before the classifier", 0, 1, false, true),
         str("init.head", "default",
             "small = zero bias and small weights in the last layer: the initial loss is ln K",
-            {"default", "small"}),
+            kHeadInitNames.names()),
         str("precision", "auto",
             "auto = bf16 autocast where the CPU has native bf16 (AVX512-BF16/AMX), else fp32",
-            {"auto", "fp32", "bf16"}),
+            kPrecisionNames.names()),
         boolean("augment.flip", true, "random horizontal flips"),
         integer("augment.shift", 2, "random shifts of up to N pixels", 0, 8),
         real("augment.erase", 0.25, "probability of random erasing of a patch", 0, 1),

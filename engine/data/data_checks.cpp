@@ -1,8 +1,9 @@
 #include "engine/data/data_checks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -30,25 +31,7 @@ std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n) {
     return h;
 }
 
-std::string format(const char* fmt, double a, double b = 0, double c = 0) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, fmt, a, b, c);
-    return buf;
-}
-
 }  // namespace
-
-std::string_view checkStatusName(CheckStatus status) {
-    switch (status) {
-        case CheckStatus::Pass:
-            return "pass";
-        case CheckStatus::Warn:
-            return "warn";
-        case CheckStatus::Fail:
-            return "fail";
-    }
-    return "fail";
-}
 
 SplitStats splitStats(const SplitView& split, int classes) {
     SplitStats s;
@@ -113,15 +96,16 @@ CheckResult leakageCheck(const SplitView& train, const SplitView& other, double 
         r.message = "no " + other.name + " sample is an exact copy of a training sample";
     } else if (share > failShare) {
         r.status = CheckStatus::Fail;
-        r.message = format("%.0f ", r.value) + other.name + " samples (" +
-                    format("%.2f%%", 100 * share) + ") are exact copies of training samples: the " +
-                    other.name +
-                    " score measures memory, not generalisation; deduplicate the split";
+        r.message = fmt::format(
+            "{} {} samples ({:.2f}%) are exact copies of training samples: the {} score measures "
+            "memory, not generalisation; deduplicate the split",
+            dups.size(), other.name, 100 * share, other.name);
     } else {
         r.status = CheckStatus::Warn;
-        r.message = format("%.0f ", r.value) + other.name + " samples (" +
-                    format("%.2f%%", 100 * share) +
-                    ") are exact copies of training samples; small, but know them (see details)";
+        r.message = fmt::format(
+            "{} {} samples ({:.2f}%) are exact copies of training samples; small, but know them "
+            "(see details)",
+            dups.size(), other.name, 100 * share);
     }
     return r;
 }
@@ -151,12 +135,12 @@ CheckResult balanceCheck(const std::vector<SplitStats>& splits, double ratio) {
         if (std::isinf(r.value))
             r.message = "a class has no samples in " + worst;
         else
-            r.message.append(format(" has %.2fx the samples of the smallest", r.value));
+            r.message.append(fmt::format(" has {:.2f}x the samples of the smallest", r.value));
         r.message.append(
             ": accuracy favours the large classes; weigh the loss or report "
             "per-class recall");
     } else {
-        r.message = format("classes are balanced (largest/smallest at most %.2f)", r.value);
+        r.message = fmt::format("classes are balanced (largest/smallest at most {:.2f})", r.value);
     }
     return r;
 }
@@ -166,7 +150,7 @@ CheckResult statsCheck(const std::vector<SplitStats>& splits) {
     r.name = "data.stats";
     const SplitStats* train = nullptr;
     for (const SplitStats& s : splits) {
-        r.details.push_back(s.name + format(": mean %.4f, std %.4f", s.mean, s.stdev));
+        r.details.push_back(s.name + fmt::format(": mean {:.4f}, std {:.4f}", s.mean, s.stdev));
         if (s.name == "train") train = &s;
     }
     if (train == nullptr || train->stdev <= 0) {
@@ -178,15 +162,16 @@ CheckResult statsCheck(const std::vector<SplitStats>& splits) {
         r.value = std::max(r.value, z);
         if (z > 1) {
             r.status = CheckStatus::Warn;
-            r.message = s.name +
-                        format(" inputs have mean %.3f against the training part's %.3f: ", s.mean,
-                               train->mean) +
-                        "a different source or preprocessing?";
+            r.message =
+                s.name +
+                fmt::format(" inputs have mean {:.3f} against the training part's {:.3f}: ", s.mean,
+                            train->mean) +
+                "a different source or preprocessing?";
         }
     }
     if (r.status == CheckStatus::Pass)
-        r.message =
-            format("every split's mean is within %.2f training std of the training mean", r.value);
+        r.message = fmt::format(
+            "every split's mean is within {:.2f} training std of the training mean", r.value);
     return r;
 }
 

@@ -8,12 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/names.h"
 #include "engine/data/idx.h"
 
 namespace runboard::engine {
 
 enum class CheckStatus { Pass, Warn, Fail };
-std::string_view checkStatusName(CheckStatus status);  // pass | warn | fail
+inline constexpr auto kCheckStatusNames = config::nameTable<CheckStatus>(
+    {{CheckStatus::Pass, "pass"}, {CheckStatus::Warn, "warn"}, {CheckStatus::Fail, "fail"}});
+inline std::string_view checkStatusName(CheckStatus status) {
+    return kCheckStatusNames.name(status);
+}
 
 struct CheckResult {
     std::string name;

@@ -1,5 +1,6 @@
 #include "engine/data/idx.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -72,12 +73,10 @@ IdxArray readIdx(const std::string& path, int expectedRank) {
     readExactly(f.get(), path, magic.data(), magic.size(), "the magic number");
     const int rank = magic[3];
     if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || rank != expectedRank) {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "0x%02x%02x%02x%02x", magic[0], magic[1], magic[2],
-                      magic[3]);
-        fail(path, std::string("wrong IDX magic number ") + buf + " (expected 0x000008" +
-                       (expectedRank == 1 ? "01" : "03") + ": unsigned bytes, " +
-                       std::to_string(expectedRank) + " dimension" +
+        fail(path, fmt::format("wrong IDX magic number 0x{:02x}{:02x}{:02x}{:02x}", magic[0],
+                               magic[1], magic[2], magic[3]) +
+                       " (expected 0x000008" + (expectedRank == 1 ? "01" : "03") +
+                       ": unsigned bytes, " + std::to_string(expectedRank) + " dimension" +
                        (expectedRank == 1 ? ")" : "s)"));
     }
     IdxArray out;

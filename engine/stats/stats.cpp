@@ -1,10 +1,11 @@
 #include "engine/stats/stats.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -30,18 +31,11 @@ Interval percentiles(std::vector<double>& values, double level) {
 }
 
 std::string signedPoints(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.2f", v);
-    return buf;
+    return fmt::format("{:+.2f}", v);
 }
 
 std::string pText(double p) {
-    char buf[32];
-    if (p < 0.001)
-        std::snprintf(buf, sizeof buf, "p < 0.001");
-    else
-        std::snprintf(buf, sizeof buf, "p = %.3f", p);
-    return buf;
+    return p < 0.001 ? "p < 0.001" : fmt::format("p = {:.3f}", p);
 }
 
 std::string describe(const Verdict& v) {

@@ -39,41 +39,10 @@ std::string validate(const Options& o) {
     return {};
 }
 
-std::string_view toString(Mode mode) {
-    return mode == Mode::Exponential ? "exp" : "linear";
-}
-
-std::optional<Mode> parseMode(std::string_view text) {
-    if (text == "exp") return Mode::Exponential;
-    if (text == "linear") return Mode::Linear;
-    return std::nullopt;
-}
-
 double lrAt(const Options& o, int step) {
     const double t = o.steps > 1 ? static_cast<double>(step) / (o.steps - 1) : 0.0;
     if (o.mode == Mode::Linear) return o.start + t * (o.end - o.start);
     return o.start * std::pow(o.end / o.start, t);
-}
-
-std::string_view toString(StopReason reason) {
-    switch (reason) {
-        case StopReason::Exploded:
-            return "exploded";
-        case StopReason::NonFinite:
-            return "nonfinite";
-        case StopReason::Completed:
-            return "completed";
-        case StopReason::Stopped:
-            return "stopped";
-    }
-    return "?";
-}
-
-std::optional<StopReason> parseStopReason(std::string_view text) {
-    for (StopReason r :
-         {StopReason::Exploded, StopReason::NonFinite, StopReason::Completed, StopReason::Stopped})
-        if (toString(r) == text) return r;
-    return std::nullopt;
 }
 
 Tracker::Tracker(Options options) : options_(options) {}

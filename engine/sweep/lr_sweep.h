@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/config/names.h"
+
 namespace runboard::sweep {
 
 enum class Mode { Exponential, Linear };
@@ -27,8 +29,11 @@ struct Options {
 
 // Empty when the options are valid, else a message naming the problem.
 std::string validate(const Options& options);
-std::string_view toString(Mode mode);
-std::optional<Mode> parseMode(std::string_view text);
+inline constexpr auto kModeNames =
+    config::nameTable<Mode>({{Mode::Exponential, "exp"}, {Mode::Linear, "linear"}});
+inline std::string_view toString(Mode mode) {
+    return kModeNames.name(mode);
+}
 
 // The LR of step i (0-based): `start` at 0, `end` at steps - 1, geometric or linear in between.
 double lrAt(const Options& options, int step);
@@ -39,8 +44,14 @@ enum class StopReason {
     Completed,  // reached `end` without exploding
     Stopped,    // stopped by request
 };
-std::string_view toString(StopReason reason);
-std::optional<StopReason> parseStopReason(std::string_view text);
+inline constexpr auto kStopReasonNames =
+    config::nameTable<StopReason>({{StopReason::Exploded, "exploded"},
+                                   {StopReason::NonFinite, "nonfinite"},
+                                   {StopReason::Completed, "completed"},
+                                   {StopReason::Stopped, "stopped"}});
+inline std::string_view toString(StopReason reason) {
+    return kStopReasonNames.name(reason);
+}
 
 struct Point {
     int step = 0;

@@ -5,7 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
+#include "engine/analysis/leaderboard.h"
+#include "engine/config/choices.h"
+#include "engine/data/data_checks.h"
+#include "engine/observer.h"
+#include "engine/sweep/lr_sweep.h"
 #include "support/fixtures.h"
 
 using namespace runboard::config;
@@ -316,4 +322,41 @@ TEST(ConfigHostile, NonFiniteSetValuesAreRefusedSoEveryConfigStores) {
     Config back = Config::defaults();
     back.mergeJson(c.toJson(), "stored");
     EXPECT_EQ(back, c);
+}
+
+// Every enum's one name table: each value round-trips through its name, names are unique, and the
+// schema offers exactly the table's names for the key (so --set, the help and the engine agree).
+template <typename E, std::size_t N>
+void expectTable(const runboard::config::NameTable<E, N>& table, const char* key) {
+    std::set<std::string_view> seen;
+    for (const auto& [value, name] : table.entries) {
+        EXPECT_FALSE(name.empty());
+        EXPECT_TRUE(seen.insert(name).second) << "duplicate name " << name;
+        EXPECT_EQ(table.parse(name), value) << name;
+        EXPECT_EQ(table.name(value), name);
+    }
+    EXPECT_EQ(table.parse("no such name"), std::nullopt);
+    if (key == nullptr) return;
+    const auto* spec = runboard::config::findKey(key);
+    ASSERT_NE(spec, nullptr) << key;
+    EXPECT_EQ(spec->choices, table.names()) << key;
+}
+
+TEST(NameTables, EveryValueRoundTripsAndTheSchemaOffersTheTablesNames) {
+    using namespace runboard::config;
+    expectTable(kModelNames, "model");
+    expectTable(kOptimizerNames, "optimizer");
+    expectTable(kScheduleNames, "schedule");
+    expectTable(kHeadInitNames, "init.head");
+    expectTable(kPrecisionNames, "precision");
+    // The engine's other tables (stored and printed text, so fixed).
+    expectTable(runboard::sweep::kModeNames, nullptr);
+    expectTable(runboard::sweep::kStopReasonNames, nullptr);
+    expectTable(runboard::engine::kCheckStatusNames, nullptr);
+    expectTable(runboard::engine::kSplitNames, nullptr);
+    expectTable(runboard::analysis::kOwnMetricNames, nullptr);
+    Config c = Config::defaults();
+    c.set("optimizer", std::string("adamw"));
+    EXPECT_EQ(choice(c, "optimizer", kOptimizerNames), OptimizerKind::AdamW);
+    EXPECT_THROW(choice(c, "model", kOptimizerNames), ConfigError);  // "cnn" is no optimizer
 }

@@ -282,8 +282,8 @@ TEST(OwnRuns, MetricsAgainstHandComputedValues) {
     EXPECT_NEAR(*scoreSamples(s, OwnMetric::LogLoss), ll, 1e-6);
     EXPECT_EQ(scoreSamples({}, OwnMetric::Accuracy), std::nullopt);
     EXPECT_FALSE(higherIsBetter(OwnMetric::LogLoss));
-    EXPECT_EQ(parseOwnMetric("macro-f1"), OwnMetric::MacroF1);
-    EXPECT_FALSE(parseOwnMetric("auc"));
+    EXPECT_EQ(kOwnMetricNames.parse("macro-f1"), OwnMetric::MacroF1);
+    EXPECT_FALSE(kOwnMetricNames.parse("auc"));
 }
 
 TEST(OwnRuns, EveryFinishedRunIsScoredOnBothPartsOfItsLastTestEvaluation) {

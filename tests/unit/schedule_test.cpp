@@ -9,12 +9,13 @@
 #include <sstream>
 
 using namespace runboard::engine;
+namespace config = runboard::config;
 
 TEST(Schedule, OneCycleMatchesPyTorch) {
     std::ifstream in(std::string(GOLDEN_DIR) + "/onecycle_reference.txt");
     ASSERT_TRUE(in) << "missing golden file";
     ScheduleOptions o;
-    o.kind = "onecycle";
+    o.kind = config::ScheduleKind::OneCycle;
     std::string header;
     std::getline(in, header);
     std::istringstream h(header);
@@ -39,15 +40,15 @@ TEST(Schedule, StepCosineConstant) {
     o.lr = 0.1;
     o.totalSteps = 100;
     o.stepsPerEpoch = 10;
-    o.kind = "constant";
+    o.kind = config::ScheduleKind::Constant;
     EXPECT_EQ(scheduleAt(o, 57).lr, 0.1);
-    o.kind = "step";
+    o.kind = config::ScheduleKind::Step;
     o.stepSize = 3;
     o.gamma = 0.5;
     EXPECT_DOUBLE_EQ(scheduleAt(o, 29).lr, 0.1);   // epoch 2
     EXPECT_DOUBLE_EQ(scheduleAt(o, 30).lr, 0.05);  // epoch 3
     EXPECT_DOUBLE_EQ(scheduleAt(o, 65).lr, 0.025);
-    o.kind = "cosine";
+    o.kind = config::ScheduleKind::Cosine;
     EXPECT_DOUBLE_EQ(scheduleAt(o, 0).lr, 0.1);
     EXPECT_NEAR(scheduleAt(o, 50).lr, 0.05, 1e-12);
     EXPECT_NEAR(scheduleAt(o, 100).lr, 0.0, 1e-12);
@@ -55,7 +56,7 @@ TEST(Schedule, StepCosineConstant) {
 }
 
 TEST(Schedule, WarmupFloorScalesOnlyTheFirstStepsOfEverySchedule) {
-    for (const char* kind : {"constant", "step", "cosine", "onecycle"}) {
+    for (const auto& [kind, name] : config::kScheduleNames.entries) {
         ScheduleOptions plain;
         plain.kind = kind;
         plain.lr = 0.1;
@@ -65,12 +66,12 @@ TEST(Schedule, WarmupFloorScalesOnlyTheFirstStepsOfEverySchedule) {
         for (std::int64_t s = 0; s < 15; ++s) {
             const double expected =
                 scheduleAt(plain, s).lr * (s < 10 ? static_cast<double>(s + 1) / 10.0 : 1.0);
-            EXPECT_DOUBLE_EQ(scheduleAt(floored, s).lr, expected) << kind << " step " << s;
+            EXPECT_DOUBLE_EQ(scheduleAt(floored, s).lr, expected) << name << " step " << s;
             EXPECT_EQ(scheduleAt(floored, s).momentum, scheduleAt(plain, s).momentum);
         }
     }
     ScheduleOptions onecycle;
-    onecycle.kind = "onecycle";
+    onecycle.kind = config::ScheduleKind::OneCycle;
     onecycle.totalSteps = 15;
     onecycle.minWarmupSteps = 50;
     double peak = 0;

@@ -40,9 +40,9 @@ TEST(Sweep, LrGridIsGeometricOrLinearFromStartToEnd) {
     o.end = 0.7;
     for (int i = 0; i < 7; ++i)
         EXPECT_NEAR(sweep::lrAt(o, i), 0.1 + 0.1 * i, 1e-12);
-    EXPECT_EQ(sweep::parseMode("exp"), sweep::Mode::Exponential);
-    EXPECT_EQ(sweep::parseMode("linear"), sweep::Mode::Linear);
-    EXPECT_FALSE(sweep::parseMode("log"));
+    EXPECT_EQ(sweep::kModeNames.parse("exp"), sweep::Mode::Exponential);
+    EXPECT_EQ(sweep::kModeNames.parse("linear"), sweep::Mode::Linear);
+    EXPECT_FALSE(sweep::kModeNames.parse("log"));
 }
 
 TEST(Sweep, SmoothedLossIsTheDebiasedEma) {
@@ -213,8 +213,8 @@ TEST(Sweep, SuggestionsIgnoreNaNAndEarlySpikes) {
 TEST(Sweep, StopReasonsRoundTrip) {
     for (auto r : {sweep::StopReason::Exploded, sweep::StopReason::NonFinite,
                    sweep::StopReason::Completed, sweep::StopReason::Stopped})
-        EXPECT_EQ(sweep::parseStopReason(sweep::toString(r)), r);
-    EXPECT_FALSE(sweep::parseStopReason("boom"));
+        EXPECT_EQ(sweep::kStopReasonNames.parse(sweep::toString(r)), r);
+    EXPECT_FALSE(sweep::kStopReasonNames.parse("boom"));
 }
 
 TEST(Sweep, ValleyIsNotDraggedIntoAFlatNoisyStart) {
