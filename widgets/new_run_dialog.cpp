@@ -179,7 +179,7 @@ std::optional<sweep::Options> NewRunDialog::parseSweep(QString* error) const {
         if (error != nullptr) *error = tr("sweep steps must be an integer");
         return std::nullopt;
     }
-    o.mode = sweep::parseMode(sweepModeBox_->currentText().toStdString())
+    o.mode = sweep::kModeNames.parse(sweepModeBox_->currentText().toStdString())
                  .value_or(sweep::Mode::Exponential);
     if (!ok) return std::nullopt;
     if (const std::string problem = sweep::validate(o); !problem.empty()) {
