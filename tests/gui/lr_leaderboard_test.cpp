@@ -14,6 +14,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "app/sweep_job.h"
 #include "engine/config/config.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
@@ -178,4 +179,33 @@ TEST(LeaderboardView, ABigBoardIsAVirtualTableSortedInPlaceAndADensity) {
     EXPECT_EQ(m->index(0, widgets::LeaderboardModel::PrivateColumn).data().toString(),
               QString::number(worst, 'g', 5));
     EXPECT_EQ(m->index(n + 1, 0).data().toString(), "max");
+}
+
+// `lr-find`'s text report: a sweep's name is anyone's text (New Run dialog, --name), so it is
+// escaped and elided like every name that reaches a terminal, and never cut by a buffer.
+TEST(SweepText, NamesAreEscapedAndNumbersFormatted) {
+    storage::SweepRecord r;
+    r.id = 7;
+    r.name = "evil\x1b]0;owned\x07" + std::string(600, 'x');
+    r.start = 1e-7;
+    r.end = 10;
+    r.pointCount = 100;
+    r.mode = "exp";
+    r.seconds = 12.34;
+    r.stopStep = 80;
+    r.stopLr = 0.0123;
+    r.stopReason = "exploded";
+    r.stopFactor = 4;
+    r.suggestions = {{"valley", 2.5e-4, 0}};
+    const std::string text = app::sweepToText(r);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+    EXPECT_NE(text.find("evil\\x1b]0;owned\\x07"), std::string::npos) << text;
+    EXPECT_NE(text.find("\xE2\x80\xA6"), std::string::npos) << "the long name is not elided";
+    EXPECT_NE(text.find("LR sweep 7 \""), std::string::npos) << text;
+    EXPECT_NE(text.find("100 steps, 1e-07 to 10 (exp), 12.3 s"), std::string::npos) << text;
+    EXPECT_NE(text.find("stopped at step 80, lr 0.0123: the smoothed loss exceeded 4 x its best"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("valley      0.00025"), std::string::npos) << text;
 }
