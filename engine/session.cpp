@@ -31,12 +31,12 @@ AutocastGuard::~AutocastGuard() {
 namespace {
 
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
+                                                       config::OptimizerKind kind,
                                                        torch::nn::Module& model) {
     // Weight decay on weights only: decaying biases and BatchNorm scales only hurts.
     std::vector<torch::Tensor> decay, noDecay;
     for (auto& p : model.parameters())
         (p.dim() > 1 ? decay : noDecay).push_back(p);
-    const auto kind = config::choice(c, "optimizer", config::kOptimizerNames);
     const double lr = c.number("lr"), wd = c.number("weight_decay"), mom = c.number("momentum");
     auto groups = [&](auto options) {
         std::vector<torch::optim::OptimizerParamGroup> g;
@@ -82,7 +82,7 @@ Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
         model_->head()->bias.zero_();
         model_->head()->weight.mul_(0.01);
     }
-    optimizer_ = makeOptimizer(c, *model_);
+    optimizer_ = makeOptimizer(c, optimizerKind_, *model_);
     schedule_.kind = config::choice(c, "schedule", config::kScheduleNames);
     schedule_.lr = c.number("lr");
     schedule_.stepsPerEpoch = stepsPerEpoch;
