@@ -3,6 +3,7 @@
 // be copied across threads (the GUI's queued signals) or written to storage by the app.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ struct StepEvent {
     int epoch = 0;          // 1-based
     double loss = 0;        // detached
     double lr = 0;
-    double gradNorm = 0;
+    std::optional<double> gradNorm;  // on step 1 and every log.grad_norm_every-th step
     double samplesPerSecond = 0;
 };
 

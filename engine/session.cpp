@@ -74,6 +74,7 @@ Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
     : model_(std::move(model)),
       optimizerKind_(config::choice(c, "optimizer", config::kOptimizerNames)),
       labelSmoothing_(c.number("label_smoothing")),
+      gradNormEvery_(c.integer("log.grad_norm_every")),
       bf16_(resolvePrecision(c.text("precision")) == "bf16") {
     if (config::choice(c, "init.head", config::kHeadInitNames) == config::HeadInit::Small) {
         // Zero bias, small weights: every class gets nearly the same logit, so the initial loss is
@@ -150,6 +151,30 @@ double Session::gradNorm() const {
     return torch::stack(at::_foreach_norm(grads, 2)).norm().item<double>();
 }
 
+bool Session::measuresGradNorm() const {
+    const std::int64_t next = step_ + 1;
+    return gradNormEvery_ > 0 && (next == 1 || next % gradNormEvery_ == 0);
+}
+
+std::int64_t countCorrect(const torch::Tensor& logits, const torch::Tensor& targets) {
+    if (logits.dim() != 2 || targets.dim() != 1 || logits.size(1) == 0 ||
+        logits.scalar_type() != torch::kFloat32 || targets.scalar_type() != torch::kInt64 ||
+        !logits.device().is_cpu())
+        return logits.argmax(1).eq(targets).sum().item<std::int64_t>();
+    const torch::Tensor l = logits.detach().contiguous(), t = targets.contiguous();
+    const std::int64_t n = l.size(0), k = l.size(1);
+    const float* row = l.data_ptr<float>();
+    const std::int64_t* target = t.data_ptr<std::int64_t>();
+    std::int64_t correct = 0;
+    for (std::int64_t i = 0; i < n; ++i, row += k) {
+        std::int64_t best = 0;
+        for (std::int64_t j = 1; j < k && !std::isnan(row[best]); ++j)
+            if (row[j] > row[best] || std::isnan(row[j])) best = j;
+        correct += best == target[i] ? 1 : 0;
+    }
+    return correct;
+}
+
 StepOutput Session::trainStep(const torch::Tensor& x, const torch::Tensor& y) {
     prepareStep();
     return step(x, y, applySchedule().lr);
@@ -189,10 +214,10 @@ StepOutput Session::step(const torch::Tensor& x, const torch::Tensor& y, double 
     out.finite = std::isfinite(out.loss);
     if (out.finite) {
         loss.backward();
-        out.gradNorm = gradNorm();
+        if (measuresGradNorm()) out.gradNorm = gradNorm();
         optimizer_->step();
     }
-    out.correct = logits.argmax(1).eq(y).sum().item<std::int64_t>();
+    out.correct = countCorrect(logits, y);
     ++step_;
     return out;
 }

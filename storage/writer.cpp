@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <utility>
@@ -427,7 +428,7 @@ void Writer::metric(std::int64_t runId, KeyHandle key, std::int64_t step, double
 }
 
 void Writer::metrics(std::int64_t runId, std::int64_t step, double wall,
-                     std::initializer_list<std::pair<KeyHandle, double>> values) {
+                     std::span<const std::pair<KeyHandle, double>> values) {
     impl_->enqueue([&](Batch& b) {
         for (const auto& [key, value] : values)
             b.metrics.push_back({runId, key, step, value, wall});

@@ -19,9 +19,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -79,7 +79,7 @@ public:
     void metric(std::int64_t runId, KeyHandle key, std::int64_t step, double value, double wall);
     // Several keys of one step under one lock (the training thread's per-step cost).
     void metrics(std::int64_t runId, std::int64_t step, double wall,
-                 std::initializer_list<std::pair<KeyHandle, double>> values);
+                 std::span<const std::pair<KeyHandle, double>> values);
     void prediction(PredictionRow row);
     // A whole evaluation's rows under one lock.
     void predictions(std::vector<PredictionRow> rows);

@@ -1,5 +1,8 @@
 #include "app/core/recorder.h"
 
+#include <array>
+#include <span>
+
 namespace runboard::app {
 
 RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId, const std::atomic<bool>* stop)
@@ -35,11 +38,13 @@ void RunRecorder::throwIfFailed() const {
 void RunRecorder::onStep(const engine::StepEvent& e) {
     throwIfFailed();
     lastStep_ = e.step;
-    writer_.metrics(runId_, e.step, now(),
-                    {{trainLoss_, e.loss},
-                     {trainLr_, e.lr},
-                     {gradNorm_, e.gradNorm},
-                     {samplesPerSecond_, e.samplesPerSecond}});
+    const std::array<std::pair<storage::KeyHandle, double>, 4> values{
+        {{trainLoss_, e.loss},
+         {trainLr_, e.lr},
+         {samplesPerSecond_, e.samplesPerSecond},
+         {gradNorm_, e.gradNorm.value_or(0)}}};
+    // The gradient norm is last, so a step without one stores the first three.
+    writer_.metrics(runId_, e.step, now(), std::span(values).first(e.gradNorm ? 4 : 3));
 }
 
 void RunRecorder::onEpoch(const engine::EpochEvent& e) {

@@ -144,6 +144,8 @@ std::vector<KeySpec> makeSchema() {
         integer("eval_batch_size", 1000, "batch size for validation and test", 1, 65536),
         integer("checkpoint.keep", 3, "how many epoch checkpoints to keep (0 = none)", 0, 1000),
         boolean("log.predictions", true, "log every val/test prediction with its probabilities"),
+        integer("log.grad_norm_every", 10,
+                "log the gradient norm on step 1 and every N-th step (0 = never)", 0, 1e9),
         boolean("checks.enabled", true, "run the pre-flight checklist before training"),
     };
 }
@@ -298,7 +300,7 @@ const std::vector<KeySpec>& schema() {
 bool isOperational(std::string_view key) {
     // Storage's schema v8 migration marks the same keys in existing databases.
     return key == "threads" || key == "checks.enabled" || key == "log.predictions" ||
-           key == "checkpoint.keep" || key == "eval_batch_size";
+           key == "checkpoint.keep" || key == "eval_batch_size" || key == "log.grad_norm_every";
 }
 
 const KeySpec* findKey(std::string_view key) {

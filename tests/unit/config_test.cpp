@@ -360,3 +360,15 @@ TEST(NameTables, EveryValueRoundTripsAndTheSchemaOffersTheTablesNames) {
     EXPECT_EQ(choice(c, "optimizer", kOptimizerNames), OptimizerKind::AdamW);
     EXPECT_THROW(choice(c, "model", kOptimizerNames), ConfigError);  // "cnn" is no optimizer
 }
+
+// How a run executes, not what it learns: lineage does not count these as changes (README's
+// config table says which keys they are). Every operational key is a real key of the schema.
+TEST(Config, OperationalKeysAreExactlyTheExecutionSettings) {
+    const std::set<std::string> expected{"threads",         "checks.enabled",
+                                         "log.predictions", "checkpoint.keep",
+                                         "eval_batch_size", "log.grad_norm_every"};
+    std::set<std::string> operational;
+    for (const auto& k : schema())
+        if (isOperational(k.key)) operational.insert(k.key);
+    EXPECT_EQ(operational, expected);
+}
