@@ -1,19 +1,24 @@
-// The main window's menus and its edits of the database (rename, notes, delete, recent files):
-// split from main_window.cpp to keep both under 600 lines.
+// The main window's menus and its edits of the database (rename, notes, delete, recent files).
 
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QTableView>
+#include <QtConcurrent>
 
 #include "app/main_window.h"
+#include "app/run_launcher.h"
+#include "storage/leaderboard.h"
 #include "widgets/curves_panels.h"
 #include "widgets/runs_model.h"
+#include "widgets/runs_page.h"
+#include "widgets/workspace.h"
 
 namespace runboard::app {
 
@@ -30,9 +35,10 @@ bool MainWindow::exportCharts(const QString& path) {
     // Every curves panel the user sees, stacked as on screen, in one file (CSV: every panel's
     // series, one metric column).
     const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("csv")   ? curves_->exportCsv(path)
-           : suffix == QLatin1String("svg") ? curves_->exportSvg(path)
-                                            : curves_->exportPng(path);
+    widgets::CurvesPanels* curves = panels();
+    return suffix == QLatin1String("csv")   ? curves->exportCsv(path)
+           : suffix == QLatin1String("svg") ? curves->exportSvg(path)
+                                            : curves->exportPng(path);
 }
 
 void MainWindow::exportChart(const QString& format) {
@@ -63,78 +69,90 @@ void MainWindow::buildMenus() {
     view->addAction(logDock_->toggleViewAction());
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
-    auto* newRun = run->addAction(tr("&New run..."), QKeySequence::New, this,
-                                  [this] { showNewRunDialog(false); });
-    auto* fromSelected =
-        run->addAction(tr("New run from &selected..."), this, [this] { showNewRunDialog(true); });
+    auto* newRun = run->addAction(tr("&New run..."), QKeySequence::New, launcher_,
+                                  [this] { launcher_->showNewRunDialog(false); });
+    auto* fromSelected = run->addAction(tr("New run from &selected..."), launcher_,
+                                        [this] { launcher_->showNewRunDialog(true); });
     auto* repeat = run->addAction(tr("Re&peat with new seeds..."), this, [this] {
-        const auto ids = selectedRuns();
+        const auto ids = runsPage_->selectedRuns();
         bool ok = false;
         const int n = ids.empty()
                           ? 0
                           : QInputDialog::getInt(this, tr("Repeat"), tr("Copies with new seeds:"),
                                                  3, 1, 100, 1, &ok);
-        if (ok) (void)repeatRun(ids.front(), n);
+        if (ok) (void)launcher_->repeatRun(ids.front(), n);
     });
-    auto* sweep = run->addAction(tr("New &LR sweep..."), this, [this] { showNewSweepDialog(); });
+    auto* sweep =
+        run->addAction(tr("New &LR sweep..."), launcher_, &RunLauncher::showNewSweepDialog);
     run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
     run->addSeparator();
     auto* rename = run->addAction(tr("&Rename..."), this, &MainWindow::renameSelected);
     auto* notes = run->addAction(tr("&Notes..."), this, &MainWindow::editNotes);
     auto* del =
         run->addAction(tr("&Delete..."), QKeySequence::Delete, this, &MainWindow::deleteSelected);
-    table_->addActions({fromSelected, repeat, rename, notes, del});
+    runsTable()->addActions({fromSelected, repeat, rename, notes, del});
     // Nothing of these may run without an open database (setDatabaseOpen).
     databaseActions_ = {newRun, fromSelected, repeat, sweep, rename, notes, del};
     updateRecentMenu();
 }
 
 void MainWindow::renameSelected() {
-    const auto ids = selectedRuns();
+    const auto ids = runsPage_->selectedRuns();
     if (ids.size() != 1) return;
-    const int row = runs_->rowOf(ids.front());
+    const int row = runsModel()->rowOf(ids.front());
     bool ok = false;
     const QString name =
         QInputDialog::getText(this, tr("Rename run"), tr("Name"), QLineEdit::Normal,
-                              QString::fromStdString(runs_->run(row).run.name), &ok);
+                              QString::fromStdString(runsModel()->run(row).run.name), &ok);
     if (!ok) return;
-    writeStore(tr("Rename run"), [&](storage::RunStore& store) {
-        return store.rename(ids.front(), name.trimmed().toStdString());
-    });
+    writeStore(tr("Rename run"), [id = ids.front(), n = name.trimmed().toStdString()](
+                                     storage::RunStore& store) { return store.rename(id, n); });
 }
 
 void MainWindow::editNotes() {
-    const auto ids = selectedRuns();
+    const auto ids = runsPage_->selectedRuns();
     if (ids.size() != 1) return;
-    const int row = runs_->rowOf(ids.front());
+    const int row = runsModel()->rowOf(ids.front());
     bool ok = false;
     const QString notes = QInputDialog::getMultiLineText(
-        this, tr("Notes"), tr("Notes"), QString::fromStdString(runs_->run(row).run.notes), &ok);
+        this, tr("Notes"), tr("Notes"), QString::fromStdString(runsModel()->run(row).run.notes),
+        &ok);
     if (!ok) return;
-    writeStore(tr("Notes"), [&](storage::RunStore& store) {
-        return store.setNotes(ids.front(), notes.toStdString());
+    writeStore(tr("Notes"), [id = ids.front(), n = notes.toStdString()](storage::RunStore& store) {
+        return store.setNotes(id, n);
     });
 }
 
 void MainWindow::deleteSelected() {
-    const auto ids = selectedRuns();
+    const auto ids = runsPage_->selectedRuns();
     if (ids.empty()) return;
     if (QMessageBox::question(
             this, tr("Delete runs"),
             tr("Delete %n run(s) with all their metrics, predictions and checkpoint files?", "",
                static_cast<int>(ids.size()))) != QMessageBox::Yes)
         return;
-    for (storage::RunId id : ids)
-        writeStore(tr("Delete runs"),
-                   [&](storage::RunStore& store) { return store.deleteRun(id); });
+    writeStore(tr("Delete runs"), [ids](storage::RunStore& store) {
+        for (storage::RunId id : ids)
+            if (auto s = store.deleteRun(id); !s) return s;
+        return storage::Status{};
+    });
 }
 
 void MainWindow::writeStore(const QString& title,
-                            const std::function<storage::Status(storage::RunStore&)>& action) {
-    auto store = storage::RunStore::open(dbPath_.toStdString());
-    const storage::Status s = store ? action(store.value()) : storage::Status(store.error());
-    if (!s) QMessageBox::warning(this, title, QString::fromStdString(s.error().message));
-    refreshRuns();
+                            std::function<storage::Status(storage::RunStore&)> action) {
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, title] {
+        watcher->deleteLater();
+        if (const QString error = watcher->result(); !error.isEmpty())
+            QMessageBox::warning(this, title, error);
+        workspace_->notifyDataChanged();
+    });
+    watcher->setFuture(QtConcurrent::run([db = dbPath_.toStdString(),
+                                          action = std::move(action)]() -> QString {
+        auto store = storage::RunStore::open(db, {.create = false});
+        const storage::Status s = store ? action(store.value()) : storage::Status(store.error());
+        return s ? QString() : QString::fromStdString(s.error().message);
+    }));
 }
 
 void MainWindow::rememberDatabase(const QString& path) {

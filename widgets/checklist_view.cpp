@@ -7,9 +7,11 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "widgets/workspace.h"
+
 namespace runboard::widgets {
 
-ChecklistView::ChecklistView(QWidget* parent)
+ChecklistView::ChecklistView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
@@ -50,6 +52,14 @@ ChecklistView::ChecklistView(QWidget* parent)
     layout->addWidget(title_);
     layout->addWidget(tree_, 1);
     apply({});
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .selection =
+                                        [this](const RunList& r) {
+                                            setRun(r.empty() ? 0 : r.front().first,
+                                                   r.empty() ? QString() : r.front().second);
+                                        },
+                                    .refresh = [this] { refresh(); }});
 }
 
 ChecklistView::~ChecklistView() = default;

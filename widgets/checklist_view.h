@@ -15,6 +15,8 @@ class QTreeView;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 struct ChecklistSnapshot {
     quint64 generation = 0;
     storage::RunId run = 0;
@@ -25,7 +27,9 @@ struct ChecklistSnapshot {
 class ChecklistView : public QWidget {
     Q_OBJECT
 public:
-    explicit ChecklistView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit ChecklistView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     ~ChecklistView() override;
     void setDatabase(const QString& path);
     void setRun(storage::RunId run, const QString& name);

@@ -14,6 +14,7 @@
 
 #include "storage/lineage.h"
 #include "widgets/curves_view.h"
+#include "widgets/workspace.h"
 
 namespace runboard::widgets {
 
@@ -77,7 +78,7 @@ QString valueText(std::optional<double> v) {
 
 }  // namespace
 
-CompareView::CompareView(QWidget* parent)
+CompareView::CompareView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
@@ -160,6 +161,10 @@ CompareView::CompareView(QWidget* parent)
         curves_->setGroupBand(static_cast<GroupBand>(bandBox_->currentData().toInt()));
     });
     apply({});
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .selection = [this](const RunList& r) { setRuns(r); },
+                                    .refresh = [this] { refresh(); }});
 }
 
 CompareView::~CompareView() = default;

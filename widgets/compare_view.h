@@ -20,6 +20,8 @@ class QTableView;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class CurvesView;
 
 struct GroupSummary {
@@ -40,7 +42,9 @@ struct CompareSnapshot {
 class CompareView : public QWidget {
     Q_OBJECT
 public:
-    explicit CompareView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit CompareView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     ~CompareView() override;
 
     void setDatabase(const QString& path);

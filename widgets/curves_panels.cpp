@@ -13,9 +13,11 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "widgets/workspace.h"
+
 namespace runboard::widgets {
 
-CurvesPanels::CurvesPanels(QWidget* parent) : QWidget(parent) {
+CurvesPanels::CurvesPanels(Workspace* workspace, QWidget* parent) : QWidget(parent) {
     xBox_ = new QComboBox(this);
     xBox_->addItems({tr("step"), tr("epoch"), tr("wall time")});
     auto* add = new QPushButton(tr("Add panel"), this);
@@ -33,6 +35,10 @@ CurvesPanels::CurvesPanels(QWidget* parent) : QWidget(parent) {
     connect(xBox_, &QComboBox::currentIndexChanged, this,
             [this](int i) { setXAxis(static_cast<XAxis>(i)); });
     connect(add, &QPushButton::clicked, this, [this] { addPanel(QStringLiteral("train/lr")); });
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .selection = [this](const RunList& r) { setRuns(r); },
+                                    .refresh = [this] { requestRefresh(); }});
 }
 
 CurvesView* CurvesPanels::addPanel(const QString& metric) {

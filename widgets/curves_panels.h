@@ -13,10 +13,14 @@ class QSplitter;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class CurvesPanels : public QWidget {
     Q_OBJECT
 public:
-    explicit CurvesPanels(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit CurvesPanels(Workspace* workspace = nullptr, QWidget* parent = nullptr);
 
     CurvesView* addPanel(const QString& metric);
     void removePanel(CurvesView* panel);  // the last panel stays

@@ -19,10 +19,11 @@
 
 #include "engine/analysis/csv.h"
 #include "storage/predictions.h"
+#include "widgets/workspace.h"
 
 namespace runboard::widgets {
 
-GalleryView::GalleryView(QWidget* parent)
+GalleryView::GalleryView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       images_(std::make_shared<ImageCache>()),
       sampleLoader_(
@@ -218,6 +219,10 @@ GalleryView::GalleryView(QWidget* parent)
             });
     connect(exportButton, &QPushButton::clicked, this, &GalleryView::exportFlags);
     syncControls();
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .selection = [this](const RunList& r) { setRuns(r); },
+                                    .refresh = [this] { refresh(); }});
 }
 
 GalleryView::~GalleryView() = default;

@@ -27,10 +27,14 @@ class QTableView;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class GalleryView : public QWidget {
     Q_OBJECT
 public:
-    explicit GalleryView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit GalleryView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     ~GalleryView() override;
 
     void setDatabase(const QString& path);

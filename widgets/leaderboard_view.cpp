@@ -26,6 +26,7 @@
 
 #include "storage/run_store.h"
 #include "widgets/score_scatter.h"
+#include "widgets/workspace.h"
 
 namespace runboard::widgets {
 
@@ -276,7 +277,7 @@ QVariant LeaderboardModel::headerData(int section, Qt::Orientation orientation, 
     return {};
 }
 
-LeaderboardView::LeaderboardView(QWidget* parent)
+LeaderboardView::LeaderboardView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
@@ -351,6 +352,9 @@ LeaderboardView::LeaderboardView(QWidget* parent)
         const QVariant run = index.data(LeaderboardModel::RunIdRole);
         if (run.isValid()) emit runActivated(run.toLongLong());
     });
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .refresh = [this] { refresh(); }});
 }
 
 LeaderboardView::~LeaderboardView() = default;

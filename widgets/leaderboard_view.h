@@ -23,6 +23,8 @@ class QTableView;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class ScoreScatter;
 
 // A virtual table: data() reads the board, and sorting permutes row numbers (a vector of ints,
@@ -82,7 +84,9 @@ struct LeaderboardSnapshot {
 class LeaderboardView : public QWidget {
     Q_OBJECT
 public:
-    explicit LeaderboardView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit LeaderboardView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     ~LeaderboardView() override;
 
     void setDatabase(const QString& path);

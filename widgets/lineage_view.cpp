@@ -8,6 +8,7 @@
 
 #include "storage/lineage.h"
 #include "widgets/runs_model.h"
+#include "widgets/workspace.h"
 
 namespace runboard::widgets {
 
@@ -138,7 +139,7 @@ QVariant LineageModel::headerData(int section, Qt::Orientation orientation, int 
     }
 }
 
-LineageView::LineageView(QWidget* parent) : QWidget(parent) {
+LineageView::LineageView(Workspace* workspace, QWidget* parent) : QWidget(parent) {
     model_ = new LineageModel(this);
     tree_ = new QTreeView(this);
     tree_->setModel(model_);
@@ -154,6 +155,9 @@ LineageView::LineageView(QWidget* parent) : QWidget(parent) {
     connect(tree_, &QTreeView::doubleClicked, this, [this](const QModelIndex& index) {
         emit runActivated(index.data(LineageModel::RunIdRole).toLongLong());
     });
+    if (workspace != nullptr)
+        workspace->subscribe(
+            this, {.runs = [this](const std::vector<storage::RunOverview>& r) { setRuns(r); }});
 }
 
 void LineageView::setRuns(std::vector<storage::RunOverview> runs) {

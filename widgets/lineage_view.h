@@ -14,6 +14,8 @@ class QTreeView;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class LineageModel : public QAbstractItemModel {
     Q_OBJECT
 public:
@@ -48,7 +50,9 @@ private:
 class LineageView : public QWidget {
     Q_OBJECT
 public:
-    explicit LineageView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit LineageView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     void setRuns(std::vector<storage::RunOverview> runs);
     LineageModel* model() const { return model_; }
 

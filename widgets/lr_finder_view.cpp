@@ -29,6 +29,7 @@
 #include "storage/run_store.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
+#include "widgets/workspace.h"
 
 namespace runboard::widgets {
 
@@ -95,7 +96,7 @@ QString ruleLabel(const QString& rule) {
 
 }  // namespace
 
-LrFinderView::LrFinderView(QWidget* parent)
+LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
@@ -197,6 +198,9 @@ LrFinderView::LrFinderView(QWidget* parent)
         ++generation_;  // what was loading for the old selection is stale
         startLoad();
     });
+    if (workspace != nullptr)
+        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
+                                    .refresh = [this] { refresh(); }});
 }
 
 LrFinderView::~LrFinderView() = default;

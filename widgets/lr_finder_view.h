@@ -26,6 +26,8 @@ class QGraphicsSimpleTextItem;
 
 namespace runboard::widgets {
 
+class Workspace;
+
 class SweepsModel;
 
 struct SweepCurve {
@@ -53,7 +55,9 @@ struct SweepMarker {
 class LrFinderView : public QWidget {
     Q_OBJECT
 public:
-    explicit LrFinderView(QWidget* parent = nullptr);
+    // With a workspace, the view follows its database, selection and data while visible;
+    // without one, it shows what it is given (the tests and benchmarks feed it directly).
+    explicit LrFinderView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     ~LrFinderView() override;
 
     void setDatabase(const QString& path);

@@ -21,6 +21,7 @@
 #include <filesystem>
 
 #include "app/main_window.h"
+#include "app/run_launcher.h"
 #include "bench/qt_wait.h"
 #include "storage/writer.h"
 #include "widgets/curves_panels.h"
@@ -197,7 +198,7 @@ int main(int argc, char** argv) {
         c.set("model", std::string("mlp"));
         c.set("batch_size", std::int64_t{32});
         c.set("epochs", std::int64_t{50});
-        auto id = window->startRun(c, "stall probe");
+        auto id = window->launcher()->startRun(c, "stall probe");
         if (!id) return 1;
         QSignalSpy progress(window->training(), &app::TrainingController::progress);
         if (!waitFor([&] { return progress.count() > 0; }, 60'000)) return 1;

@@ -13,6 +13,7 @@
 
 #include "app/main_window.h"
 #include "app/repeats.h"
+#include "app/run_launcher.h"
 #include "engine/analysis/comparison.h"
 #include "storage/checks_store.h"
 #include "storage/comparison.h"
@@ -180,10 +181,10 @@ TEST(MainWindow, RepeatQueuesAGroupWithNewSeedsThatTrains) {
     test::writeFakeFashionMnist(dir.path() / "data", 400, 100);
     app::MainWindow window(QString::fromStdString(dir.file("rep.db")));
     QSignalSpy ended(window.training(), &app::TrainingController::ended);
-    auto first = window.startRun(test::tinyConfig(dir.path() / "data", "mlp"), "tiny");
+    auto first = window.launcher()->startRun(test::tinyConfig(dir.path() / "data", "mlp"), "tiny");
     ASSERT_TRUE(first);
     ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 120'000));
-    const auto repeats = window.repeatRun(first.value(), 2);
+    const auto repeats = window.launcher()->repeatRun(first.value(), 2);
     ASSERT_EQ(repeats.size(), 2u);
     ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 3; }, 120'000));
     for (const auto& args : ended)

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "app/main_window.h"
+#include "app/run_launcher.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
 #include "widgets/database_error_panel.h"
@@ -84,10 +85,10 @@ TEST(MainWindow, ADatabaseThatCannotBeOpenedIsExplainedAndNothingTrainsIntoNothi
     QPushButton* sweep = buttonNamed(window.lrFinder(), "New sweep...");
     ASSERT_NE(sweep, nullptr);
     EXPECT_FALSE(sweep->isEnabled());
-    const auto id = window.startRun(config::Config::defaults(), "into nothing");
+    const auto id = window.launcher()->startRun(config::Config::defaults(), "into nothing");
     EXPECT_FALSE(id);
-    window.startSweep(config::Config::defaults(), sweep::Options{});
-    EXPECT_TRUE(window.repeatRun(1, 2).empty());
+    window.launcher()->startSweep(config::Config::defaults(), sweep::Options{});
+    EXPECT_TRUE(window.launcher()->repeatRun(1, 2).empty());
     QTest::qWait(200);
     EXPECT_FALSE(window.training()->busy());
     EXPECT_TRUE(filesUnder(work.path()).empty()) << "a lock file in the working directory";

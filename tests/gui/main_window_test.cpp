@@ -33,6 +33,7 @@
 #include <functional>
 #include <tuple>
 
+#include "app/run_launcher.h"
 #include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"
 #include "storage/sweep_store.h"
@@ -68,8 +69,8 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
     c.set("batch_size", std::int64_t{20});
     c.set("model", std::string("mlp"));
     c.set("precision", std::string("fp32"));
-    auto first = window.startRun(c, "tiny");
-    auto second = window.startRun(c, "queued second");
+    auto first = window.launcher()->startRun(c, "tiny");
+    auto second = window.launcher()->startRun(c, "queued second");
     ASSERT_TRUE(first && second);
     EXPECT_EQ(window.training()->queued(), 1);
     // The queued run is in the table at once, as 'queued'.
@@ -165,7 +166,7 @@ TEST(MainWindow, StopEndsTheRunAsStopped) {
     c.set("data.val_size", std::int64_t{100});
     c.set("epochs", std::int64_t{200});
     c.set("model", std::string("mlp"));
-    ASSERT_TRUE(window.startRun(c, "long"));
+    ASSERT_TRUE(window.launcher()->startRun(c, "long"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return progress.count() > 0; }, 30'000));
     window.training()->stopCurrent();
     ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 10'000));
@@ -226,7 +227,12 @@ TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
         input->accept();
     });
     actionNamed(window, QStringLiteral("&Notes..."))->trigger();
-    EXPECT_EQ(storage::RunStore::open(db)->run(keep)->notes, "lr too high?\nretry with 0.05");
+    // Edits are written off the GUI thread.
+    EXPECT_TRUE(QTest::qWaitFor(
+        [&] {
+            return storage::RunStore::open(db)->run(keep)->notes == "lr too high?\nretry with 0.05";
+        },
+        5000));
 
     // Delete asks first: "No" keeps the run and its files.
     window.selectRuns({doomed});
@@ -247,6 +253,7 @@ TEST(MainWindow, RenameNotesAndDeleteGoThroughTheirDialogs) {
         qobject_cast<QMessageBox*>(dialog)->button(QMessageBox::Yes)->click();
     });
     actionNamed(window, QStringLiteral("&Delete..."))->trigger();
+    EXPECT_TRUE(QTest::qWaitFor([&] { return !storage::RunStore::open(db)->run(doomed); }, 5000));
     EXPECT_EQ(storage::RunStore::open(db)->run(doomed).error().kind, storage::ErrorKind::NotFound);
     EXPECT_FALSE(std::filesystem::exists(doomedFiles));
     ASSERT_TRUE(QTest::qWaitFor([&] { return window.runsModel()->rowCount() == 1; }, 5000));
@@ -275,6 +282,8 @@ TEST(MainWindow, DeletingARunThatStillTrainsIsRefusedWithAMessage) {
         });
     });
     actionNamed(window, QStringLiteral("&Delete..."))->trigger();
+    // The delete runs off the GUI thread; its refusal comes back as a warning.
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !warning.isEmpty(); }, 15'000));
     EXPECT_TRUE(warning.contains("still running")) << warning.toStdString();
     EXPECT_TRUE(store->run(run->id));
 }
@@ -293,7 +302,7 @@ TEST(MainWindow, SweepsOnTheEngineThreadLiveThenStoredAndStartsARunFromIt) {
     o.start = 1e-5;
     o.end = 100;
     o.steps = 40;
-    window.startSweep(c, o, "tiny sweep");
+    window.launcher()->startSweep(c, o, "tiny sweep");
     EXPECT_TRUE(window.training()->busy());
     ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 60'000));
     const auto result = ended.front().at(0).value<app::SweepEnded>();
@@ -377,7 +386,9 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     ASSERT_TRUE(QTest::qWaitFor(
         [&] { return window.curves()->snapshot().metrics.contains("test/accuracy"); }, 5000));
 
-    // On: the box in the leaderboard tab.
+    // On: the box in the leaderboard tab (a hidden tab loads nothing).
+    auto* tabs = window.findChild<QTabWidget*>();
+    tabs->setCurrentWidget(window.leaderboard());
     auto* box = window.leaderboard()->findChild<QCheckBox*>();
     ASSERT_NE(box, nullptr);
     ASSERT_TRUE(
@@ -399,7 +410,7 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     int publicCount = 0;
     for (std::int64_t i = 0; i < 300; ++i)
         publicCount += analysis::isPublic(i, analysis::SplitOptions{});
-    window.gallery()->refresh();
+    tabs->setCurrentWidget(window.gallery());
     ASSERT_TRUE(
         QTest::qWaitFor([&] { return window.gallery()->model()->rowCount() == publicCount; }, 5000))
         << window.gallery()->summaryText().toStdString();
@@ -407,6 +418,7 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     EXPECT_TRUE(box->isChecked());
 
     // Off asks first; "No" keeps it hidden, "Yes" reveals.
+    tabs->setCurrentWidget(window.leaderboard());
     answerNextDialog(
         [](QWidget* d) { qobject_cast<QMessageBox*>(d)->button(QMessageBox::No)->click(); });
     box->click();

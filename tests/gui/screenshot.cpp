@@ -21,6 +21,7 @@
 #include <cstdio>
 
 #include "app/main_window.h"
+#include "app/run_launcher.h"
 #include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
 #include "widgets/curves_view.h"
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
         t.start();
         while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
             QTest::qWait(50);
-        const auto ids = window.repeatRun(std::atoll(argv[4]), std::atoi(argv[5]));
+        const auto ids = window.launcher()->repeatRun(std::atoll(argv[4]), std::atoi(argv[5]));
         QTest::qWait(500);
         while (window.training()->busy() && t.elapsed() < 600'000)
             QTest::qWait(200);
