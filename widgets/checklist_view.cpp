@@ -15,25 +15,19 @@ ChecklistView::ChecklistView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
-          [this]() -> std::function<ChecklistSnapshot()> {
-              if (dbPath_.isEmpty() || run_ == 0) return {};
-              return [db = dbPath_, run = run_, generation = generation_] {
-                  ChecklistSnapshot s;
-                  s.generation = generation;
-                  s.run = run;
-                  auto conn =
-                      storage::openDatabase(db.toStdString(), {.create = false, .readOnly = true});
-                  auto checks = conn
-                                    ? storage::runChecks(conn.value(), run)
-                                    : storage::Result<std::vector<storage::CheckRow>>(conn.error());
-                  if (checks)
-                      s.checks = std::move(checks.value());
-                  else
-                      s.error = QString::fromStdString(checks.error().message);
-                  return s;
-              };
+          [this]() -> std::optional<Loader::Job> {
+              if (dbPath_.isEmpty() || run_ == 0) return std::nullopt;
+              return Loader::Job{dbPath_, [run = run_](storage::RunStore& store) {
+                                     return storage::runChecks(store.connection(), run)
+                                         .transform([&](std::vector<storage::CheckRow> checks) {
+                                             return ChecklistSnapshot{run, std::move(checks), {}};
+                                         });
+                                 }};
           },
-          [this](ChecklistSnapshot s) { apply(std::move(s)); }) {
+          [this](ChecklistSnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) {
+              apply({run_, {}, error});
+          }) {
     title_ = new QLabel(this);
     title_->setWordWrap(true);
     model_ = new QStandardItemModel(this);
@@ -77,16 +71,15 @@ void ChecklistView::setRun(storage::RunId run, const QString& name) {
 }
 
 void ChecklistView::refresh() {
-    ++generation_;
     if (run_ == 0) {
-        apply({generation_, 0, {}, {}});
+        loader_.invalidate();
+        apply({});
         return;
     }
     loader_.request();
 }
 
 void ChecklistView::apply(ChecklistSnapshot s) {
-    if (s.generation != generation_) return;
     current_ = std::move(s);
     model_->clear();
     model_->setHorizontalHeaderLabels(

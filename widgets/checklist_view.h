@@ -18,7 +18,6 @@ namespace runboard::widgets {
 class Workspace;
 
 struct ChecklistSnapshot {
-    quint64 generation = 0;
     storage::RunId run = 0;
     std::vector<storage::CheckRow> checks;
     QString error;
@@ -41,17 +40,17 @@ signals:
     void loaded();
 
 private:
+    using Loader = LatestLoader<ChecklistSnapshot>;
     void apply(ChecklistSnapshot s);
 
     QString dbPath_;
     storage::RunId run_ = 0;
     QString name_;
-    quint64 generation_ = 0;
     ChecklistSnapshot current_;
     QLabel* title_;
     QStandardItemModel* model_;
     QTreeView* tree_;
-    LatestLoader<ChecklistSnapshot> loader_;  // last: waits for a running load first
+    Loader loader_;
 };
 
 }  // namespace runboard::widgets

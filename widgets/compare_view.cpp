@@ -24,45 +24,34 @@ namespace {
 const std::vector<std::string> kHeadline = {"test/accuracy", "test/loss",  "val/accuracy",
                                             "val/loss",      "train/loss", "train/accuracy"};
 
-CompareSnapshot loadCompare(const QString& db, std::vector<storage::RunId> ids,
-                            quint64 generation) {
+storage::Result<CompareSnapshot> loadCompare(storage::RunStore& store,
+                                             const std::vector<storage::RunId>& ids) {
     CompareSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(db.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
     std::set<storage::RunId> groups;
     for (storage::RunId id : ids) {
-        auto run = store->run(id);
-        auto params = store->params(id);
-        if (!run || !params) {
-            snap.error = QString::fromStdString((!run ? run.error() : params.error()).message);
-            return snap;
-        }
+        auto run = store.run(id);
+        auto params = store.params(id);
+        if (!run) return run.error();
+        if (!params) return params.error();
         if (run->group) groups.insert(*run->group);
         snap.runs.push_back(std::move(run.value()));
         snap.params.push_back(std::move(params.value()));
     }
     for (std::size_t i = 1; i < ids.size(); ++i) {
-        auto report = storage::comparisonData(store.value(), ids.front(), ids[i])
-                          .transform(analysis::compareRuns);
-        if (!report) {
-            snap.error = QString::fromStdString(report.error().message);
-            return snap;
-        }
+        auto report =
+            storage::comparisonData(store, ids.front(), ids[i]).transform(analysis::compareRuns);
+        if (!report) return report.error();
         snap.reports.push_back(std::move(report.value()));
     }
     if (!snap.reports.empty())
         for (const auto& m : snap.reports.front().metrics)
             if (m.a) snap.baselineMetrics[m.key] = *m.a;
-    const auto mask = storage::leaderboardSettings(store->connection())
+    const auto mask = storage::leaderboardSettings(store.connection())
                           .transform([](const auto& s) { return analysis::PrivateTestMask(s); })
                           .value_or({});
     for (storage::RunId g : groups) {
         GroupSummary summary{g, {}};
-        auto group = storage::groupEvidence(store.value(), g);
+        auto group = storage::groupEvidence(store, g);
         if (!group) continue;
         for (const std::string& key : {std::string("test/accuracy"), std::string("val/accuracy")})
             if (auto v = analysis::groupMetricValues(group.value(), mask, key); v.size() >= 2)
@@ -82,16 +71,16 @@ CompareView::CompareView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
-          [this]() -> std::function<CompareSnapshot()> {
-              if (dbPath_.isEmpty() || runs_.size() < 2) return {};
+          [this]() -> std::optional<Loader::Job> {
+              if (dbPath_.isEmpty() || runs_.size() < 2) return std::nullopt;
               std::vector<storage::RunId> ids{baseline_};
               for (const auto& [id, name] : runs_)
                   if (id != baseline_) ids.push_back(id);
-              return [db = dbPath_, ids, generation = generation_] {
-                  return loadCompare(db, ids, generation);
-              };
+              return Loader::Job{
+                  dbPath_, [ids](storage::RunStore& store) { return loadCompare(store, ids); }};
           },
-          [this](CompareSnapshot s) { apply(std::move(s)); }) {
+          [this](CompareSnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) { apply({.error = error}); }) {
     baselineBox_ = new QComboBox(this);
     allKeys_ = new QCheckBox(tr("Show all config keys"), this);
     bandBox_ = new QComboBox(this);
@@ -203,22 +192,15 @@ void CompareView::setShowAllKeys(bool all) {
 }
 
 void CompareView::refresh() {
-    ++generation_;
     if (runs_.size() < 2) {
-        apply({generation_,
-               tr("Select two or more runs in the Runs tab to compare them."),
-               {},
-               {},
-               {},
-               {},
-               {}});
+        loader_.invalidate();
+        apply({.error = tr("Select two or more runs in the Runs tab to compare them.")});
         return;
     }
     loader_.request();
 }
 
 void CompareView::apply(CompareSnapshot snapshot) {
-    if (snapshot.generation != generation_) return;
     current_ = std::move(snapshot);
     std::map<storage::RunId, storage::RunId> groups;
     for (const auto& r : current_.runs)

@@ -30,8 +30,7 @@ struct GroupSummary {
 };
 
 struct CompareSnapshot {
-    quint64 generation = 0;
-    QString error;
+    QString error;                         // nothing to compare, or why it could not be loaded
     std::vector<storage::RunRecord> runs;  // baseline first
     std::vector<std::vector<storage::Param>> params;
     std::vector<analysis::CompareReport> reports;  // runs[i + 1] against the baseline
@@ -63,6 +62,7 @@ signals:
     void loaded();
 
 private:
+    using Loader = LatestLoader<CompareSnapshot>;
     void apply(CompareSnapshot snapshot);
     void fillConfig();
     void fillMetrics();
@@ -71,7 +71,6 @@ private:
     std::vector<std::pair<storage::RunId, QString>> runs_;
     storage::RunId baseline_ = 0;
     bool showAll_ = false;
-    quint64 generation_ = 0;
     CompareSnapshot current_;
 
     QComboBox* baselineBox_;
@@ -83,7 +82,7 @@ private:
     QTableView* metricsTable_;
     QLabel* verdicts_;
     CurvesView* curves_;
-    LatestLoader<CompareSnapshot> loader_;  // last: waits for a running load before the rest goes
+    Loader loader_;
 };
 
 }  // namespace runboard::widgets

@@ -44,20 +44,13 @@ std::optional<std::vector<Anchor>> axisAnchors(storage::RunStore& store, storage
 
 }  // namespace
 
-CurvesSnapshot loadSnapshot(const QString& dbPath,
-                            const std::vector<std::pair<storage::RunId, QString>>& runs,
-                            const QString& metric, std::optional<std::pair<double, double>> zoom,
-                            int columns, double smoothing, quint64 generation, XAxis axis) {
+storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const CurvesQuery& q) {
+    const auto& [runs, metric, zoom, columns, smoothing, view, axis] = q;
     CurvesSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
+    snap.view = view;
     const std::string key = metric.toStdString();
     // Competition mode: test metrics include the private part of the test set; not drawn.
-    auto competition = storage::competitionMode(store->connection());
+    auto competition = storage::competitionMode(store.connection());
     const bool hideTest = competition && competition.value();
     if (hideTest && analysis::isTestMetric(key)) {
         snap.error = QStringLiteral("%1 is hidden in competition mode").arg(metric);
@@ -67,10 +60,10 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
     std::int64_t lo = std::numeric_limits<std::int64_t>::max(),
                  hi = std::numeric_limits<std::int64_t>::min();
     for (const auto& [id, name] : runs) {
-        if (auto keys = store->metricKeys(id))
+        if (auto keys = store.metricKeys(id))
             for (const auto& k : keys.value())
                 if (!hideTest || !analysis::isTestMetric(k)) metrics << QString::fromStdString(k);
-        auto range = store->stepRange(id, key);
+        auto range = store.stepRange(id, key);
         if (range && range.value()) {
             lo = std::min(lo, range.value()->first);
             hi = std::max(hi, range.value()->second);
@@ -93,8 +86,8 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
                   : axis == XAxis::Epoch ? QStringLiteral("epoch")
                                          : QStringLiteral("wall time (s)");
     for (const auto& [id, name] : runs) {
-        auto env = storage::readEnvelope(store->connection(), id, key, first, last, columns);
-        if (!env) {
+        auto env = storage::readEnvelope(store.connection(), id, key, first, last, columns);
+        if (!env) {  // the other runs are still drawn
             snap.error = QString::fromStdString(env.error().message);
             continue;
         }
@@ -107,7 +100,7 @@ CurvesSnapshot loadSnapshot(const QString& dbPath,
         s.shown = static_cast<std::int64_t>(s.raw.size());
         s.total = env->rawPoints;
         if (axis != XAxis::Step && !env->columns.empty()) {
-            const auto anchors = axisAnchors(store.value(), id, key, axis, env->columns);
+            const auto anchors = axisAnchors(store, id, key, axis, env->columns);
             if (!anchors) {
                 ++snap.runsWithoutAxis;
                 continue;

@@ -14,9 +14,17 @@
 
 namespace runboard::widgets {
 
-CurvesSnapshot loadSnapshot(const QString& dbPath,
-                            const std::vector<std::pair<storage::RunId, QString>>& runs,
-                            const QString& metric, std::optional<std::pair<double, double>> zoom,
-                            int columns, double smoothing, quint64 generation, XAxis axis);
+// What one panel shows: the view's state when the load began.
+struct CurvesQuery {
+    std::vector<std::pair<storage::RunId, QString>> runs;
+    QString metric;
+    std::optional<std::pair<double, double>> zoom;  // steps
+    int columns = 0;
+    double smoothing = 0;
+    quint64 view = 0;  // CurvesSnapshot::view
+    XAxis axis = XAxis::Step;
+};
+
+storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const CurvesQuery& query);
 
 }  // namespace runboard::widgets

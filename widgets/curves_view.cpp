@@ -114,17 +114,19 @@ CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
-          [this]() -> std::function<CurvesSnapshot()> {
-              if (dbPath_.isEmpty()) return {};
+          [this]() -> std::optional<LatestLoader<CurvesSnapshot>::Job> {
+              if (dbPath_.isEmpty()) return std::nullopt;
               lastStart_.start();
               // Half a column per pixel: M4 draws at most four points a column, two per pixel.
-              const int columns = std::max(10, plotWidth() / 2);
-              return [db = dbPath_, runs = runs_, metric = metric_, zoom = zoom_, columns,
-                      smoothing = smoothing_, generation = generation_, axis = xAxis_] {
-                  return loadSnapshot(db, runs, metric, zoom, columns, smoothing, generation, axis);
-              };
+              CurvesQuery q{runs_,      metric_,    zoom_, std::max(10, plotWidth() / 2),
+                            smoothing_, viewCount_, xAxis_};
+              return LatestLoader<CurvesSnapshot>::Job{
+                  dbPath_,
+                  [q = std::move(q)](storage::RunStore& store) { return loadSnapshot(store, q); }};
           },
-          [this](CurvesSnapshot s) { apply(std::move(s)); }, [this] { requestRefresh(); }) {
+          [this](CurvesSnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) { apply({.view = viewCount_, .error = error}); },
+          [this] { requestRefresh(); }) {
     auto* chart = new QChart();
     // No rounded background and padding around the plot: a short panel needs every pixel.
     chart->setBackgroundRoundness(0);
@@ -218,14 +220,14 @@ void CurvesView::setDatabase(const QString& path) {
 
 void CurvesView::setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs) {
     runs_ = runs;
-    ++generation_;  // results for the previous selection are stale now
+    ++viewCount_;
     requestRefresh();
 }
 
 void CurvesView::setMetric(const QString& key) {
     metric_ = key;
     zoom_.reset();
-    ++generation_;
+    ++viewCount_;
     if (metricBox_->currentText() != key) {
         if (metricBox_->findText(key) < 0) metricBox_->addItem(key);
         metricBox_->setCurrentText(key);
@@ -251,7 +253,7 @@ void CurvesView::setSmoothing(double weight) {
 void CurvesView::setXAxis(XAxis axis) {
     xAxis_ = axis;
     zoom_.reset();
-    ++generation_;
+    ++viewCount_;
     requestRefresh();
 }
 
@@ -286,7 +288,6 @@ void CurvesView::startLoad() {
 }
 
 void CurvesView::apply(CurvesSnapshot snapshot) {
-    if (snapshot.generation != generation_) return;  // the user has moved on
     if (!snapshot.metrics.isEmpty()) {
         const QSignalBlocker block(metricBox_);
         const QString keep = metric_;
@@ -396,13 +397,13 @@ void CurvesView::redraw() {
         // Tight (nice numbers would squash short panels), and stable while a live run stays
         // inside it: a new view, metric, axis or scale starts afresh.
         std::optional<std::pair<double, double>> shown;
-        if (yKey_ == std::tuple(current_.generation, logScale_, zoom_.has_value())) shown = yShown_;
+        if (yKey_ == std::tuple(current_.view, logScale_, zoom_.has_value())) shown = yShown_;
         const auto [a, b] =
             logScale_ ? stableRange(shown, std::max(floor, minPositive), std::max(hi, floor), true)
                       : stableRange(shown, lo, hi, false);
         y_->setRange(a, b);
         yShown_ = {a, b};
-        yKey_ = {current_.generation, logScale_, zoom_.has_value()};
+        yKey_ = {current_.view, logScale_, zoom_.has_value()};
     }
 
     // Faint raw lines first, then the smoothed ones over all of them, then the markers.

@@ -50,7 +50,9 @@ enum class XAxis { Step, Epoch, WallTime };
 enum class GroupBand { Off, MinMax, Std };
 
 struct CurvesSnapshot {
-    quint64 generation = 0;
+    // Which selection, metric and axis it shows (CurvesView counts them): the y range starts
+    // afresh for a new one and stays put while live points arrive for the same one.
+    quint64 view = 0;
     std::vector<CurveSeries> series;
     QStringList metrics;  // every metric key the selected runs have
     QString error;
@@ -120,7 +122,7 @@ private:
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
     std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 
-    quint64 generation_ = 0;
+    quint64 viewCount_ = 0;  // counts new selections, metrics and axes
     QTimer coalesce_;
     QElapsedTimer lastStart_;
     CurvesSnapshot current_;
@@ -141,7 +143,7 @@ private:
     QCheckBox* logBox_ = nullptr;
     QSlider* smoothSlider_ = nullptr;
     QLabel* badge_ = nullptr;
-    LatestLoader<CurvesSnapshot> loader_;  // last: waits for a running load before the rest goes
+    LatestLoader<CurvesSnapshot> loader_;
 };
 
 }  // namespace runboard::widgets

@@ -23,23 +23,16 @@ std::shared_ptr<const engine::SampleImages> ImageCache::get(const std::string& d
     }
 }
 
-GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
+storage::Result<GallerySnapshot> loadGallery(storage::RunStore& store, const LoadRequest& q,
+                                             ImageCache& cache) {
     GallerySnapshot snap;
-    snap.generation = q.generation;
     snap.run = q.run;
     snap.other = q.other;
-    auto store = storage::RunStore::open(q.db.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    auto& db = store->connection();
+    auto& db = store.connection();
     auto val = storage::predictionEpochs(db, q.run, "val");
+    if (!val) return val.error();
     auto test = storage::predictionEpochs(db, q.run, "test");
-    if (!val || !test) {
-        snap.error = QString::fromStdString((!val ? val.error() : test.error()).message);
-        return snap;
-    }
+    if (!test) return test.error();
     snap.valEpochs = val.value();
     snap.hasTest = !test->empty();
     if (snap.valEpochs.empty() && !snap.hasTest) {
@@ -58,10 +51,7 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     auto data = std::make_shared<GalleryData>();
     data->part = engine::filePartOf(snap.split);
     auto rows = storage::readPredictions(db, q.run, snap.split, snap.epoch);
-    if (!rows) {
-        snap.error = QString::fromStdString(rows.error().message);
-        return snap;
-    }
+    if (!rows) return rows.error();
     data->rows = std::move(rows.value());
     if (snap.previousEpoch)
         if (auto prev = storage::readPredictions(db, q.run, snap.split, *snap.previousEpoch, false))
@@ -81,7 +71,8 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     if (snap.split == "test") {
         auto mask = storage::leaderboardSettings(db).transform(
             [](const auto& s) { return analysis::PrivateTestMask(s); });
-        if (mask && mask->on()) {
+        if (!mask) return mask.error();  // unread settings must not show the private part
+        if (mask->on()) {
             snap.publicOnly = true;
             for (Predictions* p : {&data->rows, &data->other})
                 std::erase_if(*p, [&](const storage::PredictionRecord& r) {
@@ -91,7 +82,7 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     }
     // The run's data directory; a run without the key used the schema's default.
     std::string dir = config::Config::defaults().text("data.dir");
-    if (auto params = store->params(q.run))
+    if (auto params = store.params(q.run))
         for (const auto& p : params.value())
             if (p.key == "data.dir") dir = p.value;
     data->images = cache.get(dir, &snap.imagesError);
@@ -105,19 +96,18 @@ GallerySnapshot loadGallery(const LoadRequest& q, ImageCache& cache) {
     return snap;
 }
 
-SampleSnapshot loadSample(const QString& dbPath,
-                          const std::vector<std::pair<storage::RunId, QString>>& runs,
-                          const std::string& split, std::int64_t epoch, std::int64_t sample,
-                          quint64 generation) {
+storage::Result<SampleSnapshot> loadSample(
+    storage::RunStore& store, const std::vector<std::pair<storage::RunId, QString>>& runs,
+    const std::string& split, std::int64_t epoch, std::int64_t sample) {
     SampleSnapshot s;
-    s.generation = generation;
     s.sampleIndex = sample;
-    auto db = storage::openDatabase(dbPath.toStdString(), {.create = false, .readOnly = true});
-    if (!db || runs.empty()) return s;
-    if (auto h = storage::sampleHistory(db.value(), runs.front().first, split, sample))
-        s.history = std::move(h.value());
+    if (runs.empty()) return s;
+    auto& db = store.connection();
+    auto history = storage::sampleHistory(db, runs.front().first, split, sample);
+    if (!history) return history.error();
+    s.history = std::move(history.value());
     for (std::size_t i = 1; i < runs.size(); ++i) {
-        auto h = storage::sampleHistory(db.value(), runs[i].first, split, sample);
+        auto h = storage::sampleHistory(db, runs[i].first, split, sample);
         if (!h || h->empty()) continue;
         auto it = std::find_if(h->begin(), h->end(), [&](const storage::PredictionRecord& r) {
             return r.epoch == epoch;

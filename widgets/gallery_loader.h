@@ -29,8 +29,7 @@ private:
 };
 
 struct GallerySnapshot {
-    quint64 generation = 0;
-    QString error;
+    QString error;  // why nothing is shown (no predictions yet, or the load failed)
     std::shared_ptr<const GalleryData> data;
     storage::RunId run = 0;
     std::optional<storage::RunId> other;
@@ -46,28 +45,27 @@ struct GallerySnapshot {
 };
 
 struct SampleSnapshot {
-    quint64 generation = 0;
     std::int64_t sampleIndex = -1;
     Predictions history;
     std::vector<SampleOtherRun> others;
 };
 
 struct LoadRequest {
-    QString db;
     storage::RunId run = 0;
     std::optional<storage::RunId> other;
     std::string split;        // "test" | "val" (falls back to the other when the run has none)
     std::int64_t epoch = -1;  // of the validation set; -1: the latest
-    quint64 generation = 0;
 };
 
-GallerySnapshot loadGallery(const LoadRequest& request, ImageCache& cache);
+// A run without predictions yet is a snapshot whose `error` says so; an error of the store is an
+// error.
+storage::Result<GallerySnapshot> loadGallery(storage::RunStore& store, const LoadRequest& request,
+                                             ImageCache& cache);
 // The sample in the first run at every logged epoch of the split, and in the other runs (at the
 // same epoch when they have it, else their latest).
-SampleSnapshot loadSample(const QString& dbPath,
-                          const std::vector<std::pair<storage::RunId, QString>>& runs,
-                          const std::string& split, std::int64_t epoch, std::int64_t sample,
-                          quint64 generation);
+storage::Result<SampleSnapshot> loadSample(
+    storage::RunStore& store, const std::vector<std::pair<storage::RunId, QString>>& runs,
+    const std::string& split, std::int64_t epoch, std::int64_t sample);
 // Whether a reload found what is already shown (same run, view and rows, same flags): a live
 // poll then keeps the model, its scroll position and the selection.
 bool sameContent(const GallerySnapshot& a, const GallerySnapshot& b);

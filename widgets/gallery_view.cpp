@@ -1,5 +1,7 @@
 #include "widgets/gallery_view.h"
 
+#include <spdlog/spdlog.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -28,22 +30,30 @@ GalleryView::GalleryView(Workspace* workspace, QWidget* parent)
       images_(std::make_shared<ImageCache>()),
       sampleLoader_(
           this,
-          [this]() -> std::function<SampleSnapshot()> {
-              if (dbPath_.isEmpty() || runs_.empty() || requestedSample_ < 0) return {};
-              return [db = dbPath_, runs = runs_, split = current_.split, epoch = current_.epoch,
-                      sample = requestedSample_, generation = sampleGeneration_] {
-                  return loadSample(db, runs, split, epoch, sample, generation);
-              };
+          [this]() -> std::optional<LatestLoader<SampleSnapshot>::Job> {
+              if (dbPath_.isEmpty() || runs_.empty() || requestedSample_ < 0) return std::nullopt;
+              return LatestLoader<SampleSnapshot>::Job{
+                  dbPath_, [runs = runs_, split = current_.split, epoch = current_.epoch,
+                            sample = requestedSample_](storage::RunStore& store) {
+                      return loadSample(store, runs, split, epoch, sample);
+                  }};
           },
-          [this](SampleSnapshot s) { applySample(std::move(s)); }),
+          [this](SampleSnapshot s) { applySample(std::move(s)); },
+          [](const QString& error) {
+              spdlog::warn("loading a sample's history: {}", error.toStdString());
+          }),
       loader_(
           this,
-          [this]() -> std::function<GallerySnapshot()> {
-              if (dbPath_.isEmpty() || runs_.empty()) return {};
-              LoadRequest q{dbPath_, runs_.front().first, compare_, split_, epoch_, generation_};
-              return [q, cache = images_] { return loadGallery(q, *cache); };
+          [this]() -> std::optional<LatestLoader<GallerySnapshot>::Job> {
+              if (dbPath_.isEmpty() || runs_.empty()) return std::nullopt;
+              LoadRequest q{runs_.front().first, compare_, split_, epoch_};
+              return LatestLoader<GallerySnapshot>::Job{
+                  dbPath_, [q, cache = images_](storage::RunStore& store) {
+                      return loadGallery(store, q, *cache);
+                  }};
           },
-          [this](GallerySnapshot s) { apply(std::move(s)); }) {
+          [this](GallerySnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) { apply({.error = error}); }) {
     runLabel_ = new QLabel(this);
     splitBox_ = new QComboBox(this);
     splitBox_->addItem(tr("Test set (final)"), QStringLiteral("test"));
@@ -230,7 +240,8 @@ GalleryView::~GalleryView() = default;
 void GalleryView::setDatabase(const QString& path) {
     dbPath_ = path;
     runs_.clear();
-    ++generation_;
+    loader_.invalidate();
+    sampleLoader_.invalidate();
     current_ = {};
     model_->setContent(nullptr, {});
     confusion_->setConfusion({}, {});
@@ -285,10 +296,9 @@ void GalleryView::refresh() {
 }
 
 void GalleryView::requestLoad() {
-    ++generation_;
     if (runs_.empty()) {
+        loader_.invalidate();
         current_ = {};
-        current_.generation = generation_;
         model_->setContent(nullptr, {});
         confusion_->setConfusion({}, {});
         detail_->clear();
@@ -299,13 +309,11 @@ void GalleryView::requestLoad() {
 }
 
 void GalleryView::apply(GallerySnapshot snapshot) {
-    if (snapshot.generation != generation_) return;  // the user has moved on
     // A live poll that found nothing new for this view: keep the model, its scroll position and
     // selection; only the list of epochs may have grown.
     if (sameContent(current_, snapshot)) {
         current_.valEpochs = std::move(snapshot.valEpochs);
         current_.hasTest = snapshot.hasTest;
-        current_.generation = snapshot.generation;
         syncControls();
         emit loaded();
         return;
@@ -442,12 +450,11 @@ void GalleryView::showSampleAt(const QModelIndex& index) {
     if (r == nullptr) return;
     selectedSample_ = r->sampleIndex;
     requestedSample_ = r->sampleIndex;
-    ++sampleGeneration_;
     sampleLoader_.request();
 }
 
 void GalleryView::applySample(SampleSnapshot s) {
-    if (s.generation != sampleGeneration_ || !current_.data) return;
+    if (!current_.data) return;
     const auto* current = findSample(current_.data->rows, s.sampleIndex);
     if (current == nullptr) return;
     detail_->showSample(*current_.data, *current, s.history, s.others);

@@ -80,7 +80,6 @@ private:
     std::optional<storage::RunId> compare_;
     GalleryFilter filter_;
     GallerySort sort_ = GallerySort::LossDescending;
-    quint64 generation_ = 0, sampleGeneration_ = 0;
     std::int64_t selectedSample_ = -1;  // kept across reloads
     std::int64_t requestedSample_ = -1;
     GallerySnapshot current_;
@@ -109,7 +108,7 @@ private:
     ConfusionModel* confusion_;
     SampleDetail* detail_;
     LatestLoader<SampleSnapshot> sampleLoader_;
-    LatestLoader<GallerySnapshot> loader_;  // last: waits for a running load before the rest goes
+    LatestLoader<GallerySnapshot> loader_;
 };
 
 }  // namespace runboard::widgets

@@ -1,56 +1,124 @@
 #pragma once
-// Loads off the GUI thread, one at a time. A request made while a load runs is remembered (only
-// the newest matters) and served when that load ends, so a burst of requests costs at most two
-// loads and results arrive in order. Views drop results for a state the user has already left by
-// a generation number they carry in T.
+// Loads for one view off the GUI thread, one load at a time, and hands the view only what it
+// still wants. It owns what the views used to repeat, each in its own words:
+// - staleness: every request() is a new state of the view; the result of a load started before
+//   the latest request() or invalidate() is dropped here, so views keep no generation counters;
+// - the store: the work gets a read-only RunStore opened on the pool thread (never creating or
+//   migrating a file), so a locked or missing database never blocks the GUI;
+// - errors: a store that cannot be opened, or an error the work returns, reaches `fail` with its
+//   message, once, in place of a result;
+// - coalescing: a request while a load runs is remembered and served when that load ends, so a
+//   burst of requests costs at most two loads and results arrive in order;
+// - destruction: the watcher is disconnected before the running load is waited for, so nothing
+//   reaches the view while it is half destroyed, whatever the order of its members. The work
+//   captures copies of what it reads (never the view): it runs on another thread.
 
 #include <QFutureWatcher>
+#include <QObject>
+#include <QString>
 #include <QtConcurrent>
 #include <functional>
+#include <optional>
+#include <utility>
+
+#include "storage/run_store.h"
 
 namespace runboard::widgets {
 
 template <typename T>
 class LatestLoader {
 public:
-    // `start` runs on the GUI thread when a load begins: it captures the state to load and returns
-    // the job to run on the thread pool (or an empty function: nothing to load). `apply` gets the
-    // result on `context`'s thread. `again` serves a remembered request (default: request()).
-    LatestLoader(QObject* context, std::function<std::function<T()>()> start,
-                 std::function<void(T)> apply, std::function<void()> again = {})
-        : start_(std::move(start)), apply_(std::move(apply)), again_(std::move(again)) {
-        QObject::connect(&watcher_, &QFutureWatcher<T>::finished, context, [this] {
-            loading_ = false;
-            apply_(watcher_.result());
-            if (!pending_) return;
-            pending_ = false;
-            if (again_)
-                again_();
-            else
-                request();
-        });
+    using Work = std::function<storage::Result<T>(storage::RunStore&)>;
+    struct Job {
+        QString database;
+        Work work;
+    };
+
+    // `start` runs on the GUI thread when a load begins and makes the job for the view's state
+    // then (nullopt: nothing to load). `apply` and `fail` run on `context`'s thread. `again`
+    // serves a request remembered during a load (default: at once; the curves throttle it).
+    LatestLoader(QObject* context, std::function<std::optional<Job>()> start,
+                 std::function<void(T)> apply, std::function<void(const QString&)> fail,
+                 std::function<void()> again = {})
+        : start_(std::move(start)),
+          apply_(std::move(apply)),
+          fail_(std::move(fail)),
+          again_(std::move(again)) {
+        QObject::connect(&watcher_, &QFutureWatcher<Outcome>::finished, context,
+                         [this] { finished(); });
     }
-    ~LatestLoader() { watcher_.waitForFinished(); }
+    ~LatestLoader() {
+        QObject::disconnect(&watcher_, nullptr, nullptr, nullptr);
+        watcher_.waitForFinished();
+    }
     LatestLoader(const LatestLoader&) = delete;
     LatestLoader& operator=(const LatestLoader&) = delete;
 
+    // The view's state changed: load it. A load running for an older state is not applied.
     void request() {
+        ++generation_;
         if (loading_) {
             pending_ = true;
             return;
         }
-        std::function<T()> job = start_();
-        if (!job) return;
-        loading_ = true;
-        watcher_.setFuture(QtConcurrent::run(std::move(job)));
+        begin();
+    }
+    // The view's state changed to one with nothing to load (no database, no run selected): drop
+    // whatever is in flight or remembered.
+    void invalidate() {
+        ++generation_;
+        pending_ = false;
     }
     bool loading() const { return loading_; }
 
 private:
-    std::function<std::function<T()>()> start_;
+    struct Outcome {
+        std::optional<T> value;
+        QString error;
+    };
+
+    void begin() {
+        std::optional<Job> job = start_();
+        if (!job) return;
+        loading_ = true;
+        started_ = generation_;
+        watcher_.setFuture(QtConcurrent::run([job = std::move(*job)] {
+            Outcome out;
+            auto store = storage::RunStore::open(job.database.toStdString(),
+                                                 {.create = false, .readOnly = true});
+            auto result = store ? job.work(store.value()) : storage::Result<T>(store.error());
+            if (result)
+                out.value.emplace(std::move(result.value()));
+            else
+                out.error = QString::fromStdString(result.error().message);
+            return out;
+        }));
+    }
+
+    void finished() {
+        loading_ = false;
+        const bool again = std::exchange(pending_, false);
+        if (started_ == generation_) {
+            Outcome out = watcher_.result();
+            if (out.value)
+                apply_(std::move(*out.value));
+            else
+                fail_(out.error);
+        }
+        // apply_ may have requested (and begun) a newer load itself.
+        if (!again || loading_) return;
+        if (again_)
+            again_();
+        else
+            begin();
+    }
+
+    std::function<std::optional<Job>()> start_;
     std::function<void(T)> apply_;
+    std::function<void(const QString&)> fail_;
     std::function<void()> again_;
-    QFutureWatcher<T> watcher_;
+    QFutureWatcher<Outcome> watcher_;
+    quint64 generation_ = 0, started_ = 0;
     bool loading_ = false, pending_ = false;
 };
 

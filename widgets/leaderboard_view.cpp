@@ -38,42 +38,30 @@ QString number(const std::optional<double>& v) {
     return v ? QString::number(*v, 'g', 5) : QStringLiteral("\u2014");
 }
 
-LeaderboardSnapshot loadBoard(const QString& dbPath, storage::CompetitionId wanted,
-                              quint64 generation) {
+storage::Result<LeaderboardSnapshot> loadBoard(storage::RunStore& store,
+                                               storage::CompetitionId wanted) {
     LeaderboardSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    auto& db = store->connection();
+    auto& db = store.connection();
     if (auto all = storage::listCompetitions(db)) snap.competitions = std::move(all.value());
     if (auto mode = storage::competitionMode(db)) snap.competitionMode = mode.value();
     std::vector<analysis::BoardEntry> entries;
     if (wanted == 0) {
         auto own = storage::ownRuns(db).transform(
             [](const auto& runs) { return analysis::ownBoard(runs); });
-        if (!own) {
-            snap.error = QString::fromStdString(own.error().message);
-            return snap;
-        }
+        if (!own) return own.error();
         entries = std::move(own->entries);
         snap.shown = own->record;
         snap.privateHidden = own->privateHidden;
     } else {
         auto it = std::find_if(snap.competitions.begin(), snap.competitions.end(),
                                [wanted](const auto& c) { return c.id == wanted; });
-        if (it == snap.competitions.end()) {
+        if (it == snap.competitions.end()) {  // deleted meanwhile: the list stays usable
             snap.error = QStringLiteral("no competition with id %1").arg(wanted);
             return snap;
         }
         snap.shown = *it;
         auto rows = storage::competitionEntries(db, wanted);
-        if (!rows) {
-            snap.error = QString::fromStdString(rows.error().message);
-            return snap;
-        }
+        if (!rows) return rows.error();
         entries = std::move(rows.value());
     }
     snap.board = std::make_shared<const analysis::Board>(
@@ -281,13 +269,14 @@ LeaderboardView::LeaderboardView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
-          [this]() -> std::function<LeaderboardSnapshot()> {
-              if (dbPath_.isEmpty()) return {};
-              return [db = dbPath_, wanted = wanted_, generation = generation_] {
-                  return loadBoard(db, wanted, generation);
-              };
+          [this]() -> std::optional<Loader::Job> {
+              if (dbPath_.isEmpty()) return std::nullopt;
+              return Loader::Job{dbPath_, [wanted = wanted_](storage::RunStore& store) {
+                                     return loadBoard(store, wanted);
+                                 }};
           },
-          [this](LeaderboardSnapshot s) { apply(std::move(s)); }) {
+          [this](LeaderboardSnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) { apply({.error = error}); }) {
     model_ = new LeaderboardModel(this);
     table_ = new QTableView(this);
     table_->setModel(model_);
@@ -362,7 +351,6 @@ LeaderboardView::~LeaderboardView() = default;
 void LeaderboardView::setDatabase(const QString& path) {
     dbPath_ = path;
     wanted_ = 0;
-    ++generation_;
     refresh();
 }
 
@@ -372,7 +360,6 @@ void LeaderboardView::refresh() {
 
 void LeaderboardView::showCompetition(storage::CompetitionId id) {
     wanted_ = id;
-    ++generation_;
     refresh();
 }
 
@@ -381,10 +368,6 @@ QString LeaderboardView::summaryText() const {
 }
 
 void LeaderboardView::apply(LeaderboardSnapshot snapshot) {
-    if (snapshot.generation != generation_) {
-        refresh();
-        return;
-    }
     current_ = std::move(snapshot);
     {
         const QSignalBlocker block(competitionBox_);

@@ -72,13 +72,12 @@ private:
 };
 
 struct LeaderboardSnapshot {
-    quint64 generation = 0;
     std::vector<storage::CompetitionRecord> competitions;  // imported ones
     storage::CompetitionRecord shown;                      // id 0: own runs
     std::shared_ptr<const analysis::Board> board = std::make_shared<analysis::Board>();
     bool competitionMode = false;
     bool privateHidden = false;  // the shown board's private scores (own runs in the mode)
-    QString error;
+    QString error;               // why nothing is shown
 };
 
 class LeaderboardView : public QWidget {
@@ -111,11 +110,11 @@ signals:
     void loaded();
 
 private:
+    using Loader = LatestLoader<LeaderboardSnapshot>;
     void apply(LeaderboardSnapshot snapshot);
     void drawCharts();
 
     QString dbPath_;
-    quint64 generation_ = 0;
     storage::CompetitionId wanted_ = 0;
     LeaderboardSnapshot current_;
     LeaderboardModel* model_ = nullptr;
@@ -126,7 +125,7 @@ private:
     QChartView* bars_ = nullptr;
     QStringList barLabels_;
     ScoreScatter* scatter_ = nullptr;
-    LatestLoader<LeaderboardSnapshot> loader_;  // last: waits for a running load first
+    Loader loader_;
 };
 
 }  // namespace runboard::widgets

@@ -35,27 +35,18 @@ namespace runboard::widgets {
 
 namespace {
 
-SweepsSnapshot loadSweeps(const QString& dbPath, const std::vector<storage::SweepId>& selected,
-                          quint64 generation) {
+storage::Result<SweepsSnapshot> loadSweeps(storage::RunStore& store,
+                                           const std::vector<storage::SweepId>& selected) {
     SweepsSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(dbPath.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    auto all = storage::listSweeps(store->connection());
-    if (!all) {
-        snap.error = QString::fromStdString(all.error().message);
-        return snap;
-    }
+    auto all = storage::listSweeps(store.connection());
+    if (!all) return all.error();
     snap.sweeps = std::move(all.value());
     for (storage::SweepId id : selected) {
         auto it = std::find_if(snap.sweeps.begin(), snap.sweeps.end(),
                                [id](const auto& s) { return s.id == id; });
         if (it == snap.sweeps.end()) continue;
-        auto points = storage::sweepPoints(store->connection(), id);
-        if (!points) {
+        auto points = storage::sweepPoints(store.connection(), id);
+        if (!points) {  // the others are still drawn
             snap.error = QString::fromStdString(points.error().message);
             continue;
         }
@@ -100,15 +91,15 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
     : QWidget(parent),
       loader_(
           this,
-          [this]() -> std::function<SweepsSnapshot()> {
-              if (dbPath_.isEmpty()) return {};
+          [this]() -> std::optional<Loader::Job> {
+              if (dbPath_.isEmpty()) return std::nullopt;
               std::vector<storage::SweepId> ids = selectedSweeps();
               ids.insert(ids.end(), wanted_.begin(), wanted_.end());
-              return [db = dbPath_, ids, generation = generation_] {
-                  return loadSweeps(db, ids, generation);
-              };
+              return Loader::Job{
+                  dbPath_, [ids](storage::RunStore& store) { return loadSweeps(store, ids); }};
           },
-          [this](SweepsSnapshot s) { apply(std::move(s)); }) {
+          [this](SweepsSnapshot s) { apply(std::move(s)); },
+          [this](const QString& error) { apply({.error = error}); }) {
     model_ = new SweepsModel(this);
     table_ = new QTableView(this);
     table_->setModel(model_);
@@ -195,8 +186,7 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
             [this] { runButton_->setEnabled(chosenLr().has_value()); });
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         wanted_.clear();
-        ++generation_;  // what was loading for the old selection is stale
-        startLoad();
+        startLoad();  // what was loading for the old selection is dropped
     });
     if (workspace != nullptr)
         workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
@@ -211,7 +201,6 @@ QChart* LrFinderView::chart() const {
 
 void LrFinderView::setDatabase(const QString& path) {
     dbPath_ = path;
-    ++generation_;
     model_->setSweeps({});
     refresh();
 }
@@ -275,10 +264,6 @@ void LrFinderView::startLoad() {
 }
 
 void LrFinderView::apply(SweepsSnapshot snapshot) {
-    if (snapshot.generation != generation_) {  // the selection changed meanwhile
-        startLoad();
-        return;
-    }
     {
         const QSignalBlocker block(table_->selectionModel());
         model_->setSweeps(snapshot.sweeps);

@@ -36,10 +36,9 @@ struct SweepCurve {
 };
 
 struct SweepsSnapshot {
-    quint64 generation = 0;
     std::vector<storage::SweepRecord> sweeps;  // all, for the table
     std::vector<SweepCurve> curves;            // the selected ones, with their points
-    QString error;
+    QString error;                             // why nothing (or not every selected sweep) is drawn
 };
 
 // A marker the chart shows: a suggestion or the stop point of one sweep.
@@ -97,13 +96,13 @@ signals:
 
 private:
     void startLoad();
+    using Loader = LatestLoader<SweepsSnapshot>;
     void apply(SweepsSnapshot snapshot);
     void redraw();
     void placeLabels();
     void requestRun();
 
     QString dbPath_;
-    quint64 generation_ = 0;
     SweepsSnapshot current_;
     std::vector<SweepMarker> markers_;
     std::vector<storage::SweepId> wanted_;  // a selection to restore once the table has it
@@ -122,7 +121,7 @@ private:
     QLabel* status_ = nullptr;
     QLabel* hint_ = nullptr;
     QStackedWidget* chartPages_ = nullptr;  // the hint or the chart
-    LatestLoader<SweepsSnapshot> loader_;   // last: waits for a running load before the rest goes
+    Loader loader_;
 };
 
 }  // namespace runboard::widgets

@@ -221,35 +221,21 @@ QColor statusColor(storage::RunStatus status) {
     return Qt::gray;
 }
 
-RunsSnapshot loadRuns(const QString& path, quint64 generation) {
-    RunsSnapshot snap;
-    snap.generation = generation;
-    auto store = storage::RunStore::open(path.toStdString(), {.create = false, .readOnly = true});
-    if (!store) {
-        snap.error = QString::fromStdString(store.error().message);
-        return snap;
-    }
-    auto runs = store->overview(RunsModel::paramKeys(), RunsModel::metricKeys());
-    if (!runs) {
-        snap.error = QString::fromStdString(runs.error().message);
-        return snap;
-    }
+storage::Result<std::vector<storage::RunOverview>> loadRuns(storage::RunStore& store) {
+    auto runs = store.overview(RunsModel::paramKeys(), RunsModel::metricKeys());
+    if (!runs) return runs.error();
     // Competition mode: the table's test accuracy is on the public part only.
-    auto mask = storage::leaderboardSettings(store->connection()).transform([](const auto& s) {
+    auto mask = storage::leaderboardSettings(store.connection()).transform([](const auto& s) {
         return analysis::PrivateTestMask(s);
     });
-    if (!mask) {
-        snap.error = QString::fromStdString(mask.error().message);
-        return snap;
-    }
+    if (!mask) return mask.error();
     for (auto& o : runs.value())
         if (auto s = mask->applyReading(
                 o.metrics,
-                [&] { return storage::finalTestPredictions(store->connection(), o.run.id); });
+                [&] { return storage::finalTestPredictions(store.connection(), o.run.id); });
             !s)
-            snap.error = QString::fromStdString(s.error().message);
-    snap.runs = std::move(runs.value());
-    return snap;
+            return s.error();
+    return runs;
 }
 
 }  // namespace runboard::widgets

@@ -62,12 +62,9 @@ private:
 // The runs table's data, read off the GUI thread on its own read-only connection: every run with
 // its key params, latest headline metrics (test ones on the public part in competition mode) and
 // change set.
-struct RunsSnapshot {
-    quint64 generation = 0;
-    std::vector<storage::RunOverview> runs;
-    QString error;
-};
-RunsSnapshot loadRuns(const QString& dbPath, quint64 generation);
+// Every run with the table's params and metrics; in competition mode the test accuracy is the
+// public part's.
+storage::Result<std::vector<storage::RunOverview>> loadRuns(storage::RunStore& store);
 
 // A colour per run, stable across the app (curves, tables): a hue from the run id.
 QColor runColor(storage::RunId id);

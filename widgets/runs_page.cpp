@@ -20,13 +20,12 @@ RunsPage::RunsPage(Workspace* workspace, QWidget* parent)
       workspace_(workspace),
       loader_(
           this,
-          [this]() -> std::function<RunsSnapshot()> {
-              if (workspace_->databasePath().isEmpty()) return {};
-              return [db = workspace_->databasePath(), generation = ++generation_] {
-                  return loadRuns(db, generation);
-              };
+          [this]() -> std::optional<RunsLoader::Job> {
+              if (workspace_->databasePath().isEmpty()) return std::nullopt;
+              return RunsLoader::Job{workspace_->databasePath(), loadRuns};
           },
-          [this](RunsSnapshot s) { apply(std::move(s)); }) {
+          [this](std::vector<storage::RunOverview> runs) { apply(std::move(runs)); },
+          [](const QString& error) { spdlog::warn("loading runs: {}", error.toStdString()); }) {
     model_ = new RunsModel(this);
     filter_ = new RunsFilterModel(this);
     filter_->setSourceModel(model_);
@@ -92,14 +91,9 @@ void RunsPage::refresh() {
     loader_.request();
 }
 
-void RunsPage::apply(RunsSnapshot snapshot) {
-    if (snapshot.generation != generation_) return;
-    if (!snapshot.error.isEmpty()) {
-        spdlog::warn("loading runs: {}", snapshot.error.toStdString());
-        return;
-    }
-    workspace_->setRuns(snapshot.runs);
-    model_->setRuns(std::move(snapshot.runs));
+void RunsPage::apply(std::vector<storage::RunOverview> runs) {
+    workspace_->setRuns(runs);
+    model_->setRuns(std::move(runs));
     if (currentWidget() != error_)
         setCurrentWidget(model_->rowCount() == 0 ? static_cast<QWidget*>(welcome_) : splitter_);
     if (table_->selectionModel()->selectedRows().isEmpty() && model_->rowCount() > 0)

@@ -49,11 +49,11 @@ signals:
     void runsLoaded();
 
 private:
-    void apply(RunsSnapshot snapshot);
+    using RunsLoader = LatestLoader<std::vector<storage::RunOverview>>;
+    void apply(std::vector<storage::RunOverview> runs);
     void publishSelection();
 
     Workspace* workspace_;
-    quint64 generation_ = 0;
     RunsModel* model_ = nullptr;
     RunsFilterModel* filter_ = nullptr;
     QTableView* table_ = nullptr;
@@ -62,7 +62,7 @@ private:
     QSplitter* splitter_ = nullptr;
     WelcomePanel* welcome_ = nullptr;
     DatabaseErrorPanel* error_ = nullptr;
-    LatestLoader<RunsSnapshot> loader_;  // last: waits for a running load first
+    RunsLoader loader_;
 };
 
 }  // namespace runboard::widgets

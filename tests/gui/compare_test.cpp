@@ -254,8 +254,11 @@ TEST(ChecklistView, ShowsARunsChecksWithDetailsAndTheRunsTableItsWorstStatus) {
     EXPECT_EQ(view.model()->item(1, 0)->child(0, 3)->text(), "unused.weight: no gradient");
     // The runs table's column: the worst status.
     widgets::RunsModel runs;
-    auto snap = widgets::loadRuns(QString::fromStdString(db), 1);
-    runs.setRuns(snap.runs);
+    auto store = storage::RunStore::open(db);
+    ASSERT_TRUE(store);
+    auto loaded = widgets::loadRuns(store.value());
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    runs.setRuns(loaded.value());
     EXPECT_TRUE(
         runs.data(runs.index(0, widgets::RunsModel::ChecksColumn)).toString().contains("failed"));
 }

@@ -1,0 +1,129 @@
+// LatestLoader owns staleness, the read-only store, errors and destruction for every view: a
+// result of a superseded request is never applied, a burst of requests costs two loads, a
+// missing database is an error that creates no file, and a loader destroyed mid-load applies
+// nothing.
+
+#include "widgets/latest_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <QObject>
+#include <QTest>
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "support/fixtures.h"
+
+using namespace runboard;
+using Loader = widgets::LatestLoader<int>;
+
+namespace {
+
+// Loads that wait for a gate, counting how many ran and what was applied or failed.
+struct Harness {
+    explicit Harness(std::string db) : database(QString::fromStdString(std::move(db))) {}
+
+    std::unique_ptr<Loader> make() {
+        return std::make_unique<Loader>(
+            &context,
+            [this]() -> std::optional<Loader::Job> {
+                const int value = next;  // the view's state when the load begins
+                return Loader::Job{database, [this, value, gate = gate](storage::RunStore&) {
+                                       gate.wait();
+                                       ++ran;
+                                       return storage::Result<int>(value);
+                                   }};
+            },
+            [this](int v) { applied.push_back(v); },
+            [this](const QString& e) { failed.push_back(e.toStdString()); });
+    }
+    void open() { release.set_value(); }
+
+    QString database;
+    QObject context;
+    std::promise<void> release;
+    std::shared_future<void> gate = release.get_future().share();
+    std::atomic<int> ran{0};
+    int next = 0;
+    std::vector<int> applied;
+    std::vector<std::string> failed;
+};
+
+std::string makeDatabase(test::TempDir& dir) {
+    const std::string db = dir.file("l.db");
+    EXPECT_TRUE(storage::RunStore::open(db));
+    return db;
+}
+
+}  // namespace
+
+TEST(LatestLoader, ABurstCostsTwoLoadsAndOnlyTheNewestStateIsApplied) {
+    test::TempDir dir;
+    Harness h(makeDatabase(dir));
+    auto loader = h.make();
+    h.next = 1;
+    loader->request();  // begins at once, for state 1
+    for (int state = 2; state <= 5; ++state) {
+        h.next = state;
+        loader->request();  // remembered: only the newest matters
+    }
+    h.open();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !h.applied.empty() && !loader->loading(); }, 5000));
+    QTest::qWait(50);
+    EXPECT_EQ(h.ran.load(), 2);
+    EXPECT_EQ(h.applied, std::vector<int>{5}) << "the load for state 1 was superseded";
+    EXPECT_TRUE(h.failed.empty());
+}
+
+TEST(LatestLoader, InvalidateDropsTheLoadInFlight) {
+    test::TempDir dir;
+    Harness h(makeDatabase(dir));
+    auto loader = h.make();
+    h.next = 1;
+    loader->request();
+    loader->invalidate();  // e.g. the run was deselected
+    h.open();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return h.ran.load() == 1 && !loader->loading(); }, 5000));
+    QTest::qWait(50);
+    EXPECT_TRUE(h.applied.empty());
+    h.next = 2;
+    loader->request();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !h.applied.empty(); }, 5000));
+    EXPECT_EQ(h.applied, std::vector<int>{2});
+}
+
+TEST(LatestLoader, AMissingDatabaseFailsWithItsNameAndIsNotCreated) {
+    test::TempDir dir;
+    const std::string missing = dir.file("typo.db");
+    Harness h(missing);
+    h.open();
+    auto loader = h.make();
+    loader->request();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !h.failed.empty(); }, 5000));
+    EXPECT_NE(h.failed.front().find("typo.db"), std::string::npos) << h.failed.front();
+    EXPECT_EQ(h.ran.load(), 0);
+    EXPECT_TRUE(h.applied.empty());
+    EXPECT_FALSE(std::filesystem::exists(missing)) << "a read created the database";
+}
+
+TEST(LatestLoader, DestroyedMidLoadItWaitsAndAppliesNothing) {
+    test::TempDir dir;
+    Harness h(makeDatabase(dir));
+    auto loader = h.make();
+    h.next = 1;
+    loader->request();
+    // Open the gate from another thread while the destructor waits for the load.
+    auto opener = std::async(std::launch::async, [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        h.open();
+    });
+    loader.reset();
+    opener.get();
+    EXPECT_EQ(h.ran.load(), 1) << "the destructor returned before the load ended";
+    QTest::qWait(50);  // a queued finished() would arrive now
+    EXPECT_TRUE(h.applied.empty());
+    EXPECT_TRUE(h.failed.empty());
+}
