@@ -6,6 +6,7 @@
 
 #include "app/core/recorder.h"
 #include "engine/errors.h"
+#include "engine/train_options.h"
 
 namespace runboard::app {
 
@@ -96,7 +97,8 @@ public:
     LearnedWatch(const config::Config& config, storage::Connection& db, storage::RunId run)
         : config_(config), db_(db), run_(run) {}
     void onStart(const engine::RunInfo& info) override {
-        from_ = engine::afterWarmupStep(config_, info.totalSteps);
+        from_ = engine::afterWarmupStep(engine::TrainOptions::fromConfig(config_).schedule,
+                                        info.totalSteps);
         valSize_ = info.valSize;
         classes_ = info.numClasses;
     }

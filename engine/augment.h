@@ -7,15 +7,9 @@
 
 #include <random>
 
-namespace runboard::engine {
+#include "engine/train_options.h"
 
-struct AugmentOptions {
-    bool flip = false;
-    int shift = 0;         // pixels
-    double erase = 0;      // probability per image
-    float background = 0;  // value of an empty pixel (after normalization)
-    bool enabled() const { return flip || shift > 0 || erase > 0; }
-};
+namespace runboard::engine {
 
 // `batch` is float32 [N, C, H, W]; returns a new tensor.
 torch::Tensor augmentBatch(const torch::Tensor& batch, const AugmentOptions& options,

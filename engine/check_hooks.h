@@ -11,7 +11,7 @@
 namespace runboard::engine {
 
 struct CheckHooks {
-    std::function<std::shared_ptr<ClassifierImpl>(const config::Config&, int classes)> makeModel;
+    std::function<std::shared_ptr<ClassifierImpl>(const TrainOptions&, int classes)> makeModel;
     std::function<void(ClassifierImpl&)> initModel;
     // The training step at a given learning rate (default: Session::trainStepAt).
     std::function<StepOutput(Session&, const torch::Tensor& x, const torch::Tensor& y, double lr)>

@@ -28,23 +28,21 @@ CheckResult result(std::string name, CheckStatus status, double value, std::stri
 
 // The checks' shared setup: the data, the hooks and a fresh model as the trainer makes it.
 struct Bench {
-    const config::Config& config;
+    const TrainOptions& options;
     const CheckHooks& hooks;
     const Dataset& data;
     std::int64_t stepsPerEpoch = 1;
 
-    Session session(const config::Config& c) const {
-        auto model = hooks.makeModel
-                         ? hooks.makeModel(c, data.numClasses)
-                         : makeModel(c.text("model"), data.numClasses, c.number("dropout"));
+    Session session(const TrainOptions& o) const {
+        auto model = hooks.makeModel ? hooks.makeModel(o, data.numClasses)
+                                     : makeModel(o.model.kind, data.numClasses, o.model.dropout);
         if (hooks.initModel) hooks.initModel(*model);
-        return Session(c, std::move(model), stepsPerEpoch);
+        return Session(o, std::move(model), stepsPerEpoch);
     }
     void prepare(Session& s) const { hooks.prepare ? hooks.prepare(s) : s.prepareStep(); }
 };
 
-std::vector<CheckResult> dataChecks(const config::Config& c) {
-    const DataOptions o = dataOptions(c);
+std::vector<CheckResult> dataChecks(const DataOptions& o) {
     const IdxArray trainImages = readIdx(idxImagesPath(o.dir, FilePart::Train), 3);
     const IdxArray trainLabels = readIdx(idxLabelsPath(o.dir, FilePart::Train), 1);
     const IdxArray testImages = readIdx(idxImagesPath(o.dir, FilePart::Test), 3);
@@ -70,7 +68,7 @@ std::vector<CheckResult> dataChecks(const config::Config& c) {
 }
 
 CheckResult initialLossCheck(const Bench& b, const torch::Tensor& x, const torch::Tensor& y) {
-    Session s = b.session(b.config);
+    Session s = b.session(b.options);
     torch::NoGradGuard noGrad;
     s.model().train();  // as the first step sees it
     const double loss = torch::nn::functional::cross_entropy(s.forward(x), y).item<double>();
@@ -93,12 +91,12 @@ CheckResult initialLossCheck(const Bench& b, const torch::Tensor& x, const torch
 CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Tensor& x,
                          const torch::Tensor& y) {
     // Label smoothing and dropout off: one batch must be learnt exactly.
-    config::Config c = b.config;
-    c.set("label_smoothing", 0.0);
-    c.set("dropout", 0.0);
-    Session s = b.session(c);
+    TrainOptions exact = b.options;
+    exact.labelSmoothing = 0;
+    exact.model.dropout = 0;
+    Session s = b.session(exact);
     s.model().train();
-    const double lr = c.number("lr");
+    const double lr = exact.optimizer.lr;
     std::vector<torch::Tensor> before;
     for (const auto& p : s.model().parameters())
         before.push_back(p.detach().clone());
@@ -154,7 +152,7 @@ bool sameTensors(const std::vector<torch::Tensor>& a, const std::vector<torch::T
 }
 
 CheckResult modesCheck(const Bench& b, const torch::Tensor& x) {
-    Session s = b.session(b.config);
+    Session s = b.session(b.options);
     const auto evalForward = [&](const torch::Tensor& in) {
         if (b.hooks.evalForward) return b.hooks.evalForward(s, in);
         s.model().eval();
@@ -191,7 +189,7 @@ CheckResult modesCheck(const Bench& b, const torch::Tensor& x) {
 
 std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
                                         const torch::Tensor& y) {
-    Session s = b.session(b.config);
+    Session s = b.session(b.options);
     s.model().train();
     const auto backward = [&] {
         torch::manual_seed(7);  // the same dropout mask each time
@@ -280,18 +278,17 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
 }  // namespace
 
 std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) {
-    config.validate();
+    const TrainOptions train = TrainOptions::fromConfig(config);  // validates
     static const CheckHooks none;
     const CheckHooks& hooks = options.hooks ? *options.hooks : none;
-    (void)configureRuntime(static_cast<int>(config.integer("threads")));
-    std::vector<CheckResult> out = dataChecks(config);
-    const Dataset data = loadFashionMnist(dataOptions(config));
-    const auto seed = static_cast<std::uint64_t>(config.integer("seed"));
-    torch::manual_seed(seed);
-    std::mt19937_64 rng(seed);
-    TrainBatches batches(data, config, rng);
+    (void)configureRuntime(train.threads);
+    std::vector<CheckResult> out = dataChecks(train.data);
+    const Dataset data = loadFashionMnist(train.data);
+    torch::manual_seed(train.seed);
+    std::mt19937_64 rng(train.seed);
+    TrainBatches batches(data, train, rng);
     batches.shuffle();
-    Bench b{config, hooks, data, batches.stepsPerEpoch()};
+    Bench b{train, hooks, data, batches.stepsPerEpoch()};
     auto [x, y] = batches.get(0);
     out.push_back(initialLossCheck(b, x, y));
     const std::int64_t n = std::min<std::int64_t>(options.overfitBatch, x.size(0));
@@ -299,7 +296,7 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     out.push_back(modesCheck(b, x));
     for (auto& r : gradientChecks(b, x, y))
         out.push_back(std::move(r));
-    Session s = b.session(config);
+    Session s = b.session(train);
     s.model().train();
     out.push_back(dataBoundCheck(b, s, batches));
     return out;
@@ -359,12 +356,11 @@ CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
                               100 * accuracy, 100 * chance));
 }
 
-std::int64_t afterWarmupStep(const config::Config& c, std::int64_t totalSteps) {
-    std::int64_t warm = c.integer("warmup_steps");
-    if (config::choice(c, "schedule", config::kScheduleNames) == config::ScheduleKind::OneCycle)
-        warm =
-            std::max(warm, static_cast<std::int64_t>(std::ceil(c.number("onecycle.pct_start") *
-                                                               static_cast<double>(totalSteps))));
+std::int64_t afterWarmupStep(const ScheduleOptions& s, std::int64_t totalSteps) {
+    std::int64_t warm = s.minWarmupSteps;
+    if (s.kind == config::ScheduleKind::OneCycle)
+        warm = std::max(warm, static_cast<std::int64_t>(
+                                  std::ceil(s.pctStart * static_cast<double>(totalSteps))));
     if (totalSteps - warm < 10) warm = totalSteps / 2;
     return warm;
 }

@@ -10,6 +10,7 @@
 
 #include "engine/config/config.h"
 #include "engine/data/data_checks.h"
+#include "engine/schedule.h"
 
 namespace runboard::engine {
 
@@ -43,6 +44,6 @@ CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
 
 // The first step after warm-up for the loss rule: the later of onecycle's warm-up (pct_start of
 // the run) and the warm-up floor; when fewer than 10 steps follow it, the run's second half.
-std::int64_t afterWarmupStep(const config::Config& config, std::int64_t totalSteps);
+std::int64_t afterWarmupStep(const ScheduleOptions& schedule, std::int64_t totalSteps);
 
 }  // namespace runboard::engine

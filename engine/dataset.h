@@ -10,15 +10,9 @@
 
 #include "engine/data/idx.h"
 #include "engine/data/sample_images.h"
+#include "engine/train_options.h"
 
 namespace runboard::engine {
-
-struct DataOptions {
-    std::string dir = "/usr/share/datasets/fashion-mnist";
-    std::int64_t valSize = 5000;
-    std::uint64_t splitSeed = 42;
-    std::int64_t limit = 0;  // first N of the train part; 0 = all
-};
 
 struct SplitData {
     torch::Tensor images;   // float32 [N, C, H, W], normalized with the train part's mean/std

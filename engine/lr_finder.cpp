@@ -12,6 +12,7 @@ namespace runboard::engine {
 
 struct LrFinder::Impl {
     config::Config config;
+    TrainOptions train;  // the config, parsed once
     sweep::Options options;
     std::optional<Dataset> data;
 };
@@ -20,7 +21,7 @@ LrFinder::LrFinder(config::Config config, sweep::Options options)
     : impl_(std::make_unique<Impl>()) {
     if (const std::string problem = sweep::validate(options); !problem.empty())
         throw EngineError(problem);
-    config.validate();
+    impl_->train = TrainOptions::fromConfig(config);  // validates
     impl_->config = std::move(config);
     impl_->options = options;
 }
@@ -36,21 +37,20 @@ const sweep::Options& LrFinder::options() const {
 }
 
 void LrFinder::loadData() {
-    if (!impl_->data) impl_->data = loadFashionMnist(dataOptions(impl_->config));
+    if (!impl_->data) impl_->data = loadFashionMnist(impl_->train.data);
 }
 
 sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {
-    const config::Config& config = impl_->config;
+    const TrainOptions& train = impl_->train;
     const sweep::Options& options = impl_->options;
-    (void)configureRuntime(static_cast<int>(config.integer("threads")));
+    (void)configureRuntime(train.threads);
     loadData();
     const Dataset& data = *impl_->data;
 
-    const auto seed = static_cast<std::uint64_t>(config.integer("seed"));
-    torch::manual_seed(seed);
-    std::mt19937_64 rng(seed);
-    TrainBatches batches(data, config, rng);
-    Session session(config, data.numClasses, batches.stepsPerEpoch());
+    torch::manual_seed(train.seed);
+    std::mt19937_64 rng(train.seed);
+    TrainBatches batches(data, train, rng);
+    Session session(train, data.numClasses, batches.stepsPerEpoch());
     session.model().train();
 
     LrFinderInfo info;
@@ -61,7 +61,8 @@ sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomi
     info.precision = session.bf16() ? "bf16" : "fp32";
     if (callbacks.onStart) callbacks.onStart(info);
     spdlog::info("lr sweep: {} {} from {:g} to {:g} over at most {} steps of {} samples ({})",
-                 config.text("model"), config.text("optimizer"), options.start, options.end,
+                 config::kModelNames.name(train.model.kind),
+                 config::kOptimizerNames.name(train.optimizer.kind), options.start, options.end,
                  options.steps, info.batchSize, info.precision);
 
     const std::string before = session.snapshot();

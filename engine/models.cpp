@@ -51,13 +51,15 @@ torch::Tensor CnnImpl::forward(torch::Tensor x) {
     return head_(dropout_(features_->forward(x)));
 }
 
-std::shared_ptr<ClassifierImpl> makeModel(const std::string& name, std::int64_t classes,
+std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
                                           double dropout) {
-    if (name == "mlp")
-        return std::make_shared<MlpImpl>(MlpOptions().classes(classes).dropout(dropout));
-    if (name == "cnn")
-        return std::make_shared<CnnImpl>(CnnOptions().classes(classes).dropout(dropout));
-    throw EngineError("unknown model '" + name + "' (choose one of: mlp, cnn)");
+    switch (kind) {
+        case config::ModelKind::Mlp:
+            return std::make_shared<MlpImpl>(MlpOptions().classes(classes).dropout(dropout));
+        case config::ModelKind::Cnn:
+            break;
+    }
+    return std::make_shared<CnnImpl>(CnnOptions().classes(classes).dropout(dropout));
 }
 
 }  // namespace runboard::engine

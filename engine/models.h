@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/config/choices.h"
+
 namespace runboard::engine {
 
 // The common interface of every model the trainer can train.
@@ -65,8 +67,7 @@ private:
 };
 TORCH_MODULE(Cnn);
 
-// "mlp" or "cnn"; throws EngineError for other names.
-std::shared_ptr<ClassifierImpl> makeModel(const std::string& name, std::int64_t classes,
+std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
                                           double dropout);
 
 }  // namespace runboard::engine

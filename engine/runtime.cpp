@@ -65,9 +65,9 @@ bool cpuHasNativeBf16() {
     return has;
 }
 
-std::string resolvePrecision(const std::string& precision) {
-    if (precision == "auto") return cpuHasNativeBf16() ? "bf16" : "fp32";
-    return precision;
+config::Precision resolvePrecision(config::Precision precision) {
+    if (precision != config::Precision::Auto) return precision;
+    return cpuHasNativeBf16() ? config::Precision::Bf16 : config::Precision::Fp32;
 }
 
 }  // namespace runboard::engine

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "engine/config/choices.h"
+
 namespace runboard::engine {
 
 struct RuntimeSettings {
@@ -25,7 +27,7 @@ RuntimeSettings configureRuntime(int threads);
 // True when the CPU has AVX512-BF16 or AMX-BF16 (from /proc/cpuinfo's flags).
 bool cpuHasNativeBf16();
 
-// "auto" -> "bf16" or "fp32" by cpuHasNativeBf16(); other values unchanged.
-std::string resolvePrecision(const std::string& precision);
+// Auto -> Bf16 or Fp32 by cpuHasNativeBf16(); other values unchanged.
+config::Precision resolvePrecision(config::Precision precision);
 
 }  // namespace runboard::engine

@@ -30,73 +30,61 @@ AutocastGuard::~AutocastGuard() {
 
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::Config& c,
-                                                       config::OptimizerKind kind,
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerOptions& o,
                                                        torch::nn::Module& model) {
     // Weight decay on weights only: decaying biases and BatchNorm scales only hurts.
     std::vector<torch::Tensor> decay, noDecay;
     for (auto& p : model.parameters())
         (p.dim() > 1 ? decay : noDecay).push_back(p);
-    const double lr = c.number("lr"), wd = c.number("weight_decay"), mom = c.number("momentum");
     auto groups = [&](auto options) {
         std::vector<torch::optim::OptimizerParamGroup> g;
         auto withDecay = std::make_unique<decltype(options)>(options);
-        withDecay->weight_decay(wd);
+        withDecay->weight_decay(o.weightDecay);
         auto without = std::make_unique<decltype(options)>(options);
         without->weight_decay(0.0);
         g.emplace_back(decay, std::move(withDecay));
         g.emplace_back(noDecay, std::move(without));
         return g;
     };
-    switch (kind) {
+    switch (o.kind) {
         case config::OptimizerKind::Sgd: {
-            auto o = torch::optim::SGDOptions(lr).momentum(mom).nesterov(c.flag("nesterov"));
-            return std::make_unique<torch::optim::SGD>(groups(o), o);
+            auto sgd = torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov);
+            return std::make_unique<torch::optim::SGD>(groups(sgd), sgd);
         }
         case config::OptimizerKind::Adam: {
-            auto o = torch::optim::AdamOptions(lr).betas({mom, 0.999});
-            return std::make_unique<torch::optim::Adam>(groups(o), o);
+            auto adam = torch::optim::AdamOptions(o.lr).betas({o.momentum, 0.999});
+            return std::make_unique<torch::optim::Adam>(groups(adam), adam);
         }
         case config::OptimizerKind::AdamW:
             break;
     }
-    auto o = torch::optim::AdamWOptions(lr).betas({mom, 0.999});
-    return std::make_unique<torch::optim::AdamW>(groups(o), o);
+    auto adamw = torch::optim::AdamWOptions(o.lr).betas({o.momentum, 0.999});
+    return std::make_unique<torch::optim::AdamW>(groups(adamw), adamw);
 }
 
 }  // namespace
 
-Session::Session(const config::Config& c, int numClasses, std::int64_t stepsPerEpoch)
-    : Session(c, makeModel(c.text("model"), numClasses, c.number("dropout")), stepsPerEpoch) {}
+Session::Session(const TrainOptions& o, int numClasses, std::int64_t stepsPerEpoch)
+    : Session(o, makeModel(o.model.kind, numClasses, o.model.dropout), stepsPerEpoch) {}
 
-Session::Session(const config::Config& c, std::shared_ptr<ClassifierImpl> model,
+Session::Session(const TrainOptions& o, std::shared_ptr<ClassifierImpl> model,
                  std::int64_t stepsPerEpoch)
     : model_(std::move(model)),
-      optimizerKind_(config::choice(c, "optimizer", config::kOptimizerNames)),
-      labelSmoothing_(c.number("label_smoothing")),
-      gradNormEvery_(c.integer("log.grad_norm_every")),
-      bf16_(resolvePrecision(c.text("precision")) == "bf16") {
-    if (config::choice(c, "init.head", config::kHeadInitNames) == config::HeadInit::Small) {
+      optimizerKind_(o.optimizer.kind),
+      schedule_(o.schedule),
+      labelSmoothing_(o.labelSmoothing),
+      gradNormEvery_(o.gradNormEvery),
+      bf16_(resolvePrecision(o.precision) == config::Precision::Bf16) {
+    if (o.model.head == config::HeadInit::Small) {
         // Zero bias, small weights: every class gets nearly the same logit, so the initial loss is
         // ln K; the weights are not zero, or no gradient would reach the layers before.
         torch::NoGradGuard noGrad;
         model_->head()->bias.zero_();
         model_->head()->weight.mul_(0.01);
     }
-    optimizer_ = makeOptimizer(c, optimizerKind_, *model_);
-    schedule_.kind = config::choice(c, "schedule", config::kScheduleNames);
-    schedule_.lr = c.number("lr");
+    optimizer_ = makeOptimizer(o.optimizer, *model_);
     schedule_.stepsPerEpoch = stepsPerEpoch;
-    schedule_.totalSteps = stepsPerEpoch * c.integer("epochs");
-    schedule_.stepSize = c.integer("steplr.step_size");
-    schedule_.gamma = c.number("steplr.gamma");
-    schedule_.pctStart = c.number("onecycle.pct_start");
-    schedule_.divFactor = c.number("onecycle.div_factor");
-    schedule_.finalDivFactor = c.number("onecycle.final_div_factor");
-    schedule_.minWarmupSteps = c.integer("warmup_steps");
-    // PyTorch cycles momentum only when the optimizer has one.
-    schedule_.cycleMomentum =
-        optimizerKind_ != config::OptimizerKind::Sgd || c.number("momentum") > 0;
+    schedule_.totalSteps = stepsPerEpoch * o.epochs;
 }
 
 torch::Tensor Session::forward(const torch::Tensor& x) {
@@ -354,23 +342,11 @@ void Session::restore(const std::string& snapshot) {
     (void)read(archive);
 }
 
-DataOptions dataOptions(const config::Config& c) {
-    DataOptions d;
-    d.dir = c.text("data.dir");
-    d.valSize = c.integer("data.val_size");
-    d.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
-    d.limit = c.integer("data.limit");
-    return d;
-}
-
-TrainBatches::TrainBatches(const Dataset& data, const config::Config& c, std::mt19937_64& rng)
-    : train_(data.train), rng_(rng) {
+TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19937_64& rng)
+    : train_(data.train), rng_(rng), augment_(o.augment) {
     const std::int64_t n = train_.size();
-    batch_ = std::min<std::int64_t>(c.integer("batch_size"), n);
+    batch_ = std::min<std::int64_t>(o.batchSize, n);
     stepsPerEpoch_ = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, batch_));
-    augment_.flip = c.flag("augment.flip");
-    augment_.shift = static_cast<int>(c.integer("augment.shift"));
-    augment_.erase = c.number("augment.erase");
     augment_.background = (0.0f - data.mean) / data.stdev;
     order_.resize(static_cast<std::size_t>(n));
 }

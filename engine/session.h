@@ -13,11 +13,11 @@
 #include <utility>
 
 #include "engine/augment.h"
-#include "engine/config/config.h"
 #include "engine/dataset.h"
 #include "engine/models.h"
 #include "engine/observer.h"
 #include "engine/schedule.h"
+#include "engine/train_options.h"
 
 namespace runboard::engine {
 
@@ -63,14 +63,11 @@ private:
     bool previous_ = false;
 };
 
-// Where the config's data comes from.
-DataOptions dataOptions(const config::Config& config);
-
 // The training batches, as the trainer draws them: each epoch a shuffled order from the given RNG,
 // the last partial batch dropped, augmented as the config says (with the same RNG).
 class TrainBatches {
 public:
-    TrainBatches(const Dataset& data, const config::Config& config, std::mt19937_64& rng);
+    TrainBatches(const Dataset& data, const TrainOptions& options, std::mt19937_64& rng);
 
     std::int64_t batchSize() const { return batch_; }
     std::int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
@@ -90,9 +87,9 @@ private:
 
 class Session {
 public:
-    Session(const config::Config& config, int numClasses, std::int64_t stepsPerEpoch);
-    // With a given model (the checks' planted bugs); the config's head initialisation applies.
-    Session(const config::Config& config, std::shared_ptr<ClassifierImpl> model,
+    Session(const TrainOptions& options, int numClasses, std::int64_t stepsPerEpoch);
+    // With a given model (the checks' planted bugs); the options' head initialisation applies.
+    Session(const TrainOptions& options, std::shared_ptr<ClassifierImpl> model,
             std::int64_t stepsPerEpoch);
 
     ClassifierImpl& model() { return *model_; }

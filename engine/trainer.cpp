@@ -35,6 +35,7 @@ std::string rngState(const std::mt19937_64& rng) {
 
 struct Trainer::Impl {
     config::Config config;
+    TrainOptions train;  // the config, parsed once
     TrainerOptions options;
     std::optional<Dataset> data;
     std::vector<std::string> checkpoints;
@@ -44,7 +45,7 @@ struct Trainer::Impl {
     }
 
     void checkpoint(Session& session, int epoch, const std::mt19937_64& rng, Observer& observer) {
-        const auto keep = config.integer("checkpoint.keep");
+        const std::int64_t keep = train.checkpointKeep;
         if (options.checkpointDir.empty() || keep == 0) return;
         std::error_code ec;
         std::filesystem::create_directories(options.checkpointDir, ec);
@@ -80,7 +81,7 @@ struct Trainer::Impl {
 };
 
 Trainer::Trainer(config::Config config, TrainerOptions options) : impl_(std::make_unique<Impl>()) {
-    config.validate();
+    impl_->train = TrainOptions::fromConfig(config);  // validates
     impl_->config = std::move(config);
     impl_->options = std::move(options);
 }
@@ -101,25 +102,25 @@ void Trainer::setCheckpointDir(std::string dir) {
 
 void Trainer::loadData() {
     if (impl_->data) return;
-    impl_->data = loadFashionMnist(dataOptions(impl_->config));
+    impl_->data = loadFashionMnist(impl_->train.data);
 }
 
 RunResult Trainer::run(Observer& observer) {
     const auto start = Clock::now();
-    const auto& c = impl_->config;
-    const RuntimeSettings rt = configureRuntime(static_cast<int>(c.integer("threads")));
+    const TrainOptions& o = impl_->train;
+    const RuntimeSettings rt = configureRuntime(o.threads);
     loadData();
     const Dataset& data = *impl_->data;
 
     const std::int64_t n = data.train.size();
-    const int epochs = static_cast<int>(c.integer("epochs"));
+    const int epochs = o.epochs;
 
-    torch::manual_seed(static_cast<std::uint64_t>(c.integer("seed")));
-    std::mt19937_64 rng(static_cast<std::uint64_t>(c.integer("seed")));
-    TrainBatches batches(data, c, rng);
+    torch::manual_seed(o.seed);
+    std::mt19937_64 rng(o.seed);
+    TrainBatches batches(data, o, rng);
     const std::int64_t batch = batches.batchSize();
     const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
-    Session session(c, data.numClasses, stepsPerEpoch);
+    Session session(o, data.numClasses, stepsPerEpoch);
     session.model().train();
 
     RunInfo info;
@@ -139,11 +140,11 @@ RunResult Trainer::run(Observer& observer) {
     spdlog::info(
         "training {} ({} parameters) on {} samples, {} val, {} test; {} epochs x {} steps, "
         "{}, {} threads",
-        c.text("model"), info.parameters, n, info.valSize, info.testSize, epochs, stepsPerEpoch,
-        info.precision, rt.threads);
+        config::kModelNames.name(o.model.kind), info.parameters, n, info.valSize, info.testSize,
+        epochs, stepsPerEpoch, info.precision, rt.threads);
 
-    const bool logPredictions = c.flag("log.predictions");
-    const std::int64_t evalBatch = c.integer("eval_batch_size");
+    const bool logPredictions = o.logPredictions;
+    const std::int64_t evalBatch = o.evalBatchSize;
 
     RunResult result;
     for (int epoch = 1; epoch <= epochs; ++epoch) {

@@ -79,7 +79,7 @@ double runBare(const Args& a) {
     d.limit = std::int64_t{a.steps} * a.batch;
     const engine::Dataset data = engine::loadFashionMnist(d);
     torch::manual_seed(1);
-    auto model = engine::makeModel(a.model, 10, 0.1);
+    auto model = engine::makeModel(*config::kModelNames.parse(a.model), 10, 0.1);
     torch::optim::SGD opt(
         model->parameters(),
         torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(5e-4));

@@ -112,7 +112,7 @@ TEST_F(Checks, SmallHeadInitialisationStartsWithinOnePercentOfLnK) {
 
 TEST_F(Checks, ADeadParameterIsNamed) {
     engine::CheckHooks hooks;
-    hooks.makeModel = [](const config::Config&, int classes) {
+    hooks.makeModel = [](const engine::TrainOptions&, int classes) {
         return std::make_shared<DeadLayerImpl>(classes);
     };
     const auto results = run(config("mlp"), &hooks);
@@ -125,7 +125,7 @@ TEST_F(Checks, ADeadParameterIsNamed) {
 
 TEST_F(Checks, AnOptimizerOfAnotherModelLearnsNothing) {
     // The step updates a different model instance's parameters.
-    auto other = engine::makeModel("cnn", 10, 0.0);
+    auto other = engine::makeModel(config::ModelKind::Cnn, 10, 0.0);
     torch::optim::SGD otherOptimizer(other->parameters(), torch::optim::SGDOptions(0.1));
     engine::CheckHooks hooks;
     hooks.step = [&](engine::Session& s, const torch::Tensor& x, const torch::Tensor& y, double) {

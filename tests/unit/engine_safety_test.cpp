@@ -175,7 +175,7 @@ TEST(SessionStop, AStopRequestEndsAnEvaluationWithoutAScore) {
     o.dir = c.text("data.dir");
     o.valSize = c.integer("data.val_size");
     const Dataset d = loadFashionMnist(o);
-    Session s(c, 10, 10);
+    Session s(TrainOptions::fromConfig(c), 10, 10);
     std::atomic<bool> stop{false};
     const EvalOutput full = s.evaluate(d.test, Split::Test, true, 10, &stop);
     EXPECT_FALSE(full.stopped);
@@ -204,9 +204,76 @@ TEST(LearnedCheck, ChanceFailsBarelyAboveWarnsAndLossAboveLnKWarns) {
 TEST(LearnedCheck, TheLossWindowStartsAfterTheWarmup) {
     config::Config c = config::Config::defaults();
     c.set("warmup_steps", std::int64_t{50});
-    EXPECT_EQ(afterWarmupStep(c, 6435), 1609) << "onecycle's 25% is later than the floor";
-    EXPECT_EQ(afterWarmupStep(c, 100), 50);
-    EXPECT_EQ(afterWarmupStep(c, 15), 7) << "too short a tail: the second half";
+    EXPECT_EQ(afterWarmupStep(TrainOptions::fromConfig(c).schedule, 6435), 1609)
+        << "onecycle's 25% is later than the floor";
+    EXPECT_EQ(afterWarmupStep(TrainOptions::fromConfig(c).schedule, 100), 50);
+    EXPECT_EQ(afterWarmupStep(TrainOptions::fromConfig(c).schedule, 15), 7)
+        << "too short a tail: the second half";
     c.set("schedule", std::string("constant"));
-    EXPECT_EQ(afterWarmupStep(c, 6435), 50);
+    EXPECT_EQ(afterWarmupStep(TrainOptions::fromConfig(c).schedule, 6435), 50);
+}
+
+// The config is parsed once into typed options: every engine setting lands in its field, and an
+// invalid config is refused there, naming the key.
+TEST(TrainOptions, EveryEngineKeyLandsInItsFieldAndBadValuesNameTheKey) {
+    config::Config c = config::Config::defaults();
+    c.set("model", std::string("mlp"));
+    c.set("optimizer", std::string("adamw"));
+    c.set("schedule", std::string("cosine"));
+    c.set("init.head", std::string("small"));
+    c.set("precision", std::string("fp32"));
+    c.set("lr", 0.003);
+    c.set("momentum", 0.8);
+    c.set("weight_decay", 0.01);
+    c.set("nesterov", false);
+    c.set("dropout", 0.3);
+    c.set("label_smoothing", 0.05);
+    c.set("epochs", std::int64_t{4});
+    c.set("batch_size", std::int64_t{64});
+    c.set("eval_batch_size", std::int64_t{500});
+    c.set("seed", std::int64_t{9});
+    c.set("threads", std::int64_t{1});
+    c.set("warmup_steps", std::int64_t{7});
+    c.set("data.limit", std::int64_t{300});
+    c.set("data.val_size", std::int64_t{100});
+    c.set("augment.shift", std::int64_t{3});
+    c.set("augment.flip", false);
+    c.set("log.grad_norm_every", std::int64_t{0});
+    c.set("checkpoint.keep", std::int64_t{1});
+    c.set("log.predictions", false);
+    const TrainOptions o = TrainOptions::fromConfig(c);
+    EXPECT_EQ(o.model.kind, config::ModelKind::Mlp);
+    EXPECT_EQ(o.model.head, config::HeadInit::Small);
+    EXPECT_DOUBLE_EQ(o.model.dropout, 0.3);
+    EXPECT_EQ(o.optimizer.kind, config::OptimizerKind::AdamW);
+    EXPECT_DOUBLE_EQ(o.optimizer.lr, 0.003);
+    EXPECT_DOUBLE_EQ(o.optimizer.momentum, 0.8);
+    EXPECT_DOUBLE_EQ(o.optimizer.weightDecay, 0.01);
+    EXPECT_FALSE(o.optimizer.nesterov);
+    EXPECT_EQ(o.schedule.kind, config::ScheduleKind::Cosine);
+    EXPECT_DOUBLE_EQ(o.schedule.lr, 0.003);
+    EXPECT_EQ(o.schedule.minWarmupSteps, 7);
+    EXPECT_TRUE(o.schedule.cycleMomentum) << "AdamW has a beta1 to cycle";
+    EXPECT_EQ(o.precision, config::Precision::Fp32);
+    EXPECT_DOUBLE_EQ(o.labelSmoothing, 0.05);
+    EXPECT_EQ(o.epochs, 4);
+    EXPECT_EQ(o.batchSize, 64);
+    EXPECT_EQ(o.evalBatchSize, 500);
+    EXPECT_EQ(o.seed, 9u);
+    EXPECT_EQ(o.threads, 1);
+    EXPECT_EQ(o.data.limit, 300);
+    EXPECT_EQ(o.data.valSize, 100);
+    EXPECT_EQ(o.augment.shift, 3);
+    EXPECT_FALSE(o.augment.flip);
+    EXPECT_EQ(o.gradNormEvery, 0);
+    EXPECT_EQ(o.checkpointKeep, 1);
+    EXPECT_FALSE(o.logPredictions);
+
+    c.set("lr", -1.0);
+    try {
+        (void)TrainOptions::fromConfig(c);
+        FAIL() << "a negative lr was accepted";
+    } catch (const config::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("lr"), std::string::npos) << e.what();
+    }
 }

@@ -166,7 +166,7 @@ TEST_F(EngineTest, SameSeedSameRun) {
 TEST_F(EngineTest, EvaluationLeavesBatchNormStatisticsAlone) {
     const config::Config c = tiny();
     const Dataset d = data(c);
-    Session s(c, 10, 10);
+    Session s(TrainOptions::fromConfig(c), 10, 10);
     s.trainStep(d.train.images.narrow(0, 0, 50), d.train.labels.narrow(0, 0, 50));
     std::vector<torch::Tensor> before;
     for (const auto& b : s.model().buffers())
@@ -189,14 +189,14 @@ TEST_F(EngineTest, CheckpointRestoresOutputsAndOptimizerState) {
     config::Config c = tiny();
     const Dataset d = data(c);
     torch::manual_seed(1);
-    Session a(c, 10, 10);
+    Session a(TrainOptions::fromConfig(c), 10, 10);
     for (int i = 0; i < 3; ++i)
         a.trainStep(d.train.images.narrow(0, i * 50, 50), d.train.labels.narrow(0, i * 50, 50));
     const std::string path = dir.file("ck.pt");
     a.save(path, {1, a.step(), "rng-state"});
 
     torch::manual_seed(99);  // different initial weights
-    Session b(c, 10, 10);
+    Session b(TrainOptions::fromConfig(c), 10, 10);
     const CheckpointState st = b.load(path);
     EXPECT_EQ(st.epoch, 1);
     EXPECT_EQ(st.step, 3);
@@ -276,7 +276,7 @@ TEST_F(EngineTest, Bf16AutocastTrains) {
         cnn.set("precision", precision);
         const Dataset d = data(cnn);
         torch::manual_seed(7);  // the same initial weights in both precisions
-        Session s(cnn, 10, 10);
+        Session s(TrainOptions::fromConfig(cnn), 10, 10);
         const auto x = d.train.images.narrow(0, 0, 20), y = d.train.labels.narrow(0, 0, 20);
         std::vector<StepOutput> out;
         for (int k = 0; k < 5; ++k)
@@ -299,7 +299,7 @@ TEST_F(EngineTest, GradNormIsMeasuredOnTheFirstAndEveryNthStep) {
         config::Config c = tiny("mlp");
         c.set("log.grad_norm_every", every);
         const Dataset d = data(c);
-        Session s(c, 10, 10);
+        Session s(TrainOptions::fromConfig(c), 10, 10);
         const auto x = d.train.images.narrow(0, 0, 16), y = d.train.labels.narrow(0, 0, 16);
         for (std::int64_t step = 1; step <= 7; ++step) {
             const StepOutput out = s.trainStepAt(x, y, 0.01);

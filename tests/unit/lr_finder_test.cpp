@@ -58,7 +58,7 @@ TEST(LrFinderQuadratic, TorchSgdDivergesBetweenTwoAndFourOverL) {
 
 TEST_F(LrFinderTest, SessionRestoreLeavesNothingOfTheTrial) {
     const config::Config c = tiny();
-    const Dataset d = loadFashionMnist(dataOptions(c));
+    const Dataset d = loadFashionMnist(TrainOptions::fromConfig(c).data);
     auto batch = [&](int i) {
         return std::pair(d.train.images.narrow(0, i * 50, 50),
                          d.train.labels.narrow(0, i * 50, 50));
@@ -67,9 +67,9 @@ TEST_F(LrFinderTest, SessionRestoreLeavesNothingOfTheTrial) {
     for (int prior : {0, 1}) {
         SCOPED_TRACE("steps before the trial: " + std::to_string(prior));
         torch::manual_seed(3);
-        Session trial(c, 10, 10);
+        Session trial(TrainOptions::fromConfig(c), 10, 10);
         torch::manual_seed(3);
-        Session untouched(c, 10, 10);
+        Session untouched(TrainOptions::fromConfig(c), 10, 10);
         for (int i = 0; i < prior; ++i) {
             torch::manual_seed(4);  // the same dropout masks
             trial.trainStep(batch(0).first, batch(0).second);

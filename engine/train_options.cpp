@@ -1,0 +1,52 @@
+#include "engine/train_options.h"
+
+namespace runboard::engine {
+
+TrainOptions TrainOptions::fromConfig(const config::Config& c) {
+    c.validate();
+    TrainOptions o;
+    o.model.kind = config::choice(c, "model", config::kModelNames);
+    o.model.dropout = c.number("dropout");
+    o.model.head = config::choice(c, "init.head", config::kHeadInitNames);
+
+    o.optimizer.kind = config::choice(c, "optimizer", config::kOptimizerNames);
+    o.optimizer.lr = c.number("lr");
+    o.optimizer.momentum = c.number("momentum");
+    o.optimizer.weightDecay = c.number("weight_decay");
+    o.optimizer.nesterov = c.flag("nesterov");
+
+    ScheduleOptions& s = o.schedule;
+    s.kind = config::choice(c, "schedule", config::kScheduleNames);
+    s.lr = o.optimizer.lr;
+    s.stepSize = c.integer("steplr.step_size");
+    s.gamma = c.number("steplr.gamma");
+    s.pctStart = c.number("onecycle.pct_start");
+    s.divFactor = c.number("onecycle.div_factor");
+    s.finalDivFactor = c.number("onecycle.final_div_factor");
+    s.minWarmupSteps = c.integer("warmup_steps");
+    // PyTorch cycles momentum only when the optimizer has one.
+    s.cycleMomentum = o.optimizer.kind != config::OptimizerKind::Sgd || o.optimizer.momentum > 0;
+
+    o.data.dir = c.text("data.dir");
+    o.data.valSize = c.integer("data.val_size");
+    o.data.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
+    o.data.limit = c.integer("data.limit");
+
+    o.augment.flip = c.flag("augment.flip");
+    o.augment.shift = static_cast<int>(c.integer("augment.shift"));
+    o.augment.erase = c.number("augment.erase");
+
+    o.precision = config::choice(c, "precision", config::kPrecisionNames);
+    o.epochs = static_cast<int>(c.integer("epochs"));
+    o.batchSize = c.integer("batch_size");
+    o.evalBatchSize = c.integer("eval_batch_size");
+    o.seed = static_cast<std::uint64_t>(c.integer("seed"));
+    o.threads = static_cast<int>(c.integer("threads"));
+    o.labelSmoothing = c.number("label_smoothing");
+    o.gradNormEvery = c.integer("log.grad_norm_every");
+    o.checkpointKeep = c.integer("checkpoint.keep");
+    o.logPredictions = c.flag("log.predictions");
+    return o;
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,67 @@
+#pragma once
+// The config, parsed once at the engine's boundary into typed options (LibTorch's option-struct
+// style): the engine reads fields and enums, never keys, and each key's name appears once, in
+// train_options.cpp. A check that trains with label smoothing off, or a planted bug's model,
+// changes a field of a copy instead of a string in a config. Torch-free.
+
+#include <cstdint>
+#include <string>
+
+#include "engine/config/choices.h"
+#include "engine/config/config.h"
+#include "engine/schedule.h"
+
+namespace runboard::engine {
+
+struct DataOptions {
+    std::string dir = "/usr/share/datasets/fashion-mnist";
+    std::int64_t valSize = 5000;
+    std::uint64_t splitSeed = 42;
+    std::int64_t limit = 0;  // first N of the train part; 0 = all
+};
+
+struct AugmentOptions {
+    bool flip = false;
+    int shift = 0;         // pixels
+    double erase = 0;      // probability per image
+    float background = 0;  // value of an empty pixel (after normalization)
+    bool enabled() const { return flip || shift > 0 || erase > 0; }
+};
+
+struct ModelOptions {
+    config::ModelKind kind = config::ModelKind::Cnn;
+    double dropout = 0;
+    config::HeadInit head = config::HeadInit::Default;
+};
+
+struct OptimizerOptions {
+    config::OptimizerKind kind = config::OptimizerKind::Sgd;
+    double lr = 0.1;
+    double momentum = 0;  // Adam's beta1
+    double weightDecay = 0;
+    bool nesterov = false;
+};
+
+struct TrainOptions {
+    ModelOptions model;
+    OptimizerOptions optimizer;
+    // Everything but the run's length in steps, which comes from the data (Session sets it).
+    ScheduleOptions schedule;
+    DataOptions data;
+    AugmentOptions augment;
+    config::Precision precision = config::Precision::Auto;
+    int epochs = 1;
+    std::int64_t batchSize = 128;
+    std::int64_t evalBatchSize = 1000;
+    std::uint64_t seed = 1;
+    int threads = 0;  // 0: OMP_NUM_THREADS or every core
+    double labelSmoothing = 0;
+    std::int64_t gradNormEvery = 10;  // 0: never
+    std::int64_t checkpointKeep = 3;
+    bool logPredictions = true;
+
+    // Validates the config first (config::ConfigError names the key).
+    static TrainOptions fromConfig(const config::Config& config);
+};
+
+}  // namespace runboard::engine
