@@ -16,7 +16,9 @@
 #include "storage/values.h"
 
 namespace runboard::storage {
-namespace {
+// Named, not anonymous: Writer::Impl (declared in the header) holds a Batch, and GCC warns about
+// a member of an anonymous-namespace type once the file is part of a unity build.
+namespace writer_detail {
 
 struct MetricRow {
     std::int64_t runId;
@@ -99,7 +101,8 @@ void bindValue(Statement& s, int valueIndex, double v) {
     s.bind(valueIndex + 1, static_cast<std::int64_t>(kind));
 }
 
-}  // namespace
+}  // namespace writer_detail
+using namespace writer_detail;
 
 struct Writer::Impl {
     Connection db;
