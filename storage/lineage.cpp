@@ -36,9 +36,9 @@ Change readChange(const Statement& s, int first) {
 std::vector<Change> diffParams(const std::vector<Param>& from, const std::vector<Param>& to) {
     std::map<std::string, Change> byKey;
     for (const Param& p : from)
-        byKey[p.key] = {p.key, p.value, std::nullopt};
+        if (!p.operational) byKey[p.key] = {p.key, p.value, std::nullopt};
     for (const Param& p : to)
-        byKey[p.key].key = p.key, byKey[p.key].to = p.value;
+        if (!p.operational) byKey[p.key].key = p.key, byKey[p.key].to = p.value;
     std::vector<Change> out;
     for (auto& [key, c] : byKey)
         if (c.from != c.to) out.push_back(std::move(c));

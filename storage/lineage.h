@@ -16,6 +16,8 @@
 namespace runboard::storage {
 
 // The keys whose values differ between two flattened configs, or that one of them lacks, by key.
+// Operational params (how a run executes: threads, logging, checks) are never changes, as in the
+// stored change sets, so compare and lineage agree on "what changed".
 std::vector<Change> diffParams(const std::vector<Param>& from, const std::vector<Param>& to);
 
 // Stores what `run` changed against its parent (nothing when it has none); replaces what was

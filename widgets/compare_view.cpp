@@ -198,6 +198,7 @@ void CompareView::refresh() {
         return;
     }
     loader_.request();
+    curves_->requestRefresh();  // the chart follows a training run as the table does
 }
 
 void CompareView::apply(CompareSnapshot snapshot) {

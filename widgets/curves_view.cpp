@@ -144,6 +144,7 @@ CurvesView::CurvesView(QWidget* parent)
     view_->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     view_->onZoomReset = [this] {
         zoom_.reset();
+        ++viewCount_;
         requestRefresh();
     };
     layer_ = new CurveLayer(chart);
@@ -288,6 +289,9 @@ void CurvesView::startLoad() {
 }
 
 void CurvesView::apply(CurvesSnapshot snapshot) {
+    // Another selection, metric or axis since the load began: its request may still be waiting
+    // for the 50 ms throttle, so the loader has not superseded this result yet.
+    if (snapshot.view != viewCount_) return;
     if (!snapshot.metrics.isEmpty()) {
         const QSignalBlocker block(metricBox_);
         const QString keep = metric_;
@@ -317,6 +321,7 @@ void CurvesView::ensureAxes() {
             if (std::abs(a - shownRange_.first) < 1e-9 && std::abs(b - shownRange_.second) < 1e-9)
                 return;
             zoom_ = std::pair(a, b);
+            ++viewCount_;  // the envelope of the old range is not drawn again
             requestRefresh();
         });
         connect(x_, &QValueAxis::rangeChanged, this, &CurvesView::syncLayer);

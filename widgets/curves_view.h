@@ -50,8 +50,9 @@ enum class XAxis { Step, Epoch, WallTime };
 enum class GroupBand { Off, MinMax, Std };
 
 struct CurvesSnapshot {
-    // Which selection, metric and axis it shows (CurvesView counts them): the y range starts
-    // afresh for a new one and stays put while live points arrive for the same one.
+    // Which selection, metric, axis and zoom it shows (CurvesView counts them): a result for one
+    // the user has left is dropped, the y range starts afresh for a new one and stays put while
+    // live points arrive for the same one.
     quint64 view = 0;
     std::vector<CurveSeries> series;
     QStringList metrics;  // every metric key the selected runs have
@@ -122,7 +123,7 @@ private:
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
     std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 
-    quint64 viewCount_ = 0;  // counts new selections, metrics and axes
+    quint64 viewCount_ = 0;  // counts new selections, metrics, axes and zooms
     QTimer coalesce_;
     QElapsedTimer lastStart_;
     CurvesSnapshot current_;

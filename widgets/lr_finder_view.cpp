@@ -99,7 +99,11 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
                   dbPath_, [ids](storage::RunStore& store) { return loadSweeps(store, ids); }};
           },
           [this](SweepsSnapshot s) { apply(std::move(s)); },
-          [this](const QString& error) { apply({.error = error}); }) {
+          [this](const QString& error) {
+              SweepsSnapshot kept = current_;  // the list and the curves stay usable
+              kept.error = error;
+              apply(std::move(kept));
+          }) {
     model_ = new SweepsModel(this);
     table_ = new QTableView(this);
     table_->setModel(model_);
@@ -201,6 +205,8 @@ QChart* LrFinderView::chart() const {
 
 void LrFinderView::setDatabase(const QString& path) {
     dbPath_ = path;
+    wanted_.clear();
+    current_ = {};
     model_->setSweeps({});
     refresh();
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSplitter>
 #include <QTableView>
@@ -25,7 +26,7 @@ RunsPage::RunsPage(Workspace* workspace, QWidget* parent)
               return RunsLoader::Job{workspace_->databasePath(), loadRuns};
           },
           [this](std::vector<storage::RunOverview> runs) { apply(std::move(runs)); },
-          [](const QString& error) { spdlog::warn("loading runs: {}", error.toStdString()); }) {
+          [this](const QString& error) { showLoadError(error); }) {
     model_ = new RunsModel(this);
     filter_ = new RunsFilterModel(this);
     filter_->setSourceModel(model_);
@@ -54,6 +55,11 @@ RunsPage::RunsPage(Workspace* workspace, QWidget* parent)
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
+    loadError_ = new QLabel(this);
+    loadError_->setWordWrap(true);
+    loadError_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    loadError_->hide();
+    topLayout->addWidget(loadError_);
     topLayout->addWidget(filterEdit_);
     topLayout->addWidget(table_, 1);
 
@@ -91,7 +97,18 @@ void RunsPage::refresh() {
     loader_.request();
 }
 
+void RunsPage::showLoadError(const QString& error) {
+    // Not "No runs yet": the runs shown (if any) stay, with what went wrong above them.
+    spdlog::warn("loading runs: {}", error.toStdString());
+    loadError_->setText(tr("Cannot load the runs of %1: %2 (retrying on the next change)")
+                            .arg(workspace_->databasePath(), error));
+    loadError_->show();
+    if (currentWidget() == welcome_) setCurrentWidget(splitter_);
+    emit runsLoaded();
+}
+
 void RunsPage::apply(std::vector<storage::RunOverview> runs) {
+    loadError_->hide();
     workspace_->setRuns(runs);
     model_->setRuns(std::move(runs));
     if (currentWidget() != error_)

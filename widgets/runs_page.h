@@ -13,6 +13,7 @@
 #include "widgets/latest_loader.h"
 #include "widgets/runs_model.h"
 
+class QLabel;
 class QLineEdit;
 class QSplitter;
 class QTableView;
@@ -37,6 +38,7 @@ public:
     QSplitter* splitter() const { return splitter_; }
     WelcomePanel* welcome() const { return welcome_; }
     DatabaseErrorPanel* databaseError() const { return error_; }
+    QLabel* loadError() const { return loadError_; }
 
     // Reloads the runs now (after a user's edit; the poll catches other processes' changes).
     void refresh();
@@ -51,6 +53,7 @@ signals:
 private:
     using RunsLoader = LatestLoader<std::vector<storage::RunOverview>>;
     void apply(std::vector<storage::RunOverview> runs);
+    void showLoadError(const QString& error);
     void publishSelection();
 
     Workspace* workspace_;
@@ -58,6 +61,7 @@ private:
     RunsFilterModel* filter_ = nullptr;
     QTableView* table_ = nullptr;
     QLineEdit* filterEdit_ = nullptr;
+    QLabel* loadError_ = nullptr;  // why the runs could not be loaded
     CurvesPanels* curves_ = nullptr;
     QSplitter* splitter_ = nullptr;
     WelcomePanel* welcome_ = nullptr;

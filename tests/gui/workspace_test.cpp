@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTest>
@@ -18,6 +19,8 @@
 #include "widgets/checklist_view.h"
 #include "widgets/gallery_view.h"
 #include "widgets/runs_model.h"
+#include "widgets/runs_page.h"
+#include "widgets/welcome_panel.h"
 
 using namespace runboard;
 using widgets::Workspace;
@@ -169,4 +172,28 @@ TEST(Workspace, TheWindowsHiddenTabsLoadOnlyWhenShown) {
     QTest::qWait(300);
     EXPECT_EQ(galleryLoads.count(), 1) << "one load for every change made while hidden";
     EXPECT_EQ(checklistLoads.count(), 0);
+}
+
+// Runs that cannot be loaded are not "No runs yet": the page says what went wrong, above the
+// table, and keeps the welcome panel out of the way.
+TEST(Workspace, ARunsListThatCannotBeLoadedIsExplainedNotWelcomed) {
+    test::TempDir dir;
+    const std::string db = dir.file("broken.db");
+    {
+        auto store = storage::RunStore::open(db);
+        auto run = store->createRun({"a", std::nullopt, "{}", 0, {}, storage::RunStatus::Finished});
+        ASSERT_TRUE(run);
+        run->lock.release();
+        // The runs' overview reads the checklist's table; without it the load fails.
+        ASSERT_TRUE(store->connection().exec("DROP TABLE run_checks"));
+    }
+    app::MainWindow window(QString::fromStdString(db));
+    window.show();
+    auto* page = window.findChild<widgets::RunsPage*>();
+    ASSERT_NE(page, nullptr);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return page->loadError()->isVisible(); }, 5000));
+    EXPECT_TRUE(page->loadError()->text().contains("broken.db"))
+        << page->loadError()->text().toStdString();
+    EXPECT_NE(page->currentWidget(), static_cast<QWidget*>(page->welcome()))
+        << "a failed load was shown as an empty database";
 }

@@ -42,6 +42,22 @@ TEST(Lineage, DiffCoversNestedKeysAndKeysOnOneSide) {
     EXPECT_TRUE(diffParams(kBase, kBase).empty());
 }
 
+// Operational keys (logging, threads, checks) are not experiment changes, whichever side has
+// them: compare's "N keys differ" warning agrees with lineage's change sets.
+TEST(Lineage, DiffIgnoresOperationalKeys) {
+    std::vector<Param> to = kBase;
+    to.push_back({"log.grad_norm_every", "1", "int", true});
+    to.push_back({"threads", "2", "int", true});
+    std::vector<Param> from = kBase;
+    from.push_back({"threads", "1", "int", true});
+    from.push_back({"checks.enabled", "true", "bool", true});
+    EXPECT_TRUE(diffParams(from, to).empty());
+    to[0].value = "0.2";  // lr: an experiment change
+    const auto d = diffParams(from, to);
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].key, "lr");
+}
+
 TEST(Lineage, ChangeSetIsStoredAtCreationAndWarnsOnMoreThanOne) {
     TempDir dir;
     auto store = RunStore::open(dir.file("l.db"));
