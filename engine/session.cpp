@@ -141,7 +141,7 @@ double Session::gradNorm() const {
 
 bool Session::measuresGradNorm() const {
     const std::int64_t next = step_ + 1;
-    return gradNormEvery_ > 0 && (next == 1 || next % gradNormEvery_ == 0);
+    return gradNormEvery_ > 0 && (next == 1 || next % gradNormEvery_ == 0 || gradNormAsked_);
 }
 
 std::int64_t countCorrect(const torch::Tensor& logits, const torch::Tensor& targets) {
@@ -206,6 +206,7 @@ StepOutput Session::step(const torch::Tensor& x, const torch::Tensor& y, double 
         optimizer_->step();
     }
     out.correct = countCorrect(logits, y);
+    gradNormAsked_ = false;
     ++step_;
     return out;
 }

@@ -108,8 +108,13 @@ public:
     // Sets lr (and momentum, for onecycle) for the current step.
     ScheduledValues applySchedule();
     double gradNorm() const;
-    // Whether the step about to be taken reports its gradient norm: the first, then every N-th.
+    // Whether the step about to be taken reports its gradient norm: the first, every N-th, and
+    // one asked for (unless N is 0: never).
     bool measuresGradNorm() const;
+    // The next step reports its gradient norm: the trainer asks for each epoch's last step, so
+    // the latest value is the run's last step whatever N is (two runs that differ only in N
+    // compare equal).
+    void measureGradNormNextStep() { gradNormAsked_ = true; }
     // prepareStep, schedule, forward, loss, backward, optimizer step. A non-finite loss skips the
     // optimizer step and reports finite = false.
     StepOutput trainStep(const torch::Tensor& x, const torch::Tensor& y);
@@ -145,6 +150,7 @@ private:
     ScheduleOptions schedule_;
     double labelSmoothing_ = 0;
     std::int64_t gradNormEvery_ = 0;
+    bool gradNormAsked_ = false;
     bool bf16_ = false;
     std::int64_t step_ = 0;
     bool batchNormSettled_ = false;

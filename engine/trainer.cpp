@@ -159,6 +159,7 @@ RunResult Trainer::run(Observer& observer) {
             }
             const auto t0 = Clock::now();
             const auto [x, y] = batches.get(s);
+            if (s + 1 == stepsPerEpoch) session.measureGradNormNextStep();
             const StepOutput out = session.trainStep(x, y);
 
             StepEvent ev{session.step(), epoch,

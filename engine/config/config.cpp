@@ -144,8 +144,10 @@ std::vector<KeySpec> makeSchema() {
         integer("eval_batch_size", 1000, "batch size for validation and test", 1, 65536),
         integer("checkpoint.keep", 3, "how many epoch checkpoints to keep (0 = none)", 0, 1000),
         boolean("log.predictions", true, "log every val/test prediction with its probabilities"),
-        integer("log.grad_norm_every", 10,
-                "log the gradient norm on step 1 and every N-th step (0 = never)", 0, 1e9),
+        integer(
+            "log.grad_norm_every", 10,
+            "log the gradient norm on step 1, every N-th step and each epoch's last (0 = never)", 0,
+            1e9),
         boolean("checks.enabled", true, "run the pre-flight checklist before training"),
     };
 }

@@ -117,7 +117,8 @@ TEST_F(EngineTest, BothModelsLearnAndReportEverything) {
         for (const auto& s : rec.steps) {
             EXPECT_TRUE(std::isfinite(s.loss));
             EXPECT_GT(s.lr, 0);
-            // log.grad_norm_every is 10 by default: steps 1, 10, 20 and 30.
+            // log.grad_norm_every is 10 by default: steps 1, 10, 20 and 30, which also end the
+            // three epochs of 10 steps.
             EXPECT_EQ(s.gradNorm.has_value(), s.step == 1 || s.step % 10 == 0) << s.step;
             if (s.gradNorm) {
                 EXPECT_GT(*s.gradNorm, 0) << s.step;
@@ -311,6 +312,25 @@ TEST_F(EngineTest, GradNormIsMeasuredOnTheFirstAndEveryNthStep) {
                 squares += p.grad().pow(2).sum().item<double>();
             EXPECT_NEAR(*out.gradNorm, std::sqrt(squares), 1e-4 * std::sqrt(squares));
         }
+    }
+}
+
+// The trainer also asks for each epoch's last step, so the latest norm is the run's last step
+// whatever N is; 0 still means never.
+TEST_F(EngineTest, GradNormIsAlsoMeasuredOnEachEpochsLastStep) {
+    for (const std::int64_t every : {0, 7}) {
+        config::Config c = tiny("mlp");
+        c.set("log.grad_norm_every", every);
+        Trainer t(c, {});
+        Recording rec;
+        ASSERT_EQ(t.run(rec).outcome, Outcome::Finished);
+        std::vector<std::int64_t> measured;
+        for (const auto& s : rec.steps)
+            if (s.gradNorm) measured.push_back(s.step);
+        const std::vector<std::int64_t> expected =
+            every == 0 ? std::vector<std::int64_t>{}
+                       : std::vector<std::int64_t>{1, 7, 10, 14, 20, 21, 28, 30};
+        EXPECT_EQ(measured, expected) << "every " << every;
     }
 }
 
