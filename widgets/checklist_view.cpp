@@ -56,8 +56,6 @@ ChecklistView::ChecklistView(Workspace* workspace, QWidget* parent)
                                     .refresh = [this] { refresh(); }});
 }
 
-ChecklistView::~ChecklistView() = default;
-
 void ChecklistView::setDatabase(const QString& path) {
     dbPath_ = path;
     run_ = 0;

@@ -26,10 +26,7 @@ struct ChecklistSnapshot {
 class ChecklistView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit ChecklistView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
-    ~ChecklistView() override;
     void setDatabase(const QString& path);
     void setRun(storage::RunId run, const QString& name);
     void refresh();

@@ -150,13 +150,8 @@ CompareView::CompareView(Workspace* workspace, QWidget* parent)
         curves_->setGroupBand(static_cast<GroupBand>(bandBox_->currentData().toInt()));
     });
     apply({});
-    if (workspace != nullptr)
-        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
-                                    .selection = [this](const RunList& r) { setRuns(r); },
-                                    .refresh = [this] { refresh(); }});
+    if (workspace != nullptr) workspace->follow(this);
 }
-
-CompareView::~CompareView() = default;
 
 void CompareView::setDatabase(const QString& path) {
     dbPath_ = path;

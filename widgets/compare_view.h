@@ -41,10 +41,7 @@ struct CompareSnapshot {
 class CompareView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit CompareView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
-    ~CompareView() override;
 
     void setDatabase(const QString& path);
     void setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs);

@@ -9,14 +9,11 @@
 #include <vector>
 
 #include "storage/series_summary.h"
+#include "widgets/plot/plot_scale.h"
 
 namespace runboard::widgets {
 
-struct CurvePoint {
-    double x = 0;
-    double y = 0;
-    bool operator==(const CurvePoint&) const = default;
-};
+using CurvePoint = PlotPoint;
 
 // Per column: first, min, max, last (finite values), ordered by step, duplicates dropped. At most
 // four points a column, and every extreme of the raw series is a vertex.

@@ -18,8 +18,6 @@ class Workspace;
 class CurvesPanels : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit CurvesPanels(Workspace* workspace = nullptr, QWidget* parent = nullptr);
 
     CurvesView* addPanel(const QString& metric);

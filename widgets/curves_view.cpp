@@ -1,36 +1,24 @@
 #include "widgets/curves_view.h"
 
-#include <QChart>
-#include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
-#include <QGraphicsLayout>
-#include <QGraphicsLineItem>
-#include <QGraphicsScene>
-#include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLegend>
-#include <QLineSeries>
-#include <QLogValueAxis>
-#include <QMouseEvent>
 #include <QPainter>
 #include <QSlider>
 #include <QSvgGenerator>
 #include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QValueAxis>
-#include <QtConcurrent>
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "engine/analysis/csv.h"
 #include "storage/leaderboard.h"
-#include "widgets/curve_layer.h"
 #include "widgets/curves_loader.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 
 namespace runboard::widgets {
@@ -43,72 +31,6 @@ QColor fadedOnWhite(const QColor& c, int alpha) {
     return QColor(mix(c.red()), mix(c.green()), mix(c.blue()));
 }
 }  // namespace
-
-// Rubber-band and wheel zoom, double-click to reset, and a crosshair that shows every visible
-// run's value at the cursor.
-class CurveChartView : public QChartView {
-public:
-    std::function<void()> onZoomReset;
-    std::function<QString(QPointF)> describeAt;  // at a point in chart coordinates
-
-    explicit CurveChartView(QChart* chart, QWidget* parent) : QChartView(chart, parent) {
-        setRubberBand(QChartView::RectangleRubberBand);
-        // No antialiasing for the chart's own items: grid lines and axes are axis-aligned, and
-        // stroking them antialiased cost as much as the curves on every live repaint. The curve
-        // layer turns it on for the curves alone.
-        setRenderHint(QPainter::Antialiasing, false);
-        // A live update changes the curves, and often the axes: the plot is repainted anyway,
-        // so do not compute minimal dirty regions item by item.
-        setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
-        setMouseTracking(true);
-        line_ = new QGraphicsLineItem();
-        line_->setPen(QPen(QColor(120, 120, 120, 160), 1, Qt::DashLine));
-        line_->setZValue(20);
-        label_ = new QGraphicsSimpleTextItem();
-        label_->setZValue(21);
-        chart->scene()->addItem(line_);
-        chart->scene()->addItem(label_);
-        line_->hide();
-        label_->hide();
-    }
-
-protected:
-    void wheelEvent(QWheelEvent* e) override {
-        chart()->zoom(e->angleDelta().y() > 0 ? 1.25 : 0.8);
-        e->accept();
-    }
-    void mouseDoubleClickEvent(QMouseEvent* e) override {
-        chart()->zoomReset();
-        if (onZoomReset) onZoomReset();
-        e->accept();
-    }
-    void mouseMoveEvent(QMouseEvent* e) override {
-        QChartView::mouseMoveEvent(e);
-        const QRectF area = chart()->plotArea();
-        const QPointF pos = chart()->mapFromScene(mapToScene(e->pos()));
-        if (!area.contains(pos) || chart()->series().isEmpty() || !describeAt) {
-            line_->hide();
-            label_->hide();
-            return;
-        }
-        line_->setLine(QLineF(mapToScene(QPoint(e->pos().x(), 0)).x(), area.top(),
-                              mapToScene(QPoint(e->pos().x(), 0)).x(), area.bottom()));
-        label_->setText(describeAt(pos));
-        label_->setPos(std::min(pos.x() + 8, area.right() - label_->boundingRect().width()),
-                       area.top() + 4);
-        line_->show();
-        label_->show();
-    }
-    void leaveEvent(QEvent* e) override {
-        line_->hide();
-        label_->hide();
-        QChartView::leaveEvent(e);
-    }
-
-private:
-    QGraphicsLineItem* line_;
-    QGraphicsSimpleTextItem* label_;
-};
 
 CurvesView::CurvesView(QWidget* parent)
     : QWidget(parent),
@@ -127,32 +49,31 @@ CurvesView::CurvesView(QWidget* parent)
           [this](CurvesSnapshot s) { apply(std::move(s)); },
           [this](const QString& error) { apply({.view = viewCount_, .error = error}); },
           [this] { requestRefresh(); }) {
-    auto* chart = new QChart();
-    // No rounded background and padding around the plot: a short panel needs every pixel.
-    chart->setBackgroundRoundness(0);
-    chart->layout()->setContentsMargins(0, 0, 0, 0);
-    // The runs' legend is a label under the chart: QtCharts' legend relayouts a text item per
-    // run whenever the selection changes (tens of ms for ten runs).
-    chart->legend()->hide();
-    legend_ = new QLabel(this);
-    legend_->setWordWrap(true);
-    legend_->setAlignment(Qt::AlignHCenter);
-    legend_->setTextFormat(Qt::RichText);
-    view_ = new CurveChartView(chart, this);
-    // Axis labels and the curve layer change geometry on every live update: a BSP index of the
-    // scene would be rebuilt each time for nothing (there are a few dozen items).
-    view_->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
-    view_->onZoomReset = [this] {
+    plot_ = new PlotWidget(this);
+    // The runs' legend is a label under the plot; QtCharts' legend relayouted a text item per
+    // run whenever the selection changed (tens of ms for ten runs).
+    legend_ = new PlotLegend(this);
+    // A zoom on the step axis loads the finer envelope of the new x range (the y range is
+    // refitted to it); other axes zoom what is loaded.
+    auto* zoomer = new PlotZoomer(plot_, PlotZoomer::Axes::X);
+    connect(zoomer, &PlotZoomer::zoomed, this, [this](double x0, double x1, double y0, double y1) {
+        if (current_.series.empty()) return;
+        if (current_.xAxis != XAxis::Step) {
+            plot_->setRanges(x0, x1, y0, y1);
+            return;
+        }
+        zoom_ = std::pair(x0, x1);
+        ++viewCount_;  // the envelope of the old range is not drawn again
+        requestRefresh();
+    });
+    connect(zoomer, &PlotZoomer::resetRequested, this, [this] {
         zoom_.reset();
         ++viewCount_;
         requestRefresh();
-    };
-    layer_ = new CurveLayer(chart);
-    layer_->setZValue(5);  // QtCharts' series level: above grid and axes
-    connect(chart, &QChart::plotAreaChanged, this, &CurvesView::syncLayer);
-    view_->describeAt = [this](QPointF pos) {
-        const double x = layer_->mapping().xAt(pos.x());
-        QStringList lines{QStringLiteral("step %1").arg(std::llround(x))};
+    });
+    // The crosshair: every drawn run's value at the cursor.
+    new PlotTracker(plot_, [this](double x) {
+        QStringList lines{QStringLiteral("%1 %2").arg(current_.xTitle).arg(x, 0, 'g', 6)};
         for (const CurveSeries& s : current_.series) {
             const auto& pts = s.smoothed.empty() ? s.raw : s.smoothed;
             auto it = std::lower_bound(pts.begin(), pts.end(), x,
@@ -164,7 +85,7 @@ CurvesView::CurvesView(QWidget* parent)
             lines << QStringLiteral("%1: %2").arg(s.name).arg(it->y, 0, 'g', 5);
         }
         return lines.join('\n');
-    };
+    });
 
     metricBox_ = new QComboBox(this);
     metricBox_->setEditable(false);
@@ -197,7 +118,7 @@ CurvesView::CurvesView(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
-    layout->addWidget(view_, 1);
+    layout->addWidget(plot_, 1);
     layout->addWidget(legend_);
 
     connect(metricBox_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
@@ -210,8 +131,6 @@ CurvesView::CurvesView(QWidget* parent)
     coalesce_.setSingleShot(true);
     connect(&coalesce_, &QTimer::timeout, this, &CurvesView::startLoad);
 }
-
-CurvesView::~CurvesView() = default;
 
 void CurvesView::setDatabase(const QString& path) {
     dbPath_ = path;
@@ -280,8 +199,8 @@ void CurvesView::requestRefresh() {
 }
 
 int CurvesView::plotWidth() const {
-    const int w = static_cast<int>(view_->chart()->plotArea().width());
-    return w > 50 ? w : std::max(100, view_->width() - 80);
+    const int w = static_cast<int>(plot_->mapping().area.width());
+    return w > 50 ? w : std::max(100, plot_->width() - 80);
 }
 
 void CurvesView::startLoad() {
@@ -305,76 +224,7 @@ void CurvesView::apply(CurvesSnapshot snapshot) {
     emit loaded();
 }
 
-void CurvesView::ensureAxes() {
-    QChart* chart = view_->chart();
-    if (x_ == nullptr) {
-        x_ = new QValueAxis();
-        chart->addAxis(x_, Qt::AlignBottom);
-        // The one series QtCharts sees: empty, the domain its rubber-band and wheel zoom act on.
-        domain_ = new QLineSeries();
-        chart->addSeries(domain_);
-        domain_->attachAxis(x_);
-        // A zoom (rubber band or wheel) asks for the finer envelope of the new range; other axes
-        // than steps zoom what is loaded.
-        connect(x_, &QValueAxis::rangeChanged, this, [this](qreal a, qreal b) {
-            if (drawing_ || current_.series.empty() || current_.xAxis != XAxis::Step) return;
-            if (std::abs(a - shownRange_.first) < 1e-9 && std::abs(b - shownRange_.second) < 1e-9)
-                return;
-            zoom_ = std::pair(a, b);
-            ++viewCount_;  // the envelope of the old range is not drawn again
-            requestRefresh();
-        });
-        connect(x_, &QValueAxis::rangeChanged, this, &CurvesView::syncLayer);
-    }
-    if (y_ != nullptr && yLog_ == logScale_) return;
-    if (y_ != nullptr) {
-        chart->removeAxis(y_);
-        delete y_;
-    }
-    if (logScale_) {
-        auto* axis = new QLogValueAxis();
-        axis->setLabelFormat(QStringLiteral("%.3g"));
-        axis->setBase(10);
-        connect(axis, &QLogValueAxis::rangeChanged, this, &CurvesView::syncLayer);
-        y_ = axis;
-    } else {
-        auto* axis = new QValueAxis();
-        connect(axis, &QValueAxis::rangeChanged, this, &CurvesView::syncLayer);
-        y_ = axis;
-    }
-    yLog_ = logScale_;
-    chart->addAxis(y_, Qt::AlignLeft);
-    // The layer draws grid, ticks and titles; hidden axes only hold the ranges zoom acts on.
-    x_->setVisible(false);
-    y_->setVisible(false);
-    for (QAbstractSeries* series : chart->series())
-        series->attachAxis(y_);
-}
-
-void CurvesView::syncLayer() {
-    if (x_ == nullptr || y_ == nullptr) return;
-    PlotMapping m;
-    m.area = view_->chart()->plotArea();
-    m.x0 = x_->min();
-    m.x1 = x_->max();
-    if (auto* log = qobject_cast<QLogValueAxis*>(y_)) {
-        m.y0 = log->min();
-        m.y1 = log->max();
-        m.logY = true;
-    } else if (auto* lin = qobject_cast<QValueAxis*>(y_)) {
-        m.y0 = lin->min();
-        m.y1 = lin->max();
-    }
-    layer_->setMapping(m);
-    // Room for the layer's labels; it changes only when the widest y label does.
-    if (const QMargins need = layer_->labelMargins(); need != view_->chart()->margins())
-        view_->chart()->setMargins(need);
-}
-
 void CurvesView::redraw() {
-    drawing_ = true;
-    ensureAxes();
-
     double lo = std::numeric_limits<double>::infinity(), hi = -lo, minPositive = lo;
     double x0 = lo, x1 = -lo;
     for (const CurveSeries& s : current_.series)
@@ -390,14 +240,14 @@ void CurvesView::redraw() {
 
     // The data's extent, as TensorBoard draws it: a live run's newest point is at the right edge.
     // Points that share one x (runs of one point) sit in the middle, not on the edge.
-    if (current_.xAxis == XAxis::Step) {
-        const auto [a, b] = xRangeFor(current_.minStep, current_.maxStep);
-        x_->setRange(a, b);
-    } else if (std::isfinite(x0)) {  // the drawn points' extent on the mapped axis
-        const auto [a, b] = xRangeFor(x0, x1);
-        x_->setRange(a, b);
-    }
-    layer_->setTitles(current_.xTitle, metric_);
+    std::pair<double, double> xs{plot_->mapping().x0, plot_->mapping().x1};
+    if (current_.xAxis == XAxis::Step)
+        xs = xRangeFor(current_.minStep, current_.maxStep);
+    else if (std::isfinite(x0))  // the drawn points' extent on the mapped axis
+        xs = xRangeFor(x0, x1);
+    plot_->setTitles(current_.xTitle, metric_);
+    // Nothing drawn: an empty frame with a neutral y range.
+    std::pair<double, double> ys = logScale_ ? std::pair(0.1, 1.0) : std::pair(0.0, 1.0);
     if (any) {
         // Tight (nice numbers would squash short panels), and stable while a live run stays
         // inside it: a new view, metric, axis or scale starts afresh.
@@ -406,21 +256,20 @@ void CurvesView::redraw() {
         const auto [a, b] =
             logScale_ ? stableRange(shown, std::max(floor, minPositive), std::max(hi, floor), true)
                       : stableRange(shown, lo, hi, false);
-        y_->setRange(a, b);
+        ys = {a, b};
         yShown_ = {a, b};
         yKey_ = {current_.view, logScale_, zoom_.has_value()};
     }
 
     // Faint raw lines first, then the smoothed ones over all of them, then the markers.
-    std::vector<CurveLine> raw, smooth;
-    std::vector<CurveMarkers> markers;
-    QStringList legend;
+    std::vector<PlotLine> raw, smooth;
+    std::vector<PlotMarkers> markers;
+    std::vector<LegendEntry> legend;
     std::int64_t shown = 0, total = 0;
     const QColor red(0xd3, 0x2f, 0x2f);
     for (const CurveSeries& s : current_.series) {
         const QColor color = runColor(s.run);
-        legend << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
-                      .arg(color.name(), s.name.toHtmlEscaped());
+        legend.push_back({color, s.name});
         // The raw line behind the smoothed one: the run's colour faded into the white plot,
         // opaque (blending a translucent pen costs ten times as much to draw).
         const QColor faint = smoothing_ > 0 ? fadedOnWhite(color, 70) : color;
@@ -432,18 +281,18 @@ void CurvesView::redraw() {
                 {logScale_ ? clipForLog(s.smoothed, floor).points : s.smoothed, QPen(color, 2.0)});
         // NaN/Inf: marked at the top of the plot, never dropped silently.
         if (!s.nonFinite.empty()) {
-            CurveMarkers nan{{}, red, CurveMarkers::Shape::Triangle, true};
+            PlotMarkers nan{{}, red, PlotMarkers::Shape::Triangle, true};
             for (double step : s.nonFinite)
                 nan.points.push_back({step, 0});
             markers.push_back(std::move(nan));
         }
         if (!clipped.clipped.empty())
-            markers.push_back({std::move(clipped.clipped), color, CurveMarkers::Shape::Square});
+            markers.push_back({std::move(clipped.clipped), color, PlotMarkers::Shape::Square});
         shown += s.shown;
         total += s.total;
     }
     // Groups of seed repeats: two or more of a group's runs become their mean and a band.
-    std::vector<CurveBand> bands;
+    std::vector<PlotBand> bands;
     if (groupBand_ != GroupBand::Off) {
         std::map<storage::RunId, std::vector<std::size_t>> byGroup;
         for (std::size_t i = 0; i < current_.series.size(); ++i)
@@ -463,16 +312,15 @@ void CurvesView::redraw() {
             QColor fill = fadedOnWhite(color, 60);
             bands.push_back({std::move(g.low), std::move(g.high), fill});
             smooth.push_back({std::move(g.mean), QPen(color, 2.0)});
-            legend << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
-                          .arg(color.name(),
-                               tr("seed repeats of #%1: mean of %2, %3")
-                                   .arg(group)
-                                   .arg(members.size())
-                                   .arg(groupBand_ == GroupBand::MinMax ? tr("min–max band")
-                                                                        : tr("± 1 std band")));
+            legend.push_back(
+                {color, tr("seed repeats of #%1: mean of %2, %3")
+                            .arg(group)
+                            .arg(members.size())
+                            .arg(groupBand_ == GroupBand::MinMax ? tr("min–max band")
+                                                                 : tr("± 1 std band"))});
         }
         // The grouped runs' own lines give way to their group's.
-        std::vector<CurveLine> keepRaw, keepSmooth;
+        std::vector<PlotLine> keepRaw, keepSmooth;
         std::size_t r = 0, m = 0;
         for (std::size_t i = 0; i < current_.series.size(); ++i) {
             if (!grouped[i]) keepRaw.push_back(std::move(raw[r]));
@@ -487,14 +335,12 @@ void CurvesView::redraw() {
         raw = std::move(keepRaw);
         smooth = std::move(keepSmooth);
     }
-    for (CurveLine& l : smooth)
+    for (PlotLine& l : smooth)
         raw.push_back(std::move(l));
-    layer_->setContent(std::move(raw), std::move(markers), std::move(bands));
-    legend_->setText(legend.join(QStringLiteral(" &nbsp; ")));
-    syncLayer();
-
-    shownRange_ = {x_->min(), x_->max()};
-    drawing_ = false;
+    plot_->setLogScales(false, logScale_);
+    plot_->setRanges(xs.first, xs.second, ys.first, ys.second);
+    plot_->setContent({std::move(bands), std::move(raw), std::move(markers)});
+    legend_->setEntries(legend);
 
     QString note;
     if (current_.runsWithoutAxis > 0)
@@ -505,7 +351,7 @@ void CurvesView::redraw() {
 
 int CurvesView::drawnPoints() const {
     std::size_t n = 0;
-    for (const CurveLine& line : layer_->lines())
+    for (const PlotLine& line : plot_->lines())
         n += line.points.size();
     return static_cast<int>(n);
 }
@@ -514,23 +360,19 @@ QString CurvesView::legendText() const {
     return legend_->text();
 }
 
-QChart* CurvesView::chart() const {
-    return view_->chart();
-}
-
 bool CurvesView::exportPng(const QString& path) {
-    return view_->grab().save(path, "PNG");
+    return plot_->grab().save(path, "PNG");
 }
 
 bool CurvesView::exportSvg(const QString& path) {
     QSvgGenerator svg;
     svg.setFileName(path);
-    svg.setSize(view_->size());
-    svg.setViewBox(view_->rect());
+    svg.setSize(plot_->size());
+    svg.setViewBox(plot_->rect());
     svg.setTitle(metric_);
     QPainter painter;
     if (!painter.begin(&svg)) return false;
-    view_->render(&painter);
+    plot_->paintPlot(painter);
     return painter.end();
 }
 
@@ -560,14 +402,16 @@ void CurvesView::writeCsvRows(QTextStream& out) const {
 }
 
 QSize CurvesView::exportSize() const {
-    return {view_->width(), view_->height() + (legend_->isVisible() ? legend_->height() : 0)};
+    return {plot_->width(), plot_->height() + (legend_->isVisible() ? legend_->height() : 0)};
 }
 
 void CurvesView::renderExport(QPainter* painter, QPoint at) {
-    // QWidget's render, not QGraphicsView's (which draws the scene without the view's frame).
-    static_cast<QWidget*>(view_)->render(painter, at, QRegion(), QWidget::DrawChildren);
+    painter->save();
+    painter->translate(at);
+    plot_->paintPlot(*painter);
+    painter->restore();
     if (legend_->isVisible())
-        legend_->render(painter, at + QPoint(0, view_->height()), QRegion(), QWidget::DrawChildren);
+        legend_->render(painter, at + QPoint(0, plot_->height()), QRegion(), QWidget::DrawChildren);
 }
 
 }  // namespace runboard::widgets

@@ -18,22 +18,17 @@
 #include "widgets/curve_data.h"
 #include "widgets/latest_loader.h"
 
-class QChart;
-class QChartView;
 class QComboBox;
-class QCheckBox;
 class QLabel;
+class QCheckBox;
 class QSlider;
-class QLineSeries;
-class QValueAxis;
-class QAbstractAxis;
 class QPainter;
 class QTextStream;
 
 namespace runboard::widgets {
 
-class CurveChartView;
-class CurveLayer;
+class PlotLegend;
+class PlotWidget;
 
 struct CurveSeries {
     storage::RunId run = 0;
@@ -67,7 +62,6 @@ class CurvesView : public QWidget {
     Q_OBJECT
 public:
     explicit CurvesView(QWidget* parent = nullptr);
-    ~CurvesView() override;
 
     void setDatabase(const QString& path);
     void setRuns(const std::vector<std::pair<storage::RunId, QString>>& runs);
@@ -86,10 +80,9 @@ public:
 
     // For tests and exports.
     int drawnPoints() const;  // vertices of the drawn polylines
-    const CurveLayer& layer() const { return *layer_; }
+    const PlotWidget& plot() const { return *plot_; }
     QString legendText() const;
     int plotWidth() const;
-    QChart* chart() const;
     const CurvesSnapshot& snapshot() const { return current_; }
     bool exportPng(const QString& path);
     bool exportSvg(const QString& path);
@@ -109,8 +102,6 @@ private:
     void startLoad();
     void apply(CurvesSnapshot snapshot);
     void redraw();
-    void ensureAxes();
-    void syncLayer();  // the layer's mapping from the plot area and the axes' ranges
 
     QString dbPath_;
     std::vector<std::pair<storage::RunId, QString>> runs_;
@@ -121,25 +112,17 @@ private:
     std::map<storage::RunId, storage::RunId> groups_;
     GroupBand groupBand_ = GroupBand::Off;
     std::optional<std::pair<double, double>> zoom_;  // visible step range, when zoomed
-    std::pair<double, double> shownRange_{0, 0};     // the x range as drawn
 
     quint64 viewCount_ = 0;  // counts new selections, metrics, axes and zooms
     QTimer coalesce_;
     QElapsedTimer lastStart_;
     CurvesSnapshot current_;
 
-    // The chart keeps axes, grid and zoom; runs are drawn by the layer, named by the label.
-    QLineSeries* domain_ = nullptr;
-    CurveLayer* layer_ = nullptr;
-    QLabel* legend_ = nullptr;
-    QValueAxis* x_ = nullptr;
-    QAbstractAxis* y_ = nullptr;
-    bool yLog_ = false;
+    PlotWidget* plot_ = nullptr;
+    PlotLegend* legend_ = nullptr;
     std::pair<double, double> yShown_{0, 0};
     std::tuple<quint64, bool, bool> yKey_{~quint64{0}, false, false};  // what yShown_ was for
-    bool drawing_ = false;  // axis range changes made by redraw() are not zooms
 
-    CurveChartView* view_ = nullptr;
     QComboBox* metricBox_ = nullptr;
     QCheckBox* logBox_ = nullptr;
     QSlider* smoothSlider_ = nullptr;

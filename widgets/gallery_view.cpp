@@ -229,13 +229,8 @@ GalleryView::GalleryView(Workspace* workspace, QWidget* parent)
             });
     connect(exportButton, &QPushButton::clicked, this, &GalleryView::exportFlags);
     syncControls();
-    if (workspace != nullptr)
-        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
-                                    .selection = [this](const RunList& r) { setRuns(r); },
-                                    .refresh = [this] { refresh(); }});
+    if (workspace != nullptr) workspace->follow(this);
 }
-
-GalleryView::~GalleryView() = default;
 
 void GalleryView::setDatabase(const QString& path) {
     dbPath_ = path;

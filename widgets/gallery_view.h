@@ -32,10 +32,7 @@ class Workspace;
 class GalleryView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit GalleryView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
-    ~GalleryView() override;
 
     void setDatabase(const QString& path);
     // The first run is shown; the others can be compared and appear in a sample's detail.

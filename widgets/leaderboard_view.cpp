@@ -245,24 +245,14 @@ QVariant LeaderboardModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant LeaderboardModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    switch (section) {
-        case EntryColumn:
-            return tr("Entry");
-        case PublicColumn:
-            return tr("Public");
-        case PublicRankColumn:
-            return tr("#");
-        case PrivateColumn:
-            return tr("Private");
-        case PrivateRankColumn:
-            return tr("#");
-        case ShiftColumn:
-            return tr("Shift");
-        case SubmittedColumn:
-            return tr("Submitted");
-    }
-    return {};
+    static constexpr const char* kTitles[] = {
+        QT_TR_NOOP("Entry"), QT_TR_NOOP("Public"), QT_TR_NOOP("#"),        QT_TR_NOOP("Private"),
+        QT_TR_NOOP("#"),     QT_TR_NOOP("Shift"),  QT_TR_NOOP("Submitted")};
+    static_assert(std::size(kTitles) == ColumnCount);
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 ||
+        section >= ColumnCount)
+        return {};
+    return tr(kTitles[section]);
 }
 
 LeaderboardView::LeaderboardView(Workspace* workspace, QWidget* parent)
@@ -341,12 +331,8 @@ LeaderboardView::LeaderboardView(Workspace* workspace, QWidget* parent)
         const QVariant run = index.data(LeaderboardModel::RunIdRole);
         if (run.isValid()) emit runActivated(run.toLongLong());
     });
-    if (workspace != nullptr)
-        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
-                                    .refresh = [this] { refresh(); }});
+    if (workspace != nullptr) workspace->follow(this);
 }
-
-LeaderboardView::~LeaderboardView() = default;
 
 void LeaderboardView::setDatabase(const QString& path) {
     dbPath_ = path;

@@ -83,10 +83,7 @@ struct LeaderboardSnapshot {
 class LeaderboardView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit LeaderboardView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
-    ~LeaderboardView() override;
 
     void setDatabase(const QString& path);
     void refresh();

@@ -124,19 +124,14 @@ QVariant LineageModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant LineageModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    switch (section) {
-        case RunColumn:
-            return tr("Run");
-        case ChangeColumn:
-            return tr("Changed against its parent");
-        case TestAccuracyColumn:
-            return tr("test/accuracy");
-        case ValAccuracyColumn:
-            return tr("val/accuracy");
-        default:
-            return {};
-    }
+    static constexpr const char* kTitles[] = {
+        QT_TR_NOOP("Run"), QT_TR_NOOP("Changed against its parent"), QT_TR_NOOP("test/accuracy"),
+        QT_TR_NOOP("val/accuracy")};
+    static_assert(std::size(kTitles) == ColumnCount);
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 ||
+        section >= ColumnCount)
+        return {};
+    return tr(kTitles[section]);
 }
 
 LineageView::LineageView(Workspace* workspace, QWidget* parent) : QWidget(parent) {

@@ -50,8 +50,6 @@ private:
 class LineageView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit LineageView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
     void setRuns(std::vector<storage::RunOverview> runs);
     LineageModel* model() const { return model_; }

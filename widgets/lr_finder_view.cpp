@@ -1,32 +1,23 @@
 #include "widgets/lr_finder_view.h"
 
-#include <QChart>
-#include <QChartView>
 #include <QComboBox>
-#include <QCursor>
-#include <QGraphicsSimpleTextItem>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLegend>
-#include <QLegendMarker>
-#include <QLineSeries>
-#include <QLogValueAxis>
 #include <QPushButton>
-#include <QScatterSeries>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QToolTip>
 #include <QVBoxLayout>
-#include <QValueAxis>
-#include <QtConcurrent>
 #include <algorithm>
 #include <cmath>
 #include <tuple>
 
 #include "storage/run_store.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
 #include "widgets/workspace.h"
@@ -113,22 +104,32 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->setAlternatingRowColors(true);
 
-    auto* chart = new QChart();
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    chart->setMargins(QMargins(4, 4, 4, 4));
-    x_ = new QLogValueAxis();
-    x_->setBase(10);
-    x_->setLabelFormat(QStringLiteral("%.0e"));
-    x_->setTitleText(tr("learning rate (log)"));
-    x_->setMinorTickCount(-1);
-    x_->setMinorGridLineColor(QColor(238, 238, 238));
-    y_ = new QValueAxis();
-    y_->setTitleText(tr("loss"));
-    chart->addAxis(x_, Qt::AlignBottom);
-    chart->addAxis(y_, Qt::AlignLeft);
-    view_ = new QChartView(chart, this);
-    view_->setRenderHint(QPainter::Antialiasing, true);
-    connect(chart, &QChart::plotAreaChanged, this, &LrFinderView::placeLabels);
+    plot_ = new PlotWidget(this);
+    plot_->setLogScales(true, false);
+    plot_->setTitles(tr("learning rate (log)"), tr("loss"));
+    legend_ = new PlotLegend(this);
+    // Drag to zoom into a part of the sweep, double-click for the whole of it again.
+    auto* zoomer = new PlotZoomer(plot_);
+    connect(zoomer, &PlotZoomer::zoomed, plot_, &PlotWidget::setRanges);
+    connect(zoomer, &PlotZoomer::resetRequested, this,
+            [this] { plot_->setRanges(ranges_[0], ranges_[1], ranges_[2], ranges_[3]); });
+    // A marker's tooltip explains its rule; a click on a suggestion makes its rule the one
+    // "Start a run with this LR" uses.
+    auto* picker = new PlotPicker(plot_);
+    connect(picker, &PlotPicker::hovered, this, [this](int markers, int point, QPoint at) {
+        if (const SweepMarker* m = markerOf(markers, point))
+            QToolTip::showText(at, m->tooltip, plot_);
+    });
+    connect(picker, &PlotPicker::left, this, [] { QToolTip::hideText(); });
+    connect(picker, &PlotPicker::clicked, this, [this](int markers, int point) {
+        if (const SweepMarker* m = markerOf(markers, point); m && m->rule != QLatin1String("stop"))
+            setRule(m->rule);
+    });
+    chartBox_ = new QWidget(this);
+    auto* chartLayout = new QVBoxLayout(chartBox_);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    chartLayout->addWidget(plot_, 1);
+    chartLayout->addWidget(legend_);
 
     newButton_ = new QPushButton(tr("New sweep..."), this);
     newButton_->setToolTip(
@@ -174,7 +175,7 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
     hint_->setTextFormat(Qt::RichText);
     chartPages_ = new QStackedWidget(this);
     chartPages_->addWidget(hint_);
-    chartPages_->addWidget(view_);
+    chartPages_->addWidget(chartBox_);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
     split->addWidget(chartPages_);
@@ -192,15 +193,14 @@ LrFinderView::LrFinderView(Workspace* workspace, QWidget* parent)
         wanted_.clear();
         startLoad();  // what was loading for the old selection is dropped
     });
-    if (workspace != nullptr)
-        workspace->subscribe(this, {.database = [this](const QString& p) { setDatabase(p); },
-                                    .refresh = [this] { refresh(); }});
+    if (workspace != nullptr) workspace->follow(this);
 }
 
-LrFinderView::~LrFinderView() = default;
-
-QChart* LrFinderView::chart() const {
-    return view_->chart();
+const SweepMarker* LrFinderView::markerOf(int markers, int point) const {
+    if (markers < 0 || static_cast<std::size_t>(markers) >= markerIds_.size()) return nullptr;
+    const auto& ids = markerIds_[static_cast<std::size_t>(markers)];
+    if (point < 0 || static_cast<std::size_t>(point) >= ids.size()) return nullptr;
+    return &markers_[ids[static_cast<std::size_t>(point)]];
 }
 
 void LrFinderView::setDatabase(const QString& path) {
@@ -296,7 +296,7 @@ void LrFinderView::apply(SweepsSnapshot snapshot) {
     }
     table_->resizeColumnsToContents();
     chartPages_->setCurrentWidget(
-        current_.sweeps.empty() && live_ == nullptr ? static_cast<QWidget*>(hint_) : view_);
+        current_.sweeps.empty() && !liveName_ ? static_cast<QWidget*>(hint_) : chartBox_);
     if (changed) redraw();
     runButton_->setEnabled(chosenLr().has_value());
     status_->setText(current_.error.isEmpty() ? tr("%n sweep(s); select several to overlay them",
@@ -306,16 +306,8 @@ void LrFinderView::apply(SweepsSnapshot snapshot) {
 }
 
 void LrFinderView::redraw() {
-    QChart* chart = view_->chart();
-    for (QAbstractSeries* s : chart->series()) {
-        if (s == live_) continue;
-        chart->removeSeries(s);
-        delete s;
-    }
-    for (auto* label : labels_)
-        delete label;
-    labels_.clear();
     markers_.clear();
+    markerIds_.clear();
 
     // The y range: from the lowest smoothed loss to a bit above where the sweeps started, so the
     // descent fills the plot and the explosion leaves it at the top.
@@ -325,8 +317,10 @@ void LrFinderView::redraw() {
         const std::size_t head = std::max<std::size_t>(1, c.points.size() / 10);
         for (std::size_t i = 0; i < c.points.size(); ++i) {
             const auto& p = c.points[i];
-            xlo = std::min(xlo, p.lr);
-            xhi = std::max(xhi, p.lr);
+            if (p.lr > 0) {
+                xlo = std::min(xlo, p.lr);
+                xhi = std::max(xhi, p.lr);
+            }
             if (std::isfinite(p.smoothed)) {
                 lo = std::min(lo, p.smoothed);
                 if (i < head) start = std::max(start, p.smoothed);
@@ -338,26 +332,36 @@ void LrFinderView::redraw() {
     const double hi = std::min(std::max(start * 1.3, lo * 1.05 + 1e-9), std::max(top, start));
     const double pad = (hi - lo) * 0.05;
 
-    for (const SweepCurve& c : current_.curves) {
+    PlotContent content;
+    std::vector<LegendEntry> legend;
+    const double line = QFontMetrics(font()).height();
+    for (std::size_t k = 0; k < current_.curves.size(); ++k) {
+        const SweepCurve& c = current_.curves[k];
         const QColor color = runColor(c.record.id);
         QColor faint = color;
         faint.setAlpha(80);
-        auto* raw = new QLineSeries();
-        auto* smooth = new QLineSeries();
-        raw->setPen(QPen(faint, 1.0));
-        smooth->setPen(QPen(color, 2.0));
-        smooth->setName(
-            QStringLiteral("#%1 %2").arg(c.record.id).arg(QString::fromStdString(c.record.name)));
+        PlotLine raw{{}, QPen(faint, 1.0)}, smooth{{}, QPen(color, 2.0)};
         for (const auto& p : c.points) {
-            if (std::isfinite(p.loss)) raw->append(p.lr, p.loss);
-            if (std::isfinite(p.smoothed)) smooth->append(p.lr, p.smoothed);
+            if (p.lr <= 0) continue;  // not on a log axis
+            if (std::isfinite(p.loss)) raw.points.push_back({p.lr, p.loss});
+            if (std::isfinite(p.smoothed)) smooth.points.push_back({p.lr, p.smoothed});
         }
-        // Suggestions, then the stop point.
-        auto* marks = new QScatterSeries();
-        marks->setMarkerShape(QScatterSeries::MarkerShapeCircle);
-        marks->setMarkerSize(11);
-        marks->setColor(color);
-        marks->setBorderColor(color.darker(160));
+        content.lines.push_back(std::move(raw));
+        content.lines.push_back(std::move(smooth));
+        legend.push_back(
+            {color,
+             QStringLiteral("#%1 %2").arg(c.record.id).arg(QString::fromStdString(c.record.name))});
+
+        // Suggestions, then the stop point. Labels alternate above and below their markers, and
+        // the sweeps' labels stack, so that close suggestions of one sweep or of overlaid sweeps
+        // do not overwrite each other.
+        const auto labelAt = [&](std::size_t rank, const QString& text, QColor textColor) {
+            const double kk = static_cast<double>(k);
+            const double dy = rank % 2 == 0 ? -line * (1.2 + kk) - 2 : line * (0.2 + kk) + 4;
+            return PlotLabel{text, QPointF(6, dy), textColor};
+        };
+        PlotMarkers marks{{}, color, PlotMarkers::Shape::Circle, false, 11};
+        std::vector<std::size_t> ids;
         // Where the sweep started: minimum/10 of a sweep whose minimum came early lies below it,
         // at an LR where no loss was measured; the marker says so (drawn at the first point's
         // loss, and the x axis reaches it).
@@ -365,11 +369,11 @@ void LrFinderView::redraw() {
         for (const auto& p : c.points)
             if (p.lr > 0 && (swept <= 0 || p.lr < swept)) swept = p.lr;
         for (const auto& s : c.record.suggestions) {
+            if (!(s.lr > 0)) continue;
             const QString rule = QString::fromStdString(s.rule);
             const double loss = lossNear(c.points, s.lr).value_or(lo);
             const bool below = swept > 0 && s.lr < swept * (1 - 1e-9);
-            marks->append(s.lr, loss);
-            if (s.lr > 0) xlo = std::min(xlo, s.lr);
+            xlo = std::min(xlo, s.lr);
             markers_.push_back(
                 {c.record.id, rule, s.lr, loss,
                  QStringLiteral("%1 %2%3")
@@ -384,115 +388,85 @@ void LrFinderView::redraw() {
                                      "loss was measured at this LR; sweep from a lower start.")
                                       .arg(swept, 0, 'g', 3)
                                 : QString())});
+            marks.points.push_back({s.lr, loss});
+            marks.labels.push_back(labelAt(ids.size(), markers_.back().label, color.darker(150)));
+            ids.push_back(markers_.size() - 1);
         }
-        auto* stop = new QScatterSeries();
-        stop->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
-        stop->setMarkerSize(10);
-        stop->setColor(QColor(0xd3, 0x2f, 0x2f));
-        stop->setBorderColor(QColor(0x8e, 0x1b, 0x1b));
-        double stopLoss = hi + pad * 0.5;  // NaN/Inf, or above the plot: pinned to the top
-        for (const auto& p : c.points)
-            if (p.step == c.record.stopStep && std::isfinite(p.loss))
-                stopLoss = std::min(p.loss, hi + pad * 0.5);
-        stop->append(c.record.stopLr, stopLoss);
-        markers_.push_back({c.record.id, QStringLiteral("stop"), c.record.stopLr, stopLoss,
-                            QStringLiteral("stop"),
-                            QStringLiteral("<b>stopped</b> at step %1, lr %2: %3")
-                                .arg(c.record.stopStep)
-                                .arg(c.record.stopLr, 0, 'g', 3)
-                                .arg(QString::fromStdString(c.record.stopReason))});
-        for (QXYSeries* s : {static_cast<QXYSeries*>(raw), static_cast<QXYSeries*>(smooth),
-                             static_cast<QXYSeries*>(marks), static_cast<QXYSeries*>(stop)}) {
-            chart->addSeries(s);
-            s->attachAxis(x_);
-            s->attachAxis(y_);
-        }
-        for (QXYSeries* s : {static_cast<QXYSeries*>(raw), static_cast<QXYSeries*>(marks),
-                             static_cast<QXYSeries*>(stop)})
-            chart->legend()->markers(s).front()->setVisible(false);
-        for (QScatterSeries* s : {marks, stop}) {
-            const storage::SweepId id = c.record.id;
-            connect(s, &QScatterSeries::hovered, this, [this, id](const QPointF& at, bool on) {
-                if (!on) {
-                    QToolTip::hideText();
-                    return;
-                }
-                for (const SweepMarker& m : markers_)
-                    if (m.sweep == id && std::abs(std::log(m.lr) - std::log(at.x())) < 1e-9)
-                        QToolTip::showText(QCursor::pos(), m.tooltip, view_);
-            });
-            connect(s, &QScatterSeries::clicked, this, [this, id](const QPointF& at) {
-                for (const SweepMarker& m : markers_)
-                    if (m.sweep == id && m.rule != QLatin1String("stop") &&
-                        std::abs(std::log(m.lr) - std::log(at.x())) < 1e-9)
-                        setRule(m.rule);
-            });
+        content.markers.push_back(std::move(marks));
+        markerIds_.push_back(std::move(ids));
+        if (c.record.stopLr > 0) {
+            double stopLoss = hi + pad * 0.5;  // NaN/Inf, or above the plot: pinned to the top
+            for (const auto& p : c.points)
+                if (p.step == c.record.stopStep && std::isfinite(p.loss))
+                    stopLoss = std::min(p.loss, hi + pad * 0.5);
+            markers_.push_back({c.record.id, QStringLiteral("stop"), c.record.stopLr, stopLoss,
+                                QStringLiteral("stop"),
+                                QStringLiteral("<b>stopped</b> at step %1, lr %2: %3")
+                                    .arg(c.record.stopStep)
+                                    .arg(c.record.stopLr, 0, 'g', 3)
+                                    .arg(QString::fromStdString(c.record.stopReason))});
+            const QColor dark(0x8e, 0x1b, 0x1b);
+            PlotMarkers stop{{{c.record.stopLr, stopLoss}},
+                             QColor(0xd3, 0x2f, 0x2f),
+                             PlotMarkers::Shape::Square,
+                             false,
+                             10};
+            stop.labels.push_back(labelAt(markerIds_.back().size(), QStringLiteral("stop"), dark));
+            content.markers.push_back(std::move(stop));
+            markerIds_.push_back({markers_.size() - 1});
         }
     }
-    if (std::isfinite(xlo) && xhi > xlo) x_->setRange(xlo / 1.5, xhi * 1.5);
-    y_->setRange(lo - pad, hi + pad);
-    for (const SweepMarker& m : markers_) {
-        auto* label = new QGraphicsSimpleTextItem(m.label, chart);
-        label->setZValue(12);
-        label->setBrush(m.rule == QLatin1String("stop") ? QColor(0x8e, 0x1b, 0x1b)
-                                                        : runColor(m.sweep).darker(150));
-        labels_.push_back(label);
-    }
-    placeLabels();
+    if (std::isfinite(xlo) && xhi >= xlo)
+        ranges_ = {xlo / 1.5, xhi * 1.5, lo - pad, hi + pad};
+    else
+        ranges_ = {1e-7, 10, lo - pad, hi + pad};
+    drawn_ = std::move(content);
+    legend_->setEntries(legend);
+    legendEntries_ = std::move(legend);
+    plot_->setRanges(ranges_[0], ranges_[1], ranges_[2], ranges_[3]);
+    showContent();
 }
 
-void LrFinderView::placeLabels() {
-    QChart* chart = view_->chart();
-    if (chart->series().isEmpty()) return;
-    QAbstractSeries* anchor = chart->series().front();
-    // Alternate above and below the marker, and stack the sweeps' labels, so that close
-    // suggestions of one sweep or of overlaid sweeps do not overwrite each other.
-    std::vector<storage::SweepId> order;
-    for (std::size_t i = 0; i < labels_.size() && i < markers_.size(); ++i) {
-        const SweepMarker& m = markers_[i];
-        auto k = std::find(order.begin(), order.end(), m.sweep) - order.begin();
-        if (k == static_cast<std::ptrdiff_t>(order.size())) order.push_back(m.sweep);
-        int rank = 0;  // the marker's index within its sweep
-        for (std::size_t j = 0; j < i; ++j)
-            rank += markers_[j].sweep == m.sweep ? 1 : 0;
-        const double line = labels_[i]->boundingRect().height();
-        const double dy = rank % 2 == 0 ? -line * (1.2 + static_cast<double>(k)) - 2
-                                        : line * (0.2 + static_cast<double>(k)) + 4;
-        const QPointF at = chart->mapToPosition(QPointF(m.lr, m.loss), anchor);
-        labels_[i]->setPos(at.x() + 6, at.y() + dy);
-        labels_[i]->setVisible(chart->plotArea().contains(at));
+void LrFinderView::showContent() {
+    PlotContent content = drawn_;
+    if (liveName_) {
+        content.lines.push_back({live_, QPen(QColor(0x55, 0x55, 0x55), 2.0, Qt::DashLine)});
+        auto legend = legendEntries_;
+        legend.push_back({QColor(0x55, 0x55, 0x55), tr("%1 (running)").arg(*liveName_)});
+        legend_->setEntries(legend);
     }
+    plot_->setContent(std::move(content));
 }
 
 void LrFinderView::beginLive(const QString& name) {
     endLive();
-    chartPages_->setCurrentWidget(view_);
-    live_ = new QLineSeries();
-    live_->setName(tr("%1 (running)").arg(name));
-    QPen pen(QColor(0x55, 0x55, 0x55), 2.0, Qt::DashLine);
-    live_->setPen(pen);
-    QChart* chart = view_->chart();
-    chart->addSeries(live_);
-    live_->attachAxis(x_);
-    live_->attachAxis(y_);
+    liveName_ = name;
+    chartPages_->setCurrentWidget(chartBox_);
+    showContent();
 }
 
 void LrFinderView::addLivePoint(const sweep::Point& p) {
-    if (live_ == nullptr || !std::isfinite(p.smoothed)) return;
-    live_->append(p.lr, p.smoothed);
-    if (live_->count() == 1) {
-        x_->setRange(p.lr / 1.5, p.lr * 100);
-        y_->setRange(p.smoothed * 0.5, p.smoothed * 1.5);
+    if (!liveName_ || !std::isfinite(p.smoothed) || !(p.lr > 0)) return;
+    live_.push_back({p.lr, p.smoothed});
+    const PlotMapping& m = plot_->mapping();
+    double x0 = m.x0, x1 = m.x1, y0 = m.y0, y1 = m.y1;
+    if (live_.size() == 1) {
+        x0 = p.lr / 1.5, x1 = p.lr * 100;
+        y0 = p.smoothed * 0.5, y1 = p.smoothed * 1.5;
     }
-    if (p.lr * 1.5 > x_->max()) x_->setMax(p.lr * 3);
-    if (p.smoothed < y_->min()) y_->setMin(p.smoothed * 0.95);
+    if (p.lr * 1.5 > x1) x1 = p.lr * 3;
+    if (p.smoothed < y0) y0 = p.smoothed * 0.95;
+    plot_->setRanges(x0, x1, y0, y1);
+    // The live line is the last: one point more, the stored sweeps' lines are not copied.
+    plot_->appendToLine(plot_->lines().size() - 1, live_.back());
 }
 
 void LrFinderView::endLive() {
-    if (live_ == nullptr) return;
-    view_->chart()->removeSeries(live_);
-    delete live_;
-    live_ = nullptr;
+    if (!liveName_) return;
+    liveName_.reset();
+    live_.clear();
+    legend_->setEntries(legendEntries_);
+    showContent();
 }
 
 bool LrFinderView::showsEmptyHint() const {
@@ -500,7 +474,7 @@ bool LrFinderView::showsEmptyHint() const {
 }
 
 int LrFinderView::liveCount() const {
-    return live_ == nullptr ? 0 : live_->count();
+    return static_cast<int>(live_.size());
 }
 
 void LrFinderView::setBusy(bool busy) {

@@ -5,30 +5,29 @@
 // draws live. Reads go off the GUI thread; results for a selection already left are dropped.
 
 #include <QWidget>
+#include <array>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "engine/sweep/lr_sweep.h"
 #include "storage/sweep_store.h"
 #include "widgets/latest_loader.h"
+#include "widgets/plot/plot_tools.h"
 
-class QChart;
-class QChartView;
 class QComboBox;
 class QLabel;
-class QLineSeries;
-class QLogValueAxis;
 class QPushButton;
 class QStackedWidget;
 class QTableView;
-class QValueAxis;
-class QGraphicsSimpleTextItem;
 
 namespace runboard::widgets {
 
 class Workspace;
 
 class SweepsModel;
+class PlotLegend;
+class PlotWidget;
 
 struct SweepCurve {
     storage::SweepRecord record;
@@ -54,10 +53,7 @@ struct SweepMarker {
 class LrFinderView : public QWidget {
     Q_OBJECT
 public:
-    // With a workspace, the view follows its database, selection and data while visible;
-    // without one, it shows what it is given (the tests and benchmarks feed it directly).
     explicit LrFinderView(Workspace* workspace = nullptr, QWidget* parent = nullptr);
-    ~LrFinderView() override;
 
     void setDatabase(const QString& path);
     void refresh();
@@ -80,7 +76,7 @@ public:
     // For tests.
     SweepsModel* model() const { return model_; }
     QTableView* table() const { return table_; }
-    QChart* chart() const;
+    const PlotWidget& plot() const { return *plot_; }
     const SweepsSnapshot& snapshot() const { return current_; }
     const std::vector<SweepMarker>& markers() const { return markers_; }
     int liveCount() const;
@@ -99,7 +95,8 @@ private:
     using Loader = LatestLoader<SweepsSnapshot>;
     void apply(SweepsSnapshot snapshot);
     void redraw();
-    void placeLabels();
+    void showContent();  // the stored sweeps' content, and the live one's line
+    const SweepMarker* markerOf(int markers, int point) const;
     void requestRun();
 
     QString dbPath_;
@@ -109,18 +106,22 @@ private:
 
     SweepsModel* model_ = nullptr;
     QTableView* table_ = nullptr;
-    QChartView* view_ = nullptr;
-    QLogValueAxis* x_ = nullptr;
-    QValueAxis* y_ = nullptr;
-    QLineSeries* live_ = nullptr;
-    std::vector<QGraphicsSimpleTextItem*> labels_;
+    PlotWidget* plot_ = nullptr;
+    PlotLegend* legend_ = nullptr;
+    QWidget* chartBox_ = nullptr;  // the plot and its legend
+    PlotContent drawn_;            // the stored sweeps
+    std::vector<LegendEntry> legendEntries_;
+    std::vector<std::vector<std::size_t>> markerIds_;  // per drawn PlotMarkers: markers_ indices
+    std::array<double, 4> ranges_{1e-7, 10, 0, 1};     // x0, x1, y0, y1 of the stored sweeps
+    std::optional<QString> liveName_;                  // a sweep running now
+    std::vector<PlotPoint> live_;
     QComboBox* ruleBox_ = nullptr;
     QPushButton* runButton_ = nullptr;
     QPushButton* newButton_ = nullptr;
     QPushButton* stopButton_ = nullptr;
     QLabel* status_ = nullptr;
     QLabel* hint_ = nullptr;
-    QStackedWidget* chartPages_ = nullptr;  // the hint or the chart
+    QStackedWidget* chartPages_ = nullptr;  // the hint or the plot
     Loader loader_;
 };
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "widgets/curve_layer.h"
+#include "widgets/plot/plot_scale.h"
 
 namespace runboard::widgets {
 

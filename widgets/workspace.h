@@ -63,6 +63,18 @@ public:
     // It is first told of the state as it is, when a database is open. The subscription ends
     // with the view, or with the workspace.
     void subscribe(QWidget* view, Hooks hooks);
+    // The usual subscription: the view's setDatabase(path), and its setRuns(RunList) and
+    // refresh() where it has them. Views take a nullable Workspace* in their constructor: with
+    // one, they follow it; without one, they show what they are given (tests and benchmarks
+    // feed them directly).
+    template <class View>
+    void follow(View* view) {
+        Hooks hooks{.database = [view](const QString& path) { view->setDatabase(path); }};
+        if constexpr (requires(const RunList& runs) { view->setRuns(runs); })
+            hooks.selection = [view](const RunList& runs) { view->setRuns(runs); };
+        if constexpr (requires { view->refresh(); }) hooks.refresh = [view] { view->refresh(); };
+        subscribe(view, std::move(hooks));
+    }
 
 signals:
     // Ungated: for the models that must stay current while hidden (the runs page's list, which

@@ -3,7 +3,8 @@
 //  2. 10 of those runs overlaid in the curves (both default panels loaded);
 //  3. one 1M-point series: from selection to drawn, query included, and the repaint alone;
 //  4. the event loop's longest stall (a 5 ms timer probe) while a run trains at full speed
-//     on Fashion-MNIST and logs every step, its curves shown live.
+//     on Fashion-MNIST and logs every step, its curves shown live;
+//  5. the same during an LR sweep drawn live in the LR finder (one point per mini-batch).
 //   gui_bench [--db PATH] [--regen] [--train-seconds N]
 
 #include <spdlog/spdlog.h>
@@ -14,7 +15,9 @@
 #include <QEventLoop>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
 #include <cmath>
 #include <cstdio>
@@ -23,9 +26,11 @@
 #include "app/main_window.h"
 #include "app/run_launcher.h"
 #include "bench/qt_wait.h"
+#include "storage/sweep_store.h"
 #include "storage/writer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
+#include "widgets/lr_finder_view.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
@@ -53,7 +58,9 @@ public:
     }
 
     bool notify(QObject* receiver, QEvent* event) override {
-        if (!timing) return QApplication::notify(receiver, event);
+        // The worker's events (a whole sweep is one queued call) are not the GUI thread's.
+        if (!timing || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
         QElapsedTimer t;
         t.start();
         const qint64 cpu0 = threadCpuNs();
@@ -74,6 +81,38 @@ public:
         return result;
     }
 };
+
+// Runs `loop` with a 5 ms timer probing it; returns the longest gap between ticks, in ns.
+qint64 probeStalls(TimedApplication& app, QEventLoop& loop, qint64* ticks) {
+    QElapsedTimer probe;
+    probe.start();
+    qint64 last = 0, worst = 0;
+    *ticks = 0;
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&timer, &QTimer::timeout, [&] {
+        const qint64 now = probe.nsecsElapsed();
+        if (last != 0) worst = std::max(worst, now - last);
+        last = now;
+        ++*ticks;
+    });
+    timer.start(5);
+    app.longestNs = 0;
+    app.timing = true;
+    app.since.start();
+    loop.exec();
+    app.timing = false;
+    timer.stop();
+    return worst;
+}
+
+void printLongestEvent(const TimedApplication& app) {
+    std::printf(
+        "  longest single event on the GUI thread: %.1f ms (%.1f ms of it on a core), %s, "
+        "%lld ms into the probe (CLOCK_MONOTONIC %.6f s)\n",
+        static_cast<double>(app.longestNs) / 1e6, static_cast<double>(app.longestCpuNs) / 1e6,
+        qPrintable(app.longestWhat), static_cast<long long>(app.longestAtMs), app.longestMonotonic);
+}
 
 void generate(const std::string& path) {
     std::filesystem::remove(path);
@@ -203,26 +242,11 @@ int main(int argc, char** argv) {
         QSignalSpy progress(window->training(), &app::TrainingController::progress);
         if (!waitFor([&] { return progress.count() > 0; }, 60'000)) return 1;
         window->selectRuns({id.value()});
-        QElapsedTimer probe;
-        probe.start();
-        qint64 last = 0, worst = 0, ticks = 0;
-        QTimer timer;
-        timer.setTimerType(Qt::PreciseTimer);
-        QObject::connect(&timer, &QTimer::timeout, [&] {
-            const qint64 now = probe.nsecsElapsed();
-            if (last != 0) worst = std::max(worst, now - last);
-            last = now;
-            ++ticks;
-        });
-        timer.start(5);
-        app.timing = true;
-        app.since.start();
         // A real event loop, as the app's: QTest::qWait sleeps 10 ms between rounds of events.
         QEventLoop loop;
         QTimer::singleShot(trainSeconds * 1000, &loop, &QEventLoop::quit);
-        loop.exec();
-        app.timing = false;
-        timer.stop();
+        qint64 ticks = 0;
+        const qint64 worst = probeStalls(app, loop, &ticks);
         const auto steps =
             progress.isEmpty() ? 0 : progress.last().at(0).value<app::RunProgress>().step;
         window->training()->stopCurrent();
@@ -234,12 +258,35 @@ int main(int argc, char** argv) {
             "gap between 5 ms ticks %.1f ms over %d s (%lld ticks, %lld steps; target <= 50)\n",
             static_cast<double>(worst) / 1e6, trainSeconds, static_cast<long long>(ticks),
             static_cast<long long>(steps));
+        printLongestEvent(app);
+
+        // 5. An LR sweep drawn live: the MLP's mini-batches take milliseconds, so points arrive
+        // far faster than a CNN's would.
+        window->findChild<QTabWidget*>()->setCurrentWidget(window->lrFinder());
+        config::Config sc = config::Config::defaults();
+        sc.set("model", std::string("mlp"));
+        sc.set("batch_size", std::int64_t{32});
+        sweep::Options options;
+        options.steps = 300;
+        QEventLoop sweepLoop;
+        QObject::connect(window->training(), &app::TrainingController::sweepEnded, &sweepLoop,
+                         &QEventLoop::quit);
+        QTimer::singleShot(180'000, &sweepLoop, &QEventLoop::quit);
+        window->launcher()->startSweep(sc, options, QStringLiteral("stall probe"));
+        int drawn = 0;
+        QObject::connect(window->training(), &app::TrainingController::sweepPoint,
+                         [&] { drawn = std::max(drawn, window->lrFinder()->liveCount()); });
+        const qint64 sweepWorst = probeStalls(app, sweepLoop, &ticks);
         std::printf(
-            "  longest single event on the GUI thread: %.1f ms (%.1f ms of it on a core), %s, "
-            "%lld ms into the probe (CLOCK_MONOTONIC %.6f s)\n",
-            static_cast<double>(app.longestNs) / 1e6, static_cast<double>(app.longestCpuNs) / 1e6,
-            qPrintable(app.longestWhat), static_cast<long long>(app.longestAtMs),
-            app.longestMonotonic);
+            "event loop during a live LR sweep (mlp, batch 32, up to 300 steps): longest gap "
+            "between 5 ms ticks %.1f ms (%lld ticks, %d live points drawn; target <= 50)\n",
+            static_cast<double>(sweepWorst) / 1e6, static_cast<long long>(ticks), drawn);
+        printLongestEvent(app);
+        waitFor([&] { return !window->training()->busy(); }, 30'000);
+        if (auto store = storage::RunStore::open(db))  // keep the database as generated
+            if (auto sweeps = storage::listSweeps(store->connection()))
+                for (const auto& s : sweeps.value())
+                    (void)storage::deleteSweep(store->connection(), s.id);
     }
     delete window;
     return 0;

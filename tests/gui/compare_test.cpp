@@ -22,9 +22,9 @@
 #include "support/fixtures.h"
 #include "widgets/checklist_view.h"
 #include "widgets/compare_view.h"
-#include "widgets/curve_layer.h"
 #include "widgets/curves_view.h"
 #include "widgets/lineage_view.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
@@ -138,9 +138,9 @@ TEST(CompareView, ShowsOnlyWhatDiffersTheDeltasTheVerdictsAndTheGroups) {
     // The curves: each group of two drawn as a mean line with a band.
     ASSERT_TRUE(
         QTest::qWaitFor([&] { return view.curves()->snapshot().series.size() == 5; }, 10'000));
-    EXPECT_EQ(view.curves()->layer().bands().size(), 2u);
+    EXPECT_EQ(view.curves()->plot().bands().size(), 2u);
     view.curves()->setGroupBand(widgets::GroupBand::Off);
-    EXPECT_TRUE(view.curves()->layer().bands().empty());
+    EXPECT_TRUE(view.curves()->plot().bands().empty());
 }
 
 TEST(LineageModel, IsTheTreeByParentWithChangesOnTheEdges) {

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <QChart>
-#include <QChartView>
+#include <QApplication>
 #include <QDockWidget>
 #include <QFont>
 #include <QFontMetrics>
 #include <QImage>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -17,16 +17,17 @@
 #include <QTest>
 #include <QTextBlock>
 #include <QTextDocument>
+#include <array>
 #include <cmath>
 
 #include "app/main_window.h"
 #include "storage/run_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
-#include "widgets/curve_layer.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/log_view.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 
 using namespace runboard;
@@ -53,12 +54,6 @@ std::vector<storage::RunId> writeRuns(
     return ids;
 }
 
-// Where a point in the layer's (chart) coordinates is in the chart view's own pixels.
-QPoint viewPixel(QChartView* view, QPointF chartPoint) {
-    const QPointF scene = view->chart()->mapToScene(chartPoint);
-    return view->viewport()->mapTo(view, view->mapFromScene(scene));
-}
-
 bool near(QColor a, QColor b, int tolerance) {
     return std::abs(a.red() - b.red()) <= tolerance &&
            std::abs(a.green() - b.green()) <= tolerance &&
@@ -80,7 +75,7 @@ TEST(CurvesView, ASeriesOfOnePointIsADotInsideBothRanges) {
     view.setRuns({{ids[0], "a"}, {ids[1], "b"}});
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().series.size() == 2; }, 10'000));
     QTest::qWait(50);
-    const auto& m = view.layer().mapping();
+    const auto& m = view.plot().mapping();
     // Both values inside the y range, with room: neither on the frame.
     EXPECT_LT(m.y0, 0.62 - 0.001);
     EXPECT_GT(m.y1, 0.71 + 0.001);
@@ -89,13 +84,13 @@ TEST(CurvesView, ASeriesOfOnePointIsADotInsideBothRanges) {
     EXPECT_LT(m.x0, 15.0 - 0.1);
     EXPECT_GT(m.x1, 15.0 + 0.1);
     // The y ticks: at least two labels.
-    EXPECT_GE(view.layer().yTicks().size(), 2u);
+    EXPECT_GE(view.plot().yTicks().size(), 2u);
     // Each run's dot is on screen, in the run's colour (the smoothed line's, drawn last).
-    auto* chartView = view.findChild<QChartView*>();
-    ASSERT_NE(chartView, nullptr);
-    const QImage shot = chartView->grab().toImage();
+    auto* plot = view.findChild<widgets::PlotWidget*>();
+    ASSERT_NE(plot, nullptr);
+    const QImage shot = plot->grab().toImage();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        const QPoint at = viewPixel(chartView, m.toPixel(15, i == 0 ? 0.62 : 0.71));
+        const QPoint at = m.toPixel(15, i == 0 ? 0.62 : 0.71).toPoint();
         ASSERT_TRUE(shot.rect().contains(at));
         const QColor colour = widgets::runColor(ids[i]);
         EXPECT_TRUE(near(shot.pixelColor(at), colour, 40))
@@ -132,14 +127,14 @@ TEST(CurvesView, OnePointNextToALongerRunStaysInTheRange) {
                    view.snapshot().xAxis == widgets::XAxis::Epoch;
         },
         10'000));
-    const auto& m = view.layer().mapping();
+    const auto& m = view.plot().mapping();
     EXPECT_LT(m.y0, 0.5);
     EXPECT_GT(m.y1, 0.9);
     EXPECT_LE(m.x0, 1.0);
     EXPECT_GE(m.x1, 3.0);
     // The single point is a line of one point, which the layer draws as a dot.
     bool single = false;
-    for (const auto& line : view.layer().lines())
+    for (const auto& line : view.plot().lines())
         single = single || line.points.size() == 1;
     EXPECT_TRUE(single);
 }
@@ -213,26 +208,103 @@ TEST(MainWindow, ExportWritesEveryPanelAsShown) {
     EXPECT_NE(csvText.find(",\"val/accuracy\",200,"), std::string::npos);
 }
 
-TEST(CurveLayer, AShortPlotKeepsTwoTickLabelsAndItsWholeYTitle) {
-    widgets::CurveLayer layer;
-    layer.setTitles("step", "val/accuracy");
-    widgets::PlotMapping m;
-    m.area = QRectF(60, 20, 600, 70);  // a short panel
-    m.x0 = 0, m.x1 = 100, m.y0 = 9.6, m.y1 = 10.4;
-    layer.setMapping(m);
+TEST(PlotWidget, AShortPlotKeepsTwoTickLabelsAndItsWholeYTitle) {
+    widgets::PlotWidget plot;
+    plot.setTitles("step", "val/accuracy");
+    plot.resize(700, 130);  // a short panel
+    plot.setRanges(0, 100, 9.6, 10.4);
+    plot.show();
+    ASSERT_LT(plot.mapping().area.height(), 90);
     // The coarsest spacing that fits two ticks (0.5) has only "10" inside: a finer one.
-    EXPECT_GE(layer.yTicks().size(), 2u);
-    for (double t : layer.yTicks()) {
+    EXPECT_GE(plot.yTicks().size(), 2u);
+    for (double t : plot.yTicks()) {
         EXPECT_GE(t, 9.6 - 1e-9);
         EXPECT_LE(t, 10.4 + 1e-9);
     }
-    // 70 px is too short for "val/accuracy" up the side: above the plot, whole.
-    EXPECT_TRUE(layer.yTitleAbove());
-    EXPECT_GT(layer.labelMargins().top(), QFontMetrics(QFont()).height());
+    // Too short for "val/accuracy" up the side: above the plot, whole.
+    EXPECT_TRUE(plot.yTitleAbove());
+    EXPECT_GT(plot.labelMargins().top(), QFontMetrics(QFont()).height());
+    // The area is the widget less the margins the labels need.
+    EXPECT_EQ(plot.mapping().area,
+              QRectF(plot.rect()).marginsRemoved(plot.labelMargins().toMarginsF()));
     // A tall plot: up the side again.
-    m.area = QRectF(60, 20, 600, 400);
-    layer.setMapping(m);
-    EXPECT_FALSE(layer.yTitleAbove());
+    plot.resize(700, 460);
+    EXPECT_FALSE(plot.yTitleAbove());
+    EXPECT_GT(plot.mapping().area.height(), 380);
+}
+
+TEST(PlotWidget, LogAxesTickDecadesAndMapBothWays) {
+    widgets::PlotWidget plot;
+    plot.resize(800, 400);
+    plot.setLogScales(true, true);
+    plot.setRanges(1e-6, 1.0, 1e-2, 10);
+    EXPECT_EQ(plot.xTicks().front(), 1e-6);
+    EXPECT_EQ(plot.xTicks().back(), 1.0);
+    const auto& m = plot.mapping();
+    // Decades equally spaced, and pixel -> value inverts value -> pixel on both axes.
+    const double d1 = m.toPixel(1e-5, 1).x() - m.toPixel(1e-6, 1).x();
+    const double d2 = m.toPixel(1e-1, 1).x() - m.toPixel(1e-2, 1).x();
+    EXPECT_NEAR(d1, d2, 1e-9);
+    for (double v : {3e-6, 2e-3, 0.5})
+        EXPECT_NEAR(m.xAt(m.toPixel(v, 1).x()) / v, 1.0, 1e-9);
+    for (double v : {0.02, 0.7, 9.0})
+        EXPECT_NEAR(m.yAt(m.toPixel(1e-3, v).y()) / v, 1.0, 1e-9);
+}
+
+TEST(PlotWidget, MarkerLabelsThatWouldOverlapMoveApart) {
+    widgets::PlotWidget plot;
+    plot.resize(800, 400);
+    plot.setRanges(0, 10, 0, 10);
+    plot.show();
+    // Three markers almost on one spot, each asking for its label at the same offset.
+    widgets::PlotMarkers markers{{{5, 5}, {5.05, 5.05}, {5.1, 4.95}}, Qt::blue};
+    for (const char* text : {"valley 0.0003", "min/10 0.0022", "min/10 0.0026"})
+        markers.labels.push_back({text, QPointF(6, -20), Qt::black});
+    // And one far away, which stays where it asked.
+    widgets::PlotMarkers far{{{1, 1}}, Qt::red};
+    far.labels.push_back({"stop", QPointF(6, -20), Qt::black});
+    plot.setContent({{}, {}, {markers, far}});
+    const auto placed = plot.placeLabels();
+    ASSERT_EQ(placed.size(), 4u);
+    for (std::size_t i = 0; i < placed.size(); ++i)
+        for (std::size_t j = i + 1; j < placed.size(); ++j)
+            EXPECT_FALSE(placed[i].first.intersects(placed[j].first)) << i << " and " << j;
+    EXPECT_EQ(placed[0].first.topLeft(), plot.mapping().toPixel(5, 5) + QPointF(6, -20));
+    EXPECT_EQ(placed[3].first.topLeft(), plot.mapping().toPixel(1, 1) + QPointF(6, -20));
+}
+
+TEST(PlotWidget, ADragAsksForTheRangeUnderItAndADoubleClickForAReset) {
+    widgets::PlotWidget plot;
+    plot.resize(800, 400);
+    plot.setRanges(0, 100, 0, 1);
+    plot.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&plot));
+    widgets::PlotZoomer zoomer(&plot, widgets::PlotZoomer::Axes::X);
+    std::vector<std::array<double, 4>> asked;
+    int resets = 0;
+    QObject::connect(&zoomer, &widgets::PlotZoomer::zoomed,
+                     [&](double a, double b, double c, double d) {
+                         asked.push_back({a, b, c, d});
+                     });
+    QObject::connect(&zoomer, &widgets::PlotZoomer::resetRequested, [&] { ++resets; });
+    const auto& m = plot.mapping();
+    const QPoint from = m.toPixel(20, 0.8).toPoint(), to = m.toPixel(40, 0.2).toPoint();
+    QTest::mousePress(&plot, Qt::LeftButton, {}, from);
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), plot.mapToGlobal(QPointF(to)), Qt::NoButton,
+                     Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&plot, &move);
+    QTest::mouseRelease(&plot, Qt::LeftButton, {}, to);
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_NEAR(asked[0][0], 20, 0.5);
+    EXPECT_NEAR(asked[0][1], 40, 0.5);
+    // X only: y is kept as it is.
+    EXPECT_EQ(asked[0][2], 0);
+    EXPECT_EQ(asked[0][3], 1);
+    // A click is not a zoom.
+    QTest::mouseClick(&plot, Qt::LeftButton, {}, from);
+    EXPECT_EQ(asked.size(), 1u);
+    QTest::mouseDClick(&plot, Qt::LeftButton, {}, from);
+    EXPECT_EQ(resets, 1);
 }
 
 TEST(MainWindow, At1280x800ThePanelsTheRunsTableAndTheLogDockKeepTheirRoom) {
@@ -258,7 +330,7 @@ TEST(MainWindow, At1280x800ThePanelsTheRunsTableAndTheLogDockKeepTheirRoom) {
     const auto panels = window.panels()->panels();
     ASSERT_EQ(panels.size(), 2u);
     for (auto* panel : panels)
-        EXPECT_GE(panel->layer().mapping().area.height(), 70.0)
+        EXPECT_GE(panel->plot().mapping().area.height(), 70.0)
             << panel->metric().toStdString() << " plot area of " << panel->height() << " px panel";
 
     // The runs table shows at least six whole runs.

@@ -40,13 +40,14 @@
 #include "storage/writer.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
-#include "widgets/curve_layer.h"
+#include "support/predictions.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/gallery_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
 
@@ -121,7 +122,7 @@ TEST(MainWindow, TrainsATinyRunEndToEndWithLiveUpdates) {
         },
         5000));
     EXPECT_NEAR(maxX(), 3.0, 1e-9);
-    EXPECT_EQ(window.curves()->layer().xTitle(), "epoch");
+    EXPECT_EQ(window.curves()->plot().xTitle(), "epoch");
     // Wall time: seconds since the series' first point, increasing with the steps.
     window.panels()->setXAxis(widgets::XAxis::WallTime);
     ASSERT_TRUE(QTest::qWaitFor(
@@ -349,22 +350,14 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
         auto run = store->createRun({"r", std::nullopt, "{}", 0, {}, storage::RunStatus::Running});
         id = run->id;
         auto writer = storage::Writer::open(db);
+        const auto wrong = [](std::int64_t i) { return i % 3 == 0; };
+        test::queueTestPredictions(*writer.value(), id, 300, wrong);
         double right = 0, n = 0;
-        for (std::int64_t i = 0; i < 300; ++i) {
-            storage::PredictionRow p;
-            p.runId = id;
-            p.split = "test";
-            p.epoch = 1;
-            p.sampleIndex = i;
-            p.target = static_cast<std::int32_t>(i % 2);
-            p.predicted = i % 3 == 0 ? 1 - p.target : p.target;
-            p.probs = {0.5f, 0.5f};
+        for (std::int64_t i = 0; i < 300; ++i)
             if (analysis::isPublic(i, analysis::SplitOptions{})) {
                 n += 1;
-                right += p.predicted == p.target ? 1 : 0;
+                right += wrong(i) ? 0 : 1;
             }
-            writer.value()->prediction(std::move(p));
-        }
         publicAccuracy = right / n;
         writer.value()->metric(id, writer.value()->key("test/accuracy"), 10, 0.5, 0);
         writer.value()->metric(id, writer.value()->key("train/loss"), 10, 1.0, 0);

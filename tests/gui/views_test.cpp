@@ -36,12 +36,13 @@
 #include "storage/writer.h"
 #include "support/dialogs.h"
 #include "support/fixtures.h"
-#include "widgets/curve_layer.h"
+#include "support/predictions.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/leaderboard_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
+#include "widgets/plot/plot_tools.h"
 #include "widgets/runs_model.h"
 #include "widgets/score_scatter.h"
 #include "widgets/sweeps_model.h"
@@ -81,37 +82,39 @@ TEST(CurvesView, DrawsAtMostTwoPointsPerPixelAndMarksNaN) {
     EXPECT_EQ(view.snapshot().series.front().total, 200'000);
     EXPECT_TRUE(view.legendText().contains("long")) << view.legendText().toStdString();
     EXPECT_TRUE(view.legendText().contains(widgets::runColor(id).name()));
-    const auto& markers = view.layer().markers();
+    const auto& markers = view.plot().markers();
     ASSERT_EQ(markers.size(), 1u);
     EXPECT_TRUE(markers.front().pinTop);
     ASSERT_EQ(markers.front().points.size(), 1u);
     EXPECT_EQ(std::llround(markers.front().points.front().x), 123'456);
-    // The layer maps the axes' ranges onto the plot area the chart laid out.
-    const auto& m = view.layer().mapping();
-    EXPECT_EQ(m.area, view.chart()->plotArea());
-    EXPECT_DOUBLE_EQ(m.x0,
-                     qobject_cast<QValueAxis*>(view.chart()->axes(Qt::Horizontal).front())->min());
-    // The layer draws the axes: ticks inside the ranges, labels given room by the chart's
-    // margins, and QtCharts' own axes hidden (they only hold the ranges zoom acts on).
-    ASSERT_GE(view.layer().xTicks().size(), 2u);
-    EXPECT_GE(view.layer().xTicks().front(), m.x0);
-    EXPECT_LE(view.layer().xTicks().back(), m.x1);
-    ASSERT_GE(view.layer().yTicks().size(), 2u);
-    EXPECT_EQ(view.chart()->margins(), view.layer().labelMargins());
-    EXPECT_EQ(view.layer().xTitle(), "step");
-    EXPECT_EQ(view.layer().yTitle(), "train/loss");
-    for (QAbstractAxis* axis : view.chart()->axes())
-        EXPECT_FALSE(axis->isVisible());
-    // A rubber-band zoom to the first tenth loads the finer envelope of that range.
-    const QRectF area = view.chart()->plotArea();
-    view.chart()->zoomIn(QRectF(area.left(), area.top(), area.width() / 10, area.height()));
+    // The plot's area is the widget less the room its labels need; the x range is the window.
+    auto* plot = view.findChild<widgets::PlotWidget*>();
+    ASSERT_NE(plot, nullptr);
+    const auto& m = view.plot().mapping();
+    EXPECT_EQ(m.area, QRectF(plot->rect()).marginsRemoved(plot->labelMargins().toMarginsF()));
+    EXPECT_LE(m.x0, view.snapshot().minStep);
+    EXPECT_GE(m.x1, view.snapshot().maxStep);
+    ASSERT_GE(view.plot().xTicks().size(), 2u);
+    EXPECT_GE(view.plot().xTicks().front(), m.x0);
+    EXPECT_LE(view.plot().xTicks().back(), m.x1);
+    ASSERT_GE(view.plot().yTicks().size(), 2u);
+    EXPECT_EQ(view.plot().xTitle(), "step");
+    EXPECT_EQ(view.plot().yTitle(), "train/loss");
+    // A rubber-band drag over the first tenth loads the finer envelope of that range.
+    const QRectF area = m.area;
+    const QPoint from = area.topLeft().toPoint() + QPoint(1, 5);
+    const QPoint to(static_cast<int>(area.left() + area.width() / 10), from.y() + 40);
+    QTest::mousePress(plot, Qt::LeftButton, {}, from);
+    QMouseEvent move(QEvent::MouseMove, QPointF(to), plot->mapToGlobal(QPointF(to)), Qt::NoButton,
+                     Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(plot, &move);
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, to);
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().maxStep < 30'000; }, 10'000));
     EXPECT_NEAR(view.snapshot().maxStep - view.snapshot().minStep, 20'000, 2'000);
     EXPECT_LE(view.drawnPoints(), 2 * width + 8);
     EXPECT_GT(view.drawnPoints(), width / 2);
     // Double-click resets to the whole run.
-    auto* chartView = view.findChild<QChartView*>();
-    QTest::mouseDClick(chartView->viewport(), Qt::LeftButton, {}, area.center().toPoint());
+    QTest::mouseDClick(plot, Qt::LeftButton, {}, area.center().toPoint());
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().maxStep > 190'000; }, 10'000));
     EXPECT_EQ(view.snapshot().minStep, 0);
     // Exports.
@@ -224,9 +227,10 @@ TEST(LrFinderView, OverlaysSweepsWithMarkedSuggestionsAndStartsARunWithTheChosen
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 2; }, 5000));
     view.selectSweeps({a, b});
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().curves.size() == 2; }, 5000));
-    // Per sweep: raw, smoothed, suggestions, stop.
-    EXPECT_EQ(view.chart()->series().size(), 8);
-    EXPECT_EQ(view.chart()->axes(Qt::Horizontal).front()->type(), QAbstractAxis::AxisTypeLogValue);
+    // Per sweep: a raw and a smoothed line, its suggestions and its stop.
+    EXPECT_EQ(view.plot().lines().size(), 4u);
+    EXPECT_EQ(view.plot().markers().size(), 4u);
+    EXPECT_TRUE(view.plot().mapping().logX);
     ASSERT_EQ(view.markers().size(), 8u);  // 3 suggestions + the stop, twice
     int stops = 0;
     for (const auto& m : view.markers()) {
@@ -243,6 +247,29 @@ TEST(LrFinderView, OverlaysSweepsWithMarkedSuggestionsAndStartsARunWithTheChosen
     view.selectSweeps({a});
     ASSERT_TRUE(QTest::qWaitFor([&] { return view.snapshot().curves.size() == 1; }, 5000));
     view.setRule("steepest");
+    // A click on a suggestion's marker makes its rule the one the button uses.
+    {
+        auto* plot = view.findChild<widgets::PlotWidget*>();
+        ASSERT_NE(plot, nullptr);
+        const widgets::SweepMarker* valley = nullptr;
+        for (const auto& m : view.markers())
+            if (m.rule == "valley") valley = &m;
+        ASSERT_NE(valley, nullptr);
+        const QPoint at = plot->mapping().toPixel(valley->lr, valley->loss).toPoint();
+        QTest::mouseClick(plot, Qt::LeftButton, {}, at);
+        EXPECT_EQ(view.rule(), "valley");
+        view.setRule("steepest");
+    }
+    // A live sweep draws as a dashed line of its own, and goes when the stored one replaces it.
+    view.beginLive("live");
+    for (int i = 1; i <= 5; ++i)
+        view.addLivePoint({i, 1e-5 * i, 2.0, 2.0 - 0.1 * i});
+    EXPECT_EQ(view.liveCount(), 5);
+    ASSERT_EQ(view.plot().lines().size(), 3u);
+    EXPECT_EQ(view.plot().lines().back().points.size(), 5u);
+    EXPECT_EQ(view.plot().lines().back().pen.style(), Qt::DashLine);
+    view.endLive();
+    EXPECT_EQ(view.plot().lines().size(), 2u);
     const auto record = storage::sweepRecord(storage::RunStore::open(db)->connection(), a).value();
     ASSERT_TRUE(view.chosenLr());
     EXPECT_DOUBLE_EQ(*view.chosenLr(), widgets::findSuggestion(record, "steepest")->lr);
@@ -274,17 +301,8 @@ TEST(LeaderboardView, ShowsOwnRunsAndImportedCompetitionsWithSummaryAndCharts) {
                                        {},
                                        storage::RunStatus::Running});
             if (run == 0) first = r->id;
-            for (std::int64_t i = 0; i < 200; ++i) {
-                storage::PredictionRow p;
-                p.runId = r->id;
-                p.split = "test";
-                p.epoch = 1;
-                p.sampleIndex = i;
-                p.target = static_cast<std::int32_t>(i % 2);
-                p.predicted = i % (3 + run) == 0 ? 1 - p.target : p.target;
-                p.probs = {0.5f, 0.5f};
-                writer.value()->prediction(std::move(p));
-            }
+            test::queueTestPredictions(*writer.value(), r->id, 200,
+                                       [&](std::int64_t i) { return i % (3 + run) == 0; });
             ASSERT_TRUE(writer.value()->flush());
             r->lock.release();
             ASSERT_TRUE(store->setStatus(r->id, storage::RunStatus::Finished));

@@ -42,12 +42,11 @@ TEST(Cli, CompareShowsOnlyChangedKeysTheDeltasAndTheVerdict) {
             (run == 0 ? a : b) = r->id;
             double right = 0;
             for (std::int64_t i = 0; i < 400; ++i) {
-                runboard::storage::PredictionRow p;
-                p.runId = r->id;
-                p.split = "test";
-                p.epoch = 3;
-                p.sampleIndex = i;
-                p.target = static_cast<std::int32_t>(i % 3);
+                runboard::storage::PredictionRow p{.runId = r->id,
+                                                   .split = "test",
+                                                   .epoch = 3,
+                                                   .sampleIndex = i,
+                                                   .target = static_cast<std::int32_t>(i % 3)};
                 const bool ok = run == 0 ? i % 5 != 0 : i % 7 != 0;  // B better
                 p.predicted = ok ? p.target : (p.target + 1) % 3;
                 p.probs = {0.3f, 0.3f, 0.4f};

@@ -11,6 +11,7 @@
 #include "storage/writer.h"
 #include "support/cli_run.h"
 #include "support/fixtures.h"
+#include "support/predictions.h"
 
 using runboard::test::Output;
 using runboard::test::runCli;
@@ -25,17 +26,8 @@ TEST(Cli, LeaderboardWithoutACompetitionShowsOwnRuns) {
         auto writer = runboard::storage::Writer::open(db);
         auto r = store->createRun(
             {"first", std::nullopt, "{}", 0, {}, runboard::storage::RunStatus::Running});
-        for (std::int64_t i = 0; i < 100; ++i) {
-            runboard::storage::PredictionRow p;
-            p.runId = r->id;
-            p.split = "test";
-            p.epoch = 1;
-            p.sampleIndex = i;
-            p.target = static_cast<std::int32_t>(i % 2);
-            p.predicted = p.target;
-            p.probs = {0.5f, 0.5f};
-            writer.value()->prediction(std::move(p));
-        }
+        runboard::test::queueTestPredictions(*writer.value(), r->id, 100,
+                                             [](std::int64_t) { return false; });
         ASSERT_TRUE(writer.value()->flush());
         r->lock.release();
         ASSERT_TRUE(store->setStatus(r->id, runboard::storage::RunStatus::Finished));

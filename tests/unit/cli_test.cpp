@@ -23,6 +23,7 @@
 #include "storage/writer.h"
 #include "support/cli_run.h"
 #include "support/fixtures.h"
+#include "support/predictions.h"
 
 using nlohmann::json;
 using runboard::test::expectGolden;
@@ -425,17 +426,9 @@ TEST(Cli, LeaderboardOfOwnRunsScoresTheSplitAndStoresItsSettings) {
                                        0,
                                        {},
                                        runboard::storage::RunStatus::Running});
-            for (std::int64_t i = 0; i < 300; ++i) {
-                runboard::storage::PredictionRow p;
-                p.runId = r->id;
-                p.split = "test";
-                p.epoch = 1;
-                p.sampleIndex = i;
-                p.target = static_cast<std::int32_t>(i % 2);
-                p.predicted = (run == 0 || i % 4 != 0) ? p.target : 1 - p.target;
-                p.probs = {0.5f, 0.5f};
-                writer.value()->prediction(std::move(p));
-            }
+            runboard::test::queueTestPredictions(*writer.value(), r->id, 300, [&](std::int64_t i) {
+                return run == 1 && i % 4 == 0;
+            });
             ASSERT_TRUE(writer.value()->flush());
             r->lock.release();
             ASSERT_TRUE(store->setStatus(r->id, runboard::storage::RunStatus::Finished));

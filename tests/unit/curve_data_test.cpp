@@ -9,7 +9,7 @@
 #include <optional>
 #include <random>
 
-#include "widgets/curve_layer.h"
+#include "widgets/plot/plot_scale.h"
 
 using namespace runboard;
 

@@ -300,12 +300,11 @@ TEST(OwnRuns, EveryFinishedRunIsScoredOnBothPartsOfItsLastTestEvaluation) {
         auto writer = Writer::open(db);
         for (std::int64_t i = 0; i < 400; ++i) {
             for (std::int64_t epoch : {1, 2}) {
-                PredictionRow p;
-                p.runId = finished->id;
-                p.split = "test";
-                p.epoch = epoch;
-                p.sampleIndex = i;
-                p.target = static_cast<std::int32_t>(i % 3);
+                PredictionRow p{.runId = finished->id,
+                                .split = "test",
+                                .epoch = epoch,
+                                .sampleIndex = i,
+                                .target = static_cast<std::int32_t>(i % 3)};
                 // Epoch 2 is right on every sample divisible by 2 or 3, epoch 1 on none.
                 p.predicted =
                     epoch == 2 && (i % 2 == 0 || i % 3 == 0) ? p.target : (p.target + 1) % 3;
@@ -367,15 +366,14 @@ TEST(CompetitionMode, HidesPrivateScoresAndShowsTestMetricsOnThePublicPartOnly) 
     {
         auto writer = Writer::open(db);
         for (std::int64_t i = 0; i < 500; ++i) {
-            PredictionRow p;
-            p.runId = run->id;
-            p.split = "test";
-            p.epoch = 3;
-            p.sampleIndex = i;
-            p.target = static_cast<std::int32_t>(i % 4);
+            PredictionRow p{.runId = run->id,
+                            .split = "test",
+                            .epoch = 3,
+                            .sampleIndex = i,
+                            .target = static_cast<std::int32_t>(i % 4),
+                            .loss = static_cast<float>(i % 7) / 10.0f,
+                            .probs = {0.25f, 0.25f, 0.25f, 0.25f}};
             p.predicted = i % 5 == 0 ? (p.target + 1) % 4 : p.target;
-            p.loss = static_cast<float>(i % 7) / 10.0f;
-            p.probs = {0.25f, 0.25f, 0.25f, 0.25f};
             if (isPublic(i, SplitOptions{})) {
                 n += 1;
                 right += p.predicted == p.target ? 1 : 0;
