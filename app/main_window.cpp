@@ -5,13 +5,11 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QtConcurrent>
 
 #include "app/qt_log_sink.h"
 #include "app/run_launcher.h"
@@ -27,6 +25,7 @@
 #include "widgets/log_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/runs_page.h"
+#include "widgets/thread_handoff.h"
 #include "widgets/welcome_panel.h"
 #include "widgets/workspace.h"
 
@@ -182,20 +181,19 @@ void MainWindow::retryOpen() {
     auto* error = runsPage_->databaseError();
     const QString path = error->path();
     error->setRetrying(true);
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
-        watcher->deleteLater();
-        if (hasDatabase()) return;  // another one was opened meanwhile
-        const QString message = watcher->result();
-        if (message.isEmpty())
-            openDatabase(path);  // free now: opens at once (or shows why not)
-        else
-            showDatabaseError(path, message);
-    });
-    watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
-        auto store = storage::RunStore::open(p);
-        return store ? QString() : QString::fromStdString(store.error().message);
-    }));
+    widgets::runInBackground<QString>(
+        this,
+        [p = path.toStdString()] {
+            auto store = storage::RunStore::open(p);
+            return store ? QString() : QString::fromStdString(store.error().message);
+        },
+        [this, path](const QString& message) {
+            if (hasDatabase()) return;  // another one was opened meanwhile
+            if (message.isEmpty())
+                openDatabase(path);  // free now: opens at once (or shows why not)
+            else
+                showDatabaseError(path, message);
+        });
 }
 
 void MainWindow::setDatabaseOpen(bool open) {

@@ -4,13 +4,11 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QTableView>
-#include <QtConcurrent>
 
 #include "app/main_window.h"
 #include "app/run_launcher.h"
@@ -18,6 +16,7 @@
 #include "widgets/curves_panels.h"
 #include "widgets/runs_model.h"
 #include "widgets/runs_page.h"
+#include "widgets/thread_handoff.h"
 #include "widgets/workspace.h"
 
 namespace runboard::app {
@@ -140,19 +139,18 @@ void MainWindow::deleteSelected() {
 
 void MainWindow::writeStore(const QString& title,
                             std::function<storage::Status(storage::RunStore&)> action) {
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, title] {
-        watcher->deleteLater();
-        if (const QString error = watcher->result(); !error.isEmpty())
-            QMessageBox::warning(this, title, error);
-        workspace_->notifyDataChanged();
-    });
-    watcher->setFuture(QtConcurrent::run([db = dbPath_.toStdString(),
-                                          action = std::move(action)]() -> QString {
-        auto store = storage::RunStore::open(db, {.create = false});
-        const storage::Status s = store ? action(store.value()) : storage::Status(store.error());
-        return s ? QString() : QString::fromStdString(s.error().message);
-    }));
+    widgets::runInBackground<QString>(
+        this,
+        [db = dbPath_.toStdString(), action = std::move(action)]() -> QString {
+            auto store = storage::RunStore::open(db, {.create = false});
+            const storage::Status s =
+                store ? action(store.value()) : storage::Status(store.error());
+            return s ? QString() : QString::fromStdString(s.error().message);
+        },
+        [this, title](const QString& error) {
+            if (!error.isEmpty()) QMessageBox::warning(this, title, error);
+            workspace_->notifyDataChanged();
+        });
 }
 
 void MainWindow::rememberDatabase(const QString& path) {

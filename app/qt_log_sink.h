@@ -1,21 +1,22 @@
 #pragma once
-// An spdlog sink that forwards each line to the log dock on the GUI thread (queued calls), so the
-// engine and writer threads can log freely.
+// An spdlog sink that forwards each line to the log dock on the GUI thread (through a mailbox:
+// a queued call that ThreadSanitizer sees), so the engine and writer threads can log freely.
 
 #include <spdlog/sinks/base_sink.h>
 
-#include <QMetaObject>
 #include <QString>
 #include <mutex>
 
 #include "widgets/log_view.h"
+#include "widgets/thread_handoff.h"
 
 namespace runboard::app {
 
 class QtLogSink : public spdlog::sinks::base_sink<std::mutex> {
 public:
     // `view` must outlive the sink's registration (MainWindow removes it before the view dies).
-    explicit QtLogSink(widgets::LogView* view) : view_(view) {}
+    explicit QtLogSink(widgets::LogView* view)
+        : view_(view), toGui_(new widgets::ThreadMailbox(view)) {}
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
@@ -23,14 +24,13 @@ protected:
         formatter_->format(msg, buf);
         QString line = QString::fromUtf8(buf.data(), static_cast<qsizetype>(buf.size())).trimmed();
         const int level = static_cast<int>(msg.level);
-        widgets::LogView* view = view_;
-        QMetaObject::invokeMethod(
-            view, [view, level, line] { view->append(level, line); }, Qt::QueuedConnection);
+        toGui_->post([view = view_, level, line] { view->append(level, line); });
     }
     void flush_() override {}
 
 private:
     widgets::LogView* view_;
+    widgets::ThreadMailbox* toGui_;  // the view's child, on the GUI thread
 };
 
 }  // namespace runboard::app

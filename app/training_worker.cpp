@@ -12,6 +12,7 @@
 #include "app/sweep_job.h"
 #include "engine/lr_finder.h"
 #include "engine/trainer.h"
+#include "widgets/thread_handoff.h"
 
 namespace runboard::app {
 namespace {
@@ -149,11 +150,24 @@ void TrainingController::shutdown() {
     queue_.clear();
     thread_.quit();
     thread_.wait();
-    delete worker_;
+    delete worker_;  // and its mailbox
     worker_ = nullptr;
+    toWorker_ = nullptr;
+    delete fromWorker_;  // with whatever the old worker sent that is not delivered yet
+    fromWorker_ = nullptr;
     current_ = 0;
     sweeping_ = false;
     currentLock_ = {};
+}
+
+template <class... Args, class OnGui>
+void TrainingController::relay(void (TrainingWorker::*signal)(Args...), OnGui onGui) {
+    connect(
+        worker_, signal, worker_,
+        [box = fromWorker_, onGui](Args... args) {
+            box->post([onGui, args...] { onGui(args...); });
+        },
+        Qt::DirectConnection);
 }
 
 void TrainingController::setDatabase(const QString& dbPath) {
@@ -161,17 +175,21 @@ void TrainingController::setDatabase(const QString& dbPath) {
     shutdown();
     dbPath_ = dbPath;
     worker_ = new TrainingWorker(dbPath);
-    worker_->moveToThread(&thread_);
-    connect(worker_, &TrainingWorker::started, this, &TrainingController::started);
-    connect(worker_, &TrainingWorker::progress, this, &TrainingController::progress);
-    connect(worker_, &TrainingWorker::ended, this, [this](const RunEnded& e) {
+    toWorker_ = new widgets::ThreadMailbox(worker_);
+    worker_->moveToThread(&thread_);  // with its mailbox
+    // The worker's signals are relayed on its own thread into a mailbox on this one (a hand-off
+    // ThreadSanitizer sees); dropping the mailbox in shutdown() drops what an old worker sent.
+    fromWorker_ = new widgets::ThreadMailbox(this);
+    relay(&TrainingWorker::started, [this](qint64 id) { emit started(id); });
+    relay(&TrainingWorker::progress, [this](const RunProgress& p) { emit progress(p); });
+    relay(&TrainingWorker::ended, [this](const RunEnded& e) {
         current_ = 0;
         currentLock_ = {};
         emit ended(e);
         startNext();
     });
-    connect(worker_, &TrainingWorker::sweepPoint, this, &TrainingController::sweepPoint);
-    connect(worker_, &TrainingWorker::sweepEnded, this, [this](const SweepEnded& e) {
+    relay(&TrainingWorker::sweepPoint, [this](const sweep::Point& p) { emit sweepPoint(p); });
+    relay(&TrainingWorker::sweepEnded, [this](const SweepEnded& e) {
         sweeping_ = false;
         emit sweepEnded(e);
         startNext();
@@ -209,26 +227,19 @@ void TrainingController::startNext() {
     if (busy() || queue_.empty() || worker_ == nullptr) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
-    // The lambdas run on the worker's thread (their context object lives there).
+    // The calls run on the worker's thread (the mailbox lives there), with copies of the job.
     if (job.sweep) {
         sweeping_ = true;
         emit sweepStarted(job.name);
-        QMetaObject::invokeMethod(
-            worker_,
-            [worker = worker_, config = job.config, options = *job.sweep, name = job.name] {
-                worker->sweep(config, options, name);
-            },
-            Qt::QueuedConnection);
+        toWorker_->post([worker = worker_, config = job.config, options = *job.sweep,
+                         name = job.name] { worker->sweep(config, options, name); });
         return;
     }
     current_ = job.run.id;
     currentLock_ = std::move(job.run.lock);
-    QMetaObject::invokeMethod(
-        worker_,
-        [worker = worker_, id = static_cast<qint64>(current_), config = job.config] {
-            worker->train(id, config);
-        },
-        Qt::QueuedConnection);
+    toWorker_->post([worker = worker_, id = static_cast<qint64>(current_), config = job.config] {
+        worker->train(id, config);
+    });
 }
 
 void TrainingController::stopCurrent() {

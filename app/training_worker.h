@@ -14,6 +14,10 @@
 #include "engine/sweep/lr_sweep.h"
 #include "storage/run_store.h"
 
+namespace runboard::widgets {
+class ThreadMailbox;
+}
+
 namespace runboard::app {
 
 struct RunProgress {
@@ -102,10 +106,15 @@ private:
     };
     void startNext();
     void shutdown();
+    // Calls onGui on this thread with the arguments of each of the worker's `signal`.
+    template <class... Args, class OnGui>
+    void relay(void (TrainingWorker::*signal)(Args...), OnGui onGui);
 
     QString dbPath_;
     QThread thread_;
     TrainingWorker* worker_ = nullptr;
+    widgets::ThreadMailbox* toWorker_ = nullptr;    // the worker's child: calls on its thread
+    widgets::ThreadMailbox* fromWorker_ = nullptr;  // the worker's signals, on this thread
     std::deque<Job> queue_;
     storage::RunId current_ = 0;
     bool sweeping_ = false;

@@ -9,21 +9,41 @@
 //   message, once, in place of a result;
 // - coalescing: a request while a load runs is remembered and served when that load ends, so a
 //   burst of requests costs at most two loads and results arrive in order;
-// - destruction: the watcher is disconnected before the running load is waited for, so nothing
-//   reaches the view while it is half destroyed, whatever the order of its members. The work
-//   captures copies of what it reads (never the view): it runs on another thread.
+// - destruction: the running load is waited for and its notice dropped, so nothing reaches the
+//   view while it is half destroyed, whatever the order of its members. The work captures copies
+//   of what it reads (never the view): it runs on another thread;
+// - threads: everything but the work runs on the view's thread (asserted in debug builds), and
+//   the hand-offs to and from the pool are annotated for ThreadSanitizer (thread_handoff.h).
 
-#include <QFutureWatcher>
+#include <QCoreApplication>
+#include <QEvent>
 #include <QObject>
 #include <QString>
-#include <QtConcurrent>
+#include <QThread>
+#include <exception>
 #include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "storage/run_store.h"
+#include "widgets/thread_handoff.h"
 
 namespace runboard::widgets {
+
+// Told on its own thread, by a posted event, that a load ended. The event is not read: it was
+// allocated on the pool thread, after the hand-off TSan is told of.
+class LoadNotice : public QObject {
+public:
+    std::function<void()> onEnded;
+
+protected:
+    void customEvent(QEvent*) override {
+        received(this);
+        if (onEnded) onEnded();
+    }
+};
 
 template <typename T>
 class LatestLoader {
@@ -40,16 +60,16 @@ public:
     LatestLoader(QObject* context, std::function<std::optional<Job>()> start,
                  std::function<void(T)> apply, std::function<void(const QString&)> fail,
                  std::function<void()> again = {})
-        : start_(std::move(start)),
+        : context_(context),
+          start_(std::move(start)),
           apply_(std::move(apply)),
           fail_(std::move(fail)),
           again_(std::move(again)) {
-        QObject::connect(&watcher_, &QFutureWatcher<Outcome>::finished, context,
-                         [this] { finished(); });
+        notice_.onEnded = [this] { finished(); };
     }
     ~LatestLoader() {
-        QObject::disconnect(&watcher_, nullptr, nullptr, nullptr);
-        watcher_.waitForFinished();
+        notice_.onEnded = nullptr;
+        if (running_.valid()) running_.wait();
     }
     LatestLoader(const LatestLoader&) = delete;
     LatestLoader& operator=(const LatestLoader&) = delete;
@@ -76,34 +96,64 @@ private:
         std::optional<T> value;
         QString error;
     };
+    // One load: the job in, the outcome out. Each side writes only before handing it over.
+    struct Load {
+        Job job;
+        Outcome outcome;
+        std::promise<void> ended;
+    };
+    void assertThread() const {
+        Q_ASSERT_X(QThread::currentThread() == context_->thread(), "LatestLoader",
+                   "requests and results belong to the view's thread");
+    }
 
     void begin() {
+        assertThread();
         std::optional<Job> job = start_();
         if (!job) return;
         loading_ = true;
         started_ = generation_;
-        watcher_.setFuture(QtConcurrent::run([job = std::move(*job)] {
-            Outcome out;
-            auto store = storage::RunStore::open(job.database.toStdString(),
+        load_ = std::make_shared<Load>();
+        load_->job = std::move(*job);
+        running_ = load_->ended.get_future();
+        startOnPool([load = load_, notice = &notice_] { run(*load, notice); });
+    }
+
+    // On the pool: the work, then the notice. The notice outlives this call: its loader waits
+    // for `ended` before it goes.
+    static void run(Load& load, LoadNotice* notice) {
+        // Nothing may escape into the pool: a throw is this load's error.
+        try {
+            auto store = storage::RunStore::open(load.job.database.toStdString(),
                                                  {.create = false, .readOnly = true});
-            auto result = store ? job.work(store.value()) : storage::Result<T>(store.error());
+            auto result = store ? load.job.work(store.value()) : storage::Result<T>(store.error());
             if (result)
-                out.value.emplace(std::move(result.value()));
+                load.outcome.value.emplace(std::move(result.value()));
             else
-                out.error = QString::fromStdString(result.error().message);
-            return out;
-        }));
+                load.outcome.error = QString::fromStdString(result.error().message);
+        } catch (const std::exception& e) {
+            load.outcome.value.reset();
+            load.outcome.error = QString::fromUtf8(e.what());
+        } catch (...) {
+            load.outcome.value.reset();
+            load.outcome.error = QStringLiteral("the load failed with an unknown error");
+        }
+        handOff(notice);
+        QCoreApplication::postEvent(notice, new QEvent(QEvent::User));
+        load.ended.set_value();
     }
 
     void finished() {
+        assertThread();
         loading_ = false;
         const bool again = std::exchange(pending_, false);
+        std::shared_ptr<Load> load = std::exchange(load_, nullptr);
+        running_ = {};
         if (started_ == generation_) {
-            Outcome out = watcher_.result();
-            if (out.value)
-                apply_(std::move(*out.value));
+            if (load->outcome.value)
+                apply_(std::move(*load->outcome.value));
             else
-                fail_(out.error);
+                fail_(load->outcome.error);
         }
         // apply_ may have requested (and begun) a newer load itself.
         if (!again || loading_) return;
@@ -113,11 +163,14 @@ private:
             begin();
     }
 
+    QObject* context_;
     std::function<std::optional<Job>()> start_;
     std::function<void(T)> apply_;
     std::function<void(const QString&)> fail_;
     std::function<void()> again_;
-    QFutureWatcher<Outcome> watcher_;
+    LoadNotice notice_;
+    std::shared_ptr<Load> load_;  // the running one
+    std::future<void> running_;
     quint64 generation_ = 0, started_ = 0;
     bool loading_ = false, pending_ = false;
 };

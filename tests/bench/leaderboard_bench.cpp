@@ -7,6 +7,8 @@
 // Gives up after --timeout seconds (default 600) and says so.
 //   leaderboard_bench [--entries N] [--timeout S]
 
+#include <fmt/format.h>
+
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QHeaderView>
@@ -46,8 +48,8 @@ int main(int argc, char** argv) {
         rows.reserve(static_cast<std::size_t>(entries));
         for (int i = 0; i < entries; ++i) {
             const double s = skill(rng);
-            char date[32];
-            std::snprintf(date, sizeof date, "2026-01-%02d %02d:%02d", 1 + i % 28, i % 24, i % 60);
+            const std::string date =
+                fmt::format("2026-01-{:02} {:02}:{:02}", 1 + i % 28, i % 24, i % 60);
             rows.push_back({std::to_string(i), "team " + std::to_string(i), std::nullopt, date,
                             s + noise(rng), s + noise(rng)});
         }

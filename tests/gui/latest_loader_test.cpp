@@ -13,9 +13,12 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "support/fixtures.h"
+#include "widgets/thread_handoff.h"
 
 using namespace runboard;
 using Loader = widgets::LatestLoader<int>;
@@ -126,4 +129,44 @@ TEST(LatestLoader, DestroyedMidLoadItWaitsAndAppliesNothing) {
     QTest::qWait(50);  // a queued finished() would arrive now
     EXPECT_TRUE(h.applied.empty());
     EXPECT_TRUE(h.failed.empty());
+}
+
+TEST(LatestLoader, WorkThatThrowsIsAnErrorNotTheEndOfTheProgram) {
+    test::TempDir dir;
+    const QString db = QString::fromStdString(makeDatabase(dir));
+    QObject context;
+    std::vector<std::string> failed;
+    int applied = 0;
+    Loader loader(
+        &context,
+        [&]() -> std::optional<Loader::Job> {
+            return Loader::Job{db, [](storage::RunStore&) -> storage::Result<int> {
+                                   throw std::runtime_error("the snapshot could not be built");
+                               }};
+        },
+        [&](int) { ++applied; }, [&](const QString& e) { failed.push_back(e.toStdString()); });
+    loader.request();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !failed.empty(); }, 5000));
+    EXPECT_EQ(failed.front(), "the snapshot could not be built");
+    EXPECT_EQ(applied, 0);
+    EXPECT_FALSE(loader.loading());
+}
+
+TEST(ThreadMailbox, RunsWhatAnotherThreadPostsOnItsOwnThreadInOrder) {
+    widgets::ThreadMailbox box;
+    std::vector<int> seen;
+    std::vector<std::thread::id> ranOn;
+    std::thread poster([&] {
+        for (int i = 0; i < 200; ++i)
+            box.post([&, i] {
+                seen.push_back(i);
+                ranOn.push_back(std::this_thread::get_id());
+            });
+    });
+    poster.join();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return seen.size() == 200; }, 5000));
+    for (int i = 0; i < 200; ++i)
+        EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+    for (const auto& id : ranOn)
+        EXPECT_EQ(id, std::this_thread::get_id());
 }
