@@ -35,6 +35,11 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
     throw std::bad_alloc();
 }
+// The nothrow form too (std::stable_sort's buffer): else it comes from ASan's allocator and goes
+// back through the free() below, a mismatch ASan reports.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    return std::malloc(n == 0 ? 1 : n);
+}
 // (GCC sees free() on memory from `new` once these are inlined; they are the matching pair.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"

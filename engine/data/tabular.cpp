@@ -1,0 +1,256 @@
+#include "engine/data/tabular.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "engine/data/csv.h"
+#include "engine/errors.h"
+
+namespace runboard::engine {
+
+// Names of their own: the unity builds put this file in one unit with idx.cpp and the others.
+namespace {
+
+std::string lowerAscii(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string_view trimmedCell(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+// The cell as a finite number, if it is one (surrounding blanks allowed, nothing else).
+std::optional<double> numberIn(std::string_view cell) {
+    cell = trimmedCell(cell);
+    if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
+    if (ec != std::errc() || end != cell.data() + cell.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+[[noreturn]] void failTable(const std::string& path, const std::string& what) {
+    throw DataError("CSV dataset '" + path + "': " + what);
+}
+
+// "line 4", "lines 4, 9 and 12", "lines 4, 9, 12 and 3 more".
+std::string linesOf(const std::vector<std::size_t>& lines) {
+    std::string out = lines.size() == 1 ? "line " : "lines ";
+    const std::size_t shown = std::min<std::size_t>(lines.size(), 3);
+    for (std::size_t i = 0; i < shown; ++i) {
+        if (i > 0) out += i + 1 == shown && lines.size() == shown ? " and " : ", ";
+        out += std::to_string(lines[i]);
+    }
+    if (lines.size() > shown) out += fmt::format(" and {} more", lines.size() - shown);
+    return out;
+}
+
+}  // namespace
+
+bool isMissing(std::string_view cell) {
+    const std::string s = lowerAscii(trimmedCell(cell));
+    return s.empty() || s == "na" || s == "nan" || s == "n/a" || s == "null";
+}
+
+Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec) {
+    auto records = parseCsv(text);
+    if (!records) failTable(path, records.error().message);
+    if (records->empty()) failTable(path, "the file is empty: it needs a header row and data rows");
+    Table t;
+    t.path = path;
+    t.header = std::move(records->front().fields);
+    std::set<std::string> names;
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+        const std::string name(trimmedCell(t.header[c]));
+        // A header is names, not data: a first row of numbers means the header is missing.
+        if (name.empty() || numberIn(name))
+            failTable(path,
+                      fmt::format("line 1 must be a header row naming every column; column {} "
+                                  "is '{}' (add a header such as f1,f2,...,label)",
+                                  c + 1, t.header[c]));
+        if (!names.insert(name).second)
+            failTable(path, fmt::format("the header names column '{}' twice", name));
+        t.header[c] = name;
+    }
+    if (t.header.size() < 2)
+        failTable(path, "a dataset needs at least one feature column and a label column");
+    if (spec.labelColumn.empty()) {
+        t.labelColumn = t.header.size() - 1;
+    } else {
+        const auto it = std::find(t.header.begin(), t.header.end(), spec.labelColumn);
+        if (it == t.header.end())
+            failTable(path,
+                      fmt::format("there is no label column '{}' (data.label); the columns are {}",
+                                  spec.labelColumn, fmt::join(t.header, ", ")));
+        t.labelColumn = static_cast<std::size_t>(it - t.header.begin());
+    }
+    for (std::size_t r = 1; r < records->size(); ++r) {
+        auto& rec = (*records)[r];
+        if (rec.fields.size() != t.header.size())
+            failTable(path, fmt::format("line {} has {} fields, the header {} (ragged rows)",
+                                        rec.line, rec.fields.size(), t.header.size()));
+        t.rows.push_back(std::move(rec.fields));
+        t.lines.push_back(rec.line);
+    }
+    if (t.rows.empty()) failTable(path, "there are no data rows after the header");
+    return t;
+}
+
+Table readTable(const std::string& path, const TableSpec& spec) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) failTable(path, "cannot be read (does it exist, and may it be read?)");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) failTable(path, "reading it failed");
+    return parseTable(text.str(), path, spec);
+}
+
+std::size_t Encoding::width() const {
+    std::size_t w = 0;
+    for (const auto& f : features)
+        w += f.categorical ? f.categories.size() : 1;
+    return w;
+}
+
+std::vector<std::string> Encoding::featureNames() const {
+    std::vector<std::string> out;
+    for (const auto& f : features) {
+        if (!f.categorical) {
+            out.push_back(f.name);
+            continue;
+        }
+        for (const auto& c : f.categories)
+            out.push_back(f.name + "=" + c);
+    }
+    return out;
+}
+
+Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainRows,
+                     const TableSpec& spec) {
+    Encoding e;
+    // Missing cells: named by their lines, per column, before anything is computed.
+    std::vector<std::size_t> missingLabel;
+    std::map<std::size_t, std::vector<std::size_t>> missingByColumn;
+    for (std::size_t r = 0; r < table.rows.size(); ++r)
+        for (std::size_t c = 0; c < table.header.size(); ++c)
+            if (isMissing(table.rows[r][c])) {
+                if (c == table.labelColumn)
+                    missingLabel.push_back(table.lines[r]);
+                else
+                    missingByColumn[c].push_back(table.lines[r]);
+            }
+    if (!missingLabel.empty())
+        failTable(table.path, fmt::format("the label '{}' is missing on {}",
+                                          table.header[table.labelColumn], linesOf(missingLabel)));
+    if (!missingByColumn.empty() && spec.missing == MissingPolicy::Refuse) {
+        const auto& [c, lines] = *missingByColumn.begin();
+        failTable(table.path,
+                  fmt::format("column '{}' has missing values ('', NA or NaN) on {}; fill them in, "
+                              "or set data.missing=mean to use the training part's mean",
+                              table.header[c], linesOf(lines)));
+    }
+    // Classes: every label value in the file, numbers in numeric order.
+    std::set<std::string> labels;
+    for (const auto& row : table.rows)
+        labels.insert(std::string(trimmedCell(row[table.labelColumn])));
+    e.classes.assign(labels.begin(), labels.end());
+    const bool numericLabels =
+        std::all_of(e.classes.begin(), e.classes.end(),
+                    [](const std::string& s) { return numberIn(s).has_value(); });
+    if (numericLabels)
+        std::stable_sort(
+            e.classes.begin(), e.classes.end(),
+            [](const std::string& a, const std::string& b) { return *numberIn(a) < *numberIn(b); });
+    if (e.classes.size() < 2)
+        failTable(table.path, fmt::format("the label '{}' has one value ('{}') in every row: a "
+                                          "classifier needs at least two classes",
+                                          table.header[table.labelColumn], e.classes.front()));
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+        if (c == table.labelColumn) continue;
+        ColumnEncoding f;
+        f.name = table.header[c];
+        f.column = c;
+        f.categorical = std::any_of(table.rows.begin(), table.rows.end(), [c](const auto& row) {
+            return !isMissing(row[c]) && !numberIn(row[c]);
+        });
+        if (f.categorical) {
+            std::set<std::string> seen;
+            for (std::int64_t r : trainRows) {
+                const std::string& cell = table.rows[static_cast<std::size_t>(r)][c];
+                if (!isMissing(cell)) seen.insert(std::string(trimmedCell(cell)));
+            }
+            f.categories.assign(seen.begin(), seen.end());
+        } else {
+            // Two passes (mean, then squared deviations): exact enough for any table.
+            double sum = 0;
+            std::size_t n = 0;
+            for (std::int64_t r : trainRows)
+                if (auto v = numberIn(table.rows[static_cast<std::size_t>(r)][c])) sum += *v, ++n;
+            f.mean = n > 0 ? sum / static_cast<double>(n) : 0;
+            double squares = 0;
+            for (std::int64_t r : trainRows)
+                if (auto v = numberIn(table.rows[static_cast<std::size_t>(r)][c]))
+                    squares += (*v - f.mean) * (*v - f.mean);
+            const double sd = n > 0 ? std::sqrt(squares / static_cast<double>(n)) : 0;
+            f.stdev = sd > 0 ? sd : 1;  // a constant column encodes as 0
+        }
+        e.features.push_back(std::move(f));
+    }
+    return e;
+}
+
+EncodedRows encodeRows(const Table& table, const Encoding& encoding,
+                       const std::vector<std::int64_t>& rows) {
+    EncodedRows out;
+    const std::size_t width = encoding.width();
+    out.features.assign(rows.size() * width, 0.0f);
+    out.labels.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& row = table.rows[static_cast<std::size_t>(rows[i])];
+        float* x = out.features.data() + i * width;
+        std::size_t k = 0;
+        for (const auto& f : encoding.features) {
+            const std::string& cell = row[f.column];
+            if (f.categorical) {
+                if (!isMissing(cell)) {
+                    const std::string value(trimmedCell(cell));
+                    const auto it =
+                        std::lower_bound(f.categories.begin(), f.categories.end(), value);
+                    if (it != f.categories.end() && *it == value)
+                        x[k + static_cast<std::size_t>(it - f.categories.begin())] = 1.0f;
+                }
+                k += f.categories.size();
+                continue;
+            }
+            const auto v = numberIn(cell);  // missing: the mean, 0 after scaling
+            x[k++] = v ? static_cast<float>((*v - f.mean) / f.stdev) : 0.0f;
+        }
+        const std::string label(trimmedCell(row[table.labelColumn]));
+        const auto it = std::find(encoding.classes.begin(), encoding.classes.end(), label);
+        if (it == encoding.classes.end())
+            failTable(table.path,
+                      fmt::format("line {}: label '{}' is not one of the dataset's classes",
+                                  table.lines[static_cast<std::size_t>(rows[i])], label));
+        out.labels.push_back(it - encoding.classes.begin());
+    }
+    return out;
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,82 @@
+#pragma once
+// A CSV table as a classification dataset (data.source = csv), Torch-free: the engine turns the
+// encoded rows into tensors, the GUI shows a row's values and label. Every sample's stable id is
+// its row number in the file (1 = the first row after the header), so predictions and flags line
+// up across runs as the IDX index does.
+//
+// The encoding is scikit-learn's StandardScaler + OneHotEncoder(handle_unknown="ignore"), fitted
+// on the training part only, so nothing of the validation or test rows leaks into it:
+// - a column whose every present value is a finite number is a numeric feature, standardised
+//   with the training part's mean and population standard deviation (a constant column: 0);
+// - any other column is categorical: one feature per value seen in the training part, in sorted
+//   order; a value first seen in validation or test encodes as all zeros;
+// - missing cells ("", NA, NaN, N/A, null, case-insensitive) are refused, naming the first rows,
+//   unless missing = mean: a numeric cell then takes the training mean (0 after scaling), a
+//   categorical one all zeros. A missing label is always refused.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/config/names.h"
+
+namespace runboard::engine {
+
+enum class MissingPolicy { Refuse, Mean };
+inline constexpr auto kMissingNames = config::nameTable<MissingPolicy>(
+    {{MissingPolicy::Refuse, "refuse"}, {MissingPolicy::Mean, "mean"}});
+
+struct TableSpec {
+    std::string labelColumn;  // empty: the last column
+    MissingPolicy missing = MissingPolicy::Refuse;
+};
+
+struct Table {
+    std::string path;  // for messages
+    std::vector<std::string> header;
+    std::size_t labelColumn = 0;
+    std::vector<std::vector<std::string>> rows;  // every row as wide as the header
+    std::vector<std::size_t> lines;              // each row's first line in the file (messages)
+};
+
+// Whether a cell counts as missing.
+bool isMissing(std::string_view cell);
+
+// Parses CSV text as a dataset table: a header row (named columns, no duplicates), every row as
+// wide as the header, the label column present. Throws DataError naming the file, line and column.
+Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec);
+// Reads the file and parses it (DataError for a file that cannot be read).
+Table readTable(const std::string& path, const TableSpec& spec);
+
+struct ColumnEncoding {
+    std::string name;
+    std::size_t column = 0;  // in the table
+    bool categorical = false;
+    double mean = 0, stdev = 1;           // numeric: the training part's
+    std::vector<std::string> categories;  // categorical: the training part's values, sorted
+};
+
+struct Encoding {
+    std::vector<ColumnEncoding> features;  // in the file's column order, the label left out
+    std::vector<std::string> classes;      // label values: numerically sorted when all numbers
+    std::size_t width() const;
+    // One name per encoded feature: the column's, or "column=value" for a category.
+    std::vector<std::string> featureNames() const;
+};
+
+// Fits the encoding on `trainRows` (row indices into table.rows). Throws DataError for missing
+// cells (unless spec.missing is Mean), a missing label, or fewer than two classes in the table.
+Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainRows,
+                     const TableSpec& spec);
+
+struct EncodedRows {
+    std::vector<float> features;       // row-major, rows x encoding.width()
+    std::vector<std::int64_t> labels;  // index into encoding.classes
+};
+
+// Encodes `rows` with a fitted encoding (missing cells as fitEncoding allowed them).
+EncodedRows encodeRows(const Table& table, const Encoding& encoding,
+                       const std::vector<std::int64_t>& rows);
+
+}  // namespace runboard::engine
