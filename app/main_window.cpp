@@ -193,6 +193,9 @@ void MainWindow::retryOpen() {
                 openDatabase(path);  // free now: opens at once (or shows why not)
             else
                 showDatabaseError(path, message);
+        },
+        [this, path](const QString& message) {
+            if (!hasDatabase()) showDatabaseError(path, message);
         });
 }
 

@@ -150,6 +150,10 @@ void MainWindow::writeStore(const QString& title,
         [this, title](const QString& error) {
             if (!error.isEmpty()) QMessageBox::warning(this, title, error);
             workspace_->notifyDataChanged();
+        },
+        [this, title](const QString& error) {
+            QMessageBox::warning(this, title, error);
+            workspace_->notifyDataChanged();
         });
 }
 

@@ -139,22 +139,36 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<RunEnded>();
     qRegisterMetaType<SweepEnded>();
     qRegisterMetaType<sweep::Point>();
+    // QThread::wait() synchronises inside Qt, where ThreadSanitizer cannot see it: the thread's
+    // end is announced here, on the thread itself, and received after wait() in shutdown(), so
+    // deleting what it used is ordered after its last use.
+    connect(
+        &thread_, &QThread::finished, this, [this] { widgets::handOff(&thread_); },
+        Qt::DirectConnection);
 }
 
 TrainingController::~TrainingController() {
-    shutdown();
+    shutdown(false);  // the window is going: nobody to tell
 }
 
-void TrainingController::shutdown() {
+void TrainingController::shutdown(bool deliver) {
     if (worker_ != nullptr) worker_->requestStop();
     queue_.clear();
     thread_.quit();
     thread_.wait();
-    delete worker_;  // and its mailbox
+    widgets::received(&thread_);  // the worker thread's last word (see the constructor)
+    delete worker_;               // and its mailbox
     worker_ = nullptr;
     toWorker_ = nullptr;
-    delete fromWorker_;  // with whatever the old worker sent that is not delivered yet
+    // What the stopped worker said last (its run's or sweep's end) is delivered now, before
+    // another database's worker starts: the status bar and the LR finder stop showing it running.
+    if (deliver && fromWorker_ != nullptr) fromWorker_->drainNow();
+    delete fromWorker_;
     fromWorker_ = nullptr;
+    // A job handed over but never begun (the thread stopped first) says nothing: say it here.
+    if (deliver && current_ != 0)
+        emit ended({current_, storage::RunStatus::Stopped, tr("the database was closed")});
+    if (deliver && sweeping_) emit sweepEnded({0, {}, tr("the database was closed")});
     current_ = 0;
     sweeping_ = false;
     currentLock_ = {};
@@ -172,7 +186,7 @@ void TrainingController::relay(void (TrainingWorker::*signal)(Args...), OnGui on
 
 void TrainingController::setDatabase(const QString& dbPath) {
     Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
-    shutdown();
+    shutdown(true);
     dbPath_ = dbPath;
     worker_ = new TrainingWorker(dbPath);
     toWorker_ = new widgets::ThreadMailbox(worker_);

@@ -105,7 +105,8 @@ private:
         QString name;
     };
     void startNext();
-    void shutdown();
+    // Stops the worker and its thread; with `deliver`, what it said last reaches the GUI.
+    void shutdown(bool deliver);
     // Calls onGui on this thread with the arguments of each of the worker's `signal`.
     template <class... Args, class OnGui>
     void relay(void (TrainingWorker::*signal)(Args...), OnGui onGui);

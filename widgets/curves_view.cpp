@@ -73,7 +73,10 @@ CurvesView::CurvesView(QWidget* parent)
     });
     // The crosshair: every drawn run's value at the cursor.
     new PlotTracker(plot_, [this](double x) {
-        QStringList lines{QStringLiteral("%1 %2").arg(current_.xTitle).arg(x, 0, 'g', 6)};
+        // Steps are whole numbers; epochs and seconds keep a decimal.
+        const QString at = current_.xAxis == XAxis::Step ? QString::number(std::llround(x))
+                                                         : QString::number(x, 'f', 1);
+        QStringList lines{QStringLiteral("%1 %2").arg(current_.xTitle, at)};
         for (const CurveSeries& s : current_.series) {
             const auto& pts = s.smoothed.empty() ? s.raw : s.smoothed;
             auto it = std::lower_bound(pts.begin(), pts.end(), x,
@@ -338,6 +341,11 @@ void CurvesView::redraw() {
     for (PlotLine& l : smooth)
         raw.push_back(std::move(l));
     plot_->setLogScales(false, logScale_);
+    plot_->setXIntegers(current_.xAxis != XAxis::WallTime);
+    plot_->setPlaceholder(runs_.empty() ? tr("Select runs in the table to see their curves")
+                          : current_.error.isEmpty()
+                              ? tr("No %1 points in the selected runs yet").arg(metric_)
+                              : current_.error);
     plot_->setRanges(xs.first, xs.second, ys.first, ys.second);
     plot_->setContent({std::move(bands), std::move(raw), std::move(markers)});
     legend_->setEntries(legend);

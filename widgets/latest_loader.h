@@ -9,9 +9,9 @@
 //   message, once, in place of a result;
 // - coalescing: a request while a load runs is remembered and served when that load ends, so a
 //   burst of requests costs at most two loads and results arrive in order;
-// - destruction: the running load is waited for and its notice dropped, so nothing reaches the
-//   view while it is half destroyed, whatever the order of its members. The work captures copies
-//   of what it reads (never the view): it runs on another thread;
+// - destruction: returns at once; a running load ends on its own and its notice reaches nobody,
+//   so nothing reaches the view while it is half destroyed, whatever the order of its members.
+//   The work captures copies of what it reads (never the view): it runs on another thread;
 // - threads: everything but the work runs on the view's thread (asserted in debug builds), and
 //   the hand-offs to and from the pool are annotated for ThreadSanitizer (thread_handoff.h).
 
@@ -22,7 +22,6 @@
 #include <QThread>
 #include <exception>
 #include <functional>
-#include <future>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -65,12 +64,12 @@ public:
           apply_(std::move(apply)),
           fail_(std::move(fail)),
           again_(std::move(again)) {
-        notice_.onEnded = [this] { finished(); };
+        notice_->onEnded = [this] { finished(); };
     }
-    ~LatestLoader() {
-        notice_.onEnded = nullptr;
-        if (running_.valid()) running_.wait();
-    }
+    // Returns at once: a load still running ends on its own copies, and its notice reaches
+    // nobody. (Waiting for it could freeze the GUI behind other pool work, e.g. a write in
+    // SQLite's busy timeout.)
+    ~LatestLoader() { notice_->onEnded = nullptr; }
     LatestLoader(const LatestLoader&) = delete;
     LatestLoader& operator=(const LatestLoader&) = delete;
 
@@ -100,7 +99,6 @@ private:
     struct Load {
         Job job;
         Outcome outcome;
-        std::promise<void> ended;
     };
     void assertThread() const {
         Q_ASSERT_X(QThread::currentThread() == context_->thread(), "LatestLoader",
@@ -115,12 +113,10 @@ private:
         started_ = generation_;
         load_ = std::make_shared<Load>();
         load_->job = std::move(*job);
-        running_ = load_->ended.get_future();
-        startOnPool([load = load_, notice = &notice_] { run(*load, notice); });
+        startOnPool([load = load_, notice = notice_] { run(*load, notice.get()); });
     }
 
-    // On the pool: the work, then the notice. The notice outlives this call: its loader waits
-    // for `ended` before it goes.
+    // On the pool: the work, then the notice (kept alive by this task's reference).
     static void run(Load& load, LoadNotice* notice) {
         // Nothing may escape into the pool: a throw is this load's error.
         try {
@@ -140,7 +136,6 @@ private:
         }
         handOff(notice);
         QCoreApplication::postEvent(notice, new QEvent(QEvent::User));
-        load.ended.set_value();
     }
 
     void finished() {
@@ -148,7 +143,6 @@ private:
         loading_ = false;
         const bool again = std::exchange(pending_, false);
         std::shared_ptr<Load> load = std::exchange(load_, nullptr);
-        running_ = {};
         if (started_ == generation_) {
             if (load->outcome.value)
                 apply_(std::move(*load->outcome.value));
@@ -168,9 +162,10 @@ private:
     std::function<void(T)> apply_;
     std::function<void(const QString&)> fail_;
     std::function<void()> again_;
-    LoadNotice notice_;
+    // Shared with the running load, so it outlives this loader when needed; deleted on its own
+    // thread by the last owner.
+    std::shared_ptr<LoadNotice> notice_{new LoadNotice, [](LoadNotice* n) { n->deleteLater(); }};
     std::shared_ptr<Load> load_;  // the running one
-    std::future<void> running_;
     quint64 generation_ = 0, started_ = 0;
     bool loading_ = false, pending_ = false;
 };

@@ -352,12 +352,10 @@ void LrFinderView::redraw() {
             {color,
              QStringLiteral("#%1 %2").arg(c.record.id).arg(QString::fromStdString(c.record.name))});
 
-        // Suggestions, then the stop point. Labels alternate above and below their markers, and
-        // the sweeps' labels stack, so that close suggestions of one sweep or of overlaid sweeps
-        // do not overwrite each other.
+        // Suggestions, then the stop point. Labels alternate above and below their markers; the
+        // plot moves any that would overlap another (overlaid sweeps suggest close LRs).
         const auto labelAt = [&](std::size_t rank, const QString& text, QColor textColor) {
-            const double kk = static_cast<double>(k);
-            const double dy = rank % 2 == 0 ? -line * (1.2 + kk) - 2 : line * (0.2 + kk) + 4;
+            const double dy = rank % 2 == 0 ? -line * 1.2 - 2 : line * 0.2 + 4;
             return PlotLabel{text, QPointF(6, dy), textColor};
         };
         PlotMarkers marks{{}, color, PlotMarkers::Shape::Circle, false, 11};
@@ -406,11 +404,9 @@ void LrFinderView::redraw() {
                                     .arg(c.record.stopLr, 0, 'g', 3)
                                     .arg(QString::fromStdString(c.record.stopReason))});
             const QColor dark(0x8e, 0x1b, 0x1b);
-            PlotMarkers stop{{{c.record.stopLr, stopLoss}},
-                             QColor(0xd3, 0x2f, 0x2f),
-                             PlotMarkers::Shape::Square,
-                             false,
-                             10};
+            // In the sweep's colour, so overlaid sweeps' stops are told apart; the label says stop.
+            PlotMarkers stop{
+                {{c.record.stopLr, stopLoss}}, color, PlotMarkers::Shape::Square, false, 10};
             stop.labels.push_back(labelAt(markerIds_.back().size(), QStringLiteral("stop"), dark));
             content.markers.push_back(std::move(stop));
             markerIds_.push_back({markers_.size() - 1});

@@ -32,6 +32,7 @@ extern "C" void __tsan_release(void* addr);
 #include <QFutureInterface>
 #include <QFutureWatcher>
 #include <QObject>
+#include <QString>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -55,32 +56,38 @@ inline void received([[maybe_unused]] const void* what) {
 // Runs `fn` on the global thread pool. Nothing escapes it: a throw is logged and dropped.
 void startOnPool(std::function<void()> fn);
 
-// Runs `work` on the global thread pool, then `done` with its result on `context`'s thread; not
-// at all when `context` is destroyed first (the work still ends, on its own copies).
+// Runs `work` on the global thread pool, then, on `context`'s thread, `done` with its result or
+// `failed` with what it threw; neither when `context` is destroyed first (the work still ends,
+// on its own copies).
 template <class R>
-void runInBackground(QObject* context, std::function<R()> work, std::function<void(R)> done) {
+void runInBackground(QObject* context, std::function<R()> work, std::function<void(R)> done,
+                     std::function<void(const QString&)> failed) {
     struct State {
         std::function<R()> work;
         std::optional<R> result;
+        QString error;
     };
-    auto state = std::make_shared<State>(State{std::move(work), std::nullopt});
+    auto state = std::make_shared<State>(State{std::move(work), std::nullopt, {}});
     QFutureInterface<void> ended;
     ended.reportStarted();
     auto* watcher = new QFutureWatcher<void>(context);
     QObject::connect(watcher, &QFutureWatcher<void>::finished, context,
-                     [watcher, state, done = std::move(done)] {
+                     [watcher, state, done = std::move(done), failed = std::move(failed)] {
                          watcher->deleteLater();
                          received(state.get());
-                         if (state->result) done(std::move(*state->result));
+                         if (state->result)
+                             done(std::move(*state->result));
+                         else
+                             failed(state->error);
                      });
     watcher->setFuture(ended.future());
     startOnPool([state, ended]() mutable {
         try {
             state->result.emplace(state->work());
+        } catch (const std::exception& e) {
+            state->error = QString::fromUtf8(e.what());
         } catch (...) {
-            handOff(state.get());
-            ended.reportFinished();
-            throw;  // startOnPool logs it
+            state->error = QStringLiteral("unknown error");
         }
         handOff(state.get());
         ended.reportFinished();
@@ -93,7 +100,12 @@ void runInBackground(QObject* context, std::function<R()> work, std::function<vo
 class ThreadMailbox : public QObject {
 public:
     explicit ThreadMailbox(QObject* parent = nullptr) : QObject(parent) {}
+    // Takes the lock once: what the posting and draining threads did before is ordered before
+    // the queue is freed (for ThreadSanitizer; the owner stops those threads first anyway).
+    ~ThreadMailbox() override { const std::lock_guard lock(mutex_); }
     void post(std::function<void()> fn);
+    // Runs what is queued now, on the calling thread (the mailbox's own; its posters done).
+    void drainNow();
 
 protected:
     void customEvent(QEvent* event) override;
@@ -101,6 +113,7 @@ protected:
 private:
     std::mutex mutex_;
     std::deque<std::function<void()>> queue_;
+    bool wakePending_ = false;  // a wake-up event is posted and not yet begun
 };
 
 }  // namespace runboard::widgets

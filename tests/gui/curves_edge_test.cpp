@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QTextBlock>
 #include <QTextDocument>
+#include <QWheelEvent>
 #include <array>
 #include <cmath>
 
@@ -269,8 +270,40 @@ TEST(PlotWidget, MarkerLabelsThatWouldOverlapMoveApart) {
     for (std::size_t i = 0; i < placed.size(); ++i)
         for (std::size_t j = i + 1; j < placed.size(); ++j)
             EXPECT_FALSE(placed[i].first.intersects(placed[j].first)) << i << " and " << j;
-    EXPECT_EQ(placed[0].first.topLeft(), plot.mapping().toPixel(5, 5) + QPointF(6, -20));
+    // Nor do they cover a marker, and all stay inside the plot.
+    for (const auto& [box, label] : placed) {
+        EXPECT_TRUE(plot.mapping().area.contains(box)) << label->text.toStdString();
+        for (const auto& group : plot.markers())
+            for (const auto& p : group.points) {
+                const QPointF c = plot.mapping().toPixel(p.x, p.y);
+                const QRectF mark(c.x() - group.size / 2, c.y() - group.size / 2, group.size,
+                                  group.size);
+                EXPECT_FALSE(box.intersects(mark)) << label->text.toStdString();
+            }
+    }
+    // A label with room stays where it asked.
     EXPECT_EQ(placed[3].first.topLeft(), plot.mapping().toPixel(1, 1) + QPointF(6, -20));
+}
+
+TEST(PlotWidget, TheWheelNeverZoomsALogAxisOutToZeroOrInfinity) {
+    widgets::PlotWidget plot;
+    plot.resize(800, 400);
+    plot.setLogScales(true, false);
+    plot.setRanges(1e-7, 10, 0, 1);
+    plot.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&plot));
+    widgets::PlotZoomer zoomer(&plot);
+    QObject::connect(&zoomer, &widgets::PlotZoomer::zoomed, &plot, &widgets::PlotWidget::setRanges);
+    const QPointF at = plot.mapping().area.center();
+    for (int i = 0; i < 200; ++i) {  // far out, then far in
+        const int delta = i < 100 ? -120 : 120;
+        QWheelEvent wheel(at, plot.mapToGlobal(at), {}, {0, delta}, Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(&plot, &wheel);
+        const auto& m = plot.mapping();
+        ASSERT_TRUE(widgets::usableRange(m.x0, m.x1, true)) << i << ": " << m.x0 << " .. " << m.x1;
+        ASSERT_FALSE(plot.xTicks().empty()) << i;
+    }
 }
 
 TEST(PlotWidget, ADragAsksForTheRangeUnderItAndADoubleClickForAReset) {

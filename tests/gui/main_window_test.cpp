@@ -18,11 +18,13 @@
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
@@ -422,4 +424,33 @@ TEST(MainWindow, CompetitionModeHidesThePrivatePartInEveryView) {
     box->click();
     ASSERT_TRUE(QTest::qWaitFor([&] { return testAccuracy() == 0.5; }, 5000));
     EXPECT_FALSE(storage::competitionMode(storage::RunStore::open(db)->connection()).value());
+}
+
+TEST(MainWindow, OpeningAnotherDatabaseWhileARunTrainsEndsItInTheStatusBar) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 900, 100);
+    app::MainWindow window(QString::fromStdString(dir.file("first.db")));
+    window.show();
+    QSignalSpy started(window.training(), &app::TrainingController::started);
+    QSignalSpy ended(window.training(), &app::TrainingController::ended);
+    config::Config c = test::tinyConfig(dir.path() / "data", "mlp");
+    c.set("epochs", std::int64_t{500});  // still training when the other database opens
+    const auto id = window.launcher()->startRun(c, "long");
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return started.count() == 1; }, 60'000));
+    auto* progress = window.findChild<QProgressBar*>();
+    ASSERT_NE(progress, nullptr);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return progress->isVisible(); }, 30'000));
+
+    window.openDatabase(QString::fromStdString(dir.file("second.db")));
+    // The old worker's last word (its run stopped) is delivered during the switch, so nothing
+    // still looks like training.
+    ASSERT_EQ(ended.count(), 1);
+    EXPECT_EQ(ended.front().at(0).value<app::RunEnded>().id, id.value());
+    EXPECT_FALSE(window.training()->busy());
+    EXPECT_FALSE(progress->isVisible());
+    for (auto* button : window.statusBar()->findChildren<QPushButton*>())
+        if (button->text() == "Stop") {
+            EXPECT_FALSE(button->isEnabled());
+        }
 }

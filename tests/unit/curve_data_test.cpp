@@ -211,8 +211,9 @@ TEST(AxisTicks, LogTicksAreDecadesOrTheirOneTwoFiveMultiples) {
     EXPECT_EQ(widgets::logTicks(1e-4, 10, 3), (std::vector<double>{1e-4, 1e-2, 1}));
     // One decade inside: its 1-2-5 multiples.
     EXPECT_EQ(widgets::logTicks(2, 30, 6), (std::vector<double>{2, 5, 10, 20}));
-    // Less than that: linear ticks.
-    EXPECT_EQ(widgets::logTicks(0.3, 0.45, 4), widgets::linearTicks(0.3, 0.45, 4));
+    // Less than that: linear ticks, half as many (evenly spaced values crowd at the top of a log
+    // axis).
+    EXPECT_EQ(widgets::logTicks(0.3, 0.45, 4), widgets::linearTicks(0.3, 0.45, 2));
     EXPECT_TRUE(widgets::logTicks(0, 1, 4).empty());
 }
 
@@ -255,4 +256,25 @@ TEST(CurveData, GroupCurveIsTheMeanAndSpreadOfInterpolatedRuns) {
     EXPECT_TRUE(widgets::groupCurve({&a}, true).mean.empty());
     std::vector<widgets::CurvePoint> late = {{20, 1}, {30, 2}};
     EXPECT_TRUE(widgets::groupCurve({&a, &late}, true).mean.empty());
+}
+
+TEST(AxisTicks, ARangeAFewUlpsWideHasOneTickAndEnds) {
+    // Zoomed in past a double's precision: the tick loop used to step k by 1 forever.
+    const double lo = 0.3, hi = std::nextafter(std::nextafter(0.3, 1.0), 1.0);
+    const auto ticks = widgets::linearTicks(lo, hi, 12);
+    ASSERT_EQ(ticks.size(), 1u);
+    EXPECT_EQ(ticks.front(), lo);
+    EXPECT_LE(widgets::linearTicks(1e15, 1e15 + 2, 20).size(), 20u);
+}
+
+TEST(AxisTicks, UsableRangesAreFiniteWiderThanRoundingAndPositiveOnLogAxes) {
+    EXPECT_TRUE(widgets::usableRange(0, 1, false));
+    EXPECT_TRUE(widgets::usableRange(-5, -1, false));
+    EXPECT_FALSE(widgets::usableRange(1, 1, false));
+    EXPECT_FALSE(widgets::usableRange(0.3, std::nextafter(0.3, 1.0), false));
+    EXPECT_FALSE(widgets::usableRange(0, INFINITY, false));
+    EXPECT_FALSE(widgets::usableRange(NAN, 1, false));
+    EXPECT_TRUE(widgets::usableRange(1e-7, 10, true));
+    EXPECT_FALSE(widgets::usableRange(0, 10, true));
+    EXPECT_FALSE(widgets::usableRange(-1, 10, true));
 }

@@ -45,9 +45,17 @@ double PlotMapping::yAt(double py) const {
     return unscaled(scaled(y0, logY) + f * (scaled(y1, logY) - scaled(y0, logY)), logY);
 }
 
+bool usableRange(double lo, double hi, bool log) {
+    if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo)) return false;
+    if (log) return lo > 0 && hi / lo > 1 + 1e-9;
+    return hi - lo > 1e-9 * std::max(std::abs(lo), std::abs(hi));
+}
+
 std::vector<double> linearTicks(double lo, double hi, int maxCount) {
     if (!std::isfinite(lo) || !std::isfinite(hi) || hi < lo || maxCount < 1) return {};
-    if (hi == lo) return {lo};
+    // A range a few ulps wide (zoomed in as far as a double goes) has one tick: its spacing would
+    // be below what k * d can step through, and the loop below would never end.
+    if (hi - lo <= 1e-12 * std::max(std::abs(lo), std::abs(hi))) return {lo};
     // The 1-2-5 spacings from a decade below range/maxCount upwards: the first that fits.
     const int e0 = static_cast<int>(std::floor(std::log10((hi - lo) / maxCount))) - 1;
     for (int e = e0; e < e0 + 12; ++e) {
@@ -59,7 +67,8 @@ std::vector<double> linearTicks(double lo, double hi, int maxCount) {
             const double d = value(mantissa);
             if (tickCount(lo, hi, d) > maxCount) continue;
             std::vector<double> ticks;
-            for (double k = std::ceil(lo / d - 1e-9); value(k * mantissa) <= hi + d * 1e-9; k += 1)
+            for (double k = std::ceil(lo / d - 1e-9);
+                 value(k * mantissa) <= hi + d * 1e-9 && std::ssize(ticks) <= maxCount; k += 1)
                 ticks.push_back(k == 0 ? 0.0 : value(k * mantissa));
             return ticks;
         }
@@ -85,7 +94,8 @@ std::vector<double> logTicks(double lo, double hi, int maxCount) {
             if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push_back(v);
         }
     if (ticks.size() >= 2 && ticks.size() <= static_cast<std::size_t>(maxCount)) return ticks;
-    return linearTicks(lo, hi, maxCount);
+    // Evenly spaced values crowd at the top of a log axis: fewer of them.
+    return linearTicks(lo, hi, std::max(2, maxCount / 2));
 }
 
 QString tickLabel(double value, double spacing) {

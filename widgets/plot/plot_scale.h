@@ -29,6 +29,11 @@ struct PlotMapping {
     bool operator==(const PlotMapping&) const = default;
 };
 
+// Whether [lo, hi] can be shown: finite, lo < hi by more than rounding, and lo > 0 on a log
+// axis. A zoom that would leave this (in past a double's precision, out to 0 or infinity on a log
+// axis) is not made.
+bool usableRange(double lo, double hi, bool log);
+
 // Tick values inside [lo, hi] at multiples of 1, 2 or 5 x 10^k: the finest such spacing that
 // gives at most maxCount ticks (at least 2 when the range allows).
 std::vector<double> linearTicks(double lo, double hi, int maxCount);

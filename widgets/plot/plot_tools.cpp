@@ -29,10 +29,16 @@ void PlotZoomer::zoomToPixels(const QRectF& pixels) {
     if (r.width() < kClickPx) return;
     const PlotMapping& m = plot_->mapping();
     if (axes_ == Axes::X || r.height() < kClickPx) {
-        emit zoomed(m.xAt(r.left()), m.xAt(r.right()), m.y0, m.y1);
+        ask(m.xAt(r.left()), m.xAt(r.right()), m.y0, m.y1);
         return;
     }
-    emit zoomed(m.xAt(r.left()), m.xAt(r.right()), m.yAt(r.bottom()), m.yAt(r.top()));
+    ask(m.xAt(r.left()), m.xAt(r.right()), m.yAt(r.bottom()), m.yAt(r.top()));
+}
+
+void PlotZoomer::ask(double x0, double x1, double y0, double y1) {
+    const PlotMapping& m = plot_->mapping();
+    if (!usableRange(x0, x1, m.logX) || !usableRange(y0, y1, m.logY)) return;
+    emit zoomed(x0, x1, y0, y1);
 }
 
 bool PlotZoomer::eventFilter(QObject*, QEvent* event) {
@@ -68,8 +74,8 @@ bool PlotZoomer::eventFilter(QObject*, QEvent* event) {
             // Around the cursor: the value under it stays under it.
             const double f = wheel->angleDelta().y() > 0 ? 0.8 : 1.25;
             const double px = wheel->position().x();
-            emit zoomed(m.xAt(px - (px - m.area.left()) * f), m.xAt(px + (m.area.right() - px) * f),
-                        m.y0, m.y1);
+            ask(m.xAt(px - (px - m.area.left()) * f), m.xAt(px + (m.area.right() - px) * f), m.y0,
+                m.y1);
             return true;
         }
         default:
@@ -195,7 +201,10 @@ PlotLegend::PlotLegend(QWidget* parent) : QLabel(parent) {
 void PlotLegend::setEntries(const std::vector<LegendEntry>& entries) {
     QStringList parts;
     for (const LegendEntry& e : entries)
-        parts << QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2")
+        // An entry wraps as a whole, never in the middle of a run's name.
+        parts << QStringLiteral(
+                     "<span style=\"white-space:nowrap\"><span style=\"color:%1\">"
+                     "&#9632;</span>&nbsp;%2</span>")
                      .arg(e.color.name(), e.text.toHtmlEscaped());
     setText(parts.join(QStringLiteral(" &nbsp; ")));
 }

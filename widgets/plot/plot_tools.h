@@ -28,7 +28,8 @@ public:
     explicit PlotZoomer(PlotWidget* plot, Axes axes = Axes::XY);
 
     // What a drag over `pixels` (plot coordinates) asks for; a rectangle under 5 px wide is a
-    // click and asks for nothing.
+    // click and asks for nothing, and so is a range past a double's precision or, on a log
+    // axis, out to 0 or infinity.
     void zoomToPixels(const QRectF& pixels);
 
 signals:
@@ -41,6 +42,9 @@ protected:
     void paintOverlay(QPainter& painter, const PlotMapping& mapping) override;
 
 private:
+    // Emits zoomed() unless the ranges are past what can be shown (usableRange).
+    void ask(double x0, double x1, double y0, double y1);
+
     PlotWidget* plot_;
     Axes axes_;
     std::optional<QPointF> pressed_;

@@ -74,6 +74,18 @@ void PlotWidget::setLogScales(bool logX, bool logY) {
     relayout();
 }
 
+void PlotWidget::setPlaceholder(const QString& text) {
+    if (text == placeholder_) return;
+    placeholder_ = text;
+    update();
+}
+
+void PlotWidget::setXIntegers(bool on) {
+    if (on == xIntegers_) return;
+    xIntegers_ = on;
+    relayout();
+}
+
 void PlotWidget::setTitles(const QString& x, const QString& y) {
     if (x == xTitle_ && y == yTitle_) return;
     xTitle_ = x;
@@ -91,7 +103,12 @@ void PlotWidget::resizeEvent(QResizeEvent*) {
 
 void PlotWidget::layoutTicks() {
     const PlotMapping& m = mapping_;
-    const int xCount = std::max(2, static_cast<int>(m.area.width() / kXTickSpacingPx));
+    int xCount = std::max(2, static_cast<int>(m.area.width() / kXTickSpacingPx));
+    // Steps and epochs are whole numbers: no tick at 14.2.
+    if (xIntegers_ && !m.logX && std::isfinite(m.x0) && std::isfinite(m.x1)) {
+        const double room = std::floor(m.x1) - std::ceil(m.x0) + 1;
+        if (room >= 1 && room < xCount) xCount = static_cast<int>(room);
+    }
     xTicks_ = m.logX ? logTicks(m.x0, m.x1, xCount) : linearTicks(m.x0, m.x1, xCount);
     const int count = std::max(2, static_cast<int>(m.area.height() / kYTickSpacingPx));
     // At least two labels when the range allows: the coarsest 1-2-5 spacing that fits can leave
@@ -145,6 +162,11 @@ void PlotWidget::paintPlot(QPainter& painter) {
     if (mapping_.area.width() > 1 && mapping_.area.height() > 1) {
         paintAxes(painter);
         paintContent(painter);
+        if (!placeholder_.isEmpty() && content_.lines.empty() && content_.markers.empty() &&
+            content_.bands.empty()) {
+            painter.setPen(QColor(0x75, 0x75, 0x75));
+            painter.drawText(mapping_.area, Qt::AlignCenter | Qt::TextWordWrap, placeholder_);
+        }
     }
     painter.restore();
     for (const auto& [owner, overlay] : overlays_) {
@@ -305,23 +327,40 @@ std::vector<std::pair<QRectF, const PlotLabel*>> PlotWidget::placeLabels() const
     const PlotMapping& m = mapping_;
     const QFontMetrics fm(font_);
     std::vector<std::pair<QRectF, const PlotLabel*>> placed;
+    std::vector<QRectF> marks;  // labels do not cover markers either
+    for (const PlotMarkers& markers : content_.markers)
+        for (const PlotPoint& p : markers.points) {
+            const QPointF c = m.toPixel(p.x, p.y);
+            marks.emplace_back(c.x() - markers.size / 2, c.y() - markers.size / 2, markers.size,
+                               markers.size);
+        }
     const auto taken = [&](const QRectF& r) {
         return std::any_of(placed.begin(), placed.end(),
-                           [&](const auto& p) { return p.first.intersects(r); });
+                           [&](const auto& p) { return p.first.intersects(r); }) ||
+               std::any_of(marks.begin(), marks.end(),
+                           [&](const QRectF& k) { return k.intersects(r); });
     };
     for (const PlotMarkers& markers : content_.markers)
         for (std::size_t i = 0; i < markers.labels.size() && i < markers.points.size(); ++i) {
             const PlotLabel& label = markers.labels[i];
             const QPointF at = m.toPixel(markers.points[i].x, markers.points[i].y);
             if (label.text.isEmpty() || !m.area.contains(at)) continue;
-            const QRectF wanted(at + label.offset,
-                                QSizeF(fm.horizontalAdvance(label.text), fm.height()));
+            // Inside the plot: a label near an edge goes to the marker's other side.
+            const QSizeF size(fm.horizontalAdvance(label.text), fm.height());
+            QPointF offset = label.offset;
+            if (at.x() + offset.x() + size.width() > m.area.right())
+                offset.setX(-offset.x() - size.width());
+            if (at.y() + offset.y() < m.area.top() ||
+                at.y() + offset.y() + size.height() > m.area.bottom())
+                offset.setY(-offset.y() - size.height());
+            const QRectF wanted(at + offset, size);
             QRectF box = wanted;
-            for (int step = 1; step <= 8 && taken(box); ++step) {
+            const auto fits = [&](const QRectF& r) { return m.area.contains(r) && !taken(r); };
+            for (int step = 1; step <= 8 && !fits(box); ++step) {
                 const int lines = (step + 1) / 2;  // 1 up, 1 down, 2 up, 2 down, ...
                 box = wanted.translated(0, lines * fm.height() * (step % 2 == 1 ? -1 : 1));
             }
-            if (taken(box)) box = wanted;  // no room: where it asked
+            if (!fits(box)) box = wanted;  // no room: where it asked
             placed.emplace_back(box, &label);
         }
     return placed;

@@ -84,6 +84,10 @@ public:
     void setRanges(double x0, double x1, double y0, double y1);
     void setLogScales(bool logX, bool logY);
     void setTitles(const QString& x, const QString& y);
+    // Shown in the middle of the plot while it has no content (what to do to see something).
+    void setPlaceholder(const QString& text);
+    // x ticks only at whole numbers (steps, epochs).
+    void setXIntegers(bool on);
     // Drawn over the plot after the content; `owner` (usually the overlay itself) may be deleted
     // before the plot.
     void addOverlay(QObject* owner, PlotOverlay* overlay);
@@ -102,8 +106,9 @@ public:
     // Whether the y title is drawn above the plot (the plot is too short for it on the side).
     bool yTitleAbove() const { return yTitleAbove_; }
 
-    // Where the markers' labels are drawn: as asked, or moved up or down a line at a time until
-    // they overlap no earlier label.
+    // Where the markers' labels are drawn: as asked (on the marker's other side near an edge of
+    // the plot), or moved up or down a line at a time until they are inside the plot and overlap
+    // no earlier label.
     std::vector<std::pair<QRectF, const PlotLabel*>> placeLabels() const;
 
     // Paints the whole plot as shown, for exports (PNG, SVG, several panels on one page).
@@ -125,7 +130,8 @@ private:
 
     PlotContent content_;
     PlotMapping mapping_;
-    QString xTitle_, yTitle_;
+    QString xTitle_, yTitle_, placeholder_;
+    bool xIntegers_ = false;
     QFont font_;
     std::vector<double> xTicks_, yTicks_;
     QStringList xLabels_, yLabels_;
