@@ -136,7 +136,6 @@ QMargins PlotWidget::marginsNeeded() {
 }
 
 void PlotWidget::relayout() {
-    const PlotMapping before = mapping_;
     // The margins depend on the labels, which depend on the area: a fixed point, reached in one
     // or two passes (a wider y label, or the y title moving above a short plot).
     for (int pass = 0; pass < 3; ++pass) {
@@ -148,7 +147,6 @@ void PlotWidget::relayout() {
     }
     mapping_.area = QRectF(rect()).marginsRemoved(margins_.toMarginsF());
     update();
-    if (!(mapping_ == before)) emit mappingChanged();
 }
 
 void PlotWidget::paintEvent(QPaintEvent*) {

@@ -92,7 +92,6 @@ public:
     // before the plot.
     void addOverlay(QObject* owner, PlotOverlay* overlay);
 
-    const PlotContent& content() const { return content_; }
     const std::vector<PlotLine>& lines() const { return content_.lines; }
     const std::vector<PlotMarkers>& markers() const { return content_.markers; }
     const std::vector<PlotBand>& bands() const { return content_.bands; }
@@ -113,9 +112,6 @@ public:
 
     // Paints the whole plot as shown, for exports (PNG, SVG, several panels on one page).
     void paintPlot(QPainter& painter);
-
-signals:
-    void mappingChanged();  // a new area or new ranges
 
 protected:
     void paintEvent(QPaintEvent* event) override;
