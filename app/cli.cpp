@@ -11,6 +11,8 @@
 
 #include "app/cli_common.h"
 #include "app/exit_codes.h"
+#include "engine/config/config.h"
+#include "engine/errors.h"
 
 namespace runboard::app {
 namespace {
@@ -167,7 +169,9 @@ const std::atomic<bool>& InterruptGuard::flag() {
     return gInterrupted;
 }
 
-int runCli(const QStringList& args) {
+namespace {
+
+int dispatch(const QStringList& args) {
     const QString command = args.size() > 1 ? args.at(1) : QString();
     if (command == "--help" || command == "-h" || command == "help") {
         std::fputs(kUsage, stdout);
@@ -186,6 +190,25 @@ int runCli(const QStringList& args) {
     if (command == "check") return checkCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
+}
+
+}  // namespace
+
+int runCli(const QStringList& args) {
+    // The last boundary: each command catches what it expects where it can still clean up, and
+    // an exception that gets this far still ends with its message and the documented exit code,
+    // never std::terminate.
+    try {
+        return dispatch(args);
+    } catch (const config::ConfigError& e) {
+        return fail(kExitUsage, e.what());
+    } catch (const engine::DataError& e) {
+        return fail(kExitData, e.what());
+    } catch (const std::exception& e) {
+        return fail(kExitFailure, std::string("unexpected error: ") + e.what());
+    } catch (...) {
+        return fail(kExitFailure, "unexpected error of an unknown kind");
+    }
 }
 
 }  // namespace runboard::app

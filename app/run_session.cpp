@@ -146,8 +146,17 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     if (extra != nullptr) observers.push_back(extra);
     engine::ObserverList all(observers);
     try {
-        if (trainer.config().flag("checks.enabled")) {
-            const auto checks = engine::runChecks(trainer.config(), {.stop = trainer.stopFlag()});
+        trainer.loadData();
+        if (!trainer.config().flag("checks.enabled")) {
+            // The data scan (an image folder's quarantine) is stored all the same.
+            if (const auto scan = trainer.loadChecks(); !scan.empty())
+                if (auto s = storage::storeChecks(store_.connection(), run_.id, checkRows(scan));
+                    !s)
+                    spdlog::error("run {}: cannot store its data scan: {}", run_.id,
+                                  s.error().message);
+        } else {
+            const auto checks = engine::runChecks(
+                trainer.config(), {.stop = trainer.stopFlag(), .data = trainer.data()});
             if (trainer.stopFlag() != nullptr && trainer.stopFlag()->load())
                 throw StoppedEarly("stopped by request during the pre-flight checklist");
             if (auto s = storage::storeChecks(store_.connection(), run_.id, checkRows(checks)); !s)

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "engine/check_hooks.h"
 #include "engine/data/sample_images.h"
@@ -35,7 +36,8 @@ struct Bench {
 
     Session session(const TrainOptions& o) const {
         auto model = hooks.makeModel ? hooks.makeModel(o, data.numClasses)
-                                     : makeModel(o.model.kind, data.numClasses, o.model.dropout);
+                                     : makeModel(o.model.kind, data.numClasses, o.model.dropout,
+                                                 data.sampleShape);
         if (hooks.initModel) hooks.initModel(*model);
         return Session(o, std::move(model), stepsPerEpoch);
     }
@@ -47,9 +49,11 @@ std::vector<CheckResult> dataChecks(const DataOptions& o) {
     const IdxArray trainLabels = readIdx(idxLabelsPath(o.dir, FilePart::Train), 1);
     const IdxArray testImages = readIdx(idxImagesPath(o.dir, FilePart::Test), 3);
     const IdxArray testLabels = readIdx(idxLabelsPath(o.dir, FilePart::Test), 1);
-    SplitView train{"train", &trainImages, &trainLabels, {}};
-    SplitView val{"val", &trainImages, &trainLabels, {}};
-    SplitView test{"test", &testImages, &testLabels, {}};
+    const SampleArray trainFile = SampleArray::idx(trainImages, trainLabels);
+    const SampleArray testFile = SampleArray::idx(testImages, testLabels);
+    SplitView train{"train", &trainFile, {}};
+    SplitView val{"val", &trainFile, {}};
+    SplitView test{"test", &testFile, {}};
     splitIndices(trainImages.dims[0], o.valSize, o.splitSeed, train.indices, val.indices);
     if (o.limit > 0 && o.limit < static_cast<std::int64_t>(train.indices.size()))
         train.indices.resize(static_cast<std::size_t>(o.limit));
@@ -62,6 +66,46 @@ std::vector<CheckResult> dataChecks(const DataOptions& o) {
         if (!s->indices.empty()) stats.push_back(splitStats(*s, classes));
     if (!val.indices.empty()) out.push_back(leakageCheck(train, val));
     out.push_back(leakageCheck(train, test));
+    out.push_back(balanceCheck(stats));
+    out.push_back(statsCheck(stats));
+    return out;
+}
+
+// The same data checks on a loaded dataset's tensors (tables: the standardised features, so the
+// statistics say how far validation and test drift from the training part, in its stds).
+std::vector<CheckResult> tensorDataChecks(const Dataset& d) {
+    struct Part {
+        const char* name;
+        const SplitData* data;
+        torch::Tensor inputs;
+        std::vector<std::int64_t> ids;
+        SampleArray samples;
+        SplitView view;
+    };
+    std::vector<Part> parts;
+    for (auto [name, split] : {std::pair{"train", &d.train}, {"val", &d.val}, {"test", &d.test}})
+        if (split->size() > 0) parts.push_back({name, split, {}, {}, {}, {}});
+    std::vector<SplitStats> stats;
+    for (Part& p : parts) {
+        const bool pixels = p.data->inputs.scalar_type() == torch::kUInt8;
+        p.inputs = p.data->inputs.to(pixels ? torch::kUInt8 : torch::kFloat32).contiguous();
+        const auto n = static_cast<std::size_t>(p.data->size());
+        const std::int64_t* ids = p.data->indices.data_ptr<std::int64_t>();
+        const std::int64_t* labels = p.data->labels.data_ptr<std::int64_t>();
+        p.ids.assign(ids, ids + n);
+        const auto width = static_cast<std::size_t>(p.inputs.numel()) / n;
+        std::vector<std::int64_t> y(labels, labels + n);
+        p.samples =
+            pixels ? SampleArray::pixels(p.inputs.data_ptr<std::uint8_t>(), n, width, std::move(y))
+                   : SampleArray::features(p.inputs.data_ptr<float>(), n, width, std::move(y));
+        p.view = SplitView{p.name, &p.samples, {}, &p.ids};
+        for (std::size_t i = 0; i < n; ++i)
+            p.view.indices.push_back(static_cast<std::int64_t>(i));
+        stats.push_back(splitStats(p.view, d.numClasses));
+    }
+    std::vector<CheckResult> out;
+    for (std::size_t k = 1; k < parts.size(); ++k)
+        out.push_back(leakageCheck(parts.front().view, parts[k].view));
     out.push_back(balanceCheck(stats));
     out.push_back(statsCheck(stats));
     return out;
@@ -282,8 +326,15 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     static const CheckHooks none;
     const CheckHooks& hooks = options.hooks ? *options.hooks : none;
     (void)configureRuntime(train.threads);
-    std::vector<CheckResult> out = dataChecks(train.data);
-    const Dataset data = loadFashionMnist(train.data);
+    const bool idx = train.data.source == config::DataSource::FashionMnist;
+    std::vector<CheckResult> out = idx ? dataChecks(train.data) : std::vector<CheckResult>{};
+    std::optional<Dataset> loaded;
+    if (options.data == nullptr) loaded = loadDataset(train.data);
+    const Dataset& data = options.data != nullptr ? *options.data : *loaded;
+    out.insert(out.end(), data.loadChecks.begin(), data.loadChecks.end());
+    if (!idx)
+        for (auto& r : tensorDataChecks(data))
+            out.push_back(std::move(r));
     torch::manual_seed(train.seed);
     std::mt19937_64 rng(train.seed);
     TrainBatches batches(data, train, rng);

@@ -16,9 +16,12 @@ namespace runboard::engine {
 
 struct CheckHooks;  // engine/check_hooks.h: planted bugs for the tests
 
+struct Dataset;
+
 struct ChecksOptions {
     const std::atomic<bool>* stop = nullptr;
-    int overfitSteps = 150;  // the one-batch overfit's bound
+    const Dataset* data = nullptr;  // the config's dataset, already loaded; null: load it
+    int overfitSteps = 150;         // the one-batch overfit's bound
     std::int64_t overfitBatch = 64;
     const CheckHooks* hooks = nullptr;
 };

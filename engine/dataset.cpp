@@ -18,6 +18,42 @@ torch::Tensor toLongTensor(const std::vector<std::int64_t>& v) {
 
 }  // namespace
 
+torch::Tensor SplitData::batch(const torch::Tensor& positions) const {
+    torch::Tensor x = inputs.index_select(0, positions);
+    if (x.scalar_type() != torch::kUInt8) return x;
+    return x.to(torch::kFloat32).div_(255.0).sub_(pixelMean).div_(pixelStd);
+}
+
+torch::Tensor SplitData::slice(std::int64_t begin, std::int64_t length) const {
+    torch::Tensor x = inputs.narrow(0, begin, length);
+    if (x.scalar_type() != torch::kUInt8) return x;
+    return x.to(torch::kFloat32).div_(255.0).sub_(pixelMean).div_(pixelStd);
+}
+
+namespace {
+
+// The share of n as a count: at least 1 when the share is positive and n has 2 or more.
+std::int64_t shareOf(std::int64_t n, double share) {
+    if (share <= 0 || n < 2) return 0;
+    return std::clamp<std::int64_t>(std::llround(static_cast<double>(n) * share), 1, n - 1);
+}
+
+}  // namespace
+
+Carved carveSplits(std::int64_t n, double testShare, double valShare, std::uint64_t splitSeed) {
+    Carved c;
+    std::vector<std::int64_t> rest;
+    splitIndices(n, shareOf(n, testShare), splitSeed, rest, c.test);
+    std::vector<std::int64_t> trainPos, valPos;
+    const auto restCount = static_cast<std::int64_t>(rest.size());
+    splitIndices(restCount, shareOf(restCount, valShare), splitSeed + 1, trainPos, valPos);
+    for (std::int64_t p : trainPos)
+        c.train.push_back(rest[static_cast<std::size_t>(p)]);
+    for (std::int64_t p : valPos)
+        c.val.push_back(rest[static_cast<std::size_t>(p)]);
+    return c;
+}
+
 void splitIndices(std::int64_t n, std::int64_t valSize, std::uint64_t splitSeed,
                   std::vector<std::int64_t>& train, std::vector<std::int64_t>& val) {
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
@@ -87,22 +123,34 @@ Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,
     auto take = [&](const std::vector<std::int64_t>& idx) {
         SplitData s;
         s.indices = toLongTensor(idx);
-        s.images = allTrain.index_select(0, s.indices);
+        s.inputs = allTrain.index_select(0, s.indices);
         s.labels = allTrainLabels.index_select(0, s.indices);
         return s;
     };
     d.train = take(trainIdx);
     if (!valIdx.empty()) d.val = take(valIdx);
-    d.test.images = images(testImages);
+    d.test.inputs = images(testImages);
     d.test.labels = labels(testLabels);
-    d.test.indices = torch::arange(d.test.images.size(0), torch::kInt64);
+    d.test.indices = torch::arange(d.test.inputs.size(0), torch::kInt64);
 
     // Normalize every split with statistics of the train part only.
-    d.mean = d.train.images.mean().item<float>();
-    d.stdev = std::max(d.train.images.std().item<float>(), 1e-6f);
+    d.mean = d.train.inputs.mean().item<float>();
+    d.stdev = std::max(d.train.inputs.std().item<float>(), 1e-6f);
     for (SplitData* s : {&d.train, &d.val, &d.test})
-        if (s->images.defined()) s->images.sub_(d.mean).div_(d.stdev);
+        if (s->inputs.defined()) s->inputs.sub_(d.mean).div_(d.stdev);
     return d;
+}
+
+Dataset loadDataset(const DataOptions& options) {
+    switch (options.source) {
+        case config::DataSource::Csv:
+            return loadCsvDataset(options);
+        case config::DataSource::Folder:
+            return loadFolderDataset(options);
+        case config::DataSource::FashionMnist:
+            break;
+    }
+    return loadFashionMnist(options);
 }
 
 Dataset loadFashionMnist(const DataOptions& options) {

@@ -37,7 +37,7 @@ const sweep::Options& LrFinder::options() const {
 }
 
 void LrFinder::loadData() {
-    if (!impl_->data) impl_->data = loadFashionMnist(impl_->train.data);
+    if (!impl_->data) impl_->data = loadDataset(impl_->train.data);
 }
 
 sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {
@@ -50,7 +50,7 @@ sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomi
     torch::manual_seed(train.seed);
     std::mt19937_64 rng(train.seed);
     TrainBatches batches(data, train, rng);
-    Session session(train, data.numClasses, batches.stepsPerEpoch());
+    Session session(train, data.numClasses, batches.stepsPerEpoch(), data.sampleShape);
     session.model().train();
 
     LrFinderInfo info;

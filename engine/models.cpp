@@ -52,14 +52,27 @@ torch::Tensor CnnImpl::forward(torch::Tensor x) {
 }
 
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
-                                          double dropout) {
+                                          double dropout, const SampleShape& shape) {
+    std::int64_t inputs = 1;
+    for (std::int64_t d : shape)
+        inputs *= d;
     switch (kind) {
         case config::ModelKind::Mlp:
-            return std::make_shared<MlpImpl>(MlpOptions().classes(classes).dropout(dropout));
+            return std::make_shared<MlpImpl>(
+                MlpOptions().inputs(inputs).classes(classes).dropout(dropout));
         case config::ModelKind::Cnn:
             break;
     }
-    return std::make_shared<CnnImpl>(CnnOptions().classes(classes).dropout(dropout));
+    // Three 2x2 poolings: below 8 px the last stage would pool nothing.
+    if (shape.size() != 3 || shape[1] != shape[2] || shape[1] < 8)
+        throw EngineError(
+            shape.size() != 3
+                ? "model = cnn needs images, and this dataset's samples are rows of " +
+                      std::to_string(inputs) + " features: use model = mlp"
+                : "model = cnn needs square images of at least 8 px, got " +
+                      std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
+    return std::make_shared<CnnImpl>(
+        CnnOptions().inChannels(shape[0]).imageSize(shape[1]).classes(classes).dropout(dropout));
 }
 
 }  // namespace runboard::engine

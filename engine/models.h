@@ -67,7 +67,14 @@ private:
 };
 TORCH_MODULE(Cnn);
 
+// The shape of one sample: {C, H, W} for images, {F} for a table's encoded features.
+using SampleShape = std::vector<std::int64_t>;
+inline const SampleShape kFashionMnistShape{1, 28, 28};
+
+// A built-in model sized for the data: the mlp takes any sample shape (flattened), the cnn
+// square images of at least 8 px. Throws EngineError for a shape the model cannot take.
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
-                                          double dropout);
+                                          double dropout,
+                                          const SampleShape& shape = kFashionMnistShape);
 
 }  // namespace runboard::engine

@@ -64,8 +64,9 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerOptions& o
 
 }  // namespace
 
-Session::Session(const TrainOptions& o, int numClasses, std::int64_t stepsPerEpoch)
-    : Session(o, makeModel(o.model.kind, numClasses, o.model.dropout), stepsPerEpoch) {}
+Session::Session(const TrainOptions& o, int numClasses, std::int64_t stepsPerEpoch,
+                 const SampleShape& shape)
+    : Session(o, makeModel(o.model.kind, numClasses, o.model.dropout, shape), stepsPerEpoch) {}
 
 Session::Session(const TrainOptions& o, std::shared_ptr<ClassifierImpl> model,
                  std::int64_t stepsPerEpoch)
@@ -239,7 +240,7 @@ EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredic
             break;
         }
         const std::int64_t len = std::min(batchSize, n - begin);
-        const auto x = data.images.narrow(0, begin, len);
+        const auto x = data.slice(begin, len);
         const auto y = data.labels.narrow(0, begin, len);
         const auto logp = torch::log_softmax(forward(x), 1);
         const auto nll = -logp.gather(1, y.unsqueeze(1)).squeeze(1);
@@ -344,7 +345,7 @@ void Session::restore(const std::string& snapshot) {
 }
 
 TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19937_64& rng)
-    : train_(data.train), rng_(rng), augment_(o.augment) {
+    : train_(data.train), rng_(rng), augment_(data.isImage() ? o.augment : AugmentOptions{}) {
     const std::int64_t n = train_.size();
     batch_ = std::min<std::int64_t>(o.batchSize, n);
     stepsPerEpoch_ = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, batch_));
@@ -362,7 +363,7 @@ void TrainBatches::shuffle() {
 std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {
     if (!perm_.defined()) shuffle();
     const torch::Tensor idx = perm_.narrow(0, s * batch_, batch_);
-    torch::Tensor x = train_.images.index_select(0, idx);
+    torch::Tensor x = train_.batch(idx);
     if (augment_.enabled()) x = augmentBatch(x, augment_, rng_);
     return {std::move(x), train_.labels.index_select(0, idx)};
 }

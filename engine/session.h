@@ -87,7 +87,9 @@ private:
 
 class Session {
 public:
-    Session(const TrainOptions& options, int numClasses, std::int64_t stepsPerEpoch);
+    // A built-in model (options.model) for samples of the given shape.
+    Session(const TrainOptions& options, int numClasses, std::int64_t stepsPerEpoch,
+            const SampleShape& shape = kFashionMnistShape);
     // With a given model (the checks' planted bugs); the options' head initialisation applies.
     Session(const TrainOptions& options, std::shared_ptr<ClassifierImpl> model,
             std::int64_t stepsPerEpoch);

@@ -27,8 +27,18 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     // PyTorch cycles momentum only when the optimizer has one.
     s.cycleMomentum = o.optimizer.kind != config::OptimizerKind::Sgd || o.optimizer.momentum > 0;
 
+    o.data.source = config::choice(c, "data.source", config::kDataSourceNames);
     o.data.dir = c.text("data.dir");
+    o.data.path = c.text("data.path");
+    o.data.label = c.text("data.label");
+    o.data.missing = config::choice(c, "data.missing", config::kMissingNames);
     o.data.valSize = c.integer("data.val_size");
+    o.data.valShare = c.number("data.val_share");
+    o.data.testShare = c.number("data.test_size");
+    o.data.imageSize = static_cast<int>(c.integer("data.image_size"));
+    o.data.channels = config::choice(c, "data.channels", config::kChannelsNames);
+    o.data.cacheMb = c.integer("data.cache_mb");
+    o.data.workers = static_cast<int>(c.integer("data.workers"));
     o.data.splitSeed = static_cast<std::uint64_t>(c.integer("data.split_seed"));
     o.data.limit = c.integer("data.limit");
 

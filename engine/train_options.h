@@ -14,10 +14,20 @@
 namespace runboard::engine {
 
 struct DataOptions {
-    std::string dir = "/usr/share/datasets/fashion-mnist";
-    std::int64_t valSize = 5000;
+    config::DataSource source = config::DataSource::FashionMnist;
+    std::string dir = "/usr/share/datasets/fashion-mnist";  // fashion-mnist and folder
+    std::string path;                                       // csv
+    std::string label;                                      // csv; empty: the last column
+    config::MissingPolicy missing = config::MissingPolicy::Refuse;
+    std::int64_t valSize = 5000;  // fashion-mnist: a count
+    double valShare = 0.1;        // csv and folder: a share of the training part
+    double testShare = 0.2;       // csv and folder without their own test part
     std::uint64_t splitSeed = 42;
     std::int64_t limit = 0;  // first N of the train part; 0 = all
+    int imageSize = 0;       // folder; 0: from the images
+    config::Channels channels = config::Channels::Auto;
+    std::int64_t cacheMb = 2048;
+    int workers = 0;  // 0: every core
 };
 
 struct AugmentOptions {

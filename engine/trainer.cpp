@@ -100,9 +100,17 @@ void Trainer::setCheckpointDir(std::string dir) {
     impl_->options.checkpointDir = std::move(dir);
 }
 
+const Dataset* Trainer::data() const {
+    return impl_->data ? &*impl_->data : nullptr;
+}
+
+std::vector<CheckResult> Trainer::loadChecks() const {
+    return impl_->data ? impl_->data->loadChecks : std::vector<CheckResult>{};
+}
+
 void Trainer::loadData() {
     if (impl_->data) return;
-    impl_->data = loadFashionMnist(impl_->train.data);
+    impl_->data = loadDataset(impl_->train.data);
 }
 
 RunResult Trainer::run(Observer& observer) {
@@ -120,7 +128,7 @@ RunResult Trainer::run(Observer& observer) {
     TrainBatches batches(data, o, rng);
     const std::int64_t batch = batches.batchSize();
     const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
-    Session session(o, data.numClasses, stepsPerEpoch);
+    Session session(o, data.numClasses, stepsPerEpoch, data.sampleShape);
     session.model().train();
 
     RunInfo info;

@@ -7,9 +7,12 @@
 #include <string>
 
 #include "engine/config/config.h"
+#include "engine/data/data_checks.h"
 #include "engine/observer.h"
 
 namespace runboard::engine {
+
+struct Dataset;
 
 struct TrainerOptions {
     std::string checkpointDir;                // empty: no checkpoint files
@@ -26,6 +29,11 @@ public:
 
     // Reads the dataset (throws DataError). run() calls it when it has not been called.
     void loadData();
+    // The dataset once loaded (else null), for the checklist to use instead of reading it again.
+    const Dataset* data() const;
+    // What loading found (an image folder's scan and quarantine), stored even without the
+    // checklist.
+    std::vector<CheckResult> loadChecks() const;
     // Trains, validates every epoch, checkpoints, and tests at the end. Reports through the
     // observer on the calling thread. Throws EngineError/DataError on failures; divergence and
     // stop requests are outcomes, not exceptions.

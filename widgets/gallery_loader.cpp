@@ -3,19 +3,42 @@
 #include <algorithm>
 
 #include "engine/analysis/test_mask.h"
+#include "engine/config/choices.h"
 #include "engine/config/config.h"
+#include "engine/data/tabular.h"
+#include "engine/images/image_folder.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
 
 namespace runboard::widgets {
 
-std::shared_ptr<const engine::SampleImages> ImageCache::get(const std::string& dir,
+DataSourceRef runDataSource(storage::RunStore& store, storage::RunId run) {
+    const config::Config defaults = config::Config::defaults();
+    DataSourceRef ref{defaults.text("data.source"), defaults.text("data.dir"),
+                      defaults.text("data.path"), defaults.text("data.label")};
+    if (auto params = store.params(run))
+        for (const auto& p : params.value()) {
+            if (p.key == "data.source") ref.source = p.value;
+            if (p.key == "data.dir") ref.dir = p.value;
+            if (p.key == "data.path") ref.path = p.value;
+            if (p.key == "data.label") ref.label = p.value;
+        }
+    return ref;
+}
+
+std::shared_ptr<const engine::SampleImages> ImageCache::get(const DataSourceRef& source,
                                                             QString* error) {
     std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(dir); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(source); it != cache_.end()) return it->second;
     try {
-        std::shared_ptr<const engine::SampleImages> images = engine::openIdxImages(dir);
-        cache_[dir] = images;
+        std::shared_ptr<const engine::SampleImages> images;
+        if (source.source == config::kDataSourceNames.name(config::DataSource::Csv))
+            images = engine::openTableSamples(source.path, {source.label, {}});
+        else if (source.source == config::kDataSourceNames.name(config::DataSource::Folder))
+            images = engine::openFolderImages(source.dir);
+        else
+            images = engine::openIdxImages(source.dir);
+        cache_[source] = images;
         return images;
     } catch (const std::exception& e) {
         *error = QString::fromStdString(e.what());
@@ -80,14 +103,18 @@ storage::Result<GallerySnapshot> loadGallery(storage::RunStore& store, const Loa
                 });
         }
     }
-    // The run's data directory; a run without the key used the schema's default.
-    std::string dir = config::Config::defaults().text("data.dir");
-    if (auto params = store.params(q.run))
-        for (const auto& p : params.value())
-            if (p.key == "data.dir") dir = p.value;
-    data->images = cache.get(dir, &snap.imagesError);
-    data->classNames = data->images ? data->images->classNames() : engine::fashionMnistClassNames();
-    const std::string dataset = engine::datasetName(dir);
+    // The run's data; a run without a key used the schema's default.
+    const DataSourceRef source = runDataSource(store, q.run);
+    const bool idx =
+        source.source == config::kDataSourceNames.name(config::DataSource::FashionMnist);
+    data->images = cache.get(source, &snap.imagesError);
+    if (data->images)
+        data->classNames = data->images->classNames();
+    else if (idx)
+        data->classNames = engine::fashionMnistClassNames();
+    const std::string dataset = data->images ? data->images->name()
+                                : idx        ? engine::datasetName(source.dir)
+                                             : source.source;
     snap.dataset = QString::fromStdString(dataset);
     if (auto flags = storage::listFlags(db, dataset))
         for (auto& f : flags.value())

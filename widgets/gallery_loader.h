@@ -17,15 +17,23 @@
 
 namespace runboard::widgets {
 
-// The dataset images, read once per directory and shared by every load (from any thread).
+// Where a run's samples are: its data.* params (the schema's defaults for keys it lacks).
+struct DataSourceRef {
+    std::string source, dir, path, label;
+    auto operator<=>(const DataSourceRef&) const = default;
+};
+DataSourceRef runDataSource(storage::RunStore& store, storage::RunId run);
+
+// The datasets' samples (IDX images, a CSV table, an image folder), opened once per source and
+// shared by every load (from any thread).
 class ImageCache {
 public:
-    // Null with a message when the directory's images can't be read.
-    std::shared_ptr<const engine::SampleImages> get(const std::string& dir, QString* error);
+    // Null with a message when the samples can't be read.
+    std::shared_ptr<const engine::SampleImages> get(const DataSourceRef& source, QString* error);
 
 private:
     std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<const engine::SampleImages>> cache_;
+    std::map<DataSourceRef, std::shared_ptr<const engine::SampleImages>> cache_;
 };
 
 struct GallerySnapshot {

@@ -16,11 +16,37 @@ QImage sampleImage(const GalleryData& data, std::int64_t sampleIndex) {
     if (!data.images) return {};
     const engine::SampleImage img = data.images->image(data.part, sampleIndex);
     if (img.empty()) return {};
-    QImage out(img.width, img.height, QImage::Format_Grayscale8);
+    const bool rgb = img.channels == 3;
+    QImage out(img.width, img.height, rgb ? QImage::Format_RGB888 : QImage::Format_Grayscale8);
+    const std::ptrdiff_t line = static_cast<std::ptrdiff_t>(img.width) * (rgb ? 3 : 1);
     for (int y = 0; y < img.height; ++y)
-        std::copy_n(img.gray.begin() + static_cast<std::ptrdiff_t>(y) * img.width, img.width,
-                    out.scanLine(y));
+        std::copy_n(img.pixels.begin() + y * line, line, out.scanLine(y));
     return out;
+}
+
+QStringList sampleFields(const GalleryData& data, std::int64_t sampleIndex) {
+    QStringList out;
+    if (!data.images) return out;
+    const engine::SampleFields fields = data.images->fields(data.part, sampleIndex);
+    for (std::size_t i = 0; i + 1 < fields.size(); ++i)  // the label is last
+        out << QStringLiteral("%1\t%2").arg(QString::fromStdString(fields[i].first),
+                                            QString::fromStdString(fields[i].second));
+    return out;
+}
+
+QString sampleDescription(const GalleryData& data, std::int64_t sampleIndex) {
+    return data.images ? QString::fromStdString(data.images->describe(data.part, sampleIndex))
+                       : QStringLiteral("#%1").arg(sampleIndex);
+}
+
+void drawSampleImage(QPainter& painter, const QRect& box, const QImage& image) {
+    const QSize size = image.size().scaled(box.size(), Qt::KeepAspectRatio);
+    const QRect target(box.center().x() - size.width() / 2 + 1,
+                       box.center().y() - size.height() / 2 + 1, size.width(), size.height());
+    painter.save();
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, size.width() < image.width());
+    painter.drawImage(target, image);
+    painter.restore();
 }
 
 PredictionsModel::PredictionsModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -50,8 +76,8 @@ QVariant PredictionsModel::data(const QModelIndex& index, int role) const {
             return QStringLiteral("%1 → %2").arg(className(*data_, r->target),
                                                  className(*data_, r->predicted));
         case Qt::ToolTipRole: {
-            QString tip = QStringLiteral("#%1: true %2, predicted %3 (%4%), loss %5")
-                              .arg(r->sampleIndex)
+            QString tip = QStringLiteral("%1: true %2, predicted %3 (%4%), loss %5")
+                              .arg(sampleDescription(*data_, r->sampleIndex))
                               .arg(className(*data_, r->target), className(*data_, r->predicted))
                               .arg(100.0 * r->confidence, 0, 'f', 1)
                               .arg(r->loss, 0, 'g', 4);
@@ -75,6 +101,8 @@ QVariant PredictionsModel::data(const QModelIndex& index, int role) const {
             return r->correct();
         case ImageRole:
             return sampleImage(*data_, r->sampleIndex);
+        case FieldsRole:
+            return sampleFields(*data_, r->sampleIndex);
         case FlagRole: {
             auto it = data_->flags.find(r->sampleIndex);
             return it == data_->flags.end() ? QString()
@@ -107,12 +135,39 @@ void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
     const bool correct = index.data(PredictionsModel::CorrectRole).toBool();
     const QImage image = index.data(PredictionsModel::ImageRole).value<QImage>();
     const QRect imageRect(r.center().x() - kImage / 2, r.top() + kPad, kImage, kImage);
-    // Crisp pixels: no smoothing when scaling up.
-    painter->setRenderHint(QPainter::SmoothPixmapTransform, false);
-    if (!image.isNull())
-        painter->drawImage(imageRect, image);
-    else
-        painter->fillRect(imageRect, QColor(0xee, 0xee, 0xee));
+    painter->fillRect(imageRect, QColor(0xee, 0xee, 0xee));
+    if (!image.isNull()) {
+        drawSampleImage(*painter, imageRect, image);
+    } else if (const QStringList fields = index.data(PredictionsModel::FieldsRole).toStringList();
+               !fields.isEmpty()) {
+        // A table row: its first features, as many as fit.
+        QFont small = option.font;
+        small.setPointSizeF(small.pointSizeF() * 0.8);
+        painter->setFont(small);
+        painter->setPen(option.palette.text().color());
+        const QFontMetrics fm(small);
+        QRect line(imageRect.left() + 3, imageRect.top() + 2, imageRect.width() - 6, fm.height());
+        for (int i = 0; i < fields.size() && line.bottom() <= imageRect.bottom(); ++i) {
+            const bool last =
+                line.bottom() + fm.height() > imageRect.bottom() && i + 1 < fields.size();
+            if (last) {
+                painter->drawText(line, Qt::AlignLeft | Qt::AlignVCenter,
+                                  QStringLiteral("… %1 more").arg(fields.size() - i));
+                break;
+            }
+            // The value whole (elided only if it alone is too wide), the name in what is left.
+            const QString name = fields[i].section(QLatin1Char('\t'), 0, 0);
+            const QString value = fm.elidedText(fields[i].section(QLatin1Char('\t'), 1),
+                                                Qt::ElideRight, line.width() * 2 / 3);
+            const int valueWidth = fm.horizontalAdvance(value);
+            painter->drawText(line, Qt::AlignRight | Qt::AlignVCenter, value);
+            painter->drawText(line.adjusted(0, 0, -valueWidth - 4, 0),
+                              Qt::AlignLeft | Qt::AlignVCenter,
+                              fm.elidedText(name, Qt::ElideRight, line.width() - valueWidth - 4));
+            line.translate(0, fm.height());
+        }
+        painter->setFont(option.font);
+    }
     painter->setPen(QPen(correct ? kRight : kWrong, 3));
     painter->drawRect(imageRect.adjusted(-1, -1, 1, 1));
     if (!index.data(PredictionsModel::FlagRole).toString().isEmpty()) {

@@ -31,8 +31,15 @@ struct GalleryData {
 };
 
 QString className(const GalleryData& data, int c);
-// A gray sample image as a QImage (nearest-neighbour scaling keeps it crisp); null when none.
+// A sample's image as a QImage (gray or RGB, at its own size); null when none.
 QImage sampleImage(const GalleryData& data, std::int64_t sampleIndex);
+// A table row's features as "name\tvalue" lines, the label left out; empty for images.
+QStringList sampleFields(const GalleryData& data, std::int64_t sampleIndex);
+// Where the sample is ("row 17 (line 18)", "cat/001.png", "#123").
+QString sampleDescription(const GalleryData& data, std::int64_t sampleIndex);
+// The image drawn into `box`: its aspect kept and centred; crisp (nearest neighbour) when it is
+// scaled up, smooth when scaled down.
+void drawSampleImage(QPainter& painter, const QRect& box, const QImage& image);
 
 class PredictionsModel : public QAbstractListModel {
     Q_OBJECT
@@ -45,7 +52,8 @@ public:
         LossRole,
         CorrectRole,
         ImageRole,
-        FlagRole,  // the flag's name, or an empty string
+        FlagRole,    // the flag's name, or an empty string
+        FieldsRole,  // a table row's features as "name\tvalue" lines (empty for images)
     };
 
     explicit PredictionsModel(QObject* parent = nullptr);

@@ -126,16 +126,47 @@ void SampleDetail::showSample(const GalleryData& data, const storage::Prediction
                               const std::vector<SampleOtherRun>& others) {
     setEnabled(true);
     sample_ = current.sampleIndex;
-    title_->setText(tr("<b>#%1</b> (%2 file) · true <b>%3</b> · predicted <b>%4</b> · loss %5")
-                        .arg(current.sampleIndex)
-                        .arg(QString::fromUtf8(engine::filePartName(data.part)),
+    title_->setText(tr("<b>%1</b> (%2 file) · true <b>%3</b> · predicted <b>%4</b> · loss %5")
+                        .arg(sampleDescription(data, current.sampleIndex).toHtmlEscaped(),
+                             QString::fromUtf8(engine::filePartName(data.part)),
                              className(data, current.target), className(data, current.predicted))
                         .arg(current.loss, 0, 'g', 4));
     const QImage img = sampleImage(data, current.sampleIndex);
-    image_->setPixmap(
-        img.isNull() ? QPixmap()
-                     : QPixmap::fromImage(img.scaled(img.size() * kBigScale, Qt::IgnoreAspectRatio,
-                                                     Qt::FastTransformation)));
+    image_->setAlignment(Qt::AlignCenter);
+    if (!img.isNull()) {
+        QPixmap big(image_->size());
+        big.fill(QColor(0xee, 0xee, 0xee));
+        QPainter painter(&big);
+        drawSampleImage(painter, big.rect(), img);
+        image_->setPixmap(big);
+    } else if (const QStringList fields = sampleFields(data, current.sampleIndex);
+               !fields.isEmpty()) {
+        // A table row: its features, as many as the box holds.
+        const QFontMetrics fm = image_->fontMetrics();
+        const int fit = std::max(1, image_->height() / fm.height() - 2);
+        const int shown = static_cast<int>(std::min<qsizetype>(fields.size(), fit));
+        // The values whole, the names elided to what the box leaves them.
+        int valueWidth = 0;
+        for (int i = 0; i < shown; ++i)
+            valueWidth =
+                std::max(valueWidth, fm.horizontalAdvance(fields[i].section(QLatin1Char('\t'), 1)));
+        const int nameWidth =
+            std::max(fm.averageCharWidth() * 3, image_->width() - valueWidth - 16);
+        QString html = QStringLiteral("<table cellspacing=0 cellpadding=1>");
+        for (int i = 0; i < shown; ++i) {
+            const bool more = i + 1 == fit && fields.size() > fit;
+            const QString name = fm.elidedText(fields[i].section(QLatin1Char('\t'), 0, 0),
+                                               Qt::ElideRight, nameWidth);
+            html += more ? tr("<tr><td colspan=2>… %1 more</td></tr>").arg(fields.size() - i)
+                         : QStringLiteral("<tr><td>%1</td><td align=right>&nbsp;%2</td></tr>")
+                               .arg(name.toHtmlEscaped(),
+                                    fields[i].section(QLatin1Char('\t'), 1).toHtmlEscaped());
+        }
+        image_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+        image_->setText(html + QStringLiteral("</table>"));
+    } else {
+        image_->clear();
+    }
     // Top-5 probabilities, from the record (the gallery loads them with the detail).
     std::vector<int> order(current.probs.size());
     std::iota(order.begin(), order.end(), 0);

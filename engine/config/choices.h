@@ -31,6 +31,25 @@ enum class Precision { Auto, Fp32, Bf16 };
 inline constexpr auto kPrecisionNames = nameTable<Precision>(
     {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}});
 
+// Where the samples come from: the IDX files (the built-in demo), a CSV table, or a folder of
+// images with one sub-folder per class (torchvision's ImageFolder convention).
+enum class DataSource { FashionMnist, Csv, Folder };
+inline constexpr auto kDataSourceNames =
+    nameTable<DataSource>({{DataSource::FashionMnist, "fashion-mnist"},
+                           {DataSource::Csv, "csv"},
+                           {DataSource::Folder, "folder"}});
+
+// What a missing cell of a CSV table does: stop with the first rows named, or take the training
+// part's mean (numeric) or no category (text).
+enum class MissingPolicy { Refuse, Mean };
+inline constexpr auto kMissingNames =
+    nameTable<MissingPolicy>({{MissingPolicy::Refuse, "refuse"}, {MissingPolicy::Mean, "mean"}});
+
+// An image folder's channels: 1 when every image is grayscale, else 3; or forced.
+enum class Channels { Auto, Gray, Rgb };
+inline constexpr auto kChannelsNames =
+    nameTable<Channels>({{Channels::Auto, "auto"}, {Channels::Gray, "1"}, {Channels::Rgb, "3"}});
+
 // The value of a choice key; the schema admits only the table's names, so a valid config always
 // parses (ConfigError otherwise, e.g. a key whose schema lost its choices).
 template <typename E, std::size_t N>

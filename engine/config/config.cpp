@@ -86,6 +86,11 @@ KeySpec str(std::string key, std::string def, std::string help,
     k.choices = std::move(choices);
     return k;
 }
+KeySpec optionalStr(std::string key, std::string help) {
+    KeySpec k{std::move(key), Type::String, Value(std::string()), std::move(help)};
+    k.allowEmpty = true;
+    return k;
+}
 KeySpec integer(std::string key, std::int64_t def, std::string help, double min, double max) {
     return {std::move(key), Type::Int, Value(def), std::move(help), min, max};
 }
@@ -133,12 +138,38 @@ std::vector<KeySpec> makeSchema() {
         boolean("augment.flip", true, "random horizontal flips"),
         integer("augment.shift", 2, "random shifts of up to N pixels", 0, 8),
         real("augment.erase", 0.25, "probability of random erasing of a patch", 0, 1),
+        str("data.source", "fashion-mnist",
+            "where samples come from: the IDX files in data.dir, a CSV table in data.path, or "
+            "an image folder (class sub-folders, optionally inside train/ and test/) in data.dir",
+            kDataSourceNames.names()),
         str("data.dir", "/usr/share/datasets/fashion-mnist",
-            "directory with the four gzipped IDX files"),
+            "fashion-mnist: the directory of the four gzipped IDX files; folder: the image folder"),
+        integer("data.image_size", 0,
+                "folder: side of the square images (shorter side scaled to it, then centre-"
+                "cropped); 0 = the median of the images' shorter sides, within 8..128",
+                0, 1024),
+        str("data.channels", "auto", "folder: 1 (gray) or 3 (RGB); auto = 1 if every image is gray",
+            kChannelsNames.names()),
+        integer("data.cache_mb", 2048,
+                "folder: memory for the decoded uint8 pixels; a folder that needs more is refused",
+                16, 1 << 20),
+        integer("data.workers", 0, "folder: threads that decode images (0 = every core)", 0, 256),
+        optionalStr("data.path", "csv: the CSV file (a header row, one sample per row)"),
+        optionalStr("data.label", "csv: the label column (empty = the last column)"),
+        str("data.missing", "refuse",
+            "csv: a missing cell (empty, NA, NaN) stops the run, or takes the training mean",
+            kMissingNames.names()),
         integer("data.limit", 0, "use only the first N samples of the train part (0 = all)", 0,
                 1e9),
-        integer("data.val_size", 5000, "samples of the 60k training file held out for validation",
-                0, 59999),
+        integer("data.val_size", 5000,
+                "fashion-mnist: samples of the 60k training file held out for validation", 0,
+                59999),
+        real("data.val_share", 0.1,
+             "csv and folder: share of the training part held out for validation", 0, 1, false,
+             true),
+        real("data.test_size", 0.2,
+             "csv and folder without a test/ sub-folder: share of the samples held out for test", 0,
+             1, true, true),
         integer("data.split_seed", 42, "seed of the train/val split (kept fixed across runs)", 0,
                 9.007e15),
         integer("eval_batch_size", 1000, "batch size for validation and test", 1, 65536),
@@ -302,7 +333,8 @@ const std::vector<KeySpec>& schema() {
 bool isOperational(std::string_view key) {
     // Storage's schema v8 migration marks the same keys in existing databases.
     return key == "threads" || key == "checks.enabled" || key == "log.predictions" ||
-           key == "checkpoint.keep" || key == "eval_batch_size" || key == "log.grad_norm_every";
+           key == "checkpoint.keep" || key == "eval_batch_size" || key == "log.grad_norm_every" ||
+           key == "data.workers" || key == "data.cache_mb";
 }
 
 const KeySpec* findKey(std::string_view key) {
@@ -476,7 +508,7 @@ std::optional<std::string> checkValue(const KeySpec& spec, const Value& value) {
                 list += (list.empty() ? "" : ", ") + c;
             return "unknown " + spec.key + " '" + s + "' (choose one of: " + list + ")";
         }
-        if (s.empty()) return "'" + spec.key + "' must not be empty";
+        if (s.empty() && !spec.allowEmpty) return "'" + spec.key + "' must not be empty";
         return std::nullopt;
     }
     if (spec.type == Type::Bool) return std::nullopt;
@@ -509,6 +541,20 @@ std::vector<std::string> Config::problems() const {
     std::vector<std::string> out;
     for (const auto& spec : schema())
         if (auto p = checkValue(spec, at(spec.key))) out.push_back(*p);
+    // What no key can say alone: keys that only make sense together.
+    const auto textOf = [this](std::string_view key) -> std::string_view {
+        const auto it = values_.find(key);
+        const auto* s = it != values_.end() ? std::get_if<std::string>(&it->second) : nullptr;
+        return s ? std::string_view(*s) : std::string_view();
+    };
+    if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
+        if (textOf("data.path").empty())
+            out.push_back("'data.path' must name the CSV file when data.source = csv");
+        if (textOf("model") == kModelNames.name(ModelKind::Cnn))
+            out.push_back(
+                "'model' = cnn needs images, and data.source = csv gives table rows: use "
+                "model = mlp");
+    }
     return out;
 }
 

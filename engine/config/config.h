@@ -28,6 +28,7 @@ struct KeySpec {
     bool maxExclusive = false;         // e.g. momentum < 1
     std::vector<std::string> choices;  // for strings with a fixed set of values
     bool logScale = false;             // a hint for editors (learning rates)
+    bool allowEmpty = false;           // strings: "" means "not set" (data.path, data.label)
 };
 
 // Every key the engine understands, in display order.

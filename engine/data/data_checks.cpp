@@ -11,17 +11,6 @@ namespace runboard::engine {
 
 namespace {
 
-std::size_t pixelsPerImage(const IdxArray& images) {
-    std::size_t n = 1;
-    for (std::size_t d = 1; d < images.dims.size(); ++d)
-        n *= images.dims[d];
-    return n;
-}
-
-const std::uint8_t* pixels(const IdxArray& images, std::int64_t index) {
-    return images.data.data() + static_cast<std::size_t>(index) * pixelsPerImage(images);
-}
-
 std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n) {
     std::uint64_t h = 1469598103934665603ull;
     for (std::size_t i = 0; i < n; ++i) {
@@ -33,19 +22,59 @@ std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n) {
 
 }  // namespace
 
+SampleArray SampleArray::idx(const IdxArray& images, const IdxArray& labels) {
+    SampleArray a;
+    a.values = images.data.data();
+    a.count = images.dims.empty() ? 0 : images.dims[0];
+    a.valuesPerSample = 1;
+    for (std::size_t d = 1; d < images.dims.size(); ++d)
+        a.valuesPerSample *= images.dims[d];
+    a.labels.assign(labels.data.begin(), labels.data.end());
+    return a;
+}
+
+SampleArray SampleArray::features(const float* values, std::size_t count, std::size_t width,
+                                  std::vector<std::int64_t> labels) {
+    SampleArray a;
+    a.values = values;
+    a.floats = true;
+    a.count = count;
+    a.valuesPerSample = width;
+    a.labels = std::move(labels);
+    return a;
+}
+
+SampleArray SampleArray::pixels(const std::uint8_t* values, std::size_t count, std::size_t width,
+                                std::vector<std::int64_t> labels) {
+    SampleArray a = features(nullptr, count, width, std::move(labels));
+    a.values = values;
+    a.floats = false;
+    return a;
+}
+
+const std::uint8_t* SampleArray::row(std::int64_t index) const {
+    return static_cast<const std::uint8_t*>(values) + static_cast<std::size_t>(index) * rowBytes();
+}
+
+double SampleArray::value(std::int64_t index, std::size_t k) const {
+    const std::size_t at = static_cast<std::size_t>(index) * valuesPerSample + k;
+    return floats ? static_cast<const float*>(values)[at]
+                  : static_cast<const std::uint8_t*>(values)[at] / 255.0;
+}
+
 SplitStats splitStats(const SplitView& split, int classes) {
     SplitStats s;
     s.name = split.name;
     s.count = static_cast<std::int64_t>(split.indices.size());
     s.classCounts.assign(static_cast<std::size_t>(std::max(0, classes)), 0);
-    const std::size_t n = pixelsPerImage(*split.images);
+    const SampleArray& a = *split.samples;
+    const std::size_t n = a.valuesPerSample;
     double sum = 0, sumSq = 0;
     for (std::int64_t i : split.indices) {
-        const int label = split.labels->data[static_cast<std::size_t>(i)];
+        const std::int64_t label = a.labels[static_cast<std::size_t>(i)];
         if (label >= 0 && label < classes) ++s.classCounts[static_cast<std::size_t>(label)];
-        const std::uint8_t* p = pixels(*split.images, i);
         for (std::size_t k = 0; k < n; ++k) {
-            const double v = p[k] / 255.0;
+            const double v = a.value(i, k);
             sum += v;
             sumSq += v * v;
         }
@@ -59,24 +88,25 @@ SplitStats splitStats(const SplitView& split, int classes) {
 }
 
 std::vector<DuplicatePair> exactDuplicates(const SplitView& train, const SplitView& other) {
-    const std::size_t n = pixelsPerImage(*train.images);
+    const SampleArray &a = *train.samples, &b = *other.samples;
+    const std::size_t n = a.rowBytes();
     std::vector<DuplicatePair> out;
-    if (n != pixelsPerImage(*other.images)) return out;
+    if (n != b.rowBytes() || a.floats != b.floats) return out;
     std::unordered_multimap<std::uint64_t, std::int64_t> byHash;
     byHash.reserve(train.indices.size());
     for (std::int64_t i : train.indices)
-        byHash.emplace(fnv1a(pixels(*train.images, i), n), i);
+        byHash.emplace(fnv1a(a.row(i), n), i);
     for (std::int64_t j : other.indices) {
-        const std::uint8_t* q = pixels(*other.images, j);
+        const std::uint8_t* q = b.row(j);
         auto [lo, hi] = byHash.equal_range(fnv1a(q, n));
         for (auto it = lo; it != hi; ++it)
-            if (std::memcmp(pixels(*train.images, it->second), q, n) == 0) {
+            if (std::memcmp(a.row(it->second), q, n) == 0) {
                 out.push_back({it->second, j});
                 break;
             }
     }
-    std::sort(out.begin(), out.end(), [](const DuplicatePair& a, const DuplicatePair& b) {
-        return a.otherIndex < b.otherIndex;
+    std::sort(out.begin(), out.end(), [](const DuplicatePair& x, const DuplicatePair& y) {
+        return x.otherIndex < y.otherIndex;
     });
     return out;
 }
@@ -90,8 +120,8 @@ CheckResult leakageCheck(const SplitView& train, const SplitView& other, double 
                                                : static_cast<double>(dups.size()) /
                                                      static_cast<double>(other.indices.size());
     for (std::size_t k = 0; k < dups.size() && k < 10; ++k)
-        r.details.push_back(other.name + " #" + std::to_string(dups[k].otherIndex) + " = train #" +
-                            std::to_string(dups[k].trainIndex));
+        r.details.push_back(other.name + " #" + std::to_string(other.idOf(dups[k].otherIndex)) +
+                            " = train #" + std::to_string(train.idOf(dups[k].trainIndex)));
     if (dups.empty()) {
         r.message = "no " + other.name + " sample is an exact copy of a training sample";
     } else if (share > failShare) {

@@ -1,8 +1,9 @@
 #pragma once
-// The pre-flight checklist's data checks, on the dataset files themselves (Torch-free): class
-// distribution and input mean/std per split, exact duplicates between the training part and the
-// validation or test samples (leakage), and class imbalance. Each check gives a result the
-// checklist stores and shows: pass, warn or fail, a measured value and what to do about it.
+// The pre-flight checklist's data checks, on the samples as read from their files (Torch-free):
+// class distribution and input mean/std per split, exact duplicates between the training part and
+// the validation or test samples (leakage), and class imbalance. Images (uint8 pixels) and tables
+// (float features, before standardisation) go through the same checks. Each check gives a result
+// the checklist stores and shows: pass, warn or fail, a measured value and what to do about it.
 
 #include <cstdint>
 #include <string>
@@ -28,26 +29,49 @@ struct CheckResult {
     std::vector<std::string> details;  // e.g. duplicate samples, dead parameters
 };
 
-// The samples of one split: rows of an IDX image/label pair by their index in the file.
+// Every sample of a file or table, row-major, without a copy of the values: uint8 pixels (scaled
+// to [0, 1] for the statistics) or float32 features. The labels are copied (one per sample).
+struct SampleArray {
+    const void* values = nullptr;
+    bool floats = false;
+    std::size_t count = 0, valuesPerSample = 0;
+    std::vector<std::int64_t> labels;
+
+    // The pixels of an IDX image file (N x H x W) with its label file.
+    static SampleArray idx(const IdxArray& images, const IdxArray& labels);
+    static SampleArray features(const float* values, std::size_t count, std::size_t width,
+                                std::vector<std::int64_t> labels);
+    static SampleArray pixels(const std::uint8_t* values, std::size_t count, std::size_t width,
+                              std::vector<std::int64_t> labels);
+    std::size_t rowBytes() const { return valuesPerSample * (floats ? sizeof(float) : 1); }
+    const std::uint8_t* row(std::int64_t index) const;
+    double value(std::int64_t index, std::size_t k) const;
+};
+
+// The samples of one split: rows of a SampleArray by their index in it.
 struct SplitView {
     std::string name;  // train | val | test
-    const IdxArray* images = nullptr;
-    const IdxArray* labels = nullptr;
+    const SampleArray* samples = nullptr;
     std::vector<std::int64_t> indices;
+    // The samples' stable ids by index, for messages, when they differ from the index.
+    const std::vector<std::int64_t>* ids = nullptr;
+    std::int64_t idOf(std::int64_t index) const {
+        return ids ? (*ids)[static_cast<std::size_t>(index)] : index;
+    }
 };
 
 struct SplitStats {
     std::string name;
     std::int64_t count = 0;
     std::vector<std::int64_t> classCounts;  // by label
-    double mean = 0, stdev = 0;             // of the pixels, scaled to [0, 1]
+    double mean = 0, stdev = 0;             // of the pixels (scaled to [0, 1]) or features
 };
 SplitStats splitStats(const SplitView& split, int classes);
 
 struct DuplicatePair {
     std::int64_t trainIndex = 0, otherIndex = 0;  // indices in their files
 };
-// The samples of `other` whose pixels equal a training sample's exactly (hashed, then compared
+// The samples of `other` whose values equal a training sample's exactly (hashed, then compared
 // byte for byte), each with one training sample it copies; by other's index.
 std::vector<DuplicatePair> exactDuplicates(const SplitView& train, const SplitView& other);
 

@@ -68,7 +68,7 @@ public:
         const auto size =
             static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
         const auto begin = a.data.begin() + static_cast<std::ptrdiff_t>(size) * index;
-        img.gray.assign(begin, begin + static_cast<std::ptrdiff_t>(size));
+        img.pixels.assign(begin, begin + static_cast<std::ptrdiff_t>(size));
         return img;
     }
 

@@ -1,8 +1,10 @@
 #pragma once
-// A dataset's samples as people look at them: the image of a sample by its index in the original
-// file, and the class names. Train and validation samples both come from the training file, so a
-// sample keeps its identity across splits, epochs and runs. The IDX files (the MNIST family) are
-// one implementation; a folder of image files would be another behind the same interface.
+// A dataset's samples as people look at them: a sample by its stable id (the index in the IDX
+// file, the row of a CSV table, the path hash of an image folder's file) as an image, or as the
+// values of its table row, and the class names. Train and validation samples both come from the
+// training part, so a sample keeps its identity across splits, epochs and runs. Three
+// implementations: the IDX files here, CSV tables (openTableSamples, engine/data/tabular.h) and
+// image folders (openFolderImages, engine/images/image_folder.h).
 
 #include <cstdint>
 #include <memory>
@@ -24,23 +26,37 @@ std::string idxLabelsPath(const std::string& dir, FilePart part);
 
 const std::vector<std::string>& fashionMnistClassNames();
 
-// What label flags are keyed by: the dataset directory's last component ("fashion-mnist").
+// What label flags of IDX data are keyed by: the dataset directory's last component
+// ("fashion-mnist").
 std::string datasetName(const std::string& dir);
 
 struct SampleImage {
     int width = 0, height = 0;
-    std::vector<std::uint8_t> gray;  // row-major, 0 = black
-    bool empty() const { return gray.empty(); }
+    int channels = 1;                  // 1: gray; 3: RGB
+    std::vector<std::uint8_t> pixels;  // row-major, channels interleaved, 0 = black
+    bool empty() const { return pixels.empty(); }
 };
+
+// A table row's cells, as the file has them: (column, value), the label's column last.
+using SampleFields = std::vector<std::pair<std::string, std::string>>;
 
 class SampleImages {
 public:
     virtual ~SampleImages() = default;
     virtual std::int64_t count(FilePart part) const = 0;
-    // Empty when the index is out of range.
+    // Empty when the index is out of range, or the samples are no images.
     virtual SampleImage image(FilePart part, std::int64_t index) const = 0;
+    // A table row's cells; empty for images.
+    virtual SampleFields fields(FilePart, std::int64_t) const { return {}; }
+    // Where the sample is, in the user's words ("row 17", "cat/001.png"); "#index" by default.
+    virtual std::string describe(FilePart, std::int64_t index) const {
+        std::string out = "#";  // (append: GCC 12 warns falsely on "#" + to_string, -Wrestrict)
+        return out.append(std::to_string(index));
+    }
     virtual const std::vector<std::string>& classNames() const = 0;
-    virtual const std::string& name() const = 0;  // datasetName()
+    // What label flags are keyed by: the dataset's name, and for tables and folders a
+    // fingerprint of the file's contents or the file list ("iris.csv#1a2b3c4d").
+    virtual const std::string& name() const = 0;
 };
 
 // The images of an IDX dataset directory. Throws DataError naming a missing file; each file is

@@ -142,6 +142,19 @@ std::vector<std::string> Encoding::featureNames() const {
     return out;
 }
 
+std::vector<std::string> labelClasses(const Table& table) {
+    std::set<std::string> labels;
+    for (const auto& row : table.rows)
+        labels.insert(std::string(trimmedCell(row[table.labelColumn])));
+    std::vector<std::string> classes(labels.begin(), labels.end());
+    const bool numeric = std::all_of(classes.begin(), classes.end(),
+                                     [](const std::string& s) { return numberIn(s).has_value(); });
+    if (numeric)
+        std::stable_sort(classes.begin(), classes.end(),
+                         [](const auto& a, const auto& b) { return *numberIn(a) < *numberIn(b); });
+    return classes;
+}
+
 Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainRows,
                      const TableSpec& spec) {
     Encoding e;
@@ -166,18 +179,7 @@ Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainR
                               "or set data.missing=mean to use the training part's mean",
                               table.header[c], linesOf(lines)));
     }
-    // Classes: every label value in the file, numbers in numeric order.
-    std::set<std::string> labels;
-    for (const auto& row : table.rows)
-        labels.insert(std::string(trimmedCell(row[table.labelColumn])));
-    e.classes.assign(labels.begin(), labels.end());
-    const bool numericLabels =
-        std::all_of(e.classes.begin(), e.classes.end(),
-                    [](const std::string& s) { return numberIn(s).has_value(); });
-    if (numericLabels)
-        std::stable_sort(
-            e.classes.begin(), e.classes.end(),
-            [](const std::string& a, const std::string& b) { return *numberIn(a) < *numberIn(b); });
+    e.classes = labelClasses(table);
     if (e.classes.size() < 2)
         failTable(table.path, fmt::format("the label '{}' has one value ('{}') in every row: a "
                                           "classifier needs at least two classes",

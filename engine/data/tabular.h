@@ -15,17 +15,17 @@
 //   categorical one all zeros. A missing label is always refused.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "engine/config/names.h"
+#include "engine/config/choices.h"
+#include "engine/data/sample_images.h"
 
 namespace runboard::engine {
 
-enum class MissingPolicy { Refuse, Mean };
-inline constexpr auto kMissingNames = config::nameTable<MissingPolicy>(
-    {{MissingPolicy::Refuse, "refuse"}, {MissingPolicy::Mean, "mean"}});
+using config::MissingPolicy;
 
 struct TableSpec {
     std::string labelColumn;  // empty: the last column
@@ -65,6 +65,10 @@ struct Encoding {
     std::vector<std::string> featureNames() const;
 };
 
+// The label's classes: every value in the label column, numerically sorted when all are numbers,
+// else in string order (the order of the model's outputs).
+std::vector<std::string> labelClasses(const Table& table);
+
 // Fits the encoding on `trainRows` (row indices into table.rows). Throws DataError for missing
 // cells (unless spec.missing is Mean), a missing label, or fewer than two classes in the table.
 Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainRows,
@@ -78,5 +82,10 @@ struct EncodedRows {
 // Encodes `rows` with a fitted encoding (missing cells as fitEncoding allowed them).
 EncodedRows encodeRows(const Table& table, const Encoding& encoding,
                        const std::vector<std::int64_t>& rows);
+
+// The table's rows as the gallery shows them, by row number (1 = the first after the header):
+// the cells, "row N (line L)", and the classes in the model's order. Named by the file's name and
+// a fingerprint of its bytes, so flags follow the contents. Throws DataError as readTable.
+std::unique_ptr<SampleImages> openTableSamples(const std::string& path, const TableSpec& spec);
 
 }  // namespace runboard::engine

@@ -90,7 +90,7 @@ double runBare(const Args& a) {
     for (int s = 0; s < a.steps; ++s) {
         if (s == kWarmup) t0 = Clock::now();
         const auto idx = perm.narrow(0, std::int64_t{s} * a.batch, a.batch);
-        const auto x = data.train.images.index_select(0, idx);
+        const auto x = data.train.inputs.index_select(0, idx);
         const auto y = data.train.labels.index_select(0, idx);
         opt.zero_grad();
         torch::Tensor logits;

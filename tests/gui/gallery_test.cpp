@@ -16,8 +16,10 @@
 
 #include "engine/analysis/csv.h"
 #include "engine/data/sample_images.h"
+#include "engine/images/image_folder.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
+#include "support/image_fixtures.h"
 #include "widgets/gallery_view.h"
 
 using namespace runboard;
@@ -109,7 +111,7 @@ TEST(GalleryView, SortsFiltersLinksTheMatrixAndShowsTheFilesPixels) {
         for (int y = 0; y < img.height(); ++y)
             for (int x = 0; x < img.width(); ++x)
                 ASSERT_EQ(img.pixelColor(x, y).red(),
-                          expected.gray[static_cast<std::size_t>(y * expected.width + x)]);
+                          expected.pixels[static_cast<std::size_t>(y * expected.width + x)]);
     }
     // The confusion matrix counts what was written; a click on a cell filters to that pair.
     std::map<std::pair<int, int>, int> counts;
@@ -233,4 +235,86 @@ TEST(GalleryView, LabelFlagsPersistAcrossReopenAndExportAsCsv) {
     ASSERT_TRUE(view.setFlag(flaggedIndex, std::nullopt, {}));
     ASSERT_TRUE(QTest::qWaitFor(
         [&] { return view.snapshot().data && view.snapshot().data->flags.empty(); }, 10'000));
+}
+
+namespace {
+
+// One finished run on `params`' data with a test prediction (right) for each of `ids`.
+storage::RunId writeRun(const std::string& db, std::vector<storage::Param> params,
+                        const std::vector<std::int64_t>& ids, int classes) {
+    auto store = storage::RunStore::open(db);
+    auto writer = storage::Writer::open(db);
+    auto run = store->createRun(
+        {"own data", std::nullopt, "{}", 1, std::move(params), storage::RunStatus::Finished});
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const int target = static_cast<int>(i) % classes;
+        std::vector<float> probs(static_cast<std::size_t>(classes), 0.1f);
+        probs[static_cast<std::size_t>(target)] = 0.8f;
+        writer.value()->prediction({run->id, "test", 1, ids[i], target, target, 0.8f, 0.2, probs});
+    }
+    EXPECT_TRUE(writer.value()->flush());
+    const storage::RunId id = run->id;
+    run->lock.release();
+    return id;
+}
+
+}  // namespace
+
+// The gallery on the two other sources: an image folder shows each file's own RGB pixels with the
+// folder's class names and paths; a CSV table shows each row's values in the cell and the detail.
+TEST(GalleryView, ShowsImageFoldersAndTableRows) {
+    test::TempDir dir;
+    const auto root = dir.path() / "pets";
+    test::writeSolidImage(root / "cat/a.png", 40, 30, false, 30);
+    test::writeSolidImage(root / "dog/b.png", 20, 20, false, 200);
+    const std::string csv = dir.file("iris.csv");
+    test::writeFile(csv, "petal,colour,species\n1.5,red,setosa\n4.5,blue,virginica\n");
+    const std::string db = dir.file("own.db");
+    const auto folderRun =
+        writeRun(db, {{"data.source", "folder", "string"}, {"data.dir", root.string(), "string"}},
+                 {engine::folderSampleId("cat/a.png"), engine::folderSampleId("dog/b.png")}, 2);
+    const auto csvRun =
+        writeRun(db, {{"data.source", "csv", "string"}, {"data.path", csv, "string"}}, {1, 2}, 2);
+
+    widgets::GalleryView view;
+    view.resize(1280, 800);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    view.setRuns({{folderRun, "folder"}});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 2; }, 10'000));
+    const auto* data = view.model()->data();
+    ASSERT_NE(data, nullptr);
+    EXPECT_EQ(data->classNames, (std::vector<std::string>{"cat", "dog"}));
+    EXPECT_TRUE(view.snapshot().dataset.startsWith("pets#"))
+        << view.snapshot().dataset.toStdString();
+    for (int r = 0; r < 2; ++r) {
+        const auto* rec = view.model()->recordAt(r);
+        const QImage img = view.model()
+                               ->data(view.model()->index(r), widgets::PredictionsModel::ImageRole)
+                               .value<QImage>();
+        const bool cat = rec->sampleIndex == engine::folderSampleId("cat/a.png");
+        EXPECT_EQ(img.size(), cat ? QSize(40, 30) : QSize(20, 20));  // at their own size
+        EXPECT_EQ(img.pixelColor(5, 5), cat ? QColor(30, 225, 15) : QColor(200, 55, 100));
+        EXPECT_EQ(widgets::sampleDescription(*data, rec->sampleIndex),
+                  cat ? "cat/a.png" : "dog/b.png");
+    }
+
+    view.setRuns({{csvRun, "table"}});
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return view.model()->data() != data && view.model()->rowCount() == 2; }, 10'000));
+    data = view.model()->data();
+    EXPECT_EQ(data->classNames, (std::vector<std::string>{"setosa", "virginica"}));
+    EXPECT_TRUE(view.snapshot().dataset.startsWith("iris.csv#"));
+    for (int r = 0; r < 2; ++r) {
+        const auto* rec = view.model()->recordAt(r);
+        const QStringList fields =
+            view.model()
+                ->data(view.model()->index(r), widgets::PredictionsModel::FieldsRole)
+                .toStringList();
+        EXPECT_EQ(fields, rec->sampleIndex == 1 ? QStringList({"petal\t1.5", "colour\tred"})
+                                                : QStringList({"petal\t4.5", "colour\tblue"}));
+        EXPECT_EQ(
+            widgets::sampleDescription(*data, rec->sampleIndex),
+            QStringLiteral("row %1 (line %2)").arg(rec->sampleIndex).arg(rec->sampleIndex + 1));
+    }
 }

@@ -1,5 +1,6 @@
 #include "support/fixtures.h"
 
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -72,6 +73,35 @@ std::string readFile(const std::string& path) {
 void writeFile(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
     out << text;
+}
+
+void writeBlobsCsv(const std::string& path, int rows, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    const char* species[] = {"setosa", "versicolor", "virginica"};
+    const char* colours[] = {"red", "green", "blue"};
+    std::string text = "x1,x2,colour,size,species\n";
+    for (int i = 0; i < rows; ++i) {
+        const int k = i % 3;
+        const int colour = rng() % 4 == 0 ? static_cast<int>(rng() % 3) : k;
+        char line[160];
+        std::snprintf(line, sizeof line, "%.4f,%.4f,%s,%.3f,%s\n", 3.0 * k + noise(rng),
+                      -3.0 * k + noise(rng), colours[colour], 10 + noise(rng), species[k]);
+        text += line;
+    }
+    writeFile(path, text);
+}
+
+config::Config tinyCsvConfig(const std::string& csvPath) {
+    config::Config c = config::Config::defaults();
+    c.set("data.source", std::string("csv"));
+    c.set("data.path", csvPath);
+    c.set("model", std::string("mlp"));
+    c.set("epochs", std::int64_t{1});
+    c.set("batch_size", std::int64_t{32});
+    c.set("threads", std::int64_t{1});
+    c.set("precision", std::string("fp32"));
+    return c;
 }
 
 config::Config tinyConfig(const std::filesystem::path& dataDir, const std::string& model) {

@@ -32,6 +32,13 @@ void writeFakeFashionMnist(const std::filesystem::path& dir, std::uint32_t train
 // of 50, 2 threads, fp32, one epoch.
 config::Config tinyConfig(const std::filesystem::path& dataDir, const std::string& model = "cnn");
 
+// Writes a learnable 3-class CSV table of `rows` rows: header x1,x2,colour,size,species. Class
+// k's x1 and x2 scatter around (3k, -3k); colour is a text column (red/green/blue, mostly the
+// class's own); size is numeric noise; species is "setosa", "versicolor" or "virginica".
+void writeBlobsCsv(const std::string& path, int rows = 300, std::uint32_t seed = 5);
+// The defaults on writeBlobsCsv's table: source csv, mlp, batches of 32, 1 thread, fp32.
+config::Config tinyCsvConfig(const std::string& csvPath);
+
 // A hash of a file's bytes (FNV-1a), to prove a file was left untouched.
 std::uint64_t fileHash(const std::string& path);
 std::string readFile(const std::string& path);

@@ -364,9 +364,10 @@ TEST(NameTables, EveryValueRoundTripsAndTheSchemaOffersTheTablesNames) {
 // How a run executes, not what it learns: lineage does not count these as changes (README's
 // config table says which keys they are). Every operational key is a real key of the schema.
 TEST(Config, OperationalKeysAreExactlyTheExecutionSettings) {
-    const std::set<std::string> expected{"threads",         "checks.enabled",
-                                         "log.predictions", "checkpoint.keep",
-                                         "eval_batch_size", "log.grad_norm_every"};
+    // data.workers decodes on more threads with the same result; data.cache_mb only bounds it.
+    const std::set<std::string> expected{
+        "threads",         "checks.enabled",      "log.predictions", "checkpoint.keep",
+        "eval_batch_size", "log.grad_norm_every", "data.workers",    "data.cache_mb"};
     std::set<std::string> operational;
     for (const auto& k : schema())
         if (isOperational(k.key)) operational.insert(k.key);

@@ -39,7 +39,8 @@ std::vector<std::int64_t> range(std::int64_t a, std::int64_t b) {
 TEST(DataChecks, SplitStatsMatchBruteForce) {
     IdxArray images, labels;
     randomData(images, labels, 300, 3, 1);
-    const SplitView split{"val", &images, &labels, {5, 17, 100, 101, 299}};
+    const SampleArray all = SampleArray::idx(images, labels);
+    const SplitView split{"val", &all, {5, 17, 100, 101, 299}};
     const auto s = splitStats(split, 3);
     EXPECT_EQ(s.count, 5);
     std::vector<std::int64_t> counts(3, 0);
@@ -66,8 +67,9 @@ TEST(DataChecks, PlantedDuplicatesAreFoundWithTheirPairAndJudged) {
         {3, 850}, {400, 901}, {799, 999}};
     for (auto [from, to] : planted)
         std::copy_n(images.data.begin() + from * 16, 16, images.data.begin() + to * 16);
-    const SplitView train{"train", &images, &labels, range(0, 800)};
-    const SplitView val{"val", &images, &labels, range(800, 1000)};
+    const SampleArray all = SampleArray::idx(images, labels);
+    const SplitView train{"train", &all, range(0, 800)};
+    const SplitView val{"val", &all, range(800, 1000)};
     const auto dups = exactDuplicates(train, val);
     ASSERT_EQ(dups.size(), planted.size());
     for (std::size_t k = 0; k < planted.size(); ++k) {
@@ -84,7 +86,7 @@ TEST(DataChecks, PlantedDuplicatesAreFoundWithTheirPairAndJudged) {
     // Under a 2% threshold the same 1.5% only warns; a clean split passes.
     r = leakageCheck(train, val, 0.02);
     EXPECT_EQ(r.status, CheckStatus::Warn);
-    const SplitView clean{"test", &images, &labels, range(800, 850)};
+    const SplitView clean{"test", &all, range(800, 850)};
     r = leakageCheck(train, clean);
     EXPECT_EQ(r.status, CheckStatus::Pass);
     EXPECT_EQ(r.value, 0);
@@ -113,4 +115,21 @@ TEST(DataChecks, BalanceAndStatsThresholds) {
     EXPECT_EQ(r.status, CheckStatus::Warn);
     EXPECT_NEAR(r.value, 2.0, 1e-12);
     EXPECT_EQ(checkStatusName(CheckStatus::Warn), "warn");
+}
+
+TEST(DataChecks, TablesGoThroughTheSameChecksWithTheirIds) {
+    // 6 rows of 2 float features; row 4 copies row 1 exactly, row 5 differs from row 2 by one ulp.
+    std::vector<float> values = {0.5f, 1.f, 2.f, 3.f, 4.f, 5.f, 0.5f, 1.f, 2.f, 3.f, -1.f, 0.f};
+    values[9] = std::nextafter(3.f, 4.f);
+    const std::vector<std::int64_t> rowIds = {11, 12, 13, 14, 15, 16};
+    const SampleArray all = SampleArray::features(values.data(), 6, 2, {0, 1, 0, 0, 1, 1});
+    const SplitView train{"train", &all, {0, 1, 2}, &rowIds};
+    const SplitView test{"test", &all, {3, 4, 5}, &rowIds};
+    const auto r = leakageCheck(train, test, 0.5);
+    EXPECT_EQ(r.value, 1);
+    ASSERT_EQ(r.details.size(), 1u);
+    EXPECT_EQ(r.details[0], "test #14 = train #11");
+    const auto s = splitStats(train, 2);
+    EXPECT_EQ(s.classCounts, (std::vector<std::int64_t>{2, 1}));
+    EXPECT_NEAR(s.mean, (0.5 + 1 + 2 + 3 + 4 + 5) / 6.0, 1e-12);  // features are not scaled
 }

@@ -168,7 +168,7 @@ TEST_F(EngineTest, EvaluationLeavesBatchNormStatisticsAlone) {
     const config::Config c = tiny();
     const Dataset d = data(c);
     Session s(TrainOptions::fromConfig(c), 10, 10);
-    s.trainStep(d.train.images.narrow(0, 0, 50), d.train.labels.narrow(0, 0, 50));
+    s.trainStep(d.train.inputs.narrow(0, 0, 50), d.train.labels.narrow(0, 0, 50));
     std::vector<torch::Tensor> before;
     for (const auto& b : s.model().buffers())
         before.push_back(b.clone());
@@ -178,7 +178,7 @@ TEST_F(EngineTest, EvaluationLeavesBatchNormStatisticsAlone) {
         EXPECT_TRUE(torch::equal(b, before[i++]));
     EXPECT_TRUE(s.model().is_training()) << "evaluate() restores train mode";
     // And a training step does move them (the check above is not vacuous).
-    s.trainStep(d.train.images.narrow(0, 50, 50), d.train.labels.narrow(0, 50, 50));
+    s.trainStep(d.train.inputs.narrow(0, 50, 50), d.train.labels.narrow(0, 50, 50));
     bool changed = false;
     i = 0;
     for (const auto& b : s.model().buffers())
@@ -192,7 +192,7 @@ TEST_F(EngineTest, CheckpointRestoresOutputsAndOptimizerState) {
     torch::manual_seed(1);
     Session a(TrainOptions::fromConfig(c), 10, 10);
     for (int i = 0; i < 3; ++i)
-        a.trainStep(d.train.images.narrow(0, i * 50, 50), d.train.labels.narrow(0, i * 50, 50));
+        a.trainStep(d.train.inputs.narrow(0, i * 50, 50), d.train.labels.narrow(0, i * 50, 50));
     const std::string path = dir.file("ck.pt");
     a.save(path, {1, a.step(), "rng-state"});
 
@@ -205,15 +205,15 @@ TEST_F(EngineTest, CheckpointRestoresOutputsAndOptimizerState) {
     EXPECT_EQ(b.step(), a.step());
     a.model().eval();
     b.model().eval();
-    const auto x = d.val.images.narrow(0, 0, 20);
+    const auto x = d.val.inputs.narrow(0, 0, 20);
     EXPECT_TRUE(torch::equal(a.forward(x), b.forward(x)));
     // Same momentum buffers: one more identical step gives identical weights.
     a.model().train();
     b.model().train();
     torch::manual_seed(5);
-    a.trainStep(d.train.images.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
+    a.trainStep(d.train.inputs.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
     torch::manual_seed(5);
-    b.trainStep(d.train.images.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
+    b.trainStep(d.train.inputs.narrow(0, 200, 50), d.train.labels.narrow(0, 200, 50));
     auto pa = a.model().parameters(), pb = b.model().parameters();
     for (std::size_t i = 0; i < pa.size(); ++i)
         EXPECT_TRUE(torch::equal(pa[i], pb[i])) << i;
@@ -278,7 +278,7 @@ TEST_F(EngineTest, Bf16AutocastTrains) {
         const Dataset d = data(cnn);
         torch::manual_seed(7);  // the same initial weights in both precisions
         Session s(TrainOptions::fromConfig(cnn), 10, 10);
-        const auto x = d.train.images.narrow(0, 0, 20), y = d.train.labels.narrow(0, 0, 20);
+        const auto x = d.train.inputs.narrow(0, 0, 20), y = d.train.labels.narrow(0, 0, 20);
         std::vector<StepOutput> out;
         for (int k = 0; k < 5; ++k)
             out.push_back(s.trainStepAt(x, y, 0.01));
@@ -301,7 +301,7 @@ TEST_F(EngineTest, GradNormIsMeasuredOnTheFirstAndEveryNthStep) {
         c.set("log.grad_norm_every", every);
         const Dataset d = data(c);
         Session s(TrainOptions::fromConfig(c), 10, 10);
-        const auto x = d.train.images.narrow(0, 0, 16), y = d.train.labels.narrow(0, 0, 16);
+        const auto x = d.train.inputs.narrow(0, 0, 16), y = d.train.labels.narrow(0, 0, 16);
         for (std::int64_t step = 1; step <= 7; ++step) {
             const StepOutput out = s.trainStepAt(x, y, 0.01);
             const bool expected = every > 0 && (step == 1 || step % every == 0);

@@ -60,7 +60,7 @@ TEST_F(LrFinderTest, SessionRestoreLeavesNothingOfTheTrial) {
     const config::Config c = tiny();
     const Dataset d = loadFashionMnist(TrainOptions::fromConfig(c).data);
     auto batch = [&](int i) {
-        return std::pair(d.train.images.narrow(0, i * 50, 50),
+        return std::pair(d.train.inputs.narrow(0, i * 50, 50),
                          d.train.labels.narrow(0, i * 50, 50));
     };
     // Before any step (no momentum buffers yet: the trial's must not stay) and after one.

@@ -1,0 +1,103 @@
+#pragma once
+// An image folder as a classification dataset (data.source = folder), Torch-free: the listing of
+// the files in torchvision's ImageFolder convention, and their decoding, in parallel, into one
+// block of uint8 pixels that the engine turns into tensors and the gallery shows.
+//
+// The convention, and where Runboard departs from torchvision on purpose:
+// - the classes are the sorted names of the root's sub-folders; a class folder's files are found
+//   at any depth below it;
+// - when the root holds train/ and test/ (and optionally val/) with class folders in each, those
+//   are the splits, and every split must have the same classes;
+// - extensions match case-insensitively: png, jpg, jpeg, bmp, pgm, ppm (no webp: Debian's Qt 6
+//   has no webp reader without qt6-image-formats-plugins);
+// - hidden entries (.ipynb_checkpoints, .git, .DS_Store), __MACOSX, Thumbs.db and files of other
+//   types are skipped and listed (torchvision makes .ipynb_checkpoints a class of its own);
+// - a file that cannot be read or decoded (zero bytes, a truncated JPEG, a text file named .png,
+//   no read permission) is quarantined with its reason: the run goes on without it, where
+//   torchvision stops mid-epoch.
+//
+// Every file's stable id is a 53-bit hash of its path relative to the root (exact in a double, so
+// JSON and the GUI keep it): a file keeps its id when others are added or removed, and the same
+// sample lines up across runs.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/data/sample_images.h"
+
+namespace runboard::engine {
+
+enum class FolderPart { Train, Val, Test, All };  // All: the root holds the class folders
+
+struct FolderFile {
+    std::string path;  // relative to the root, '/'-separated
+    int label = 0;     // index into FolderListing::classes
+    FolderPart part = FolderPart::All;
+    std::int64_t id = 0;  // folderSampleId(path)
+};
+
+struct FolderListing {
+    std::string root;
+    std::vector<std::string> classes;
+    std::vector<FolderFile> files;     // by part, then class, then path
+    std::vector<std::string> skipped;  // relative paths of what was not taken, and why
+    bool presplit = false;             // train/ and test/ hold the class folders
+};
+
+// Whether a file name has one of the image extensions (any case).
+bool isImageFileName(std::string_view name);
+std::int64_t folderSampleId(std::string_view relativePath);
+
+// Lists the folder. Throws DataError for a root that is not a directory, has no class
+// sub-folders, a class without images, only one class, or splits whose classes differ.
+FolderListing listImageFolder(const std::string& root);
+
+struct DecodeOptions {
+    int size = 0;      // side of the square images; 0: from the files (see decodeImages)
+    int channels = 0;  // 1 or 3; 0: 1 when every image is grayscale, else 3
+    int threads = 0;   // 0: every core
+};
+
+struct Quarantined {
+    std::string path;  // relative to the root
+    std::string reason;
+};
+
+struct DecodedImages {
+    int size = 0, channels = 0;
+    // kept.size() images of channels x size x size, channel-major (the tensors' CHW layout)
+    std::vector<std::uint8_t> pixels;
+    std::vector<std::size_t> kept;  // each decoded image's index in the listing's files
+    std::vector<Quarantined> quarantined;
+    std::vector<std::string> sizesSeen;  // "28x28 gray: 70000", most common first
+    std::size_t imageBytes() const {
+        return static_cast<std::size_t>(channels) * static_cast<std::size_t>(size) *
+               static_cast<std::size_t>(size);
+    }
+};
+
+// progress(done, total) is called on the calling thread about every 100 ms and at the end.
+using DecodeProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+// Decodes every listed file, `threads` at a time. Each image is scaled so that its shorter side
+// is `size` and then centre-cropped to a square (the aspect is kept; nothing is padded), and
+// converted to gray or RGB. With size 0, the size is the median of the images' shorter sides,
+// kept between 8 and 128. The result does not depend on the number of threads. Returns early
+// (with what it has) when `stop` becomes true. Throws DataError when no image could be decoded or
+// the pixels would not fit in maxBytes.
+DecodedImages decodeImages(const FolderListing& listing, const DecodeOptions& options,
+                           std::size_t maxBytes, const DecodeProgress& progress = {},
+                           const std::atomic<bool>* stop = nullptr);
+
+// The folder's images as the gallery shows them, by stable id: each decoded from its file when
+// asked (at its own size, at most 512 px on the longer side; gray stays gray), described by its
+// path, with the folder's classes. Named by the folder's name and a fingerprint of its file list,
+// so flags follow the files. Throws DataError as listImageFolder.
+std::unique_ptr<SampleImages> openFolderImages(const std::string& root);
+
+}  // namespace runboard::engine

@@ -1,0 +1,56 @@
+// data.source = folder through the engine: the splits (train/ and test/, validation carved from
+// train/; or all three carved), the stable ids, the uint8 pixels normalized per channel with the
+// training part's statistics, and the scan's check result.
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "engine/dataset.h"
+#include "engine/images/image_folder.h"
+#include "engine/train_options.h"
+#include "support/fixtures.h"
+#include "support/image_fixtures.h"
+
+using namespace runboard;
+using namespace runboard::engine;
+
+TEST(FolderDataset, SplitsIdsAndPerChannelNormalization) {
+    test::TempDir dir;
+    const auto root = dir.path() / "bars";
+    test::writeBarFolder(root, 20, "png", 5);
+    DataOptions o;
+    o.source = config::DataSource::Folder;
+    o.dir = root.string();
+    o.valShare = 0.1;
+    const Dataset d = loadFolderDataset(o);
+    EXPECT_EQ(d.train.size(), 180);
+    EXPECT_EQ(d.val.size(), 20);
+    EXPECT_EQ(d.test.size(), 50);
+    EXPECT_EQ(d.sampleShape, (std::vector<std::int64_t>{1, 28, 28}));
+    EXPECT_EQ(d.classNames.front(), "class0");
+    EXPECT_EQ(d.train.inputs.scalar_type(), torch::kUInt8);
+    EXPECT_EQ(d.test.indices[0].item<std::int64_t>(), folderSampleId("test/class0/00000.png"));
+    // The training part's batches come out standardized; a test pixel by hand.
+    const auto x = d.train.slice(0, d.train.size());
+    EXPECT_NEAR(x.mean().item<double>(), 0.0, 1e-4);
+    EXPECT_NEAR(x.std(/*unbiased=*/false).item<double>(), 1.0, 1e-3);
+    const double raw = d.test.inputs[3][0][5][7].item<std::uint8_t>() / 255.0;
+    const double expected = (raw - d.test.pixelMean.flatten()[0].item<double>()) /
+                            d.test.pixelStd.flatten()[0].item<double>();
+    EXPECT_NEAR(d.test.batch(torch::tensor({3}, torch::kInt64))[0][0][5][7].item<double>(),
+                expected, 1e-5);
+    ASSERT_EQ(d.loadChecks.size(), 1u);
+    EXPECT_EQ(d.loadChecks[0].name, "data.scan");
+    EXPECT_EQ(d.loadChecks[0].status, CheckStatus::Pass);
+
+    // Without train/ and test/: all three parts carved, disjoint, from the same files.
+    const auto flat = dir.path() / "flat";
+    test::writeBarFolder(flat, 10);
+    o.dir = flat.string();
+    const Dataset f = loadFolderDataset(o);
+    EXPECT_EQ(f.test.size(), 20);  // 20% of 100
+    EXPECT_EQ(f.val.size(), 8);    // 10% of the other 80
+    EXPECT_EQ(f.train.size(), 72);
+    auto all = torch::cat({f.train.indices, f.val.indices, f.test.indices});
+    EXPECT_EQ(std::get<0>(torch::_unique(all)).size(0), 100);
+}
