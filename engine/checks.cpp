@@ -36,8 +36,8 @@ struct Bench {
 
     Session session(const TrainOptions& o) const {
         auto model = hooks.makeModel ? hooks.makeModel(o, data.numClasses)
-                                     : makeModel(o.model.kind, data.numClasses, o.model.dropout,
-                                                 data.sampleShape);
+                                     : makeModel(o.model.kind, o.model.path, data.numClasses,
+                                                 o.model.dropout, data.sampleShape);
         if (hooks.initModel) hooks.initModel(*model);
         return Session(o, std::move(model), stepsPerEpoch);
     }

@@ -37,7 +37,10 @@ const sweep::Options& LrFinder::options() const {
 }
 
 void LrFinder::loadData() {
-    if (!impl_->data) impl_->data = loadDataset(impl_->train.data);
+    if (impl_->data) return;
+    impl_->data = loadDataset(impl_->train.data);
+    const ModelOptions& m = impl_->train.model;  // as Trainer::loadData: checked before writing
+    (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
 }
 
 sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "engine/errors.h"
+#include "engine/scripted_model.h"
 
 namespace runboard::engine {
 
@@ -60,19 +61,27 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
         case config::ModelKind::Mlp:
             return std::make_shared<MlpImpl>(
                 MlpOptions().inputs(inputs).classes(classes).dropout(dropout));
+        case config::ModelKind::TorchScript:
+            throw EngineError("model = torchscript needs model.path");
         case config::ModelKind::Cnn:
             break;
     }
     // Three 2x2 poolings: below 8 px the last stage would pool nothing.
     if (shape.size() != 3 || shape[1] != shape[2] || shape[1] < 8)
-        throw EngineError(
-            shape.size() != 3
-                ? "model = cnn needs images, and this dataset's samples are rows of " +
-                      std::to_string(inputs) + " features: use model = mlp"
-                : "model = cnn needs square images of at least 8 px, got " +
-                      std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
+        throw DataError(shape.size() != 3
+                            ? "model = cnn needs images, and this dataset's samples are rows of " +
+                                  std::to_string(inputs) + " features: use model = mlp"
+                            : "model = cnn needs square images of at least 8 px, got " +
+                                  std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
     return std::make_shared<CnnImpl>(
         CnnOptions().inChannels(shape[0]).imageSize(shape[1]).classes(classes).dropout(dropout));
+}
+
+std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, const std::string& path,
+                                          std::int64_t classes, double dropout,
+                                          const SampleShape& shape) {
+    if (kind == config::ModelKind::TorchScript) return loadScriptedModel(path, classes, shape);
+    return makeModel(kind, classes, dropout, shape);
 }
 
 }  // namespace runboard::engine

@@ -16,12 +16,17 @@
 
 namespace runboard::engine {
 
-// The common interface of every model the trainer can train.
+// The common interface of every model the trainer can train: the built-in ones below and a
+// TorchScript module (engine/scripted_model.h).
 class ClassifierImpl : public torch::nn::Module {
 public:
     virtual torch::Tensor forward(torch::Tensor x) = 0;
-    // The final linear layer (the checks and last-layer initialisation use it).
-    virtual torch::nn::Linear head() = 0;
+    // The final linear layer's weight [K, F] and bias [K] (the checks and last-layer
+    // initialisation use them); undefined when the model has none it can name.
+    virtual torch::Tensor headWeight() = 0;
+    virtual torch::Tensor headBias() = 0;
+    // K, the number of outputs.
+    virtual std::int64_t classes() { return headWeight().size(0); }
 };
 
 struct MlpOptions {
@@ -35,7 +40,8 @@ class MlpImpl : public ClassifierImpl {
 public:
     explicit MlpImpl(const MlpOptions& options = {});
     torch::Tensor forward(torch::Tensor x) override;
-    torch::nn::Linear head() override { return head_; }
+    torch::Tensor headWeight() override { return head_->weight; }
+    torch::Tensor headBias() override { return head_->bias; }
 
 private:
     torch::nn::Sequential body_{nullptr};
@@ -58,7 +64,8 @@ class CnnImpl : public ClassifierImpl {
 public:
     explicit CnnImpl(const CnnOptions& options = {});
     torch::Tensor forward(torch::Tensor x) override;
-    torch::nn::Linear head() override { return head_; }
+    torch::Tensor headWeight() override { return head_->weight; }
+    torch::Tensor headBias() override { return head_->bias; }
 
 private:
     torch::nn::Sequential features_{nullptr};
@@ -72,9 +79,13 @@ using SampleShape = std::vector<std::int64_t>;
 inline const SampleShape kFashionMnistShape{1, 28, 28};
 
 // A built-in model sized for the data: the mlp takes any sample shape (flattened), the cnn
-// square images of at least 8 px. Throws EngineError for a shape the model cannot take.
+// square images of at least 8 px. Throws DataError for a shape the model cannot take.
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
                                           double dropout,
                                           const SampleShape& shape = kFashionMnistShape);
+// The model `path` names for model = torchscript (see engine/scripted_model.h), else as above.
+std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, const std::string& path,
+                                          std::int64_t classes, double dropout,
+                                          const SampleShape& shape);
 
 }  // namespace runboard::engine

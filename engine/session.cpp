@@ -66,7 +66,8 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerOptions& o
 
 Session::Session(const TrainOptions& o, int numClasses, std::int64_t stepsPerEpoch,
                  const SampleShape& shape)
-    : Session(o, makeModel(o.model.kind, numClasses, o.model.dropout, shape), stepsPerEpoch) {}
+    : Session(o, makeModel(o.model.kind, o.model.path, numClasses, o.model.dropout, shape),
+              stepsPerEpoch) {}
 
 Session::Session(const TrainOptions& o, std::shared_ptr<ClassifierImpl> model,
                  std::int64_t stepsPerEpoch)
@@ -80,8 +81,8 @@ Session::Session(const TrainOptions& o, std::shared_ptr<ClassifierImpl> model,
         // Zero bias, small weights: every class gets nearly the same logit, so the initial loss is
         // ln K; the weights are not zero, or no gradient would reach the layers before.
         torch::NoGradGuard noGrad;
-        model_->head()->bias.zero_();
-        model_->head()->weight.mul_(0.01);
+        if (auto bias = model_->headBias(); bias.defined()) bias.zero_();
+        if (auto weight = model_->headWeight(); weight.defined()) weight.mul_(0.01);
     }
     optimizer_ = makeOptimizer(o.optimizer, *model_);
     schedule_.stepsPerEpoch = stepsPerEpoch;
@@ -220,7 +221,7 @@ EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredic
     const std::int64_t n = data.size();
     EvalOutput out;
     Predictions& p = out.predictions;
-    const int k = static_cast<int>(model_->head()->options.out_features());
+    const int k = static_cast<int>(model_->classes());
     if (keepPredictions) {
         p.split = split;
         p.numClasses = k;

@@ -6,6 +6,7 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     c.validate();
     TrainOptions o;
     o.model.kind = config::choice(c, "model", config::kModelNames);
+    o.model.path = c.text("model.path");
     o.model.dropout = c.number("dropout");
     o.model.head = config::choice(c, "init.head", config::kHeadInitNames);
 

@@ -40,6 +40,7 @@ struct AugmentOptions {
 
 struct ModelOptions {
     config::ModelKind kind = config::ModelKind::Cnn;
+    std::string path;  // model = torchscript: the scripted module's file
     double dropout = 0;
     config::HeadInit head = config::HeadInit::Default;
 };

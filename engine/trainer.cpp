@@ -13,6 +13,7 @@
 #include "engine/data/atomic_file.h"
 #include "engine/errors.h"
 #include "engine/runtime.h"
+#include "engine/scripted_model.h"
 #include "engine/session.h"
 
 namespace runboard::engine {
@@ -63,6 +64,15 @@ struct Trainer::Impl {
         // the oldest deleted. So a failure writing or recording the new checkpoint leaves every
         // old one on disk, and the store never lists a file that is gone.
         session.save(ev.path, {epoch, session.step(), rngState(rng)});
+        // A TorchScript model is also saved whole, trained, as model.pt (the latest epoch's):
+        // torch.jit.load reads it back with identical outputs. Written beside, then renamed.
+        const auto scripted = std::filesystem::path(options.checkpointDir) / "model.pt";
+        if (saveScriptedModel(session.model(), scripted.string() + ".tmp")) {
+            std::filesystem::rename(scripted.string() + ".tmp", scripted, ec);
+            if (ec)
+                throw OutputError("cannot write the TorchScript model '" + scripted.string() +
+                                  "': " + ec.message());
+        }
         const auto excess =
             static_cast<std::int64_t>(checkpoints.size()) + 1 - std::max<std::int64_t>(keep, 1);
         if (excess > 0) ev.removed.assign(checkpoints.begin(), checkpoints.begin() + excess);
@@ -111,6 +121,10 @@ std::vector<CheckResult> Trainer::loadChecks() const {
 void Trainer::loadData() {
     if (impl_->data) return;
     impl_->data = loadDataset(impl_->train.data);
+    // The model must take the data before anything is written: a TorchScript file is read and
+    // run on a batch now (DataError), not after the run exists.
+    const ModelOptions& m = impl_->train.model;
+    (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
 }
 
 RunResult Trainer::run(Observer& observer) {

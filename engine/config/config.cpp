@@ -106,7 +106,10 @@ KeySpec boolean(std::string key, bool def, std::string help) {
 
 std::vector<KeySpec> makeSchema() {
     return {
-        str("model", "cnn", "network architecture", kModelNames.names()),
+        str("model", "cnn", "network architecture (torchscript: your own, see model.path)",
+            kModelNames.names()),
+        optionalStr("model.path",
+                    "model=torchscript: a module saved by torch.jit.script(model).save(PATH)"),
         str("optimizer", "sgd", "optimizer", kOptimizerNames.names()),
         real("lr", 0.1, "learning rate (the peak for onecycle)", 0, 100, true, false, true),
         real("momentum", 0.9, "SGD momentum / Adam beta1", 0, 1, false, true),
@@ -547,6 +550,8 @@ std::vector<std::string> Config::problems() const {
         const auto* s = it != values_.end() ? std::get_if<std::string>(&it->second) : nullptr;
         return s ? std::string_view(*s) : std::string_view();
     };
+    if (textOf("model") == kModelNames.name(ModelKind::TorchScript) && textOf("model.path").empty())
+        out.push_back("'model.path' must name the TorchScript file when model = torchscript");
     if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
         if (textOf("data.path").empty())
             out.push_back("'data.path' must name the CSV file when data.source = csv");

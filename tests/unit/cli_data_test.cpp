@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "engine/images/image_folder.h"
@@ -217,4 +219,65 @@ TEST(CliData, BadFoldersAreRefusedCleanly) {
         EXPECT_TRUE(o.out.empty());
         EXPECT_EQ(runboard::test::fileHash(db), dbHash) << path << " changed the database";
     }
+}
+
+// Your own model: a CNN scripted by python3-torch trains through the CLI with the checklist, and
+// saves model.pt; every bad module is refused before the database is touched (exit 3).
+TEST(CliData, TrainsATorchScriptModelAndRefusesBadOnes) {
+    TempDir dir;
+    const std::string script = "/usr/bin/python3 '" + std::string(SCRIPTED_MODELS_PY) + "' '" +
+                               dir.path().string() + "' 1 10";
+    ASSERT_EQ(std::system(script.c_str()), 0) << "python3-torch could not script the models";
+    const auto data = dir.path() / "data";
+    runboard::test::writeFakeFashionMnist(data, 600, 200);
+    const std::string db = dir.file("ts.db");
+    const std::vector<std::string> common = {"train",
+                                             "--db",
+                                             db,
+                                             "--set",
+                                             "data.dir=" + data.string(),
+                                             "--set",
+                                             "model=torchscript",
+                                             "--set",
+                                             "data.val_size=100",
+                                             "--set",
+                                             "batch_size=50",
+                                             "--set",
+                                             "threads=1",
+                                             "--set",
+                                             "precision=fp32"};
+    auto train = [&](const std::string& model, std::vector<std::string> extra) {
+        auto args = common;
+        args.insert(args.end(), {"--set", "model.path=" + dir.file(model)});
+        args.insert(args.end(), extra.begin(), extra.end());
+        return runCli(args, dir);
+    };
+    const Output t = train("good.pt", {"--set", "epochs=4", "--set", "warmup_steps=5", "--json"});
+    ASSERT_EQ(t.code, 0) << t.err;
+    const json run = json::parse(t.out);
+    EXPECT_EQ(run["params"]["model"], "torchscript");
+    EXPECT_GE(run["metrics"]["test/accuracy"].get<double>(), 0.5) << t.err;
+    for (const auto& c : run["checks"])
+        EXPECT_NE(c["status"], "fail") << c;
+    const auto files = std::filesystem::path(run["checkpoints"][0]["path"].get<std::string>());
+    EXPECT_TRUE(std::filesystem::exists(files.parent_path() / "model.pt"));
+
+    const auto dbHash = runboard::test::fileHash(db);
+    runboard::test::writeFile(dir.file("text.pt"), "not a model");
+    for (const auto& [model, message] : std::vector<std::pair<std::string, std::string>>{
+             {"text.pt", "is not a TorchScript module"},
+             {"wrong_k.pt", "outputs [2, 13]"},
+             {"channels.pt", "to have 3 channels, but got 1 channels"},
+             {"frozen.pt", "has no trainable parameters"}}) {
+        const Output o = train(model, {"--set", "epochs=1"});
+        EXPECT_EQ(o.code, 3) << model << ": " << o.err;
+        EXPECT_NE(o.err.find(message), std::string::npos) << o.err;
+        EXPECT_NE(o.err.find(model), std::string::npos) << o.err;
+        EXPECT_TRUE(o.out.empty());
+        EXPECT_EQ(runboard::test::fileHash(db), dbHash) << model << " changed the database";
+    }
+    const Output noPath = runCli({"train", "--db", db, "--set", "model=torchscript"}, dir);
+    EXPECT_EQ(noPath.code, 2);
+    EXPECT_NE(noPath.err.find("'model.path' must name the TorchScript file"), std::string::npos)
+        << noPath.err;
 }

@@ -69,7 +69,7 @@ TEST(Config, UnknownKeySuggestsAndListsValidKeys) {
     const std::string e = errorOf([&] { c.applyOverride("lrr=0.1"); });
     EXPECT_NE(e.find("unknown config key 'lrr'"), std::string::npos) << e;
     EXPECT_NE(e.find("did you mean 'lr'"), std::string::npos) << e;
-    EXPECT_NE(e.find("valid keys: model, optimizer"), std::string::npos) << e;
+    EXPECT_NE(e.find("valid keys: model, model.path, optimizer"), std::string::npos) << e;
     const std::string nested = errorOf([&] { c.mergeJson(R"({"data": {"limt": 3}})", "f.json"); });
     EXPECT_NE(nested.find("'data.limt'"), std::string::npos) << nested;
 }
@@ -109,7 +109,7 @@ TEST(Config, RangesAndChoicesAreValidated) {
              {"lr=-1", "'lr' must be > 0"},
              {"batch_size=0", "'batch_size' must be >= 1, got 0"},
              {"epochs=0", "'epochs' must be >= 1, got 0"},
-             {"model=resnet", "unknown model 'resnet' (choose one of: mlp, cnn)"},
+             {"model=resnet", "unknown model 'resnet' (choose one of: mlp, cnn, torchscript)"},
              {"optimizer=rmsprop", "unknown optimizer 'rmsprop' (choose one of: sgd, adam, adamw)"},
              {"momentum=1", "'momentum' must be < 1"},
              {"label_smoothing=1.5", "'label_smoothing' must be < 1"},

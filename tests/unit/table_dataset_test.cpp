@@ -98,7 +98,7 @@ TEST(TableDataset, BuiltInModelsTakeTheTableOrSayWhyNot) {
     try {
         (void)makeModel(config::ModelKind::Cnn, 3, 0.0, {6});
         FAIL() << "a cnn on a table must be refused";
-    } catch (const EngineError& e) {
+    } catch (const DataError& e) {
         EXPECT_NE(std::string(e.what()).find("use model = mlp"), std::string::npos) << e.what();
     }
     auto cnn = makeModel(config::ModelKind::Cnn, 5, 0.0, {3, 32, 32});

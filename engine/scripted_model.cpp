@@ -1,0 +1,140 @@
+#include "engine/scripted_model.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "engine/errors.h"
+
+namespace runboard::engine {
+namespace {
+
+// The line of a LibTorch error that says what went wrong: the interpreter's "RuntimeError: ..."
+// after a TorchScript traceback, else the first line (a C++ backtrace follows it).
+std::string firstLine(const std::string& what) {
+    std::istringstream lines(what);
+    std::string line, first;
+    while (std::getline(lines, line)) {
+        const auto begin = line.find_first_not_of(' ');
+        if (begin == std::string::npos) continue;
+        const std::string trimmed = line.substr(begin);
+        if (first.empty()) first = trimmed;
+        // "RuntimeError: ...", "ValueError: ...": one word, then the message.
+        const auto error = trimmed.find("Error: ");
+        if (error != std::string::npos && trimmed.find(' ') > error) return trimmed;
+    }
+    return first;
+}
+
+std::string shapeText(c10::IntArrayRef sizes) {
+    std::ostringstream out;
+    out << '[';
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+        out << (i ? ", " : "") << sizes[i];
+    out << ']';
+    return out.str();
+}
+
+std::string registeredName(const std::string& dotted) {
+    std::string name = dotted;
+    for (char& c : name)
+        if (c == '.') c = '_';
+    return name;
+}
+
+class ScriptedClassifierImpl : public ClassifierImpl {
+public:
+    ScriptedClassifierImpl(torch::jit::Module module, std::int64_t classes)
+        : module_(std::move(module)), classes_(classes) {
+        for (const auto& p : module_.named_parameters(/*recurse=*/true)) {
+            register_parameter(registeredName(p.name), p.value, p.value.requires_grad());
+            // The last 2-D weight and its bias: the head, for init.head and the checks.
+            if (p.value.dim() == 2 && p.name.ends_with("weight")) {
+                headWeight_ = p.value;
+                headBias_ = torch::Tensor();
+                headPrefix_ = p.name.substr(0, p.name.size() - 6);
+            } else if (p.value.dim() == 1 && !headPrefix_.empty() &&
+                       p.name == headPrefix_ + "bias") {
+                headBias_ = p.value;
+            }
+        }
+        for (const auto& b : module_.named_buffers(/*recurse=*/true))
+            register_buffer(registeredName(b.name), b.value);
+        if (headWeight_.defined() && headWeight_.size(0) != classes_) headWeight_ = torch::Tensor();
+        if (!headWeight_.defined()) headBias_ = torch::Tensor();
+    }
+
+    torch::Tensor forward(torch::Tensor x) override { return module_.forward({x}).toTensor(); }
+    torch::Tensor headWeight() override { return headWeight_; }
+    torch::Tensor headBias() override { return headBias_; }
+    std::int64_t classes() override { return classes_; }
+    void train(bool on) override {
+        torch::nn::Module::train(on);
+        module_.train(on);
+    }
+    torch::jit::Module& module() { return module_; }
+
+private:
+    torch::jit::Module module_;
+    std::int64_t classes_;
+    torch::Tensor headWeight_, headBias_;
+    std::string headPrefix_;
+};
+
+}  // namespace
+
+std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::int64_t classes,
+                                                  const SampleShape& shape) {
+    const std::string what = "model.path '" + path + "'";
+    torch::jit::Module module;
+    try {
+        module = torch::jit::load(path);
+    } catch (const std::exception& e) {
+        throw DataError(what +
+                        " is not a TorchScript module (save one with "
+                        "torch.jit.script(model).save(path)): " +
+                        firstLine(e.what()));
+    }
+    std::vector<std::int64_t> batch{2};
+    batch.insert(batch.end(), shape.begin(), shape.end());
+    torch::Tensor out;
+    try {
+        torch::NoGradGuard noGrad;
+        module.eval();
+        const torch::IValue result = module.forward({torch::zeros(batch)});
+        if (!result.isTensor())
+            throw DataError(what + " returns a " + result.tagKind() +
+                            ", not a tensor of logits [batch, " + std::to_string(classes) + "]");
+        out = result.toTensor();
+    } catch (const DataError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw DataError(what + " fails on a batch of shape " + shapeText(batch) +
+                        " (this dataset's samples): " + firstLine(e.what()));
+    }
+    if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes)
+        throw DataError(what + " outputs " + shapeText(out.sizes()) + " for a batch of shape " +
+                        shapeText(batch) + "; this dataset has " + std::to_string(classes) +
+                        " classes, so it must output [batch, " + std::to_string(classes) + "]");
+    bool trainable = false;
+    for (const auto& p : module.parameters())
+        trainable = trainable || p.requires_grad();
+    if (!trainable) throw DataError(what + " has no trainable parameters");
+    module.train();
+    return std::make_shared<ScriptedClassifierImpl>(std::move(module), classes);
+}
+
+bool saveScriptedModel(ClassifierImpl& model, const std::string& path) {
+    auto* scripted = dynamic_cast<ScriptedClassifierImpl*>(&model);
+    if (scripted == nullptr) return false;
+    try {
+        scripted->module().save(path);
+    } catch (const std::exception& e) {
+        throw OutputError("cannot write the TorchScript model '" + path +
+                          "': " + firstLine(e.what()));
+    }
+    return true;
+}
+
+}  // namespace runboard::engine
