@@ -11,6 +11,7 @@
 
 #include "app/cli_common.h"
 #include "app/exit_codes.h"
+#include "app/logging.h"
 #include "engine/config/config.h"
 #include "engine/errors.h"
 
@@ -195,6 +196,9 @@ int dispatch(const QStringList& args) {
 }  // namespace
 
 int runCli(const QStringList& args) {
+    // Logs go to stderr from the start (train adds the database's log file): stdout carries only
+    // the result, so `check --json` stays one JSON document whatever the engine logs.
+    setupLogging({});
     // The last boundary: each command catches what it expects where it can still clean up, and
     // an exception that gets this far still ends with its message and the documented exit code,
     // never std::terminate.

@@ -380,11 +380,20 @@ CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
     const double chance = 1.0 / numClasses;
     const double sigma = std::sqrt(chance * (1 - chance) / static_cast<double>(samples));
     const double lnK = std::log(static_cast<double>(numClasses));
+    // A validation part too small to tell learning from luck (3 standard errors of a guess cover
+    // a quarter of the way from chance to perfect: 12 rows of 3 classes) only warns.
+    if (accuracy < chance + 3 * sigma && accuracy > chance && 3 * sigma > (1 - chance) / 4)
+        return result(name, CheckStatus::Warn, accuracy,
+                      fmt::format("validation accuracy {:.1f}% is above chance ({:.1f}%), but {} "
+                                  "validation samples are too few to tell it from a guess; hold "
+                                  "out more to judge",
+                                  100 * accuracy, 100 * chance, samples));
     if (accuracy < chance + 3 * sigma)
         return result(
             name, CheckStatus::Fail, accuracy,
             fmt::format(
-                "validation accuracy {:.1f}% is at or below chance ({:.1f}% for {} classes): "
+                "validation accuracy {:.1f}% is not above chance ({:.1f}% for {} classes) by 3 "
+                "standard errors: "
                 "the model learned nothing usable; try a lower learning rate, more "
                 "steps or a longer warm-up",
                 100 * accuracy, 100 * chance, numClasses));

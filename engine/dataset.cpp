@@ -54,6 +54,19 @@ Carved carveSplits(std::int64_t n, double testShare, double valShare, std::uint6
     return c;
 }
 
+std::vector<std::int64_t> limitedSample(const std::vector<std::int64_t>& indices,
+                                        std::int64_t limit, std::uint64_t splitSeed) {
+    const auto n = static_cast<std::int64_t>(indices.size());
+    if (limit <= 0 || limit >= n) return indices;
+    std::vector<std::int64_t> rest, chosen;
+    splitIndices(n, limit, splitSeed + 2, rest, chosen);
+    std::vector<std::int64_t> out;
+    out.reserve(chosen.size());
+    for (std::int64_t p : chosen)
+        out.push_back(indices[static_cast<std::size_t>(p)]);
+    return out;
+}
+
 void splitIndices(std::int64_t n, std::int64_t valSize, std::uint64_t splitSeed,
                   std::vector<std::int64_t>& train, std::vector<std::int64_t>& val) {
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));

@@ -66,6 +66,11 @@ struct Carved {
     std::vector<std::int64_t> train, val, test;
 };
 Carved carveSplits(std::int64_t n, double testShare, double valShare, std::uint64_t splitSeed);
+// data.limit for tables and folders: `limit` of `indices` drawn by splitSeed (in their order), so
+// every class keeps its share; all of them when limit is 0 or not smaller. (The IDX file is
+// shuffled already: its train part keeps its first `limit` samples.)
+std::vector<std::int64_t> limitedSample(const std::vector<std::int64_t>& indices,
+                                        std::int64_t limit, std::uint64_t splitSeed);
 
 // Builds the splits from already-read arrays (the loader's second half; used by tests).
 Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,

@@ -109,14 +109,31 @@ Dataset loadFolderDataset(const DataOptions& o,
         const Carved c = carveSplits(static_cast<std::int64_t>(all.size()), o.testShare, o.valShare,
                                      o.splitSeed);
         train = pick(all, c.train), val = pick(all, c.val), test = pick(all, c.test);
-    } else if (val.empty()) {
+    } else if (val.empty() || test.empty()) {
+        // train/ alone, or with only one of val/ and test/: the other is carved from train/.
         const Carved c =
-            carveSplits(static_cast<std::int64_t>(train.size()), 0.0, o.valShare, o.splitSeed);
-        val = pick(train, c.val);
+            carveSplits(static_cast<std::int64_t>(train.size()), test.empty() ? o.testShare : 0.0,
+                        val.empty() ? o.valShare : 0.0, o.splitSeed);
+        if (val.empty()) val = pick(train, c.val);
+        if (test.empty()) test = pick(train, c.test);
         train = pick(train, c.train);
     }
-    if (o.limit > 0 && o.limit < static_cast<std::int64_t>(train.size()))
-        train.resize(static_cast<std::size_t>(o.limit));
+    // A class whose every training file was quarantined cannot be learned.
+    std::vector<std::int64_t> perClass(listing.classes.size(), 0);
+    for (std::int64_t pos : train)
+        ++perClass[static_cast<std::size_t>(
+            listing.files[images.kept[static_cast<std::size_t>(pos)]].label)];
+    for (std::size_t k = 0; k < perClass.size(); ++k) {
+        if (perClass[k] > 0) continue;
+        std::string message = "image folder '" + o.dir + "': class '" + listing.classes[k] +
+                              "' has no training image that can be decoded";
+        if (!images.quarantined.empty())
+            message.append(fmt::format(" ({} files quarantined, the first {}: {})",
+                                       images.quarantined.size(), images.quarantined.front().path,
+                                       images.quarantined.front().reason));
+        throw DataError(message);
+    }
+    train = limitedSample(train, o.limit, o.splitSeed);
     if (train.size() < 2 || test.empty())
         throw DataError("image folder '" + o.dir + "': " + std::to_string(images.kept.size()) +
                         " decodable images leave " + std::to_string(train.size()) +

@@ -3,6 +3,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <set>
 #include <sstream>
 
 #include "engine/errors.h"
@@ -45,10 +46,14 @@ std::string registeredName(const std::string& dotted) {
 
 class ScriptedClassifierImpl : public ClassifierImpl {
 public:
-    ScriptedClassifierImpl(torch::jit::Module module, std::int64_t classes)
-        : module_(std::move(module)), classes_(classes) {
+    ScriptedClassifierImpl(torch::jit::Module module, std::int64_t classes, std::string path)
+        : module_(std::move(module)), classes_(classes), path_(std::move(path)) {
+        // A tensor shared by two submodules (tied weights) is registered once, or the optimizer
+        // would step it twice.
+        std::set<const void*> seen;
         for (const auto& p : module_.named_parameters(/*recurse=*/true)) {
-            register_parameter(registeredName(p.name), p.value, p.value.requires_grad());
+            if (!seen.insert(p.value.unsafeGetTensorImpl()).second) continue;
+            register_parameter(uniqueName(p.name), p.value, p.value.requires_grad());
             // The last 2-D weight and its bias: the head, for init.head and the checks.
             if (p.value.dim() == 2 && p.name.ends_with("weight")) {
                 headWeight_ = p.value;
@@ -60,12 +65,19 @@ public:
             }
         }
         for (const auto& b : module_.named_buffers(/*recurse=*/true))
-            register_buffer(registeredName(b.name), b.value);
+            if (seen.insert(b.value.unsafeGetTensorImpl()).second)
+                register_buffer(uniqueName(b.name), b.value);
         if (headWeight_.defined() && headWeight_.size(0) != classes_) headWeight_ = torch::Tensor();
         if (!headWeight_.defined()) headBias_ = torch::Tensor();
     }
 
-    torch::Tensor forward(torch::Tensor x) override { return module_.forward({x}).toTensor(); }
+    torch::Tensor forward(torch::Tensor x) override {
+        try {
+            return module_.forward({x}).toTensor();
+        } catch (const std::exception& e) {  // the interpreter's message, not its backtrace
+            throw EngineError("model.path '" + path_ + "' failed: " + firstLine(e.what()));
+        }
+    }
     torch::Tensor headWeight() override { return headWeight_; }
     torch::Tensor headBias() override { return headBias_; }
     std::int64_t classes() override { return classes_; }
@@ -76,8 +88,18 @@ public:
     torch::jit::Module& module() { return module_; }
 
 private:
+    // "a.weight" -> "a_weight" (nn::Module names have no dots), made unique if the module also
+    // has an "a_weight" of its own.
+    std::string uniqueName(const std::string& dotted) const {
+        std::string name = registeredName(dotted);
+        while (named_parameters(false).contains(name) || named_buffers(false).contains(name))
+            name += '_';
+        return name;
+    }
+
     torch::jit::Module module_;
     std::int64_t classes_;
+    std::string path_;
     torch::Tensor headWeight_, headBias_;
     std::string headPrefix_;
 };
@@ -98,31 +120,49 @@ std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::
     }
     std::vector<std::int64_t> batch{2};
     batch.insert(batch.end(), shape.begin(), shape.end());
-    torch::Tensor out;
-    try {
-        torch::NoGradGuard noGrad;
-        module.eval();
-        const torch::IValue result = module.forward({torch::zeros(batch)});
-        if (!result.isTensor())
-            throw DataError(what + " returns a " + result.tagKind() +
-                            ", not a tensor of logits [batch, " + std::to_string(classes) + "]");
-        out = result.toTensor();
-    } catch (const DataError&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw DataError(what + " fails on a batch of shape " + shapeText(batch) +
-                        " (this dataset's samples): " + firstLine(e.what()));
+    // In eval() and in train() mode (a module may take another path in each); the buffers that
+    // train() mode changes (BatchNorm's statistics) are put back afterwards.
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> buffers;
+    for (const auto& b : module.buffers())
+        buffers.emplace_back(b, b.clone());
+    for (const bool training : {false, true}) {
+        const std::string mode = training ? "train()" : "eval()";
+        torch::Tensor out;
+        try {
+            torch::NoGradGuard noGrad;
+            module.train(training);
+            const torch::IValue result = module.forward({torch::zeros(batch)});
+            if (!result.isTensor())
+                throw DataError(what + " returns a " + result.tagKind() + " in " + mode +
+                                " mode, not a tensor of logits [batch, " + std::to_string(classes) +
+                                "]");
+            out = result.toTensor();
+        } catch (const DataError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw DataError(what + " fails in " + mode + " mode on a batch of shape " +
+                            shapeText(batch) + " (this dataset's samples): " + firstLine(e.what()));
+        }
+        if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes)
+            throw DataError(what + " outputs " + shapeText(out.sizes()) + " in " + mode +
+                            " mode for a batch of shape " + shapeText(batch) +
+                            "; this dataset has " + std::to_string(classes) +
+                            " classes, so it must output [batch, " + std::to_string(classes) + "]");
+        if (!out.is_floating_point())
+            throw DataError(what + " outputs " + std::string(c10::toString(out.scalar_type())) +
+                            " values: logits must be floating point");
     }
-    if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes)
-        throw DataError(what + " outputs " + shapeText(out.sizes()) + " for a batch of shape " +
-                        shapeText(batch) + "; this dataset has " + std::to_string(classes) +
-                        " classes, so it must output [batch, " + std::to_string(classes) + "]");
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& [buffer, saved] : buffers)
+            buffer.copy_(saved);
+    }
     bool trainable = false;
     for (const auto& p : module.parameters())
         trainable = trainable || p.requires_grad();
     if (!trainable) throw DataError(what + " has no trainable parameters");
     module.train();
-    return std::make_shared<ScriptedClassifierImpl>(std::move(module), classes);
+    return std::make_shared<ScriptedClassifierImpl>(std::move(module), classes, path);
 }
 
 bool saveScriptedModel(ClassifierImpl& model, const std::string& path) {

@@ -39,8 +39,7 @@ Dataset loadCsvDataset(const DataOptions& o) {
                         " rows leave fewer than 2 for training after data.test_size and "
                         "data.val_share; a classifier needs more rows");
     std::vector<std::int64_t>& trainRows = parts.train;
-    if (o.limit > 0 && o.limit < static_cast<std::int64_t>(trainRows.size()))
-        trainRows.resize(static_cast<std::size_t>(o.limit));
+    trainRows = limitedSample(trainRows, o.limit, o.splitSeed);
 
     const Encoding encoding = fitEncoding(table, trainRows, spec);
     if (encoding.width() == 0)

@@ -552,13 +552,18 @@ std::vector<std::string> Config::problems() const {
     };
     if (textOf("model") == kModelNames.name(ModelKind::TorchScript) && textOf("model.path").empty())
         out.push_back("'model.path' must name the TorchScript file when model = torchscript");
+    if (textOf("data.source") == kDataSourceNames.name(DataSource::Folder) &&
+        textOf("data.dir") == std::get<std::string>(findKey("data.dir")->defaultValue))
+        out.push_back(
+            "'data.dir' must name the image folder when data.source = folder (the "
+            "default is Fashion-MNIST's IDX directory)");
     if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
         if (textOf("data.path").empty())
             out.push_back("'data.path' must name the CSV file when data.source = csv");
         if (textOf("model") == kModelNames.name(ModelKind::Cnn))
             out.push_back(
                 "'model' = cnn needs images, and data.source = csv gives table rows: use "
-                "model = mlp");
+                "model = mlp (or torchscript)");
     }
     return out;
 }

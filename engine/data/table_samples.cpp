@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "engine/data/tabular.h"
 #include "engine/errors.h"
@@ -24,14 +22,11 @@ std::uint32_t fingerprintOf(std::string_view bytes) {
 class TableSamples : public SampleImages {
 public:
     TableSamples(const std::string& path, const TableSpec& spec) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw DataError(path + ": cannot be read (does it exist, and may it be read?)");
-        std::ostringstream text;
-        text << in.rdbuf();
-        table_ = parseTable(text.str(), path, spec);
+        const std::string text = readTableText(path);
+        table_ = parseTable(text, path, spec);
         classes_ = labelClasses(table_);
         name_ = fmt::format("{}#{:08x}", std::filesystem::path(path).filename().string(),
-                            fingerprintOf(text.str()));
+                            fingerprintOf(text));
     }
 
     std::int64_t count(FilePart) const override {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -66,7 +67,8 @@ std::string linesOf(const std::vector<std::size_t>& lines) {
 
 bool isMissing(std::string_view cell) {
     const std::string s = lowerAscii(trimmedCell(cell));
-    return s.empty() || s == "na" || s == "nan" || s == "n/a" || s == "null";
+    // "?" is how the UCI repository writes a missing value.
+    return s.empty() || s == "na" || s == "nan" || s == "n/a" || s == "null" || s == "?";
 }
 
 Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec) {
@@ -113,13 +115,27 @@ Table parseTable(std::string_view text, const std::string& path, const TableSpec
     return t;
 }
 
-Table readTable(const std::string& path, const TableSpec& spec) {
+std::string readTableText(const std::string& path) {
+    // A device, a FIFO or a directory is no table: /dev/zero would be read until memory runs
+    // out, a FIFO would wait for a writer forever.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status))
+        failTable(path, "does not exist (data.path names the CSV file)");
+    if (!std::filesystem::is_regular_file(status))
+        failTable(path,
+                  "is not a regular file (a directory, a device or a pipe): data.path names "
+                  "the CSV file");
     std::ifstream in(path, std::ios::binary);
-    if (!in) failTable(path, "cannot be read (does it exist, and may it be read?)");
+    if (!in) failTable(path, "cannot be read (may it be read?)");
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) failTable(path, "reading it failed");
-    return parseTable(text.str(), path, spec);
+    return std::move(text).str();
+}
+
+Table readTable(const std::string& path, const TableSpec& spec) {
+    return parseTable(readTableText(path), path, spec);
 }
 
 std::size_t Encoding::width() const {
@@ -189,9 +205,23 @@ Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainR
         ColumnEncoding f;
         f.name = table.header[c];
         f.column = c;
-        f.categorical = std::any_of(table.rows.begin(), table.rows.end(), [c](const auto& row) {
-            return !isMissing(row[c]) && !numberIn(row[c]);
-        });
+        // A column of numbers with a few stray words ("1,000", "inf", "n.a.") is a typo, not a
+        // category: one-hot encoding it would silently turn one feature into hundreds.
+        std::size_t present = 0, words = 0, firstWord = 0;
+        for (std::size_t r = 0; r < table.rows.size(); ++r) {
+            const std::string& cell = table.rows[r][c];
+            if (isMissing(cell)) continue;
+            ++present;
+            if (!numberIn(cell) && words++ == 0) firstWord = r;
+        }
+        f.categorical = words > 0;
+        if (words > 0 && words * 10 < present)
+            failTable(table.path,
+                      fmt::format("column '{}' holds numbers but '{}' on line {}{}: fix those "
+                                  "cells, or leave them empty or NA to mark them missing",
+                                  f.name, table.rows[firstWord][c], table.lines[firstWord],
+                                  words > 1 ? fmt::format(" and {} more cells", words - 1)
+                                            : std::string()));
         if (f.categorical) {
             std::set<std::string> seen;
             for (std::int64_t r : trainRows) {

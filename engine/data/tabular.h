@@ -10,7 +10,9 @@
 //   with the training part's mean and population standard deviation (a constant column: 0);
 // - any other column is categorical: one feature per value seen in the training part, in sorted
 //   order; a value first seen in validation or test encodes as all zeros;
-// - missing cells ("", NA, NaN, N/A, null, case-insensitive) are refused, naming the first rows,
+// - a column of numbers with a few words in it (under 10% of its cells: "1,000", "inf") is refused,
+//   naming the first such cell, rather than one-hot encoded;
+// - missing cells ("", NA, NaN, N/A, null, ?, case-insensitive) are refused, naming the first rows,
 //   unless missing = mean: a numeric cell then takes the training mean (0 after scaling), a
 //   categorical one all zeros. A missing label is always refused.
 
@@ -46,6 +48,9 @@ bool isMissing(std::string_view cell);
 // Parses CSV text as a dataset table: a header row (named columns, no duplicates), every row as
 // wide as the header, the label column present. Throws DataError naming the file, line and column.
 Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec);
+// The bytes of a table file; DataError for one that is missing, not a regular file (a directory,
+// a device, a FIFO) or unreadable.
+std::string readTableText(const std::string& path);
 // Reads the file and parses it (DataError for a file that cannot be read).
 Table readTable(const std::string& path, const TableSpec& spec);
 

@@ -4,12 +4,14 @@
 
 #include <QBuffer>
 #include <QByteArray>
-#include <QFile>
 #include <QImage>
 #include <QImageReader>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -98,6 +100,12 @@ std::vector<std::string> imagesBelow(const fs::path& dir, const fs::path& root,
     return out;
 }
 
+// The split folders Runboard recognises (the first name found of each part is used).
+const std::pair<FolderPart, std::vector<const char*>> kSplitNames[] = {
+    {FolderPart::Train, {"train", "training"}},
+    {FolderPart::Val, {"val", "valid", "validation"}},
+    {FolderPart::Test, {"test", "testing"}}};
+
 bool holdsClassFolders(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return false;
@@ -132,17 +140,33 @@ FolderListing listImageFolder(const std::string& rootText) {
         throw DataError("image folder '" + rootText + "' does not exist or is not a directory");
     FolderListing listing;
     listing.root = rootText;
-    listing.presplit = holdsClassFolders(root / "train") && holdsClassFolders(root / "test");
+    // The split folders: the first of each part's names that exists at the root.
     std::vector<std::pair<FolderPart, fs::path>> parts;
+    std::vector<std::string> splitDirs;
+    for (const auto& [part, names] : kSplitNames)
+        for (const char* name : names)
+            if (std::error_code e; fs::is_directory(root / name, e)) {
+                splitDirs.push_back(name);
+                if (holdsClassFolders(root / name))
+                    parts.emplace_back(part, root / name);
+                else
+                    listing.skipped.push_back(
+                        std::string(name) + " (no class folders: unlabelled images are not used)");
+                break;
+            }
+    listing.presplit = !parts.empty() && parts.front().first == FolderPart::Train;
     if (listing.presplit) {
-        parts = {{FolderPart::Train, root / "train"}, {FolderPart::Test, root / "test"}};
-        if (holdsClassFolders(root / "val"))
-            parts.insert(parts.begin() + 1, {FolderPart::Val, root / "val"});
         for (const auto& e : sortedEntries(root)) {
             const std::string name = e.path().filename().string();
-            if (name != "train" && name != "test" && !(name == "val" && parts.size() == 3))
-                listing.skipped.push_back(name + " (not train/, val/ or test/)");
+            if (std::find(splitDirs.begin(), splitDirs.end(), name) == splitDirs.end())
+                listing.skipped.push_back(name + " (not a split folder)");
         }
+    } else if (!splitDirs.empty()) {
+        // A split folder's name is never a class: without train/ there is no telling.
+        throw DataError("image folder '" + rootText + "' has " + splitDirs.front() +
+                        "/ but no train/ (or training/) with class folders: put the training "
+                        "images in train/<class>/, or the class folders directly in '" +
+                        rootText + "'");
     } else {
         parts = {{FolderPart::All, root}};
     }
@@ -224,12 +248,25 @@ struct Header {
 
 // The file's bytes and what is wrong with them before decoding, if anything.
 QByteArray readBytes(const std::string& path, std::string& error) {
-    QFile file(QFile::decodeName(QByteArray::fromStdString(path)));
-    if (!file.open(QIODevice::ReadOnly)) {
-        error = "cannot be read: " + file.errorString().toStdString();
+    // By the path's own bytes (QFile's QString names lose bytes that are not UTF-8), regular files
+    // only (a FIFO named .png would wait for a writer forever).
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+        error = "not a regular file";
         return {};
     }
-    QByteArray bytes = file.readAll();
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        error = "cannot be read: ";
+        error.append(std::strerror(errno));
+        return {};
+    }
+    std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (file.bad()) {
+        error = "cannot be read: an I/O error";
+        return {};
+    }
+    QByteArray bytes = QByteArray::fromStdString(data);
     if (bytes.isEmpty()) {
         error = "zero bytes";
         return {};
@@ -271,14 +308,13 @@ std::string decodeInto(const std::string& path, int size, int channels, std::uin
     QImageReader reader(&buffer);
     const QSize native = reader.size();
     if (!native.isValid()) return "not an image Qt can decode";
-    // Shorter side to `size`, then the centred square.
-    const double scale = static_cast<double>(size) / std::min(native.width(), native.height());
-    const QSize scaled(std::max(size, static_cast<int>(std::lround(native.width() * scale))),
-                       std::max(size, static_cast<int>(std::lround(native.height() * scale))));
-    if (scaled != native) reader.setScaledSize(scaled);
-    if (scaled.width() != size || scaled.height() != size)
-        reader.setScaledClipRect(
-            QRect((scaled.width() - size) / 2, (scaled.height() - size) / 2, size, size));
+    // The centred square of the original, then scaled to `size`: the same as scaling the
+    // shorter side to `size` and cropping, without ever making a 6400000x64 image of a 100000x1.
+    const int side = std::min(native.width(), native.height());
+    if (side != native.width() || side != native.height())
+        reader.setClipRect(
+            QRect((native.width() - side) / 2, (native.height() - side) / 2, side, side));
+    if (side != size) reader.setScaledSize(QSize(size, size));
     QImage image = reader.read();
     if (image.isNull()) return "cannot be decoded: " + reader.errorString().toStdString();
     if (image.width() != size || image.height() != size)

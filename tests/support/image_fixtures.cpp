@@ -1,6 +1,6 @@
 #include "support/image_fixtures.h"
 
-#include <QFile>
+#include <QBuffer>
 #include <QImage>
 #include <fstream>
 #include <random>
@@ -19,8 +19,13 @@ void save(const QImage& image, const fs::path& file) {
     for (char& c : format)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (format == "jpg") format = "jpeg";
-    if (!image.save(QFile::decodeName(QByteArray::fromStdString(file.string())), format.c_str()))
-        throw std::runtime_error("cannot write the fixture image " + file.string());
+    // Encoded in memory and written by the path's bytes (names need not be UTF-8).
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (!image.save(&buffer, format.c_str()))
+        throw std::runtime_error("cannot encode the fixture image " + file.string());
+    std::ofstream(file, std::ios::binary).write(bytes.constData(), bytes.size());
 }
 
 void writeBytes(const fs::path& file, const std::string& bytes) {

@@ -9,6 +9,10 @@ writes into OUTDIR:
   frozen.pt    the good CNN with every parameter frozen (requires_grad = False)
   channels.pt  a CNN that expects CHANNELS + 2 input channels (fails on this dataset's batch)
   pair.pt      returns a tuple (logits, features), not a tensor
+  intout.pt    returns integer "logits"
+  trainshape.pt  the right shape in eval() mode, a wrong one in train() mode
+  tied.pt      two linear layers that share one weight
+  collide.pt   a parameter "a_weight" beside the submodule parameter "a.weight"
 The same seed each time, so the files are the same.
 """
 import sys
@@ -40,6 +44,50 @@ class Pair(nn.Module):
         return y, x
 
 
+class IntOut(nn.Module):
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.net = Net(channels, classes)
+
+    def forward(self, x):
+        return self.net(x).long()
+
+
+class TrainShape(nn.Module):
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.net = Net(channels, classes)
+
+    def forward(self, x):
+        y = self.net(x)
+        if self.training:
+            return y[:, :1]
+        return y
+
+
+class Tied(nn.Module):
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.first = nn.Linear(classes, classes)
+        self.second = nn.Linear(classes, classes)
+        self.second.weight = self.first.weight
+        self.net = Net(channels, classes)
+
+    def forward(self, x):
+        return self.second(self.first(self.net(x)))
+
+
+class Collide(nn.Module):
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.a = nn.Linear(classes, classes)
+        self.a_weight = nn.Parameter(torch.ones(1))
+        self.net = Net(channels, classes)
+
+    def forward(self, x):
+        return self.a(self.net(x)) * self.a_weight
+
+
 def main():
     out = sys.argv[1]
     channels = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -53,6 +101,10 @@ def main():
     torch.jit.script(frozen).save(f"{out}/frozen.pt")
     torch.jit.script(Net(channels + 2, classes)).save(f"{out}/channels.pt")
     torch.jit.script(Pair(channels, classes)).save(f"{out}/pair.pt")
+    torch.jit.script(IntOut(channels, classes)).save(f"{out}/intout.pt")
+    torch.jit.script(TrainShape(channels, classes)).save(f"{out}/trainshape.pt")
+    torch.jit.script(Tied(channels, classes)).save(f"{out}/tied.pt")
+    torch.jit.script(Collide(channels, classes)).save(f"{out}/collide.pt")
 
 
 if __name__ == "__main__":

@@ -185,6 +185,13 @@ TEST(CliData, TrainsOnAnImageFolderEndToEnd) {
         }
     EXPECT_TRUE(scanned) << run["checks"];
     EXPECT_NE(t.err.find("quarantined 'train/class3/broken.png'"), std::string::npos) << t.err;
+    // check --json prints one JSON document on stdout, whatever the scan logs.
+    const Output check =
+        runCli({"check", "--json", "--set", "data.source=folder", "--set",
+                "data.dir=" + root.string(), "--set", "model=mlp", "--set", "threads=1"},
+               dir);
+    EXPECT_EQ(check.code, 0) << check.err;
+    EXPECT_TRUE(json::accept(check.out)) << check.out.substr(0, 300);
     // 100 test files, each stored once under its path's id.
     auto store = runboard::storage::RunStore::open(db);
     auto& c = store->connection();
@@ -207,6 +214,10 @@ TEST(CliData, BadFoldersAreRefusedCleanly) {
     const auto emptyClass = dir.path() / "empty";
     runboard::test::writeSolidImage(emptyClass / "cat/a.png", 28, 28, true, 1);
     std::filesystem::create_directories(emptyClass / "dog");
+    const Output noDir = runCli({"train", "--db", db, "--set", "data.source=folder"}, dir);
+    EXPECT_EQ(noDir.code, 2) << noDir.err;
+    EXPECT_NE(noDir.err.find("'data.dir' must name the image folder"), std::string::npos)
+        << noDir.err;
     for (const auto& [path, message] : std::vector<std::pair<std::string, std::string>>{
              {dir.file("nowhere"), "does not exist"},
              {flat.string(), "has no class sub-folders"},

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "engine/dataset.h"
+#include "engine/errors.h"
 #include "engine/images/image_folder.h"
 #include "engine/train_options.h"
 #include "support/fixtures.h"
@@ -14,13 +15,24 @@
 using namespace runboard;
 using namespace runboard::engine;
 
-TEST(FolderDataset, SplitsIdsAndPerChannelNormalization) {
-    test::TempDir dir;
-    const auto root = dir.path() / "bars";
+namespace {
+
+// The options of a folder source on `root`, which holds writeBarFolder's bars (20 train and 5
+// test images per class).
+DataOptions barFolder(const std::filesystem::path& root) {
     test::writeBarFolder(root, 20, "png", 5);
     DataOptions o;
     o.source = config::DataSource::Folder;
     o.dir = root.string();
+    return o;
+}
+
+}  // namespace
+
+TEST(FolderDataset, SplitsIdsAndPerChannelNormalization) {
+    test::TempDir dir;
+    const auto root = dir.path() / "bars";
+    DataOptions o = barFolder(root);
     o.valShare = 0.1;
     const Dataset d = loadFolderDataset(o);
     EXPECT_EQ(d.train.size(), 180);
@@ -53,4 +65,30 @@ TEST(FolderDataset, SplitsIdsAndPerChannelNormalization) {
     EXPECT_EQ(f.train.size(), 72);
     auto all = torch::cat({f.train.indices, f.val.indices, f.test.indices});
     EXPECT_EQ(std::get<0>(torch::_unique(all)).size(0), 100);
+}
+
+// data.limit draws its samples by the seed, so every class keeps its share; a class whose every
+// training file is broken is refused.
+TEST(FolderDataset, LimitKeepsEveryClassAndAClassOfBrokenFilesIsRefused) {
+    test::TempDir dir;
+    const auto root = dir.path() / "bars";
+    DataOptions o = barFolder(root);
+    o.limit = 40;
+    const Dataset d = loadFolderDataset(o);
+    EXPECT_EQ(d.train.size(), 40);
+    const auto counts = torch::bincount(d.train.labels, {}, 10);
+    for (int k = 0; k < 10; ++k)
+        EXPECT_GT(counts[k].item<std::int64_t>(), 0) << "class " << k;
+
+    for (const auto& f : std::filesystem::directory_iterator(root / "train/class4"))
+        test::writeFile(f.path().string(), "broken");
+    o.limit = 0;
+    try {
+        (void)loadFolderDataset(o);
+        FAIL() << "a class without one decodable training image must be refused";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("class 'class4' has no training image"),
+                  std::string::npos)
+            << e.what();
+    }
 }

@@ -204,3 +204,60 @@ TEST(ImageFolder, FoldersThatCannotBeDatasetsAreRefusedInWords) {
         EXPECT_NE(d.quarantined[0].reason.find("cannot be read"), std::string::npos);
     }
 }
+
+// The layouts people have: train/ with val/ but no test/; Kaggle's train/<class>/ beside an
+// unlabelled test/; split folders without train/ (refused: a split's name is never a class).
+TEST(ImageFolder, SplitFolderLayoutsAreRecognisedAndNeverBecomeClasses) {
+    test::TempDir dir;
+    const fs::path trainVal = dir.path() / "tv";
+    for (const char* part : {"train", "val"})
+        for (const char* cls : {"cat", "dog"})
+            test::writeSolidImage(trainVal / part / cls / "a.png", 28, 28, true, 1);
+    FolderListing l = listImageFolder(trainVal.string());
+    EXPECT_TRUE(l.presplit);
+    EXPECT_EQ(l.classes, (std::vector<std::string>{"cat", "dog"}));
+    EXPECT_EQ(std::count_if(l.files.begin(), l.files.end(),
+                            [](const auto& f) { return f.part == FolderPart::Val; }),
+              2);
+
+    const fs::path kaggle = dir.path() / "kaggle";
+    for (const char* cls : {"cat", "dog"})
+        test::writeSolidImage(kaggle / "train" / cls / "a.png", 28, 28, true, 1);
+    test::writeSolidImage(kaggle / "test/123.png", 28, 28, true, 1);
+    l = listImageFolder(kaggle.string());
+    EXPECT_TRUE(l.presplit);
+    EXPECT_EQ(l.classes, (std::vector<std::string>{"cat", "dog"}));
+    EXPECT_EQ(l.files.size(), 2u);
+    EXPECT_TRUE(hasSkipped(l, "test (no class folders"));
+
+    const fs::path noTrain = dir.path() / "notrain";
+    for (const char* part : {"training_set_old", "testing"})
+        test::writeSolidImage(noTrain / part / "cat/a.png", 28, 28, true, 1);
+    EXPECT_NE(dataErrorOf([&] {
+                  (void)listImageFolder(noTrain.string());
+              }).find("has testing/ but no train/"),
+              std::string::npos);
+}
+
+// Names that are not UTF-8 are read by their bytes; a 4000x1 image is cropped before it is
+// scaled (its centre pixel, not a 256000x64 intermediate).
+TEST(ImageFolder, NonUtf8NamesAndExtremeAspectRatiosDecode) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "odd";
+    test::writeSolidImage(root / "caf\xE9/\xFF\xFE.png", 28, 28, true, 90);
+    {
+        QImage wide(4000, 1, QImage::Format_Grayscale8);
+        wide.fill(0);
+        wide.setPixel(1999, 0, qRgb(255, 255, 255));  // the centre of 4000 (1999.5), rounded down
+        wide.setPixel(2000, 0, qRgb(255, 255, 255));
+        fs::create_directories(root / "wide");
+        ASSERT_TRUE(wide.save(QString::fromStdString((root / "wide/w.png").string())));
+    }
+    const auto d =
+        decodeImages(listImageFolder(root.string()), {.size = 1, .channels = 1}, 1 << 20);
+    EXPECT_TRUE(d.quarantined.empty())
+        << d.quarantined.front().path << ": " << d.quarantined.front().reason;
+    ASSERT_EQ(d.kept.size(), 2u);
+    EXPECT_EQ(d.pixels[0], 90);
+    EXPECT_EQ(d.pixels[1], 255);
+}

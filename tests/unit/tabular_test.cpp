@@ -149,3 +149,31 @@ TEST(Tabular, TrainingRowsAreStandardisedExactlyOnRandomTables) {
         }
     }
 }
+
+// A column of numbers with a stray word is refused (naming the cell), not one-hot encoded; "?"
+// (the UCI repository's missing value) counts as missing; a text column stays categorical.
+TEST(Tabular, StrayWordsInNumericColumnsAreRefusedAndQuestionMarksAreMissing) {
+    std::string text = "x,y\n";
+    for (int i = 0; i < 30; ++i)
+        text += std::to_string(i) + "," + (i % 2 ? "a" : "b") + "\n";
+    EXPECT_NE(
+        messageOf(text + "\"1,000\",a\n").find("column 'x' holds numbers but '1,000' on line 32"),
+        std::string::npos)
+        << messageOf(text + "\"1,000\",a\n");
+    EXPECT_TRUE(isMissing("?"));
+    EXPECT_NE(messageOf(text + "?,a\n").find("missing values"), std::string::npos);
+    EXPECT_EQ(messageOf(text + "?,a\n", {.missing = MissingPolicy::Mean}), "");
+}
+
+// data.path must be a regular file: a directory, a device or a FIFO would hang or exhaust memory.
+TEST(Tabular, OnlyRegularFilesAreRead) {
+    for (const char* path : {"/dev/zero", "/tmp", "/dev/null"}) {
+        try {
+            (void)readTable(path, {});
+            ADD_FAILURE() << path << " was read";
+        } catch (const DataError& e) {
+            EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos)
+                << e.what();
+        }
+    }
+}
