@@ -16,9 +16,9 @@
 
 using namespace runboard;
 
-namespace {
-
-// A running run in a new database, and a writer that flushes once an hour unless asked.
+// A running run in a new database, and a writer that flushes once an hour unless asked. (Not in
+// an anonymous namespace: gtest's test classes derive from it, which GCC warns about
+// (-Wsubobject-linkage) when the debug-asan unity build includes this file into another.)
 class Recorder : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -40,8 +40,6 @@ protected:
     storage::RunId runId = 0;
     std::unique_ptr<storage::Writer> writer;
 };
-
-}  // namespace
 
 TEST_F(Recorder, ACheckpointIsCommittedBeforeOnCheckpointReturns) {
     app::RunRecorder recorder(*writer, runId);
