@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/config/choices.h"
+#include "engine/config/combinations.h"
 
 namespace runboard::config {
 namespace {
@@ -544,27 +545,8 @@ std::vector<std::string> Config::problems() const {
     std::vector<std::string> out;
     for (const auto& spec : schema())
         if (auto p = checkValue(spec, at(spec.key))) out.push_back(*p);
-    // What no key can say alone: keys that only make sense together.
-    const auto textOf = [this](std::string_view key) -> std::string_view {
-        const auto it = values_.find(key);
-        const auto* s = it != values_.end() ? std::get_if<std::string>(&it->second) : nullptr;
-        return s ? std::string_view(*s) : std::string_view();
-    };
-    if (textOf("model") == kModelNames.name(ModelKind::TorchScript) && textOf("model.path").empty())
-        out.push_back("'model.path' must name the TorchScript file when model = torchscript");
-    if (textOf("data.source") == kDataSourceNames.name(DataSource::Folder) &&
-        textOf("data.dir") == std::get<std::string>(findKey("data.dir")->defaultValue))
-        out.push_back(
-            "'data.dir' must name the image folder when data.source = folder (the "
-            "default is Fashion-MNIST's IDX directory)");
-    if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
-        if (textOf("data.path").empty())
-            out.push_back("'data.path' must name the CSV file when data.source = csv");
-        if (textOf("model") == kModelNames.name(ModelKind::Cnn))
-            out.push_back(
-                "'model' = cnn needs images, and data.source = csv gives table rows: use "
-                "model = mlp (or torchscript)");
-    }
+    for (auto& p : combinationProblems(*this))
+        out.push_back(std::move(p));
     return out;
 }
 

@@ -446,7 +446,33 @@ public:
         return static_cast<std::int64_t>(listing_.files.size());
     }
 
+    // The gallery asks for a cell's image at every repaint, on the GUI thread: each file is
+    // decoded once and kept (up to kCached images, then the cache starts over).
     SampleImage image(FilePart, std::int64_t id) const override {
+        {
+            std::lock_guard lock(mutex_);
+            if (const auto hit = decoded_.find(id); hit != decoded_.end()) return hit->second;
+        }
+        SampleImage out = decode(id);
+        std::lock_guard lock(mutex_);
+        if (decoded_.size() >= kCached) decoded_.clear();
+        decoded_.emplace(id, out);
+        return out;
+    }
+
+    std::string describe(FilePart, std::int64_t id) const override {
+        const auto it = byId_.find(id);
+        return it == byId_.end() ? SampleImages::describe(FilePart::Train, id)
+                                 : listing_.files[it->second].path;
+    }
+
+    const std::vector<std::string>& classNames() const override { return listing_.classes; }
+    const std::string& name() const override { return name_; }
+
+private:
+    static constexpr std::size_t kCached = 4096;  // 4096 images of 64x64 RGB: 50 MB
+
+    SampleImage decode(std::int64_t id) const {
         const auto it = byId_.find(id);
         if (it == byId_.end()) return {};
         std::string error;
@@ -474,19 +500,11 @@ public:
         return out;
     }
 
-    std::string describe(FilePart, std::int64_t id) const override {
-        const auto it = byId_.find(id);
-        return it == byId_.end() ? SampleImages::describe(FilePart::Train, id)
-                                 : listing_.files[it->second].path;
-    }
-
-    const std::vector<std::string>& classNames() const override { return listing_.classes; }
-    const std::string& name() const override { return name_; }
-
-private:
     FolderListing listing_;
     std::unordered_map<std::int64_t, std::size_t> byId_;
     std::string name_;
+    mutable std::mutex mutex_;
+    mutable std::unordered_map<std::int64_t, SampleImage> decoded_;
 };
 
 }  // namespace

@@ -1,0 +1,34 @@
+#include "engine/config/combinations.h"
+
+#include "engine/config/choices.h"
+
+namespace runboard::config {
+
+std::vector<std::string> combinationProblems(const Config& config) {
+    // A config may lack keys (Config{} is empty): a missing or non-text key reads as "".
+    const auto textOf = [&config](std::string_view key) -> std::string_view {
+        const auto it = config.values().find(key);
+        const auto* s =
+            it != config.values().end() ? std::get_if<std::string>(&it->second) : nullptr;
+        return s ? std::string_view(*s) : std::string_view();
+    };
+    std::vector<std::string> out;
+    if (textOf("model") == kModelNames.name(ModelKind::TorchScript) && textOf("model.path").empty())
+        out.push_back("'model.path' must name the TorchScript file when model = torchscript");
+    if (textOf("data.source") == kDataSourceNames.name(DataSource::Folder) &&
+        textOf("data.dir") == std::get<std::string>(findKey("data.dir")->defaultValue))
+        out.push_back(
+            "'data.dir' must name the image folder when data.source = folder (the default is "
+            "Fashion-MNIST's IDX directory)");
+    if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
+        if (textOf("data.path").empty())
+            out.push_back("'data.path' must name the CSV file when data.source = csv");
+        if (textOf("model") == kModelNames.name(ModelKind::Cnn))
+            out.push_back(
+                "'model' = cnn needs images, and data.source = csv gives table rows: use model = "
+                "mlp (or torchscript)");
+    }
+    return out;
+}
+
+}  // namespace runboard::config
