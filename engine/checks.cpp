@@ -74,6 +74,17 @@ std::vector<CheckResult> dataChecks(const DataOptions& o) {
 // The same data checks on a loaded dataset's tensors (tables: the standardised features, so the
 // statistics say how far validation and test drift from the training part, in its stds).
 std::vector<CheckResult> tensorDataChecks(const Dataset& d) {
+    if (d.train.streamed()) {
+        // Duplicates across parts and the parts' statistics need every pixel in memory at once.
+        CheckResult r;
+        r.name = "data.leakage";
+        r.status = CheckStatus::Warn;
+        r.message =
+            "not checked: the folder is streamed from its files (its pixels need more than "
+            "data.cache_mb), and the duplicate and distribution checks read every pixel at once; "
+            "raise data.cache_mb to run them";
+        return {r};
+    }
     struct Part {
         const char* name;
         const SplitData* data;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <random>
 
 #include "engine/errors.h"
@@ -18,69 +19,41 @@ torch::Tensor toLongTensor(const std::vector<std::int64_t>& v) {
 
 }  // namespace
 
-torch::Tensor SplitData::batch(const torch::Tensor& positions) const {
-    torch::Tensor x = inputs.index_select(0, positions);
-    if (x.scalar_type() != torch::kUInt8) return x;
-    return x.to(torch::kFloat32).div_(255.0).sub_(pixelMean).div_(pixelStd);
+torch::Tensor SplitData::normalize(const torch::Tensor& pixels) const {
+    return pixels.to(torch::kFloat32).div_(255.0).sub_(pixelMean).div_(pixelStd);
 }
 
-torch::Tensor SplitData::slice(std::int64_t begin, std::int64_t length) const {
-    torch::Tensor x = inputs.narrow(0, begin, length);
-    if (x.scalar_type() != torch::kUInt8) return x;
-    return x.to(torch::kFloat32).div_(255.0).sub_(pixelMean).div_(pixelStd);
-}
-
-namespace {
-
-// The share of n as a count: at least 1 when the share is positive and n has 2 or more.
-std::int64_t shareOf(std::int64_t n, double share) {
-    if (share <= 0 || n < 2) return 0;
-    return std::clamp<std::int64_t>(std::llround(static_cast<double>(n) * share), 1, n - 1);
-}
-
-}  // namespace
-
-Carved carveSplits(std::int64_t n, double testShare, double valShare, std::uint64_t splitSeed) {
-    Carved c;
-    std::vector<std::int64_t> rest;
-    splitIndices(n, shareOf(n, testShare), splitSeed, rest, c.test);
-    std::vector<std::int64_t> trainPos, valPos;
-    const auto restCount = static_cast<std::int64_t>(rest.size());
-    splitIndices(restCount, shareOf(restCount, valShare), splitSeed + 1, trainPos, valPos);
-    for (std::int64_t p : trainPos)
-        c.train.push_back(rest[static_cast<std::size_t>(p)]);
-    for (std::int64_t p : valPos)
-        c.val.push_back(rest[static_cast<std::size_t>(p)]);
-    return c;
-}
-
-std::vector<std::int64_t> limitedSample(const std::vector<std::int64_t>& indices,
-                                        std::int64_t limit, std::uint64_t splitSeed) {
-    const auto n = static_cast<std::int64_t>(indices.size());
-    if (limit <= 0 || limit >= n) return indices;
-    std::vector<std::int64_t> rest, chosen;
-    splitIndices(n, limit, splitSeed + 2, rest, chosen);
-    std::vector<std::int64_t> out;
-    out.reserve(chosen.size());
-    for (std::int64_t p : chosen)
-        out.push_back(indices[static_cast<std::size_t>(p)]);
+torch::Tensor SplitData::decode(const std::vector<std::int64_t>& positions) const {
+    const StreamSpec& spec = stream->spec;
+    std::vector<std::size_t> at(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i)
+        at[i] = files[static_cast<std::size_t>(positions[i])];
+    torch::Tensor out = torch::empty(
+        {static_cast<std::int64_t>(at.size()), spec.channels, spec.size, spec.size}, torch::kUInt8);
+    (void)decodeFiles(spec, at, out.data_ptr<std::uint8_t>(), spec.workers);
     return out;
 }
 
-void splitIndices(std::int64_t n, std::int64_t valSize, std::uint64_t splitSeed,
-                  std::vector<std::int64_t>& train, std::vector<std::int64_t>& val) {
-    std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i)
-        perm[static_cast<std::size_t>(i)] = i;
-    std::mt19937_64 rng(splitSeed);
-    for (std::int64_t i = n - 1; i > 0; --i) {
-        const auto j = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(i + 1));
-        std::swap(perm[static_cast<std::size_t>(i)], perm[static_cast<std::size_t>(j)]);
+torch::Tensor SplitData::batch(const torch::Tensor& positions) const {
+    if (streamed()) {
+        const torch::Tensor p = positions.to(torch::kInt64).contiguous();
+        return normalize(
+            decode({p.data_ptr<std::int64_t>(), p.data_ptr<std::int64_t>() + p.numel()}));
     }
-    val.assign(perm.begin(), perm.begin() + valSize);
-    train.assign(perm.begin() + valSize, perm.end());
-    std::sort(val.begin(), val.end());
-    std::sort(train.begin(), train.end());
+    torch::Tensor x = inputs.index_select(0, positions);
+    if (x.scalar_type() != torch::kUInt8) return x;
+    return normalize(x);
+}
+
+torch::Tensor SplitData::slice(std::int64_t begin, std::int64_t length) const {
+    if (streamed()) {
+        std::vector<std::int64_t> positions(static_cast<std::size_t>(length));
+        std::iota(positions.begin(), positions.end(), begin);
+        return normalize(decode(positions));
+    }
+    torch::Tensor x = inputs.narrow(0, begin, length);
+    if (x.scalar_type() != torch::kUInt8) return x;
+    return normalize(x);
 }
 
 Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,

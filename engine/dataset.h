@@ -13,9 +13,17 @@
 #include "engine/data/data_checks.h"
 #include "engine/data/idx.h"
 #include "engine/data/sample_images.h"
+#include "engine/data/splits.h"
+#include "engine/images/prefetch.h"
 #include "engine/train_options.h"
 
 namespace runboard::engine {
+
+// An image folder too large for data.cache_mb: its listing and how its files are decoded.
+struct ImageStream {
+    FolderListing listing;
+    StreamSpec spec;  // spec.listing points at `listing`
+};
 
 struct SplitData {
     // float32 [N, C, H, W] images or [N, F] table rows, normalized with the train part's
@@ -26,10 +34,20 @@ struct SplitData {
     torch::Tensor labels;   // int64 [N]
     torch::Tensor indices;  // int64 [N]: the stable id (IDX index, table row, path hash)
     torch::Tensor pixelMean, pixelStd;
+    // A streamed folder part: no `inputs`; each position's file in the stream's listing, decoded
+    // when asked for (the training loop prefetches; see TrainBatches).
+    std::shared_ptr<const ImageStream> stream;
+    std::vector<std::size_t> files;
     std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+    bool streamed() const { return stream != nullptr; }
     // The model's float inputs of the samples at `positions`, or of [begin, begin + length).
     torch::Tensor batch(const torch::Tensor& positions) const;
     torch::Tensor slice(std::int64_t begin, std::int64_t length) const;
+    // uint8 pixels [N, C, H, W] as the model sees them: / 255, less the mean, over the std. The
+    // one normalisation of folder images, cached or streamed alike.
+    torch::Tensor normalize(const torch::Tensor& pixels) const;
+    // uint8 [N, C, H, W] pixels of these positions, decoded from their files (streamed parts).
+    torch::Tensor decode(const std::vector<std::int64_t>& positions) const;
 };
 
 struct Dataset {
@@ -38,6 +56,10 @@ struct Dataset {
     std::vector<std::string> classNames;
     std::vector<std::int64_t> sampleShape{1, 28, 28};  // {C, H, W} or {F}
     std::vector<std::string> featureNames;             // tables: one per encoded feature
+    // Image folders: what the training part's per-channel statistics are, and a fingerprint of
+    // the files (paths, sizes, modification times) as the run saw them.
+    std::vector<double> channelMean, channelStd;
+    std::string fingerprint;
     // IDX images: the pixels' (0 and 1 for tables and folders, whose background is the mean)
     float mean = 0, stdev = 1;
     // What loading found that the checklist reports (an image folder's scan and quarantine).
@@ -60,26 +82,9 @@ Dataset loadCsvDataset(const DataOptions& options);
 Dataset loadFolderDataset(const DataOptions& options,
                           const std::function<void(std::size_t, std::size_t)>& progress = {});
 
-// The parts of n samples that have no split of their own: test first (testShare of n, so the
-// same rows for every validation share), then validation (valShare of the rest); each sorted.
-struct Carved {
-    std::vector<std::int64_t> train, val, test;
-};
-Carved carveSplits(std::int64_t n, double testShare, double valShare, std::uint64_t splitSeed);
-// data.limit for tables and folders: `limit` of `indices` drawn by splitSeed (in their order), so
-// every class keeps its share; all of them when limit is 0 or not smaller. (The IDX file is
-// shuffled already: its train part keeps its first `limit` samples.)
-std::vector<std::int64_t> limitedSample(const std::vector<std::int64_t>& indices,
-                                        std::int64_t limit, std::uint64_t splitSeed);
-
 // Builds the splits from already-read arrays (the loader's second half; used by tests).
 Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,
                     const IdxArray& testImages, const IdxArray& testLabels,
                     const DataOptions& options, const std::string& origin);
-
-// The deterministic train/val partition of n samples: a Fisher-Yates permutation from splitSeed
-// (independent of the C++ library and of Torch), val = its first valSize, both sorted.
-void splitIndices(std::int64_t n, std::int64_t valSize, std::uint64_t splitSeed,
-                  std::vector<std::int64_t>& train, std::vector<std::int64_t>& val);
 
 }  // namespace runboard::engine

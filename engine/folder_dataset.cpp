@@ -6,10 +6,14 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "engine/dataset.h"
 #include "engine/errors.h"
 #include "engine/images/image_folder.h"
+#include "engine/images/scan_cache.h"
 
 namespace runboard::engine {
 namespace {
@@ -36,6 +40,14 @@ CheckResult scanCheck(const FolderListing& listing, const DecodedImages& images,
             images.sizesSeen.begin() +
                 std::min<std::ptrdiff_t>(5, static_cast<std::ptrdiff_t>(images.sizesSeen.size())),
             ", ")));
+    r.details.push_back(fmt::format(
+        "normalisation (training part, per channel, of pixel / 255): mean {:.4f}, std {:.4f}",
+        fmt::join(d.channelMean, " "), fmt::join(d.channelStd, " ")));
+    r.details.push_back(fmt::format("{}; fingerprint {} (paths, sizes and modification times)",
+                                    images.streamed
+                                        ? "streamed from the files (larger than data.cache_mb)"
+                                        : "kept in memory as uint8",
+                                    d.fingerprint));
     for (const auto& q : images.quarantined)
         r.details.push_back("quarantined: " + q.path + ": " + q.reason);
     for (const auto& s : listing.skipped)
@@ -57,6 +69,24 @@ CheckResult scanCheck(const FolderListing& listing, const DecodedImages& images,
     return r;
 }
 
+// The files as this run saw them: FNV-1a over each path, size and modification time. Two runs
+// with the same fingerprint read the same bytes (short of a rewrite that keeps both).
+std::string folderFingerprint(const FolderListing& listing) {
+    std::uint64_t h = 14695981039346656037ull;
+    const auto mix = [&h](std::string_view bytes) {
+        for (unsigned char ch : bytes) {
+            h ^= ch;
+            h *= 1099511628211ull;
+        }
+    };
+    for (const FolderFile& f : listing.files) {
+        const auto stamp = fileStamp((std::filesystem::path(listing.root) / f.path).string());
+        mix(f.path);
+        mix(fmt::format("\n{} {}\n", stamp ? stamp->first : -1, stamp ? stamp->second : -1));
+    }
+    return fmt::format("{:016x}", h);
+}
+
 }  // namespace
 
 Dataset loadFolderDataset(const DataOptions& o,
@@ -69,6 +99,7 @@ Dataset loadFolderDataset(const DataOptions& o,
                       : o.channels == config::Channels::Rgb ? 3
                                                             : 0;
     decode.threads = o.workers;
+    decode.cacheDir = defaultScanCacheDir();
     // Without a progress callback, a log line about every 10%.
     std::size_t logged = 0;
     const DecodeProgress report =
@@ -80,71 +111,11 @@ Dataset loadFolderDataset(const DataOptions& o,
     const DecodedImages images =
         decodeImages(listing, decode, static_cast<std::size_t>(o.cacheMb) << 20, report, nullptr);
 
-    // The decoded files of each part, by position in images.kept.
-    std::vector<std::int64_t> train, val, test, all;
-    for (std::size_t k = 0; k < images.kept.size(); ++k) {
-        const auto pos = static_cast<std::int64_t>(k);
-        switch (listing.files[images.kept[k]].part) {
-            case FolderPart::Train:
-                train.push_back(pos);
-                break;
-            case FolderPart::Val:
-                val.push_back(pos);
-                break;
-            case FolderPart::Test:
-                test.push_back(pos);
-                break;
-            case FolderPart::All:
-                all.push_back(pos);
-                break;
-        }
-    }
-    auto pick = [](const std::vector<std::int64_t>& from, const std::vector<std::int64_t>& at) {
-        std::vector<std::int64_t> out;
-        for (std::int64_t i : at)
-            out.push_back(from[static_cast<std::size_t>(i)]);
-        return out;
-    };
-    if (!listing.presplit) {
-        const Carved c = carveSplits(static_cast<std::int64_t>(all.size()), o.testShare, o.valShare,
-                                     o.splitSeed);
-        train = pick(all, c.train), val = pick(all, c.val), test = pick(all, c.test);
-    } else if (val.empty() || test.empty()) {
-        // train/ alone, or with only one of val/ and test/: the other is carved from train/.
-        const Carved c =
-            carveSplits(static_cast<std::int64_t>(train.size()), test.empty() ? o.testShare : 0.0,
-                        val.empty() ? o.valShare : 0.0, o.splitSeed);
-        if (val.empty()) val = pick(train, c.val);
-        if (test.empty()) test = pick(train, c.test);
-        train = pick(train, c.train);
-    }
-    // A class whose every training file was quarantined cannot be learned.
-    std::vector<std::int64_t> perClass(listing.classes.size(), 0);
-    for (std::int64_t pos : train)
-        ++perClass[static_cast<std::size_t>(
-            listing.files[images.kept[static_cast<std::size_t>(pos)]].label)];
-    for (std::size_t k = 0; k < perClass.size(); ++k) {
-        if (perClass[k] > 0) continue;
-        std::string message = "image folder '" + o.dir + "': class '" + listing.classes[k] +
-                              "' has no training image that can be decoded";
-        if (!images.quarantined.empty())
-            message.append(fmt::format(" ({} files quarantined, the first {}: {})",
-                                       images.quarantined.size(), images.quarantined.front().path,
-                                       images.quarantined.front().reason));
-        throw DataError(message);
-    }
-    train = limitedSample(train, o.limit, o.splitSeed);
-    if (train.size() < 2 || test.empty())
-        throw DataError("image folder '" + o.dir + "': " + std::to_string(images.kept.size()) +
-                        " decodable images leave " + std::to_string(train.size()) +
-                        " for training and " + std::to_string(test.size()) +
-                        " for test; a classifier needs more");
-
+    const FolderParts parts =
+        folderParts(listing, images, {o.testShare, o.valShare, o.splitSeed, o.limit});
+    const std::vector<std::int64_t>&train = parts.train, &val = parts.val, &test = parts.test;
     const auto n = static_cast<std::int64_t>(images.kept.size());
     const std::int64_t c = images.channels, s = images.size;
-    // One tensor over the decoded block (no copy), and each part's rows from it.
-    const torch::Tensor pixels = torch::from_blob(const_cast<std::uint8_t*>(images.pixels.data()),
-                                                  {n, c, s, s}, torch::kUInt8);
     std::vector<std::int64_t> labels(images.kept.size()), ids(images.kept.size());
     for (std::size_t k = 0; k < images.kept.size(); ++k) {
         labels[k] = listing.files[images.kept[k]].label;
@@ -152,6 +123,18 @@ Dataset loadFolderDataset(const DataOptions& o,
     }
     const torch::Tensor allLabels = torch::tensor(labels, torch::kInt64);
     const torch::Tensor allIds = torch::tensor(ids, torch::kInt64);
+    // Cached: one tensor over the decoded block (no copy), and each part's rows from it.
+    // Streamed: each part's files, decoded batch by batch.
+    torch::Tensor pixels;
+    std::shared_ptr<ImageStream> stream;
+    if (images.streamed) {
+        stream = std::make_shared<ImageStream>();
+        stream->listing = listing;
+        stream->spec = {&stream->listing, images.size, images.channels, o.workers};
+    } else {
+        pixels = torch::from_blob(const_cast<std::uint8_t*>(images.pixels.data()), {n, c, s, s},
+                                  torch::kUInt8);
+    }
     Dataset d;
     d.numClasses = static_cast<int>(listing.classes.size());
     d.classNames = listing.classes;
@@ -160,7 +143,13 @@ Dataset loadFolderDataset(const DataOptions& o,
         SplitData split;
         if (positions.empty()) return split;
         const torch::Tensor at = torch::tensor(positions, torch::kInt64);
-        split.inputs = pixels.index_select(0, at);  // copies: the block is freed on return
+        if (stream) {
+            split.stream = stream;
+            for (std::int64_t pos : positions)
+                split.files.push_back(images.kept[static_cast<std::size_t>(pos)]);
+        } else {
+            split.inputs = pixels.index_select(0, at);  // copies: the block is freed on return
+        }
         split.labels = allLabels.index_select(0, at);
         split.indices = allIds.index_select(0, at);
         return split;
@@ -168,33 +157,42 @@ Dataset loadFolderDataset(const DataOptions& o,
     d.train = part(train);
     d.val = part(val);
     d.test = part(test);
-    // Per-channel statistics of the training part, in chunks (a float copy of all would be 4x
-    // the pixels).
-    torch::Tensor sum = torch::zeros({c}, torch::kFloat64), sq = torch::zeros({c}, torch::kFloat64);
-    for (std::int64_t b = 0; b < d.train.size(); b += 4096) {
-        const auto x = d.train.inputs.narrow(0, b, std::min<std::int64_t>(4096, d.train.size() - b))
-                           .to(torch::kFloat64)
-                           .div_(255.0);
-        sum += x.sum({0, 2, 3});
-        sq += x.pow(2).sum({0, 2, 3});
+    // Per-channel statistics of the training part, from the scan's exact integer sums: the same
+    // to the last bit whether the pixels are kept or streamed.
+    std::vector<std::uint64_t> sum(static_cast<std::size_t>(c)), sq(static_cast<std::size_t>(c));
+    for (std::int64_t pos : train)
+        for (std::size_t ch = 0; ch < static_cast<std::size_t>(c); ++ch) {
+            sum[ch] +=
+                images.sums[static_cast<std::size_t>(pos) * static_cast<std::size_t>(c) + ch];
+            sq[ch] +=
+                images.squares[static_cast<std::size_t>(pos) * static_cast<std::size_t>(c) + ch];
+        }
+    const double count = static_cast<double>(train.size()) * static_cast<double>(s * s);
+    for (std::size_t ch = 0; ch < static_cast<std::size_t>(c); ++ch) {
+        const double mean = static_cast<double>(sum[ch]) / 255.0 / count;
+        const double meanSq = static_cast<double>(sq[ch]) / (255.0 * 255.0) / count;
+        d.channelMean.push_back(mean);
+        d.channelStd.push_back(std::sqrt(std::max(meanSq - mean * mean, 1e-12)));
     }
-    const double count = static_cast<double>(d.train.size() * s * s);
-    const torch::Tensor mean = sum / count;
-    const torch::Tensor stdev = (sq / count - mean.pow(2)).clamp_min(1e-12).sqrt();
+    const auto asTensor = [c](const std::vector<double>& v) {
+        return torch::tensor(v, torch::kFloat64).to(torch::kFloat32).view({1, c, 1, 1});
+    };
     for (SplitData* split : {&d.train, &d.val, &d.test}) {
-        split->pixelMean = mean.to(torch::kFloat32).view({1, c, 1, 1});
-        split->pixelStd = stdev.to(torch::kFloat32).view({1, c, 1, 1});
+        split->pixelMean = asTensor(d.channelMean);
+        split->pixelStd = asTensor(d.channelStd);
     }
+    d.fingerprint = folderFingerprint(listing);
     d.loadChecks.push_back(scanCheck(listing, images, d));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::info(
-        "image folder '{}': {} classes, {} images decoded as {}x{}x{} in {:.1f} s ({} "
-        "quarantined); channel mean {:.4f}, std {:.4f}",
-        o.dir, d.numClasses, n, c, s, s, seconds, images.quarantined.size(),
-        fmt::join(std::vector<double>(mean.data_ptr<double>(), mean.data_ptr<double>() + c), " "),
-        fmt::join(std::vector<double>(stdev.data_ptr<double>(), stdev.data_ptr<double>() + c),
-                  " "));
+        "image folder '{}': {} classes, {} images as {}x{}x{} in {:.1f} s ({} decoded, {} from "
+        "the scan cache, {} quarantined){}; channel mean {:.4f}, std {:.4f}",
+        o.dir, d.numClasses, n, c, s, s, seconds, images.decodedFiles, images.cachedFiles,
+        images.quarantined.size(),
+        images.streamed ? fmt::format(", streamed: more than data.cache_mb = {}", o.cacheMb) : "",
+        fmt::join(d.channelMean, " "), fmt::join(d.channelStd, " "));
+    if (!images.cacheNote.empty()) spdlog::warn("{}", images.cacheNote);
     for (const auto& q : images.quarantined)
         spdlog::warn("quarantined '{}': {}", q.path, q.reason);
     return d;

@@ -352,19 +352,40 @@ TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19
     stepsPerEpoch_ = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, batch_));
     augment_.background = (0.0f - data.mean) / data.stdev;
     order_.resize(static_cast<std::size_t>(n));
+    if (train_.streamed())
+        prefetch_ = std::make_unique<BatchPrefetcher>(train_.stream->spec, kBatchesAhead);
 }
+
+TrainBatches::~TrainBatches() = default;
 
 void TrainBatches::shuffle() {
     std::iota(order_.begin(), order_.end(), 0);
     std::shuffle(order_.begin(), order_.end(), rng_);
     perm_ =
         torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
+    if (!prefetch_) return;
+    std::vector<std::vector<std::size_t>> batches(static_cast<std::size_t>(stepsPerEpoch_));
+    for (std::size_t s = 0; s < batches.size(); ++s)
+        for (std::int64_t i = 0; i < batch_; ++i)
+            batches[s].push_back(train_.files[static_cast<std::size_t>(
+                order_[s * static_cast<std::size_t>(batch_) + static_cast<std::size_t>(i)])]);
+    prefetch_->start(std::move(batches));
 }
 
 std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {
     if (!perm_.defined()) shuffle();
     const torch::Tensor idx = perm_.narrow(0, s * batch_, batch_);
-    torch::Tensor x = train_.batch(idx);
+    torch::Tensor x;
+    if (prefetch_) {
+        const auto& spec = train_.stream->spec;
+        auto pixels = std::make_shared<std::vector<std::uint8_t>>(
+            prefetch_->take(static_cast<std::size_t>(s)));
+        x = train_.normalize(torch::from_blob(
+            pixels->data(), {batch_, spec.channels, spec.size, spec.size}, [pixels](void*) {},
+            torch::kUInt8));
+    } else {
+        x = train_.batch(idx);
+    }
     if (augment_.enabled()) x = augmentBatch(x, augment_, rng_);
     return {std::move(x), train_.labels.index_select(0, idx)};
 }

@@ -68,16 +68,22 @@ private:
 class TrainBatches {
 public:
     TrainBatches(const Dataset& data, const TrainOptions& options, std::mt19937_64& rng);
+    ~TrainBatches();
 
     std::int64_t batchSize() const { return batch_; }
     std::int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
     // A new epoch: a new order.
     void shuffle();
-    // The s-th batch of the current order (0 <= s < stepsPerEpoch()): images, labels.
+    // The s-th batch of the current order (0 <= s < stepsPerEpoch()): images, labels. A
+    // streamed folder's batches are decoded ahead by data.workers threads, kBatchesAhead at most:
+    // asked for in order, get() rarely waits.
     std::pair<torch::Tensor, torch::Tensor> get(std::int64_t s);
+
+    static constexpr std::size_t kBatchesAhead = 4;
 
 private:
     const SplitData& train_;
+    std::unique_ptr<BatchPrefetcher> prefetch_;
     std::mt19937_64& rng_;
     AugmentOptions augment_;
     std::int64_t batch_ = 0, stepsPerEpoch_ = 0;

@@ -14,10 +14,13 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
 #include "engine/errors.h"
+#include "engine/images/decode.h"
+#include "engine/images/scan_cache.h"
 
 namespace runboard::engine {
 
@@ -206,132 +209,20 @@ FolderListing listImageFolder(const std::string& rootText) {
 
 namespace {
 
-// Runs fn(i) for every i in [0, n) on `threads` threads (fn must not throw). With a progress
-// callback the calling thread only reports; without, it works as one of the threads.
-void parallelFor(std::size_t n, int threads, const std::function<void(std::size_t)>& fn,
-                 const DecodeProgress& progress, const std::atomic<bool>* stop) {
-    std::atomic<std::size_t> next{0}, done{0};
-    const auto stopped = [stop] {
-        return stop != nullptr && stop->load(std::memory_order_relaxed);
-    };
-    const auto work = [&] {
-        for (std::size_t i; !stopped() && (i = next.fetch_add(1)) < n;) {
-            fn(i);
-            done.fetch_add(1, std::memory_order_release);
-        }
-    };
-    const int cores = static_cast<int>(std::thread::hardware_concurrency());
-    const auto count =
-        std::min(static_cast<std::size_t>(std::max(1, threads > 0 ? threads : cores)),
-                 std::max<std::size_t>(n, 1));
-    {
-        std::vector<std::jthread> pool;
-        for (std::size_t t = progress ? 0 : 1; t < count; ++t)
-            pool.emplace_back(work);
-        if (!progress) {
-            work();
-        } else {
-            while (done.load(std::memory_order_acquire) < n && !stopped()) {
-                progress(done.load(std::memory_order_acquire), n);
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            }
-        }
-    }  // joins
-    if (progress) progress(done.load(std::memory_order_acquire), n);
-}
-
-struct Header {
-    int width = 0, height = 0;
-    bool gray = false;
-    std::string error;  // non-empty: the file is quarantined
-};
-
-// The file's bytes and what is wrong with them before decoding, if anything.
-QByteArray readBytes(const std::string& path, std::string& error) {
-    // By the path's own bytes (QFile's QString names lose bytes that are not UTF-8), regular files
-    // only (a FIFO named .png would wait for a writer forever).
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) {
-        error = "not a regular file";
-        return {};
-    }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        error = "cannot be read: ";
-        error.append(std::strerror(errno));
-        return {};
-    }
-    std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad()) {
-        error = "cannot be read: an I/O error";
-        return {};
-    }
-    QByteArray bytes = QByteArray::fromStdString(data);
-    if (bytes.isEmpty()) {
-        error = "zero bytes";
-        return {};
-    }
-    // libjpeg decodes a truncated JPEG with a warning and grey rows; the end-of-image marker (FF
-    // D9) is the one sure sign that the whole file is there.
-    if (bytes.startsWith("\xFF\xD8\xFF") &&
-        bytes.lastIndexOf(QByteArray("\xFF\xD9", 2)) < bytes.size() - 64 &&
-        !bytes.endsWith(QByteArray("\xFF\xD9", 2)))
-        error = "truncated JPEG (no end-of-image marker)";
-    return bytes;
-}
-
-Header readHeader(const std::string& path) {
-    Header h;
-    QByteArray bytes = readBytes(path, h.error);
-    if (!h.error.empty()) return h;
-    QBuffer buffer(&bytes);
-    QImageReader reader(&buffer);
-    const QSize size = reader.size();
-    if (!reader.canRead() || !size.isValid()) {
-        h.error = "not an image Qt can decode (" + reader.errorString().toStdString() + ")";
-        return h;
-    }
-    h.width = size.width();
-    h.height = size.height();
-    const QImage::Format f = reader.imageFormat();
-    h.gray = f == QImage::Format_Grayscale8 || f == QImage::Format_Grayscale16 ||
-             f == QImage::Format_Mono || f == QImage::Format_MonoLSB;
-    return h;
-}
-
-// Decodes one file into `out` (channels x size x size); an error message when it cannot.
-std::string decodeInto(const std::string& path, int size, int channels, std::uint8_t* out) {
-    std::string error;
-    QByteArray bytes = readBytes(path, error);
-    if (!error.empty()) return error;
-    QBuffer buffer(&bytes);
-    QImageReader reader(&buffer);
-    const QSize native = reader.size();
-    if (!native.isValid()) return "not an image Qt can decode";
-    // The centred square of the original, then scaled to `size`: the same as scaling the
-    // shorter side to `size` and cropping, without ever making a 6400000x64 image of a 100000x1.
-    const int side = std::min(native.width(), native.height());
-    if (side != native.width() || side != native.height())
-        reader.setClipRect(
-            QRect((native.width() - side) / 2, (native.height() - side) / 2, side, side));
-    if (side != size) reader.setScaledSize(QSize(size, size));
-    QImage image = reader.read();
-    if (image.isNull()) return "cannot be decoded: " + reader.errorString().toStdString();
-    if (image.width() != size || image.height() != size)
-        image = image.scaled(size, size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    image =
-        image.convertToFormat(channels == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+// Per channel, the sum of an image's pixels and of their squares.
+void pixelSums(const std::uint8_t* image, int size, int channels, std::uint64_t* sums,
+               std::uint64_t* squares) {
     const auto plane = static_cast<std::size_t>(size) * static_cast<std::size_t>(size);
-    for (int y = 0; y < size; ++y) {
-        const uchar* line = image.constScanLine(y);
-        for (int x = 0; x < size; ++x) {
-            const std::size_t at = static_cast<std::size_t>(y) * static_cast<std::size_t>(size) +
-                                   static_cast<std::size_t>(x);
-            for (int c = 0; c < channels; ++c)
-                out[static_cast<std::size_t>(c) * plane + at] = line[x * channels + c];
+    for (int c = 0; c < channels; ++c) {
+        std::uint64_t s = 0, q = 0;
+        const std::uint8_t* p = image + static_cast<std::size_t>(c) * plane;
+        for (std::size_t i = 0; i < plane; ++i) {
+            s += p[i];
+            q += static_cast<std::uint64_t>(p[i]) * p[i];
         }
+        sums[c] = s;
+        squares[c] = q;
     }
-    return {};
 }
 
 }  // namespace
@@ -343,26 +234,55 @@ DecodedImages decodeImages(const FolderListing& listing, const DecodeOptions& o,
     auto full = [&](std::size_t i) {
         return (fs::path(listing.root) / listing.files[i].path).string();
     };
+    DecodedImages out;
+    // The last scan of this folder, and which of its records still describe each file.
+    const std::string cachePath = o.cacheDir.empty()
+                                      ? std::string()
+                                      : scanCachePath(o.cacheDir, listing.root, o.size, o.channels);
+    std::optional<ScanCache> cache;
+    if (!cachePath.empty()) cache = readScanCache(cachePath, out.cacheNote);
+    std::vector<std::pair<std::int64_t, std::int64_t>> stamps(n, {-1, -1});
+    std::vector<const ScanRecord*> previous(n, nullptr);
+    {
+        std::unordered_map<std::string_view, const ScanRecord*> byPath;
+        if (cache)
+            for (const ScanRecord& r : cache->records)
+                byPath.emplace(r.path, &r);
+        parallelFor(
+            n, o.threads,
+            [&](std::size_t i) {
+                if (const auto s = fileStamp(full(i))) stamps[i] = *s;
+                const auto it = byPath.find(listing.files[i].path);
+                if (it != byPath.end() && stamps[i].first >= 0 &&
+                    it->second->bytes == stamps[i].first && it->second->mtimeNs == stamps[i].second)
+                    previous[i] = it->second;
+            },
+            {}, stop);
+    }
+
     // Pass 1: the headers (sizes, gray or colour) and the files that cannot even be opened.
-    std::vector<Header> headers(n);
+    std::vector<ImageHeader> headers(n);
     auto halfProgress = [&](std::size_t done, std::size_t) {
         if (progress) progress(done / 2, n);
     };
     parallelFor(
         n, o.threads,
         [&](std::size_t i) {
+            if (const ScanRecord* r = previous[i]) {
+                headers[i] = {r->width, r->height, r->gray, r->error};
+                return;
+            }
             try {
-                headers[i] = readHeader(full(i));
+                headers[i] = readImageHeader(full(i));
             } catch (const std::exception& e) {
                 headers[i].error = e.what();
             }
         },
         halfProgress, stop);
-    DecodedImages out;
     std::vector<int> shorter;
     bool allGray = true;
     std::map<std::string, std::size_t> sizes;
-    for (const Header& h : headers)
+    for (const ImageHeader& h : headers)
         if (h.error.empty() && h.width > 0) {
             shorter.push_back(std::min(h.width, h.height));
             allGray = allGray && h.gray;
@@ -382,45 +302,115 @@ DecodedImages decodeImages(const FolderListing& listing, const DecodeOptions& o,
     for (const auto& [what, count] : bySize)
         out.sizesSeen.push_back(what + ": " + std::to_string(count));
 
+    // Pass 2: decode each file (or take it from the cache) into its slot when the pixels fit in
+    // memory, or into a scratch image when they do not (the loader streams them): either way
+    // every file is decoded once, so a bad one is quarantined now, and its sums are known.
     const std::size_t bytes = out.imageBytes();
-    if (bytes * shorter.size() > maxBytes)
-        throw DataError(
-            fmt::format("image folder '{}': {} images of {}x{}x{} need {} MB in memory, more than "
-                        "data.cache_mb "
-                        "= {}; lower data.image_size or raise data.cache_mb",
-                        listing.root, shorter.size(), out.channels, out.size, out.size,
-                        (bytes * shorter.size() + (1 << 20) - 1) >> 20, maxBytes >> 20));
-    // Pass 2: decode into each file's slot, then keep the good ones in order.
-    std::vector<std::uint8_t> pixels(bytes * n);
+    const auto channels = static_cast<std::size_t>(out.channels);
+    out.streamed = bytes * shorter.size() > maxBytes;
+    const bool cacheMatches = cache && cache->size == out.size && cache->channels == out.channels;
+    std::vector<std::uint8_t> pixels(out.streamed ? 0 : bytes * n);
+    std::vector<std::uint64_t> sums(channels * n), squares(channels * n);
     std::vector<std::string> errors(n, "not decoded: the scan was stopped");
+    std::vector<char> reused(n, 0);
     parallelFor(
         n, o.threads,
         [&](std::size_t i) {
+            if (!headers[i].error.empty()) {
+                errors[i] = headers[i].error;
+                return;
+            }
+            const ScanRecord* r = cacheMatches ? previous[i] : nullptr;
+            if (r != nullptr && r->decoded && (out.streamed || r->pixelIndex >= 0)) {
+                if (!out.streamed)
+                    std::copy_n(
+                        cache->pixels.data() + static_cast<std::size_t>(r->pixelIndex) * bytes,
+                        bytes, pixels.data() + i * bytes);
+                std::copy_n(r->sums.data(), channels, sums.data() + i * channels);
+                std::copy_n(r->squares.data(), channels, squares.data() + i * channels);
+                errors[i].clear();
+                reused[i] = 1;
+                return;
+            }
+            thread_local std::vector<std::uint8_t> scratch;
+            std::uint8_t* slot = pixels.data() + i * bytes;
+            if (out.streamed) {
+                scratch.resize(bytes);
+                slot = scratch.data();
+            }
             try {
-                errors[i] = headers[i].error.empty() ? decodeInto(full(i), out.size, out.channels,
-                                                                  pixels.data() + i * bytes)
-                                                     : headers[i].error;
+                errors[i] = decodeImageInto(full(i), out.size, out.channels, slot);
             } catch (const std::exception& e) {
                 errors[i] = e.what();
             }
+            if (errors[i].empty())
+                pixelSums(slot, out.size, out.channels, sums.data() + i * channels,
+                          squares.data() + i * channels);
         },
         [&](std::size_t done, std::size_t) {
             if (progress) progress(n / 2 + done / 2, n);
         },
         stop);
+    const bool stopped = stop != nullptr && stop->load(std::memory_order_relaxed);
+    ScanCache next;
+    next.size = out.size;
+    next.channels = out.channels;
     for (std::size_t i = 0; i < n; ++i) {
+        ScanRecord r;
+        r.path = listing.files[i].path;
+        std::tie(r.bytes, r.mtimeNs) = stamps[i];
+        r.width = headers[i].width;
+        r.height = headers[i].height;
+        r.gray = headers[i].gray;
+        r.error = errors[i];
+        if (reused[i])
+            ++out.cachedFiles;
+        else if (headers[i].error.empty() || previous[i] == nullptr)
+            ++out.decodedFiles;
         if (!errors[i].empty()) {
             out.quarantined.push_back({listing.files[i].path, errors[i]});
+            if (stamps[i].first >= 0) next.records.push_back(std::move(r));
             continue;
         }
-        if (out.kept.size() != i)
+        const std::size_t k = out.kept.size();
+        if (!out.streamed && k != i)
             std::copy_n(pixels.begin() + static_cast<long>(i * bytes), bytes,
-                        pixels.begin() + static_cast<long>(out.kept.size() * bytes));
+                        pixels.begin() + static_cast<long>(k * bytes));
+        std::copy_n(sums.begin() + static_cast<long>(i * channels), channels,
+                    sums.begin() + static_cast<long>(k * channels));
+        std::copy_n(squares.begin() + static_cast<long>(i * channels), channels,
+                    squares.begin() + static_cast<long>(k * channels));
+        r.decoded = true;
+        r.sums.assign(sums.begin() + static_cast<long>(k * channels),
+                      sums.begin() + static_cast<long>((k + 1) * channels));
+        r.squares.assign(squares.begin() + static_cast<long>(k * channels),
+                         squares.begin() + static_cast<long>((k + 1) * channels));
+        r.pixelIndex = out.streamed ? -1 : static_cast<std::int64_t>(k);
+        if (stamps[i].first >= 0) next.records.push_back(std::move(r));
         out.kept.push_back(i);
     }
     pixels.resize(out.kept.size() * bytes);
-    pixels.shrink_to_fit();
-    out.pixels = std::move(pixels);
+    sums.resize(out.kept.size() * channels);
+    squares.resize(out.kept.size() * channels);
+    out.sums = std::move(sums);
+    out.squares = std::move(squares);
+    // Written when anything changed (and the scan ran to its end); the pixels go in only when
+    // they are kept, so a streamed folder's cache is its records alone.
+    if (!cachePath.empty() && !stopped) {
+        if (out.decodedFiles > 0 || !cacheMatches || next.records.size() != cache->records.size()) {
+            cache.reset();  // its pixels are copied already: free them before writing
+            if (!out.streamed) next.pixels = std::move(pixels);
+            const std::string problem = writeScanCache(cachePath, next);
+            if (!problem.empty()) out.cacheNote = "the scan could not be cached: " + problem;
+            if (!out.streamed) pixels = std::move(next.pixels);
+        } else {
+            touchScanCache(cachePath);
+        }
+    }
+    if (!out.streamed) {
+        pixels.shrink_to_fit();
+        out.pixels = std::move(pixels);
+    }
     return out;
 }
 
@@ -476,8 +466,8 @@ private:
         const auto it = byId_.find(id);
         if (it == byId_.end()) return {};
         std::string error;
-        QByteArray bytes =
-            readBytes((fs::path(listing_.root) / listing_.files[it->second].path).string(), error);
+        QByteArray bytes = QByteArray::fromStdString(readImageBytes(
+            (fs::path(listing_.root) / listing_.files[it->second].path).string(), error));
         if (!error.empty()) return {};
         QBuffer buffer(&bytes);
         QImageReader reader(&buffer);

@@ -61,6 +61,8 @@ struct DecodeOptions {
     int size = 0;      // side of the square images; 0: from the files (see decodeImages)
     int channels = 0;  // 1 or 3; 0: 1 when every image is grayscale, else 3
     int threads = 0;   // 0: every core
+    // Where scans are kept between runs (engine/images/scan_cache.h); empty: none.
+    std::string cacheDir;
 };
 
 struct Quarantined {
@@ -70,11 +72,18 @@ struct Quarantined {
 
 struct DecodedImages {
     int size = 0, channels = 0;
-    // kept.size() images of channels x size x size, channel-major (the tensors' CHW layout)
+    // kept.size() images of channels x size x size, channel-major (the tensors' CHW layout);
+    // empty when they did not fit in memory: the loader then decodes them batch by batch.
     std::vector<std::uint8_t> pixels;
+    bool streamed = false;
     std::vector<std::size_t> kept;  // each decoded image's index in the listing's files
     std::vector<Quarantined> quarantined;
     std::vector<std::string> sizesSeen;  // "28x28 gray: 70000", most common first
+    // Per kept image and channel, the sum of its pixels and of their squares: exact integers, so
+    // the normalisation is the same to the last bit whether the pixels are in memory or not.
+    std::vector<std::uint64_t> sums, squares;       // kept.size() x channels
+    std::size_t decodedFiles = 0, cachedFiles = 0;  // this scan's work: decoded, or reused
+    std::string cacheNote;  // why the scan cache was not used or not written, if it was not
     std::size_t imageBytes() const {
         return static_cast<std::size_t>(channels) * static_cast<std::size_t>(size) *
                static_cast<std::size_t>(size);
@@ -87,12 +96,36 @@ using DecodeProgress = std::function<void(std::size_t done, std::size_t total)>;
 // Decodes every listed file, `threads` at a time. Each image is scaled so that its shorter side
 // is `size` and then centre-cropped to a square (the aspect is kept; nothing is padded), and
 // converted to gray or RGB. With size 0, the size is the median of the images' shorter sides,
-// kept between 8 and 128. The result does not depend on the number of threads. Returns early
-// (with what it has) when `stop` becomes true. Throws DataError when no image could be decoded or
-// the pixels would not fit in maxBytes.
+// kept between 8 and 128. The pixels are kept when they fit in maxBytes; otherwise every file is
+// still decoded once (so a bad one is quarantined now, not mid-epoch) and `streamed` is set.
+// With options.cacheDir, a file whose size and modification time match the last scan of the
+// same folder is not read again. The result does not depend on the number of threads or on the
+// cache. Returns early (with what it has) when `stop` becomes true. Throws DataError when no
+// image could be decoded.
 DecodedImages decodeImages(const FolderListing& listing, const DecodeOptions& options,
                            std::size_t maxBytes, const DecodeProgress& progress = {},
                            const std::atomic<bool>* stop = nullptr);
+
+// How the parts are made when the folder does not bring them all (data.test_size, data.val_share,
+// data.split_seed), and data.limit of the training part.
+struct FolderSplit {
+    double testShare = 0.2, valShare = 0.1;
+    std::uint64_t splitSeed = 42;
+    std::int64_t limit = 0;
+};
+// Each part's decoded images, by position in images.kept: the folder's own train/ (val/) test/,
+// and what it lacks carved from train/ by the seed; or all three carved. The run and the New Run
+// dialog's preview both ask this, so the preview's counts are the run's. Throws DataError for a
+// class without a decodable training image, or too few images to train and test.
+struct FolderParts {
+    std::vector<std::int64_t> train, val, test;
+};
+FolderParts folderParts(const FolderListing& listing, const DecodedImages& images,
+                        const FolderSplit& split);
+
+// Where folder scans are cached: $RUNBOARD_CACHE_DIR (set but empty: nowhere), else
+// $XDG_CACHE_HOME/runboard, else ~/.cache/runboard.
+std::string defaultScanCacheDir();
 
 // The folder's images as the gallery shows them, by stable id: each decoded from its file when
 // asked (at its own size, at most 512 px on the longer side; gray stays gray), described by its

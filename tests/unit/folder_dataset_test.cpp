@@ -2,12 +2,16 @@
 // train/; or all three carved), the stable ids, the uint8 pixels normalized per channel with the
 // training part's statistics, and the scan's check result.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <random>
 
 #include "engine/dataset.h"
 #include "engine/errors.h"
 #include "engine/images/image_folder.h"
+#include "engine/session.h"
 #include "engine/train_options.h"
 #include "support/fixtures.h"
 #include "support/image_fixtures.h"
@@ -91,4 +95,67 @@ TEST(FolderDataset, LimitKeepsEveryClassAndAClassOfBrokenFilesIsRefused) {
                   std::string::npos)
             << e.what();
     }
+}
+
+// The loader tests: the same seed gives the same batches whether the pixels are kept in
+// memory or streamed from the files (data.cache_mb), and on 1 or 2 decoding workers; the
+// normalisation and the evaluation slices agree to the last bit.
+TEST(FolderDataset, CachedAndStreamedGiveIdenticalBatchesOnAnyWorkerCount) {
+    test::TempDir dir;
+    DataOptions o = barFolder(dir.path() / "bars");
+    o.imageSize = 24;
+    const Dataset cached = loadFolderDataset(o);
+    ASSERT_FALSE(cached.train.streamed());
+    TrainOptions train = TrainOptions::fromConfig(config::Config::defaults());
+    train.batchSize = 16;
+    train.augment = {.flip = true, .shift = 2, .erase = 0.5};
+    auto epochs = [&](const Dataset& d) {
+        std::mt19937_64 rng(7);
+        TrainBatches batches(d, train, rng);
+        std::vector<torch::Tensor> out;
+        for (int epoch = 0; epoch < 2; ++epoch) {
+            batches.shuffle();
+            for (std::int64_t s = 0; s < batches.stepsPerEpoch(); ++s) {
+                auto [x, y] = batches.get(s);
+                out.push_back(x);
+                out.push_back(y.to(torch::kFloat32));
+            }
+        }
+        return out;
+    };
+    const auto expected = epochs(cached);
+    ASSERT_EQ(expected.size(), 2u * 2 * (180 / 16));
+    for (int workers : {1, 2}) {
+        o.cacheMb = 0;  // nothing fits: streamed
+        o.workers = workers;
+        const Dataset streamed = loadFolderDataset(o);
+        ASSERT_TRUE(streamed.train.streamed());
+        EXPECT_FALSE(streamed.train.inputs.defined());
+        EXPECT_TRUE(torch::equal(streamed.train.pixelMean, cached.train.pixelMean));
+        EXPECT_TRUE(torch::equal(streamed.train.pixelStd, cached.train.pixelStd));
+        EXPECT_EQ(streamed.fingerprint, cached.fingerprint);
+        const auto got = epochs(streamed);
+        ASSERT_EQ(got.size(), expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            ASSERT_TRUE(torch::equal(got[i], expected[i])) << workers << " workers, tensor " << i;
+        EXPECT_TRUE(torch::equal(streamed.test.slice(3, 20), cached.test.slice(3, 20)));
+        EXPECT_TRUE(torch::equal(streamed.val.batch(torch::tensor({5, 1, 9}, torch::kInt64)),
+                                 cached.val.batch(torch::tensor({5, 1, 9}, torch::kInt64))));
+        const auto& lines = streamed.loadChecks.at(0).details;
+        EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+            return line.starts_with("streamed from the files");
+        }));
+    }
+    // The scan check carries the normalisation and the fingerprint stored with the run.
+    const auto& details = cached.loadChecks.at(0).details;
+    EXPECT_TRUE(std::any_of(details.begin(), details.end(), [&](const std::string& line) {
+        return line.find("fingerprint " + cached.fingerprint) != std::string::npos;
+    }));
+    EXPECT_TRUE(std::any_of(details.begin(), details.end(), [&](const std::string& line) {
+        return line.starts_with("normalisation") &&
+               line.find(fmt::format("{:.4f}", cached.channelMean[0])) != std::string::npos;
+    }));
+    // A file rewritten changes the fingerprint.
+    test::writeSolidImage(dir.path() / "bars/train/class1/00003.png", 28, 28, true, 9);
+    EXPECT_NE(loadFolderDataset(o).fingerprint, cached.fingerprint);
 }

@@ -1,0 +1,231 @@
+#include "engine/images/scan_cache.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <system_error>
+
+namespace runboard::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'B', 'S', 'C', 'A', 'N', '\0', '\x01'};
+
+// A fast 64-bit hash, eight bytes at a time (the pixels can be a gigabyte): not cryptographic,
+// only a guard against a torn or damaged file.
+std::uint64_t hashBytes(std::span<const std::uint8_t> bytes) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ bytes.size();
+    std::size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, bytes.data() + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 29;
+    }
+    for (; i < bytes.size(); ++i)
+        h = (h ^ bytes[i]) * 0x100000001B3ull;
+    return h ^ (h >> 32);
+}
+
+std::uint64_t checksum(const std::string& meta, const std::vector<std::uint8_t>& pixels) {
+    const auto m = hashBytes({reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()});
+    return m ^ (hashBytes(pixels) * 0xC2B2AE3D27D4EB4Full + 1);
+}
+
+template <class T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void putText(std::string& out, const std::string& s) {
+    put(out, static_cast<std::uint32_t>(s.size()));
+    out.append(s);
+}
+
+// Reads from the metadata with bounds checks: any overrun marks the whole cache unusable.
+struct Reader {
+    const std::string& in;
+    std::size_t at = 0;
+    bool ok = true;
+    template <class T>
+    T get() {
+        T v{};
+        if (!ok || in.size() - at < sizeof v) {
+            ok = false;
+            return v;
+        }
+        std::memcpy(&v, in.data() + at, sizeof v);
+        at += sizeof v;
+        return v;
+    }
+    std::string text() {
+        const auto n = get<std::uint32_t>();
+        if (!ok || in.size() - at < n) {
+            ok = false;
+            return {};
+        }
+        std::string s = in.substr(at, n);
+        at += n;
+        return s;
+    }
+};
+
+}  // namespace
+
+std::string scanCachePath(const std::string& dir, const std::string& root, int requestedSize,
+                          int requestedChannels) {
+    std::error_code ec;
+    fs::path absolute = fs::weakly_canonical(fs::absolute(root, ec), ec);
+    if (ec) absolute = fs::path(root).lexically_normal();
+    const std::string key =
+        fmt::format("{}\n{}\n{}", absolute.string(), requestedSize, requestedChannels);
+    const auto h = hashBytes({reinterpret_cast<const std::uint8_t*>(key.data()), key.size()});
+    return (fs::path(dir) / fmt::format("scan-{:016x}.bin", h)).string();
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> fileStamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return std::pair{static_cast<std::int64_t>(st.st_size),
+                     static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                         static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
+}
+
+std::optional<ScanCache> readScanCache(const std::string& path, std::string& note) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return std::nullopt;  // no cache yet: nothing to say
+    const auto unusable = [&](const char* why) {
+        note = fmt::format("the scan cache '{}' {}; the folder is scanned again", path, why);
+        return std::nullopt;
+    };
+    file.seekg(0, std::ios::end);
+    const auto total = static_cast<std::uint64_t>(std::max<std::streamoff>(0, file.tellg()));
+    file.seekg(0);
+    char magic[8];
+    std::uint64_t metaLength = 0;
+    if (!file.read(magic, 8) || std::memcmp(magic, kMagic, 8) != 0 ||
+        !file.read(reinterpret_cast<char*>(&metaLength), 8))
+        return unusable("is not one this version wrote");
+    if (metaLength > total || total - metaLength < 24) return unusable("is truncated");
+    std::string meta(metaLength, '\0');
+    if (!file.read(meta.data(), static_cast<std::streamsize>(metaLength)))
+        return unusable("is truncated");
+    ScanCache cache;
+    cache.pixels.resize(total - metaLength - 24);
+    std::uint64_t stored = 0;
+    if (!file.read(reinterpret_cast<char*>(cache.pixels.data()),
+                   static_cast<std::streamsize>(cache.pixels.size())) ||
+        !file.read(reinterpret_cast<char*>(&stored), 8))
+        return unusable("is truncated");
+    if (stored != checksum(meta, cache.pixels)) return unusable("fails its checksum");
+
+    Reader r{meta};
+    cache.size = r.get<std::int32_t>();
+    cache.channels = r.get<std::int32_t>();
+    const auto count = r.get<std::uint64_t>();
+    const auto imageBytes = static_cast<std::uint64_t>(std::max(0, cache.channels)) *
+                            static_cast<std::uint64_t>(std::max(0, cache.size)) *
+                            static_cast<std::uint64_t>(std::max(0, cache.size));
+    if (!r.ok || count > meta.size() || cache.channels < 0 || cache.channels > 4)
+        return unusable("is damaged");
+    cache.records.resize(count);
+    for (ScanRecord& rec : cache.records) {
+        rec.path = r.text();
+        rec.bytes = r.get<std::int64_t>();
+        rec.mtimeNs = r.get<std::int64_t>();
+        rec.width = r.get<std::int32_t>();
+        rec.height = r.get<std::int32_t>();
+        rec.gray = r.get<std::uint8_t>() != 0;
+        rec.decoded = r.get<std::uint8_t>() != 0;
+        rec.error = r.text();
+        rec.pixelIndex = r.get<std::int64_t>();
+        if (rec.decoded) {
+            for (auto* v : {&rec.sums, &rec.squares}) {
+                v->resize(static_cast<std::size_t>(cache.channels));
+                for (auto& x : *v)
+                    x = r.get<std::uint64_t>();
+            }
+        }
+        if (!r.ok || rec.pixelIndex < -1 ||
+            (rec.pixelIndex >= 0 &&
+             (static_cast<std::uint64_t>(rec.pixelIndex) + 1) * imageBytes > cache.pixels.size()))
+            return unusable("is damaged");
+    }
+    if (r.at != meta.size()) return unusable("is damaged");
+    return cache;
+}
+
+std::string writeScanCache(const std::string& path, const ScanCache& cache) {
+    std::string meta;
+    put(meta, static_cast<std::int32_t>(cache.size));
+    put(meta, static_cast<std::int32_t>(cache.channels));
+    put(meta, static_cast<std::uint64_t>(cache.records.size()));
+    for (const ScanRecord& rec : cache.records) {
+        putText(meta, rec.path);
+        put(meta, rec.bytes);
+        put(meta, rec.mtimeNs);
+        put(meta, static_cast<std::int32_t>(rec.width));
+        put(meta, static_cast<std::int32_t>(rec.height));
+        put(meta, static_cast<std::uint8_t>(rec.gray));
+        put(meta, static_cast<std::uint8_t>(rec.decoded));
+        putText(meta, rec.error);
+        put(meta, rec.pixelIndex);
+        if (rec.decoded)
+            for (const auto* v : {&rec.sums, &rec.squares})
+                for (std::size_t c = 0; c < static_cast<std::size_t>(cache.channels); ++c)
+                    put(meta, c < v->size() ? (*v)[c] : 0);
+    }
+    std::error_code ec;
+    const fs::path target(path);
+    fs::create_directories(target.parent_path(), ec);
+    if (ec)
+        return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
+    const std::string temporary = fmt::format("{}.{}.tmp", path, ::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        const std::uint64_t metaLength = meta.size(), sum = checksum(meta, cache.pixels);
+        out.write(kMagic, 8);
+        out.write(reinterpret_cast<const char*>(&metaLength), 8);
+        out.write(meta.data(), static_cast<std::streamsize>(meta.size()));
+        out.write(reinterpret_cast<const char*>(cache.pixels.data()),
+                  static_cast<std::streamsize>(cache.pixels.size()));
+        out.write(reinterpret_cast<const char*>(&sum), 8);
+        out.close();
+        if (!out) {
+            fs::remove(temporary, ec);
+            return fmt::format("cannot write '{}' (is the disk full?)", path);
+        }
+    }
+    fs::rename(temporary, target, ec);
+    if (ec) {
+        fs::remove(temporary, ec);
+        return fmt::format("cannot write '{}': {}", path, ec.message());
+    }
+    // Least recently used first out.
+    std::vector<std::pair<fs::file_time_type, fs::path>> files;
+    for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with("scan-") && name.ends_with(".bin"))
+            files.emplace_back(it->last_write_time(ec), it->path());
+    }
+    std::sort(files.begin(), files.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t k = kScanCacheKeep; k < files.size(); ++k)
+        fs::remove(files[k].second, ec);
+    return {};
+}
+
+void touchScanCache(const std::string& path) {
+    std::error_code ec;
+    fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
+}
+
+}  // namespace runboard::engine

@@ -1,0 +1,251 @@
+// The New Run dialog's Scan, without the GUI (engine/preview): an image folder's classes, counts
+// per part (as the run splits them) and quarantined files; a table's rows, columns, classes and
+// missing cells; the built-in dataset; and the errors the run would stop with, returned as text.
+
+#include "engine/preview/data_preview.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+
+#include "engine/data/splits.h"
+#include "support/fixtures.h"
+#include "support/image_fixtures.h"
+
+using namespace runboard;
+using engine::ClassCount;
+using engine::DataPreview;
+namespace fs = std::filesystem;
+
+namespace {
+
+config::Config folderConfig(const fs::path& root) {
+    config::Config c = config::Config::defaults();
+    c.set("data.source", std::string("folder"));
+    c.set("data.dir", root.string());
+    c.set("data.workers", std::int64_t{2});
+    return c;
+}
+
+const ClassCount* classNamed(const DataPreview& p, const std::string& name) {
+    for (const auto& c : p.classes)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+bool hasProblem(const DataPreview& p, const std::string& start) {
+    return std::any_of(p.problems.begin(), p.problems.end(),
+                       [&](const std::string& s) { return s.starts_with(start); });
+}
+
+}  // namespace
+
+TEST(DataPreview, AFolderShowsItsClassesCountsPerPartAndProgress) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "bars";
+    test::writeBarFolder(root, 10);  // 100 files, no split folders
+    std::size_t lastDone = 0, lastTotal = 0;
+    const DataPreview p = engine::previewData(
+        folderConfig(root), [&](std::size_t d, std::size_t t) { lastDone = d, lastTotal = t; });
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_EQ(p.source, config::DataSource::Folder);
+    ASSERT_EQ(p.classes.size(), 10u);
+    EXPECT_EQ(p.classes.front().name, "class0");
+    EXPECT_EQ(p.classes.back().name, "class9");
+    // The engine's split of 100 files (folder_dataset_test): test 20, val 8 of the other 80.
+    EXPECT_EQ(p.testCount(), 20);
+    EXPECT_EQ(p.valCount(), 8);
+    EXPECT_EQ(p.trainCount(), 72);
+    for (const auto& c : p.classes) {
+        EXPECT_EQ(c.total(), 10) << c.name;
+        EXPECT_EQ(c.quarantined, 0) << c.name;
+    }
+    EXPECT_EQ(p.files, 100u);
+    EXPECT_EQ(p.imageSize, 28);
+    EXPECT_EQ(p.channels, 1);
+    ASSERT_EQ(p.sizesSeen.size(), 1u);
+    EXPECT_EQ(p.problems, std::vector<std::string>{});
+    EXPECT_EQ(lastDone, 100u);
+    EXPECT_EQ(lastTotal, 100u);
+    EXPECT_NE(p.summary.find("100 images in 10 classes"), std::string::npos) << p.summary;
+    // The text view: a header, one line per class, the total.
+    const std::string text = engine::formatPreview(p);
+    EXPECT_NE(text.find("class0"), std::string::npos) << text;
+    EXPECT_NE(text.find("total"), std::string::npos) << text;
+    EXPECT_NE(text.find("decoded as 1 channel, 28x28 px"), std::string::npos) << text;
+
+    // data.limit takes from the train part only; image size and channels are the run's.
+    config::Config limited = folderConfig(root);
+    limited.set("data.limit", std::int64_t{30});
+    limited.set("data.image_size", std::int64_t{16});
+    limited.set("data.channels", std::string("3"));
+    const DataPreview l = engine::previewData(limited);
+    ASSERT_TRUE(l.ok) << l.error;
+    EXPECT_EQ(l.trainCount(), 30);
+    EXPECT_EQ(l.valCount(), 8);
+    EXPECT_EQ(l.testCount(), 20);
+    EXPECT_EQ(l.imageSize, 16);
+    EXPECT_EQ(l.channels, 3);
+}
+
+TEST(DataPreview, SplitFoldersKeepTheirTestPartAndCarveValidationFromTrain) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "split";
+    test::writeBarFolder(root, 10, "png", 2);  // train/ 10 per class, test/ 2 per class
+    const DataPreview p = engine::previewData(folderConfig(root));
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_TRUE(p.presplit);
+    EXPECT_EQ(p.testCount(), 20);
+    EXPECT_EQ(p.valCount(), 10);  // data.val_share 0.1 of train/'s 100
+    EXPECT_EQ(p.trainCount(), 90);
+    for (const auto& c : p.classes) {
+        EXPECT_EQ(c.test, 2) << c.name;
+        EXPECT_EQ(c.train + c.val, 10) << c.name;
+    }
+}
+
+TEST(DataPreview, TheHostileFolderListsEveryQuarantinedFileWithItsReasonAndTheSkippedEntries) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "pets";
+    const std::vector<std::string> bad = test::writeHostileFolder(root);
+    const DataPreview p = engine::previewData(folderConfig(root));
+    ASSERT_TRUE(p.ok) << p.error;
+    ASSERT_EQ(p.classes.size(), 2u);
+    EXPECT_EQ(p.files, 12u);
+    EXPECT_EQ(p.quarantinedFiles, 4u);
+    EXPECT_EQ(p.skippedEntries, 7u);
+    // 8 decodable files: test 2 (20%), val 1 (10% of 6), train 5.
+    EXPECT_EQ(p.testCount(), 2);
+    EXPECT_EQ(p.valCount(), 1);
+    EXPECT_EQ(p.trainCount(), 5);
+    EXPECT_EQ(classNamed(p, "cat")->total(), 4);
+    EXPECT_EQ(classNamed(p, "cat")->quarantined, 2);
+    EXPECT_EQ(classNamed(p, "dog")->total(), 4);
+    EXPECT_EQ(classNamed(p, "dog")->quarantined, 2);
+    EXPECT_EQ(p.channels, 3);  // gray and colour mixed
+    for (const auto& path : bad)
+        EXPECT_TRUE(hasProblem(p, "quarantined: " + path + ": ")) << path;
+    EXPECT_TRUE(hasProblem(p, "quarantined: cat/zero.png: zero bytes"));
+    EXPECT_TRUE(hasProblem(p, "skipped: .ipynb_checkpoints"));
+    EXPECT_TRUE(hasProblem(p, "skipped: dog/Thumbs.db"));
+    EXPECT_EQ(p.problems.size(), 11u);
+    EXPECT_NE(p.summary.find("4 quarantined"), std::string::npos) << p.summary;
+    const std::string text = engine::formatPreview(p);
+    EXPECT_NE(text.find("quarantined: cat/truncated.jpg"), std::string::npos) << text;
+    EXPECT_NE(text.find("11 to look at"), std::string::npos) << text;
+    // At most maxProblems lines, and how many more.
+    EXPECT_NE(engine::formatPreview(p, 3).find("... and 8 more"), std::string::npos);
+}
+
+TEST(DataPreview, AStoppedScanIsNotOk) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "bars";
+    test::writeBarFolder(root, 5);
+    std::atomic<bool> stop{true};
+    const DataPreview p = engine::previewData(folderConfig(root), {}, &stop);
+    EXPECT_FALSE(p.ok);
+    EXPECT_TRUE(p.stopped);
+    EXPECT_FALSE(p.error.empty());
+}
+
+TEST(DataPreview, AMissingFolderIsAnErrorNamingItNeverAnException) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "no such folder";
+    DataPreview p;
+    EXPECT_NO_THROW(p = engine::previewData(folderConfig(root)));
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find(root.string()), std::string::npos) << p.error;
+    EXPECT_TRUE(p.classes.empty());
+    // A folder with one class: the run's message.
+    test::writeSolidImage(dir.path() / "one/only/a.png", 28, 28, true, 1);
+    p = engine::previewData(folderConfig(dir.path() / "one"));
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("class"), std::string::npos) << p.error;
+}
+
+TEST(DataPreview, ATableShowsRowsColumnsClassesAndParts) {
+    test::TempDir dir;
+    const std::string csv = dir.file("blobs.csv");
+    test::writeBlobsCsv(csv, 300);
+    const DataPreview p = engine::previewData(test::tinyCsvConfig(csv));
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_EQ(p.rows, 300u);
+    EXPECT_EQ(p.labelColumn, "species");
+    ASSERT_EQ(p.classes.size(), 3u);
+    EXPECT_EQ(p.classes[0].name, "setosa");
+    EXPECT_EQ(p.classes[2].name, "virginica");
+    for (const auto& c : p.classes)
+        EXPECT_EQ(c.total(), 100) << c.name;
+    // The engine's split (table_dataset_test): test 60, val 24, train 216.
+    EXPECT_EQ(p.testCount(), 60);
+    EXPECT_EQ(p.valCount(), 24);
+    EXPECT_EQ(p.trainCount(), 216);
+    ASSERT_EQ(p.columns.size(), 4u);
+    EXPECT_EQ(p.columns[0].name, "x1");
+    EXPECT_FALSE(p.columns[0].categorical);
+    EXPECT_EQ(p.columns[2].name, "colour");
+    EXPECT_TRUE(p.columns[2].categorical);
+    EXPECT_EQ(p.columns[2].categories, 3u);
+    EXPECT_EQ(p.encodedWidth, 6u);  // x1, x2, size and three colours
+    EXPECT_TRUE(p.problems.empty());
+    const std::string text = engine::formatPreview(p);
+    EXPECT_NE(text.find("numeric: x1, x2, size"), std::string::npos) << text;
+    EXPECT_NE(text.find("categorical: colour (3 values)"), std::string::npos) << text;
+}
+
+TEST(DataPreview, MissingCellsAreNamedAndStopTheRunUnlessMean) {
+    test::TempDir dir;
+    const std::string csv = dir.file("gaps.csv");
+    test::writeFile(csv, "a,b,y\n1,x,p\n2,,q\nNA,y,p\n4,x,q\n5,y,p\n6,x,q\n7,y,p\n8,x,q\n");
+    config::Config c = test::tinyCsvConfig(csv);
+    DataPreview p = engine::previewData(c);
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("missing values"), std::string::npos) << p.error;
+    EXPECT_EQ(p.rows, 8u);  // what was found before the error is kept
+    ASSERT_EQ(p.classes.size(), 2u);
+    ASSERT_EQ(p.problems.size(), 2u);
+    EXPECT_EQ(p.problems[0],
+              "missing: column 'a': 1 cells (line 4): the run stops unless data.missing=mean");
+    EXPECT_EQ(p.problems[1],
+              "missing: column 'b': 1 cells (line 3): the run stops unless data.missing=mean");
+    c.set("data.missing", std::string("mean"));
+    p = engine::previewData(c);
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_EQ(p.problems.size(), 2u);
+    EXPECT_EQ(p.columns[0].missing, 1u);
+    EXPECT_TRUE(p.columns[1].categorical);
+    EXPECT_NE(p.summary.find("2 missing cells"), std::string::npos) << p.summary;
+}
+
+TEST(DataPreview, ATableThatCannotBeReadAndTheBuiltInDataset) {
+    test::TempDir dir;
+    DataPreview p = engine::previewData(test::tinyCsvConfig(dir.file("absent.csv")));
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("absent.csv"), std::string::npos) << p.error;
+    p = engine::previewData(test::tinyCsvConfig(""));
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("data.path"), std::string::npos) << p.error;
+    p = engine::previewData(config::Config::defaults());
+    EXPECT_TRUE(p.ok) << p.error;
+    EXPECT_NE(p.summary.find("Fashion-MNIST"), std::string::npos);
+    EXPECT_TRUE(p.classes.empty());
+}
+
+TEST(DataPreview, TheSharedCarvingCoversEverySampleOnce) {
+    // engine/data/splits.h, which the run and the preview share (the folder and table tests
+    // above pin the run's counts: 72/8/20 and 216/24/60).
+    const engine::Carved s = engine::carveSplits(10, 0.2, 0.1, 42);
+    EXPECT_EQ(s.test.size(), 2u);
+    EXPECT_EQ(s.val.size(), 1u);
+    EXPECT_EQ(s.train.size(), 7u);
+    std::vector<std::int64_t> all = s.train;
+    all.insert(all.end(), s.val.begin(), s.val.end());
+    all.insert(all.end(), s.test.begin(), s.test.end());
+    std::sort(all.begin(), all.end());
+    for (std::int64_t i = 0; i < 10; ++i)
+        EXPECT_EQ(all[static_cast<std::size_t>(i)], i);
+    EXPECT_EQ(engine::limitedSample(s.train, 3, 42).size(), 3u);
+    EXPECT_EQ(engine::limitedSample(s.train, 0, 42), s.train);
+}
