@@ -4,6 +4,8 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -13,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "widgets/data_section.h"
 
 namespace runboard::widgets {
 namespace {
@@ -28,10 +32,10 @@ NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent,
                            std::optional<sweep::Options> sweep)
     : QDialog(parent), sweepMode_(sweep.has_value()) {
     setWindowTitle(sweepMode_ ? tr("New LR sweep") : tr("New run"));
-    auto* form = new QFormLayout();
+    auto* dataForm = new QFormLayout();
+    auto* form = new QFormLayout();  // the sweep's options and the training keys
     name_ = new QLineEdit(this);
     name_->setPlaceholderText(tr("derived from the config"));
-    form->addRow(tr("Name"), name_);
     if (sweep) buildSweepRows(form, *sweep);
     for (const config::KeySpec& spec : config::schema()) {
         const config::Value& v = initial.at(spec.key);
@@ -71,17 +75,40 @@ NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent,
         auto* cellLayout = new QVBoxLayout(cell);
         cellLayout->setContentsMargins(0, 0, 0, 0);
         cellLayout->setSpacing(1);
-        cellLayout->addWidget(editor);
+        auto* line = qobject_cast<QLineEdit*>(editor);
+        cellLayout->addWidget(line != nullptr ? withBrowseButton(spec.key, line, cell) : editor);
         cellLayout->addWidget(error);
-        form->addRow(QString::fromStdString(spec.key), cell);
+        QFormLayout* target = isDataSectionKey(spec.key) ? dataForm : form;
+        target->addRow(QString::fromStdString(spec.key), cell);
         editors_[spec.key] = editor;
         errors_[spec.key] = error;
+        rows_[spec.key] = {target, cell};
     }
-    auto* inner = new QWidget(this);
+    // Left: the Data section and its scan; right: the training keys, scrolled.
+    auto* dataBox = new QGroupBox(tr("Data"), this);
+    dataBox->setObjectName(QStringLiteral("data.section"));
+    auto* dataLayout = new QVBoxLayout(dataBox);
+    dataLayout->addLayout(dataForm);
+    scan_ = new DataScanPanel(dataBox);
+    dataLayout->addWidget(scan_, 1);
+    connect(scan_, &DataScanPanel::scanRequested, this, &NewRunDialog::startScan);
+    connect(scan_, &DataScanPanel::scanFinished, this, &NewRunDialog::scanFinished);
+    auto* trainBox = new QGroupBox(sweepMode_ ? tr("Sweep and training") : tr("Training"), this);
+    trainBox->setObjectName(QStringLiteral("training.section"));
+    auto* inner = new QWidget(trainBox);
     inner->setLayout(form);
-    auto* scroll = new QScrollArea(this);
+    auto* scroll = new QScrollArea(trainBox);
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* trainLayout = new QVBoxLayout(trainBox);
+    trainLayout->addWidget(scroll);
+    auto* columns = new QHBoxLayout();
+    columns->addWidget(dataBox, 1);
+    columns->addWidget(trainBox, 1);
+
+    auto* nameRow = new QFormLayout();
+    nameRow->addRow(tr("Name"), name_);
     buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons_->button(QDialogButtonBox::Ok)->setText(sweepMode_ ? tr("Sweep") : tr("Start"));
     connect(buttons_, &QDialogButtonBox::accepted, this, [this] {
@@ -89,10 +116,45 @@ NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent,
     });
     connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(scroll, 1);
+    layout->addLayout(nameRow);
+    layout->addLayout(columns, 1);
     layout->addWidget(buttons_);
-    resize(520, 640);
+    resize(1040, 720);
     revalidate();
+}
+
+NewRunDialog::~NewRunDialog() = default;  // scan_ (a child) stops and joins its thread
+
+void NewRunDialog::done(int result) {
+    scan_->cancel();
+    QDialog::done(result);
+}
+
+void NewRunDialog::startScan() {
+    scannedData_ = dataValues();
+    try {
+        scan_->scan(config());
+    } catch (const std::exception& e) {  // a field that does not parse
+        scan_->showError(QString::fromUtf8(e.what()));
+    }
+}
+
+bool NewRunDialog::isRowShown(const QString& key) const {
+    auto it = rows_.find(key.toStdString());
+    return it != rows_.end() && !it->second.second->isHidden();
+}
+
+void NewRunDialog::updateDataRows() {
+    const auto text = [this](const char* key) {
+        return static_cast<QComboBox*>(editors_.at(key))->currentText().toStdString();
+    };
+    const std::string source = text("data.source"), model = text("model");
+    for (const auto& [key, row] : rows_) {
+        if (!isDataSectionKey(key)) continue;
+        // A row with an error stays in view: Start is disabled until it is fixed.
+        const bool show = dataKeyApplies(key, source, model) || !errors_.at(key)->isHidden();
+        row.first->setRowVisible(row.second, show);
+    }
 }
 
 std::optional<config::Value> NewRunDialog::valueOf(const config::KeySpec& spec,
@@ -238,6 +300,18 @@ void NewRunDialog::revalidate() {
         ok &= error.isEmpty();
     }
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(ok);
+    updateDataRows();
+    if (scannedData_ && dataValues() != *scannedData_) scan_->markStale();
+}
+
+QStringList NewRunDialog::dataValues() const {
+    QStringList out;
+    for (const config::KeySpec& spec : config::schema())
+        if (isDataSectionKey(spec.key)) {
+            const auto v = valueOf(spec, nullptr);
+            out << (v ? QString::fromStdString(config::formatValue(*v)) : QStringLiteral("?"));
+        }
+    return out;
 }
 
 config::Config NewRunDialog::config() const {

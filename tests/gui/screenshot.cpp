@@ -2,6 +2,7 @@
 // for looking at the views. Run it offscreen or under Xvfb with the real xcb platform.
 //   runboard_screenshot DB OUT.png [METRIC] [RUN_ID...]
 //   runboard_screenshot DB OUT.png --new-run-dialog | --new-sweep-dialog
+//   runboard_screenshot DB OUT.png --new-run-dialog FOLDER   (data.source=folder, after a Scan)
 //   runboard_screenshot DB OUT.png --lr-finder [RULE] SWEEP_ID...
 //   runboard_screenshot DB OUT.png --leaderboard [COMPETITION_ID]
 //   runboard_screenshot DB OUT.png --gallery [val|test] RUN_ID [OTHER_RUN_ID...]
@@ -13,6 +14,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -46,12 +48,24 @@ int main(int argc, char** argv) {
         runboard::widgets::NewRunDialog dialog(
             runboard::config::Config::defaults(), nullptr,
             sweep ? std::optional(runboard::sweep::Options{}) : std::nullopt);
-        if (sweep)  // shows the inline error
+        const bool scan = !sweep && argc > 4;
+        if (sweep) {  // shows the inline error
             dialog.setSweepField(QStringLiteral("end"), QStringLiteral("1e-8"));
-        else
+        } else if (scan) {  // the Data section after a Scan of the folder
+            dialog.setField(QStringLiteral("data.source"), QStringLiteral("folder"));
+            dialog.setField(QStringLiteral("data.dir"), QString::fromLocal8Bit(argv[4]));
+        } else {
             dialog.setField(QStringLiteral("lr"), QStringLiteral("0"));
-        dialog.resize(560, 900);
+        }
+        // RUNBOARD_SCREENSHOT_SIZE=WxH, else the dialog's own size.
+        const QStringList size = qEnvironmentVariable("RUNBOARD_SCREENSHOT_SIZE").split('x');
+        if (size.size() == 2) dialog.resize(size[0].toInt(), size[1].toInt());
         dialog.show();
+        if (scan) {
+            QSignalSpy finished(&dialog, &runboard::widgets::NewRunDialog::scanFinished);
+            dialog.startScan();
+            if (!finished.wait(120'000)) return 1;
+        }
         QTest::qWait(300);
         return dialog.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
