@@ -8,9 +8,11 @@
 
 namespace runboard::config {
 
-enum class ModelKind { Mlp, Cnn, TorchScript };
-inline constexpr auto kModelNames = nameTable<ModelKind>(
-    {{ModelKind::Mlp, "mlp"}, {ModelKind::Cnn, "cnn"}, {ModelKind::TorchScript, "torchscript"}});
+enum class ModelKind { Mlp, Cnn, ResNet, TorchScript };
+inline constexpr auto kModelNames = nameTable<ModelKind>({{ModelKind::Mlp, "mlp"},
+                                                          {ModelKind::Cnn, "cnn"},
+                                                          {ModelKind::ResNet, "resnet"},
+                                                          {ModelKind::TorchScript, "torchscript"}});
 
 enum class OptimizerKind { Sgd, Adam, AdamW };
 inline constexpr auto kOptimizerNames = nameTable<OptimizerKind>(

@@ -23,10 +23,11 @@ std::vector<std::string> combinationProblems(const Config& config) {
     if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
         if (textOf("data.path").empty())
             out.push_back("'data.path' must name the CSV file when data.source = csv");
-        if (textOf("model") == kModelNames.name(ModelKind::Cnn))
-            out.push_back(
-                "'model' = cnn needs images, and data.source = csv gives table rows: use model = "
-                "mlp (or torchscript)");
+        if (textOf("model") == kModelNames.name(ModelKind::Cnn) ||
+            textOf("model") == kModelNames.name(ModelKind::ResNet))
+            out.push_back("'model' = " + std::string(textOf("model")) +
+                          " needs images, and data.source = csv gives table rows: use model = "
+                          "mlp (or torchscript)");
     }
     return out;
 }

@@ -107,7 +107,9 @@ KeySpec boolean(std::string key, bool def, std::string help) {
 
 std::vector<KeySpec> makeSchema() {
     return {
-        str("model", "cnn", "network architecture (torchscript: your own, see model.path)",
+        str("model", "cnn",
+            "network (resnet: for colour images of 32-96 px; torchscript: your own, see "
+            "model.path)",
             kModelNames.names()),
         optionalStr("model.path",
                     "model=torchscript: a module saved by torch.jit.script(model).save(PATH)"),

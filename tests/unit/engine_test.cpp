@@ -101,8 +101,8 @@ TEST_F(EngineTest, MissingDatasetDirectoryIsADataError) {
     }
 }
 
-TEST_F(EngineTest, BothModelsLearnAndReportEverything) {
-    for (const std::string model : {"mlp", "cnn"}) {
+TEST_F(EngineTest, EveryBuiltInModelLearnsAndReportsEverything) {
+    for (const std::string model : {"mlp", "cnn", "resnet"}) {
         config::Config c = tiny(model);
         c.set("checkpoint.keep", std::int64_t{2});
         Trainer t(c, {(dir.path() / ("ck-" + model)).string(), nullptr});
@@ -111,7 +111,10 @@ TEST_F(EngineTest, BothModelsLearnAndReportEverything) {
         EXPECT_EQ(r.outcome, Outcome::Finished) << model;
         ASSERT_EQ(rec.epochs.size(), 3u);
         EXPECT_LT(rec.epochs.back().trainLoss, rec.epochs.front().trainLoss) << model;
-        EXPECT_GT(r.testAccuracy, 0.5) << model;  // 10 classes: chance is 0.1
+        // 10 classes: chance is 0.1. The fake images' class is the row of a bar, which the
+        // resnet's global average pooling can only find through the padding at the borders: it
+        // learns it slower (0.3 after these 30 steps; 68% after 2 epochs on 3,000 real images).
+        EXPECT_GT(r.testAccuracy, model == "resnet" ? 0.2 : 0.5) << model;
         EXPECT_EQ(rec.steps.size(), 3u * 10u);
         EXPECT_EQ(rec.steps.back().step, 30);
         for (const auto& s : rec.steps) {

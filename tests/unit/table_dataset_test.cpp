@@ -104,10 +104,36 @@ TEST(TableDataset, BuiltInModelsTakeTheTableOrSayWhyNot) {
     auto cnn = makeModel(config::ModelKind::Cnn, 5, 0.0, {3, 32, 32});
     EXPECT_EQ(cnn->forward(torch::zeros({2, 3, 32, 32})).sizes(),
               (std::vector<std::int64_t>{2, 5}));
+    EXPECT_THROW((void)makeModel(config::ModelKind::ResNet, 3, 0.0, {6}), DataError);
+    EXPECT_THROW((void)makeModel(config::ModelKind::ResNet, 3, 0.0, {3, 6, 6}), DataError);
+    // The resnet pools globally: any size and channel count, and the same weights for all sizes
+    // (the cnn's head grows with the image).
+    auto count = [](const std::shared_ptr<ClassifierImpl>& m) {
+        std::int64_t n = 0;
+        for (const auto& p : m->parameters())
+            n += p.numel();
+        return n;
+    };
+    for (std::int64_t size : {8, 32, 64, 96}) {
+        for (std::int64_t channels : {1, 3}) {
+            auto resnet = makeModel(config::ModelKind::ResNet, 7, 0.0, {channels, size, size});
+            resnet->eval();
+            EXPECT_EQ(resnet->forward(torch::rand({2, channels, size, size})).sizes(),
+                      (std::vector<std::int64_t>{2, 7}));
+            if (channels == 3) {
+                EXPECT_EQ(count(resnet),
+                          count(makeModel(config::ModelKind::ResNet, 7, 0.0, {3, 32, 32})));
+            }
+        }
+    }
+    EXPECT_GT(count(makeModel(config::ModelKind::Cnn, 7, 0.0, {3, 64, 64})),
+              count(makeModel(config::ModelKind::Cnn, 7, 0.0, {3, 32, 32})));
     // The config refuses the pair before any data is read.
     test::TempDir dir;
     config::Config c = test::tinyCsvConfig(dir.file("x.csv"));
     c.set("model", std::string("cnn"));
+    EXPECT_THROW((void)TrainOptions::fromConfig(c), config::ConfigError);
+    c.set("model", std::string("resnet"));
     EXPECT_THROW((void)TrainOptions::fromConfig(c), config::ConfigError);
     c.set("model", std::string("mlp"));
     c.set("data.path", std::string());
