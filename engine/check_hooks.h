@@ -23,3 +23,11 @@ struct CheckHooks {
 };
 
 }  // namespace runboard::engine
+
+namespace runboard::engine {
+
+struct Dataset;
+// data.preprocessing on a loaded dataset (runChecks runs it; the tests plant its bugs directly).
+CheckResult preprocessingCheck(const Dataset& data);
+
+}  // namespace runboard::engine

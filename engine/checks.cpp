@@ -330,7 +330,64 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
                         fmt::format("{:.0f}% of each step waits for data", 100 * share));
 }
 
+// data.preprocessing: validation and test go through the training pipeline minus augmentation.
+// Each part's model inputs (evenly spread samples, as evaluation reads them) must have the
+// training part's shape, be normalised with the training part's statistics, come out the same
+// on a second read (no random transform reaches evaluation), and land near the training part's
+// mean and spread after normalisation.
 }  // namespace
+
+CheckResult preprocessingCheck(const Dataset& d) {
+    const auto spread = [](const SplitData& s) {
+        const std::int64_t k = std::min<std::int64_t>(256, s.size());
+        return s.batch(torch::linspace(0, static_cast<double>(s.size() - 1), k).to(torch::kInt64));
+    };
+    const torch::Tensor train = spread(d.train);
+    const double trainMean = train.mean().item<double>(), trainStd = train.std().item<double>();
+    auto shape = [](const torch::Tensor& x) {
+        return fmt::format("{}", fmt::join(x.sizes().slice(1), "x"));
+    };
+    CheckResult r = result("data.preprocessing", CheckStatus::Pass, 0, "");
+    r.details.push_back(fmt::format("train: {} inputs, mean {:.3f}, std {:.3f} after normalisation",
+                                    shape(train), trainMean, trainStd));
+    std::vector<std::string> problems;
+    for (auto [name, split] : {std::pair{"val", &d.val}, {"test", &d.test}}) {
+        if (split->size() == 0) continue;
+        const torch::Tensor x = spread(*split);
+        const double mean = x.mean().item<double>(), stdev = x.std().item<double>();
+        r.details.push_back(
+            fmt::format("{}: {} inputs, mean {:.3f}, std {:.3f} after normalisation", name,
+                        shape(x), mean, stdev));
+        if (x.sizes().slice(1) != train.sizes().slice(1)) {
+            problems.push_back(
+                fmt::format("{} inputs are {}, training's {}", name, shape(x), shape(train)));
+            continue;
+        }
+        if (!torch::equal(x, spread(*split)))
+            problems.push_back(fmt::format(
+                "{} inputs differ between two reads: a random transform reaches evaluation", name));
+        if (split->pixelMean.defined() && (!torch::equal(split->pixelMean, d.train.pixelMean) ||
+                                           !torch::equal(split->pixelStd, d.train.pixelStd)))
+            problems.push_back(fmt::format(
+                "{} is normalised with other statistics than the training part's", name));
+        if (std::abs(mean - trainMean) > 0.5 * trainStd || stdev < 0.5 * trainStd ||
+            stdev > 2 * trainStd)
+            problems.push_back(fmt::format(
+                "{} after normalisation has mean {:.3f} and std {:.3f} against training's {:.3f} "
+                "and {:.3f}: another source, or preprocessed differently?",
+                name, mean, stdev, trainMean, trainStd));
+    }
+    r.value = static_cast<double>(problems.size());
+    if (problems.empty()) {
+        r.message =
+            "validation and test inputs are the training pipeline's without augmentation: "
+            "same shape, same normalisation, the same on every read";
+    } else {
+        r.status = CheckStatus::Warn;
+        r.message = fmt::format("{}", fmt::join(problems, "; "));
+    }
+    return r;
+}
 
 std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) {
     const TrainOptions train = TrainOptions::fromConfig(config);  // validates
@@ -346,6 +403,7 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     if (!idx)
         for (auto& r : tensorDataChecks(data))
             out.push_back(std::move(r));
+    out.push_back(preprocessingCheck(data));
     torch::manual_seed(train.seed);
     std::mt19937_64 rng(train.seed);
     TrainBatches batches(data, train, rng);

@@ -1,6 +1,9 @@
 #include "engine/trainer.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +33,33 @@ std::string rngState(const std::mt19937_64& rng) {
     std::ostringstream os;
     os << rng;
     return os.str();
+}
+
+// model.layers: the model's weights by name and shape (named_parameters, as a TorchScript module
+// names them too) and its buffers, stored with the run so its architecture can be read later.
+CheckResult layersCheck(torch::nn::Module& model, std::string_view kind) {
+    CheckResult r;
+    r.name = "model.layers";
+    std::int64_t trainable = 0, frozen = 0;
+    for (const auto& p : model.named_parameters()) {
+        (p.value().requires_grad() ? trainable : frozen) += p.value().numel();
+        r.details.push_back(fmt::format("{} [{}] {}{}", p.key(), fmt::join(p.value().sizes(), ", "),
+                                        p.value().numel(),
+                                        p.value().requires_grad() ? "" : " (frozen)"));
+    }
+    std::int64_t buffers = 0;
+    for (const auto& b : model.named_buffers())
+        buffers += b.value().numel();
+    r.value = static_cast<double>(trainable);
+    r.message =
+        fmt::format("{}: {} trainable weights in {} tensors{}{}", kind, trainable, r.details.size(),
+                    frozen > 0 ? fmt::format(", {} frozen", frozen) : "",
+                    buffers > 0 ? fmt::format(", {} buffer values (BatchNorm)", buffers) : "");
+    if (r.details.size() > 400) {  // a model of thousands of tensors: the first 400
+        r.details.resize(400);
+        r.details.push_back("...");
+    }
+    return r;
 }
 
 }  // namespace
@@ -124,7 +154,9 @@ void Trainer::loadData() {
     // The model must take the data before anything is written: a TorchScript file is read and
     // run on a batch now (DataError), not after the run exists.
     const ModelOptions& m = impl_->train.model;
-    (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
+    const auto model =
+        makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
+    impl_->data->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(m.kind)));
 }
 
 RunResult Trainer::run(Observer& observer) {

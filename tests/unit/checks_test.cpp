@@ -13,7 +13,9 @@
 #include "engine/check_hooks.h"
 #include "engine/data/idx.h"
 #include "engine/data/sample_images.h"
+#include "engine/dataset.h"
 #include "support/fixtures.h"
+#include "support/image_fixtures.h"
 
 using namespace runboard;
 using engine::CheckResult;
@@ -98,6 +100,8 @@ TEST_F(Checks, AHealthySetupPassesOrOnlyWarns) {
         EXPECT_EQ(find(results, "gradients.accumulation").status, CheckStatus::Pass);
         EXPECT_EQ(find(results, "modes.train_eval").status, CheckStatus::Pass);
         EXPECT_EQ(find(results, "data.duplicates.val").status, CheckStatus::Pass);
+        EXPECT_EQ(find(results, "data.preprocessing").status, CheckStatus::Pass)
+            << describe(results);
         for (const auto& r : results)
             EXPECT_FALSE(r.message.empty()) << r.name;
     }
@@ -201,6 +205,48 @@ TEST_F(Checks, CopiesOfTrainingSamplesInValidationFail) {
     EXPECT_EQ(r.status, CheckStatus::Fail) << describe(results);
     EXPECT_GT(r.value, 10);
     EXPECT_FALSE(r.details.empty());
+}
+
+// data.preprocessing, each planted bug alone: evaluation inputs normalised twice, another image
+// size, and an image folder's part normalised with its own statistics. (Its "same on a second
+// read" guard cannot be planted from outside: SplitData has no random path today.)
+TEST_F(Checks, EvaluationInputsThatLeaveTheTrainingPipelineAreNamed) {
+    engine::DataOptions o;
+    o.dir = (dir_.path() / "data").string();
+    o.valSize = 100;
+    const engine::Dataset clean = engine::loadFashionMnist(o);
+    const auto healthy = engine::preprocessingCheck(clean);
+    EXPECT_EQ(healthy.status, CheckStatus::Pass) << healthy.message;
+    EXPECT_EQ(healthy.details.size(), 3u);
+
+    engine::Dataset twice = clean;
+    twice.test.inputs = (clean.test.inputs - clean.mean) / clean.stdev;
+    auto r = engine::preprocessingCheck(twice);
+    EXPECT_EQ(r.status, CheckStatus::Warn);
+    EXPECT_NE(r.message.find("test after normalisation"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find("val"), std::string::npos) << r.message;
+
+    engine::Dataset smaller = clean;
+    smaller.val.inputs = clean.val.inputs.narrow(2, 0, 20).narrow(3, 0, 20).contiguous();
+    r = engine::preprocessingCheck(smaller);
+    EXPECT_EQ(r.status, CheckStatus::Warn);
+    EXPECT_NE(r.message.find("val inputs are 1x20x20, training's 1x28x28"), std::string::npos)
+        << r.message;
+
+    // An image folder whose test part got statistics of its own.
+    test::TempDir folder;
+    test::writeBarFolder(folder.path() / "bars", 10, "png", 3);
+    engine::DataOptions f;
+    f.source = config::DataSource::Folder;
+    f.dir = (folder.path() / "bars").string();
+    engine::Dataset own = engine::loadFolderDataset(f);
+    EXPECT_EQ(engine::preprocessingCheck(own).status, CheckStatus::Pass)
+        << engine::preprocessingCheck(own).message;
+    own.test.pixelMean = own.test.pixelMean + 0.01;
+    r = engine::preprocessingCheck(own);
+    EXPECT_EQ(r.status, CheckStatus::Warn);
+    EXPECT_NE(r.message.find("test is normalised with other statistics"), std::string::npos)
+        << r.message;
 }
 
 TEST(FlatLoss, WarnsWhenTheFirstStepsDoNotMoveTheLoss) {

@@ -211,7 +211,7 @@ TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
     Output o = runCli(with({"check", "--json"}), dir);
     ASSERT_EQ(o.code, 0) << o.err << o.out;
     json j = json::parse(o.out);
-    ASSERT_EQ(j.size(), 10u);
+    ASSERT_EQ(j.size(), 11u);  // data.preprocessing is the 11th
     for (const auto& c : j) {
         for (const char* k : {"name", "status", "value", "message"})
             EXPECT_TRUE(c.contains(k)) << c.dump();
@@ -241,7 +241,7 @@ TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
         std::string::npos)
         << run["message"];
     EXPECT_FALSE(run["metrics"].contains("train/loss"));  // it never trained
-    ASSERT_EQ(run["checks"].size(), 10u);
+    ASSERT_EQ(run["checks"].size(), 12u);  // the 11 above and the stored model.layers
     EXPECT_EQ(run["checks"][0]["status"], "fail");
     // checks.enabled=false skips it and trains.
     o = runCli(with({"train", "--db", db, "--set", "checks.enabled=false"}), dir);

@@ -142,7 +142,7 @@ TEST(Cli, BadInputsAreRefusedCleanly) {
         {"lr <= 0", {"--set", "lr=0"}, 2, "'lr' must be > 0, got 0"},
         {"batch_size = 0", {"--set", "batch_size=0"}, 2, "'batch_size' must be >= 1, got 0"},
         {"epochs < 1", {"--set", "epochs=0"}, 2, "'epochs' must be >= 1, got 0"},
-        {"unknown model", {"--set", "model=resnet"}, 2, "unknown model 'resnet'"},
+        {"unknown model", {"--set", "model=vit"}, 2, "unknown model 'vit'"},
         {"unknown optimizer", {"--set", "optimizer=lion"}, 2, "unknown optimizer 'lion'"},
         {"dataset missing", {"--set", "data.dir=" + dir.file("nowhere")}, 3, "does not exist"},
         {"truncated gz", {"--set", "data.dir=" + dir.file("truncated")}, 3, "truncated"},

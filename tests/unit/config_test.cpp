@@ -109,7 +109,7 @@ TEST(Config, RangesAndChoicesAreValidated) {
              {"lr=-1", "'lr' must be > 0"},
              {"batch_size=0", "'batch_size' must be >= 1, got 0"},
              {"epochs=0", "'epochs' must be >= 1, got 0"},
-             {"model=resnet", "unknown model 'resnet' (choose one of: mlp, cnn, torchscript)"},
+             {"model=vit", "unknown model 'vit' (choose one of: mlp, cnn, resnet, torchscript)"},
              {"optimizer=rmsprop", "unknown optimizer 'rmsprop' (choose one of: sgd, adam, adamw)"},
              {"momentum=1", "'momentum' must be < 1"},
              {"label_smoothing=1.5", "'label_smoothing' must be < 1"},

@@ -372,3 +372,23 @@ TEST(Runtime, ZeroThreadsFollowsOmpNumThreads) {
     EXPECT_EQ(configureRuntime(1).threads, 1);
     if (saved) setenv("OMP_NUM_THREADS", keep.c_str(), 1);
 }
+
+// model.layers: the model's weights by name and shape, stored with every run (loadChecks). By
+// hand: 5 convs, 5 BatchNorms (weight, bias) and the head (weight, bias) make 17 tensors; the
+// BatchNorms' running means and variances 2 x (32 + 32 + 64 + 64 + 128) plus 5 step counters.
+TEST_F(EngineTest, TheModelsLayersAreListedWithTheRun) {
+    Trainer t(tiny("cnn"), {});
+    t.loadData();
+    const auto checks = t.loadChecks();
+    const auto it = std::find_if(checks.begin(), checks.end(),
+                                 [](const CheckResult& r) { return r.name == "model.layers"; });
+    ASSERT_NE(it, checks.end());
+    EXPECT_EQ(it->value, 150698);  // the default cnn on 28x28 gray, as the README says
+    EXPECT_NE(std::find(it->details.begin(), it->details.end(), "head.weight [10, 1152] 11520"),
+              it->details.end());
+    EXPECT_NE(
+        std::find(it->details.begin(), it->details.end(), "features.0.weight [32, 1, 3, 3] 288"),
+        it->details.end());
+    EXPECT_EQ(it->message,
+              "cnn: 150698 trainable weights in 17 tensors, 645 buffer values (BatchNorm)");
+}
