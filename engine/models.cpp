@@ -42,6 +42,10 @@ CnnImpl::CnnImpl(const CnnOptions& o) {
         features_->push_back(nn::MaxPool2d(2));
         size /= 2;
     }
+    if (size > kCnnHeadGrid) {  // see CnnOptions: images above 32 px
+        features_->push_back(nn::AdaptiveAvgPool2d(kCnnHeadGrid));
+        size = kCnnHeadGrid;
+    }
     features_->push_back(nn::Flatten());
     register_module("features", features_);
     dropout_ = register_module("dropout", nn::Dropout(o.dropout()));

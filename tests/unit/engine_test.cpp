@@ -293,6 +293,9 @@ TEST_F(EngineTest, Bf16AutocastTrains) {
     ASSERT_TRUE(bf16[0].gradNorm && fp32[0].gradNorm);  // the first step always measures it
     EXPECT_NEAR(*bf16[0].gradNorm, *fp32[0].gradNorm, 0.05 * *fp32[0].gradNorm);
     EXPECT_NEAR(bf16[0].loss, fp32[0].loss, 0.02 * fp32[0].loss);
+    // ...but not equal: from the same weights and batch, only autocast's bf16 matmuls and convs
+    // can move the loss (a precision label without autocast would give the fp32 bits).
+    EXPECT_NE(bf16[0].loss, fp32[0].loss);
     EXPECT_LT(bf16.back().loss, bf16.front().loss);
 }
 
