@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/errors.h"
 #include "engine/images/decode.h"
 
 namespace runboard::engine {
@@ -86,13 +87,21 @@ void BatchPrefetcher::work() {
         const std::size_t k = next_++;
         const std::vector<std::size_t>& files = batches_[k];
         lock.unlock();
-        std::vector<std::uint8_t> pixels(files.size() * spec_.imageBytes());
-        std::size_t failed = 0;
-        for (std::size_t i = 0; i < files.size(); ++i)
-            failed += decodeOne(spec_, files[i], pixels.data() + i * spec_.imageBytes()) ? 0 : 1;
-        lock.lock();
-        failures_ += failed;
-        if (k >= consumer_) ready_.emplace(k, std::move(pixels));
+        // Nothing may leave a worker thread (std::terminate): a failure here (out of memory) is
+        // handed to the trainer, which throws it from take() on its own thread.
+        try {
+            std::vector<std::uint8_t> pixels(files.size() * spec_.imageBytes());
+            std::size_t failed = 0;
+            for (std::size_t i = 0; i < files.size(); ++i)
+                failed +=
+                    decodeOne(spec_, files[i], pixels.data() + i * spec_.imageBytes()) ? 0 : 1;
+            lock.lock();
+            failures_ += failed;
+            if (k >= consumer_) ready_.emplace(k, std::move(pixels));
+        } catch (const std::exception& e) {
+            if (!lock.owns_lock()) lock.lock();
+            if (error_.empty()) error_ = e.what();
+        }
         changed_.notify_all();
     }
 }
@@ -102,7 +111,10 @@ std::vector<std::uint8_t> BatchPrefetcher::take(std::size_t k) {
     if (k >= batches_.size()) return {};
     if (k >= consumer_ && k < next_) {
         // The usual case: a worker has it, or is on it.
-        changed_.wait(lock, [&] { return ready_.count(k) > 0; });
+        changed_.wait(lock, [&] { return ready_.count(k) > 0 || !error_.empty(); });
+        if (ready_.count(k) == 0)
+            throw DataError("streaming the image folder '" + spec_.listing->root +
+                            "' failed: " + error_);
         std::vector<std::uint8_t> out = std::move(ready_.at(k));
         ready_.erase(ready_.begin(), ready_.upper_bound(k));
         consumer_ = k + 1;

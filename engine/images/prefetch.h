@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -49,7 +50,8 @@ public:
     // A new epoch: these batches, in this order (unfinished work of the last one is dropped).
     void start(std::vector<std::vector<std::size_t>> batches);
     // The k-th batch's pixels (batches[k].size() images). In order is the fast path; a batch
-    // asked for out of order (the checks' probes) is decoded on the calling thread.
+    // asked for out of order (the checks' probes) is decoded on the calling thread. Throws
+    // DataError when a worker failed as a whole.
     std::vector<std::uint8_t> take(std::size_t k);
     std::size_t failures() const;
 
@@ -66,6 +68,7 @@ private:
     std::size_t next_ = 0;      // the next batch a worker starts
     std::size_t consumer_ = 0;  // the next batch the trainer takes
     std::size_t failures_ = 0;
+    std::string error_;  // a worker's failure (not a file's: out of memory), thrown by take()
     bool stopping_ = false;
     std::vector<std::jthread> workers_;
 };

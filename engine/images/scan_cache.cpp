@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -187,7 +188,10 @@ std::string writeScanCache(const std::string& path, const ScanCache& cache) {
     fs::create_directories(target.parent_path(), ec);
     if (ec)
         return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
-    const std::string temporary = fmt::format("{}.{}.tmp", path, ::getpid());
+    // One name per writer: the New Run dialog's Scan and a run in the same process can write the
+    // same folder's cache at once.
+    static std::atomic<std::uint64_t> writers{0};
+    const std::string temporary = fmt::format("{}.{}-{}.tmp", path, ::getpid(), writers++);
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         const std::uint64_t metaLength = meta.size(), sum = checksum(meta, cache.pixels);

@@ -227,3 +227,26 @@ TEST(StreamingLoader, AFileThatVanishesMidRunIsBlackAndCountedNotFatal) {
     EXPECT_EQ(p.take(1).size(), 28u * 28);
     EXPECT_EQ(p.failures(), 1u);
 }
+
+// The New Run dialog's Scan and a run in the same process may scan one folder at once: each
+// writes the cache whole under its own temporary name, and the next scan reads it.
+TEST(ScanCache, TwoScansOfOneFolderAtOnceBothWriteAWholeCache) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "bars";
+    test::writeBarFolder(root, 20);
+    const FolderListing listing = listImageFolder(root.string());
+    const DecodeOptions o{.threads = 1, .cacheDir = (dir.path() / "cache").string()};
+    DecodedImages a, b;
+    {
+        std::jthread first([&] { a = decodeImages(listing, o, 1 << 30); });
+        std::jthread second([&] { b = decodeImages(listing, o, 1 << 30); });
+    }
+    EXPECT_TRUE(a.cacheNote.empty()) << a.cacheNote;
+    EXPECT_TRUE(b.cacheNote.empty()) << b.cacheNote;
+    expectSameScan(a, b);
+    const DecodedImages third = decodeImages(listing, o, 1 << 30);
+    EXPECT_EQ(third.decodedFiles, 0u) << third.cacheNote;
+    expectSameScan(a, third);
+    for (const auto& e : fs::directory_iterator(dir.path() / "cache"))
+        EXPECT_FALSE(e.path().string().ends_with(".tmp")) << e.path();
+}
