@@ -139,6 +139,7 @@ int lrFindCommand(const QStringList& args) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
     // 4. Store it whole and print it.
+    if (request.name.empty()) request.name = defaultSweepName(finder.config());  // model resolved
     auto id = storeSweep(dbPath, request, result, seconds);
     if (!id) return failStorage(id.error());
     auto store = openStore(dbPath, Access::Read);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "app/core/recorder.h"
@@ -125,6 +126,30 @@ private:
     std::vector<double> losses_;
 };
 
+// model = auto is resolved once the data is loaded (engine::resolveModel): the run's params and
+// a default name then say which model trains, while its stored config keeps what was asked for,
+// so that a run made from it resolves again on its own data.
+void recordResolvedModel(storage::RunStore& store, storage::RunId id,
+                         const config::Config& resolved) {
+    auto params = store.params(id);
+    if (!params) {
+        spdlog::error("run {}: cannot read its params: {}", id, params.error().message);
+        return;
+    }
+    const auto asked = std::find_if(params->begin(), params->end(),
+                                    [](const storage::Param& p) { return p.key == "model"; });
+    const std::string& model = resolved.text("model");
+    if (asked == params->end() || asked->value == model) return;
+    config::Config before = resolved;
+    before.set("model", asked->value);
+    if (auto s = store.setParam(id, "model", model); !s)
+        spdlog::error("run {}: cannot record its model: {}", id, s.error().message);
+    auto record = store.run(id);
+    if (record && record->name == defaultRunName(before))
+        if (auto s = store.rename(id, defaultRunName(resolved)); !s)
+            spdlog::error("run {}: cannot rename it: {}", id, s.error().message);
+}
+
 }  // namespace
 
 std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results) {
@@ -147,6 +172,7 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     engine::ObserverList all(observers);
     try {
         trainer.loadData();
+        recordResolvedModel(store_, run_.id, trainer.config());
         if (!trainer.config().flag("checks.enabled")) {
             // The data scan (an image folder's quarantine) is stored all the same.
             if (const auto scan = trainer.loadChecks(); !scan.empty())

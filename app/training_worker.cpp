@@ -112,13 +112,14 @@ void TrainingWorker::sweep(const config::Config& cfg, const sweep::Options& opti
     runInBackground();
     SweepEnded ended;
     try {
-        const SweepRequest request{cfg, options, name.toStdString()};
+        SweepRequest request{cfg, options, name.toStdString()};
         engine::LrFinder finder(cfg, options);
         const auto began = std::chrono::steady_clock::now();
         const sweep::Result result =
             finder.run({nullptr, [this](const sweep::Point& p) { emit sweepPoint(p); }}, &stop_);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+        if (request.name.empty()) request.name = defaultSweepName(finder.config());
         auto id = storeSweep(dbPath_.toStdString(), request, result, seconds);
         if (id) {
             ended.id = id.value();

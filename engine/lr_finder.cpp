@@ -39,6 +39,7 @@ const sweep::Options& LrFinder::options() const {
 void LrFinder::loadData() {
     if (impl_->data) return;
     impl_->data = loadDataset(impl_->train.data);
+    resolveModel(impl_->train, impl_->config, impl_->data->sampleShape);
     const ModelOptions& m = impl_->train.model;  // as Trainer::loadData: checked before writing
     (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
 }

@@ -124,7 +124,9 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
     std::int64_t inputs = 1;
     for (std::int64_t d : shape)
         inputs *= d;
+    kind = config::resolveModel(kind, shape);
     switch (kind) {
+        case config::ModelKind::Auto:  // resolved above
         case config::ModelKind::Mlp:
             return std::make_shared<MlpImpl>(
                 MlpOptions().inputs(inputs).classes(classes).dropout(dropout));

@@ -60,4 +60,10 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     return o;
 }
 
+void resolveModel(TrainOptions& options, config::Config& config,
+                  std::span<const std::int64_t> sampleShape) {
+    options.model.kind = config::resolveModel(options.model.kind, sampleShape);
+    config.set("model", std::string(config::kModelNames.name(options.model.kind)));
+}
+
 }  // namespace runboard::engine

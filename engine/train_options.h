@@ -5,6 +5,7 @@
 // changes a field of a copy instead of a string in a config. Torch-free.
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "engine/config/choices.h"
@@ -74,5 +75,11 @@ struct TrainOptions {
     // Validates the config first (config::ConfigError names the key).
     static TrainOptions fromConfig(const config::Config& config);
 };
+
+// model = auto becomes the model the data's sample shape calls for (config::resolveModel), in the
+// options and in the config that the checklist reads and the run records, so that every view
+// names the model that trained. Any other model is left as it is.
+void resolveModel(TrainOptions& options, config::Config& config,
+                  std::span<const std::int64_t> sampleShape);
 
 }  // namespace runboard::engine

@@ -151,6 +151,7 @@ std::vector<CheckResult> Trainer::loadChecks() const {
 void Trainer::loadData() {
     if (impl_->data) return;
     impl_->data = loadDataset(impl_->train.data);
+    resolveModel(impl_->train, impl_->config, impl_->data->sampleShape);
     // The model must take the data before anything is written: a TorchScript file is read and
     // run on a batch now (DataError), not after the run exists.
     const ModelOptions& m = impl_->train.model;

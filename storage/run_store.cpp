@@ -139,6 +139,26 @@ Status RunStore::rename(RunId id, std::string_view name) {
     return changeOneRun(db_, db_.exec("UPDATE runs SET name = ? WHERE id = ?", name, id), id);
 }
 
+Status RunStore::setParam(RunId id, std::string_view key, std::string_view value) {
+    Transaction tx(db_);
+    if (!tx.begun()) return tx.begun().error();
+    if (auto s =
+            db_.exec("UPDATE params SET value = ? WHERE run_id = ? AND key = ?", value, id, key);
+        !s)
+        return s;
+    if (db_.changes() == 0)
+        return Error{ErrorKind::NotFound,
+                     "run " + std::to_string(id) + " has no param '" + std::string(key) + "'"};
+    auto children = db_.rows(
+        "SELECT id FROM runs WHERE parent_id = ?",
+        [](const Statement& st) { return st.get<RunId>(0); }, id);
+    if (!children) return children.error();
+    children->push_back(id);
+    for (RunId run : *children)
+        if (auto s = recordChangeSet(db_, run); !s) return s;
+    return tx.commit();
+}
+
 Status RunStore::setNotes(RunId id, std::string_view notes) {
     return changeOneRun(db_, db_.exec("UPDATE runs SET notes = ? WHERE id = ?", notes, id), id);
 }

@@ -102,6 +102,10 @@ public:
     Status deleteRun(RunId id);
     Result<std::vector<RunRecord>> runs();
     Result<std::vector<Param>> params(RunId id);
+    // Replaces the value of one of the run's params (a choice resolved once the data is known:
+    // model = auto) and recomputes the stored change sets of the run and of its children, so
+    // lineage compares what trained. NotFound when the run has no such param.
+    Status setParam(RunId id, std::string_view key, std::string_view value);
     // The value at the highest step of every metric key the run has.
     Result<std::map<std::string, double>> latestMetrics(RunId id);
     Result<std::vector<CheckpointRecord>> checkpoints(RunId id);

@@ -3,16 +3,32 @@
 // schema's choices (and so --set's validation and the help text) come from these tables, and the
 // engine reads the enum once when a run starts, so no per-step code compares names.
 
+#include <cstdint>
+#include <span>
+
 #include "engine/config/config.h"
 #include "engine/config/names.h"
 
 namespace runboard::config {
 
-enum class ModelKind { Mlp, Cnn, ResNet, TorchScript };
-inline constexpr auto kModelNames = nameTable<ModelKind>({{ModelKind::Mlp, "mlp"},
+enum class ModelKind { Auto, Mlp, Cnn, ResNet, TorchScript };
+inline constexpr auto kModelNames = nameTable<ModelKind>({{ModelKind::Auto, "auto"},
+                                                          {ModelKind::Mlp, "mlp"},
                                                           {ModelKind::Cnn, "cnn"},
                                                           {ModelKind::ResNet, "resnet"},
                                                           {ModelKind::TorchScript, "torchscript"}});
+
+// model = auto, once the data's sample shape ({C, H, W} for images, {F} for a table's features)
+// is known: the mlp for table rows; the resnet for colour images of 32-96 px, where its stride-2
+// stem and three stages fit (its 175k weights do not grow with the size); the cnn otherwise,
+// which is Fashion-MNIST's recipe (28 px gray) and the cheaper model for small or gray images.
+// Any other choice is returned as it is.
+inline ModelKind resolveModel(ModelKind kind, std::span<const std::int64_t> shape) {
+    if (kind != ModelKind::Auto) return kind;
+    if (shape.size() != 3) return ModelKind::Mlp;
+    const bool colour = shape[0] == 3, fits = shape[1] >= 32 && shape[1] <= 96;
+    return colour && fits ? ModelKind::ResNet : ModelKind::Cnn;
+}
 
 enum class OptimizerKind { Sgd, Adam, AdamW };
 inline constexpr auto kOptimizerNames = nameTable<OptimizerKind>(

@@ -107,9 +107,9 @@ KeySpec boolean(std::string key, bool def, std::string help) {
 
 std::vector<KeySpec> makeSchema() {
     return {
-        str("model", "cnn",
-            "network (resnet: for colour images of 32-96 px; torchscript: your own, see "
-            "model.path)",
+        str("model", "auto",
+            "network; auto = mlp for a table, resnet for colour images of 32-96 px, cnn "
+            "otherwise (torchscript: your own, see model.path)",
             kModelNames.names()),
         optionalStr("model.path",
                     "model=torchscript: a module saved by torch.jit.script(model).save(PATH)"),

@@ -240,7 +240,16 @@ DataPreview previewData(const config::Config& config, const PreviewProgress& pro
                 previewFolder(o, progress, stop, out);
                 break;
         }
-        if (!out.stopped) out.ok = true;
+        if (!out.stopped) {
+            out.ok = true;
+            std::vector<std::int64_t> shape{1, 28, 28};  // Fashion-MNIST
+            if (out.source == config::DataSource::Csv)
+                shape = {static_cast<std::int64_t>(out.encodedWidth)};
+            else if (out.source == config::DataSource::Folder)
+                shape = {out.channels, out.imageSize, out.imageSize};
+            out.model = config::kModelNames.name(
+                config::resolveModel(config::choice(config, "model", config::kModelNames), shape));
+        }
     } catch (const std::exception& e) {  // DataError, ConfigError, bad_alloc, anything
         out.ok = false;
         out.error = e.what();
@@ -280,6 +289,7 @@ std::string formatPreview(const DataPreview& p, std::size_t maxProblems) {
         if (folder) text += fmt::format("  {:>11}", sum.quarantined);
         text += "\n\n";
     }
+    if (!p.model.empty()) text += fmt::format("model: {}\n", p.model);
     if (p.imageSize > 0)
         text += fmt::format("decoded as {} channel{}, {}x{} px\n", p.channels,
                             p.channels == 1 ? "" : "s", p.imageSize, p.imageSize);

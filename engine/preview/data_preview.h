@@ -48,6 +48,9 @@ struct DataPreview {
     bool stopped = false;  // the caller's stop flag ended the scan (ok is false)
     std::string error;     // why the run would not start (ok is false); empty when ok
     std::string summary;   // one line: what was found
+    // The model the config's `model` trains on this data: model = auto resolved by the decoded
+    // shape (config::resolveModel), as the run will; empty when the data cannot be read.
+    std::string model;
 
     std::vector<ClassCount> classes;  // in the model's output order
     // Quarantined files ("path: reason"), skipped entries, missing cells: what a person should

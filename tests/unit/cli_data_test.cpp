@@ -32,8 +32,6 @@ std::vector<std::string> csvArgs(const std::string& db, const std::string& csv) 
             "--set",
             "data.path=" + csv,
             "--set",
-            "model=mlp",
-            "--set",
             "threads=1",
             "--set",
             "precision=fp32"};
@@ -62,6 +60,9 @@ TEST(CliData, TrainsOnACsvTableEndToEnd) {
     EXPECT_EQ(run["status"], "finished");
     EXPECT_EQ(run["params"]["data.source"], "csv");
     EXPECT_EQ(run["params"]["data.path"], csv);
+    // model = auto (the default) trains the mlp on a table, and the run says so.
+    EXPECT_EQ(run["params"]["model"], "mlp");
+    EXPECT_EQ(run["name"].get<std::string>().rfind("mlp sgd", 0), 0u) << run["name"];
     const double accuracy = run["metrics"]["test/accuracy"].get<double>();
     EXPECT_GE(accuracy, 0.85) << "three separable blobs";
     bool checked = false;
@@ -172,6 +173,7 @@ TEST(CliData, TrainsOnAnImageFolderEndToEnd) {
     ASSERT_EQ(t.code, 0) << t.err;
     const json run = json::parse(t.out);
     EXPECT_EQ(run["params"]["data.source"], "folder");
+    EXPECT_EQ(run["params"]["model"], "cnn") << "model = auto on 28-px gray images";
     EXPECT_GE(run["metrics"]["test/accuracy"].get<double>(), 0.9) << "bright bars, 4 epochs\n"
                                                                   << t.err;
     bool scanned = false;

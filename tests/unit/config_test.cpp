@@ -109,7 +109,8 @@ TEST(Config, RangesAndChoicesAreValidated) {
              {"lr=-1", "'lr' must be > 0"},
              {"batch_size=0", "'batch_size' must be >= 1, got 0"},
              {"epochs=0", "'epochs' must be >= 1, got 0"},
-             {"model=vit", "unknown model 'vit' (choose one of: mlp, cnn, resnet, torchscript)"},
+             {"model=vit",
+              "unknown model 'vit' (choose one of: auto, mlp, cnn, resnet, torchscript)"},
              {"optimizer=rmsprop", "unknown optimizer 'rmsprop' (choose one of: sgd, adam, adamw)"},
              {"momentum=1", "'momentum' must be < 1"},
              {"label_smoothing=1.5", "'label_smoothing' must be < 1"},
@@ -358,7 +359,27 @@ TEST(NameTables, EveryValueRoundTripsAndTheSchemaOffersTheTablesNames) {
     Config c = Config::defaults();
     c.set("optimizer", std::string("adamw"));
     EXPECT_EQ(choice(c, "optimizer", kOptimizerNames), OptimizerKind::AdamW);
-    EXPECT_THROW(choice(c, "model", kOptimizerNames), ConfigError);  // "cnn" is no optimizer
+    EXPECT_THROW(choice(c, "model", kOptimizerNames), ConfigError);  // "auto" is no optimizer
+}
+
+// model = auto by the sample shape: a table's rows, colour images inside and just outside
+// 32-96 px, gray images of any size; an explicit choice is never replaced.
+TEST(NameTables, AutoModelFollowsTheSampleShape) {
+    using namespace runboard::config;
+    using Shape = std::vector<std::int64_t>;
+    EXPECT_EQ(Config::defaults().text("model"), "auto");
+    const std::vector<std::pair<Shape, ModelKind>> cases = {{{4}, ModelKind::Mlp},
+                                                            {{1, 28, 28}, ModelKind::Cnn},
+                                                            {{3, 31, 31}, ModelKind::Cnn},
+                                                            {{3, 32, 32}, ModelKind::ResNet},
+                                                            {{3, 64, 64}, ModelKind::ResNet},
+                                                            {{3, 96, 96}, ModelKind::ResNet},
+                                                            {{3, 97, 97}, ModelKind::Cnn},
+                                                            {{1, 64, 64}, ModelKind::Cnn}};
+    for (const auto& [shape, kind] : cases)
+        EXPECT_EQ(resolveModel(ModelKind::Auto, shape), kind) << shape.size() << " " << shape[0];
+    for (ModelKind k : {ModelKind::Mlp, ModelKind::Cnn, ModelKind::ResNet, ModelKind::TorchScript})
+        EXPECT_EQ(resolveModel(k, Shape{3, 64, 64}), k);
 }
 
 // How a run executes, not what it learns: lineage does not count these as changes (README's

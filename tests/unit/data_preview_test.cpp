@@ -75,6 +75,8 @@ TEST(DataPreview, AFolderShowsItsClassesCountsPerPartAndProgress) {
     EXPECT_NE(text.find("class0"), std::string::npos) << text;
     EXPECT_NE(text.find("total"), std::string::npos) << text;
     EXPECT_NE(text.find("decoded as 1 channel, 28x28 px"), std::string::npos) << text;
+    EXPECT_EQ(p.model, "cnn") << "model = auto on 28-px gray images";
+    EXPECT_NE(text.find("model: cnn"), std::string::npos) << text;
 
     // data.limit takes from the train part only; image size and channels are the run's.
     config::Config limited = folderConfig(root);
@@ -88,6 +90,12 @@ TEST(DataPreview, AFolderShowsItsClassesCountsPerPartAndProgress) {
     EXPECT_EQ(l.testCount(), 20);
     EXPECT_EQ(l.imageSize, 16);
     EXPECT_EQ(l.channels, 3);
+    EXPECT_EQ(l.model, "cnn") << "colour, but below the resnet's 32 px";
+    // The same images as 32-px colour: model = auto trains the resnet, as the run will.
+    limited.set("data.image_size", std::int64_t{32});
+    EXPECT_EQ(engine::previewData(limited).model, "resnet");
+    limited.set("model", std::string("mlp"));
+    EXPECT_EQ(engine::previewData(limited).model, "mlp") << "a chosen model stays";
 }
 
 TEST(DataPreview, SplitFoldersKeepTheirTestPartAndCarveValidationFromTrain) {
@@ -193,6 +201,9 @@ TEST(DataPreview, ATableShowsRowsColumnsClassesAndParts) {
     const std::string text = engine::formatPreview(p);
     EXPECT_NE(text.find("numeric: x1, x2, size"), std::string::npos) << text;
     EXPECT_NE(text.find("categorical: colour (3 values)"), std::string::npos) << text;
+    config::Config automatic = test::tinyCsvConfig(csv);
+    automatic.set("model", std::string("auto"));
+    EXPECT_EQ(engine::previewData(automatic).model, "mlp") << "model = auto on a table";
 }
 
 TEST(DataPreview, MissingCellsAreNamedAndStopTheRunUnlessMean) {
@@ -226,11 +237,13 @@ TEST(DataPreview, ATableThatCannotBeReadAndTheBuiltInDataset) {
     EXPECT_NE(p.error.find("absent.csv"), std::string::npos) << p.error;
     p = engine::previewData(test::tinyCsvConfig(""));
     EXPECT_FALSE(p.ok);
+    EXPECT_TRUE(p.model.empty()) << "no model for data that cannot be read";
     EXPECT_NE(p.error.find("data.path"), std::string::npos) << p.error;
     p = engine::previewData(config::Config::defaults());
     EXPECT_TRUE(p.ok) << p.error;
     EXPECT_NE(p.summary.find("Fashion-MNIST"), std::string::npos);
     EXPECT_TRUE(p.classes.empty());
+    EXPECT_EQ(p.model, "cnn");
 }
 
 TEST(DataPreview, TheSharedCarvingCoversEverySampleOnce) {

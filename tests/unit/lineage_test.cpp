@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "storage/schema.h"
 #include "support/fixtures.h"
 
@@ -90,6 +92,35 @@ TEST(Lineage, ChangeSetIsStoredAtCreationAndWarnsOnMoreThanOne) {
     ASSERT_TRUE(all);
     EXPECT_EQ(all->size(), 2u);
     EXPECT_EQ(all->at(three->id), c3.value());
+}
+
+// A param resolved once the data is known (model = auto) is replaced in place, and the change
+// sets of the run and of a child made before the resolution follow it.
+TEST(Lineage, SettingAParamRecomputesTheChangeSetsOfTheRunAndItsChildren) {
+    TempDir dir;
+    auto store = RunStore::open(dir.file("l.db"));
+    ASSERT_TRUE(store);
+    auto base = kBase;
+    base.push_back({"model", "cnn", "string"});
+    auto parent = store->createRun(runWith(base));
+    base.back().value = "auto";
+    auto run = store->createRun(runWith(base, parent->id));
+    auto child = store->createRun(runWith(base, run->id));
+    auto& db = store->connection();
+    EXPECT_EQ(changeSet(db, run->id).value(), (std::vector<Change>{{"model", "cnn", "auto"}}));
+    EXPECT_TRUE(changeSet(db, child->id)->empty());
+
+    ASSERT_TRUE(store->setParam(run->id, "model", "cnn"));
+    EXPECT_TRUE(changeSet(db, run->id)->empty()) << "auto resolved to the parent's model";
+    EXPECT_EQ(changeSet(db, child->id).value(), (std::vector<Change>{{"model", "cnn", "auto"}}));
+    const auto params = store->params(run->id).value();
+    EXPECT_EQ(std::count_if(params.begin(), params.end(),
+                            [](const Param& p) { return p.key == "model" && p.value == "cnn"; }),
+              1);
+    const auto missing = store->setParam(run->id, "no.such.key", "1");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().kind, ErrorKind::NotFound);
+    EXPECT_NE(missing.error().message.find("no.such.key"), std::string::npos);
 }
 
 TEST(Lineage, SeedRepeatsFormAGroup) {
