@@ -1,5 +1,7 @@
 #include "engine/images/decode.h"
 
+#include <fmt/format.h>
+
 #include <QBuffer>
 #include <QByteArray>
 #include <QImage>
@@ -86,6 +88,75 @@ std::string readImageBytes(const std::string& path, std::string& error) {
     return data;
 }
 
+namespace {
+
+bool isJpeg(const QByteArray& bytes) {
+    return bytes.startsWith("\xFF\xD8\xFF");
+}
+
+// A PNG's colour type, byte 25 of the file (in IHDR, which comes first): 0 gray, 2 RGB, 3
+// palette, 4 gray+alpha, 6 RGBA; -1 for any other format. Qt reports a gray+alpha PNG as ARGB32,
+// so its format does not tell gray from colour.
+int pngColourType(const QByteArray& bytes) {
+    if (bytes.size() < 26 || !bytes.startsWith("\x89PNG\r\n\x1A\n") ||
+        bytes.mid(12, 4) != QByteArrayLiteral("IHDR"))
+        return -1;
+    return static_cast<unsigned char>(bytes[25]);
+}
+
+bool isPalette(QImage::Format f) {
+    return f == QImage::Format_Indexed8 || f == QImage::Format_Mono || f == QImage::Format_MonoLSB;
+}
+
+bool hasAlpha(QImage::Format f) {
+    return f != QImage::Format_Invalid &&
+           QImage::toPixelFormat(f).alphaUsage() == QPixelFormat::UsesAlpha;
+}
+
+// Whether every pixel is gray, alpha aside. A palette may hold colours that no pixel uses (an
+// 8-bit BMP's 256 entries), so when it is not all gray, the pixels decide.
+bool pixelsGray(const QImage& image) {
+    if (image.allGray()) return true;  // a palette's every entry, or every pixel of the others
+    return image.colorCount() > 0 && image.convertToFormat(QImage::Format_RGB32).allGray();
+}
+
+std::string bytesText(std::uint64_t bytes) {
+    if (bytes >= (std::uint64_t{1} << 30))
+        return fmt::format("{:.1f} GB", static_cast<double>(bytes) / (1 << 30));
+    return fmt::format("{} MB", bytes >> 20);
+}
+
+// Qt refuses to make an image above QImageReader::allocationLimit() (128 MB by default) and then
+// says only "Unable to read image data". This is its sum (QImageIOHandler::allocateImage: the
+// rows at the format's bits per pixel, padded to 4 bytes), made from the header before decoding,
+// so the file is quarantined with the real reason and no time is spent on it.
+//
+// The limit stays Qt's. It is per image, and data.workers threads (every core by default) decode
+// at once, each image then copied for its crop, scaling and conversion: at 512 MB, 8 workers on
+// a folder of such files could take 8 GB or more. An image above 128 MB (a 20000x20000 gray PNG is
+// 381 MB) is scaled to at most 128 px for training anyway; resizing the file once costs less than
+// decoding it every epoch. Raising it would also be process-wide (a static in QImageReader),
+// changing the gallery's and the rest of the app's limit from a library. A JPEG is exempt: its
+// decoder scales while decoding (setScaledSize), so even a 30000x20000 one fits.
+std::string tooLargeReason(const QSize& size, QImage::Format format) {
+    const int limitMb = QImageReader::allocationLimit();
+    if (limitMb <= 0 || !size.isValid()) return {};
+    const int bits =
+        format == QImage::Format_Invalid ? 32 : QImage::toPixelFormat(format).bitsPerPixel();
+    const std::uint64_t line =
+        (static_cast<std::uint64_t>(size.width()) * static_cast<std::uint64_t>(std::max(bits, 1)) +
+         31) /
+        32 * 4;
+    const std::uint64_t bytes = line * static_cast<std::uint64_t>(size.height());
+    if ((bytes >> 20) <= static_cast<std::uint64_t>(limitMb)) return {};
+    return fmt::format(
+        "too large to decode: {}x{} px would take {}, more than the {} MB Qt allows per image "
+        "(resize the file)",
+        size.width(), size.height(), bytesText(bytes), limitMb);
+}
+
+}  // namespace
+
 ImageHeader readImageHeader(const std::string& path) {
     ImageHeader h;
     QByteArray bytes = QByteArray::fromStdString(readImageBytes(path, h.error));
@@ -100,8 +171,26 @@ ImageHeader readImageHeader(const std::string& path) {
     h.width = size.width();
     h.height = size.height();
     const QImage::Format f = reader.imageFormat();
-    h.gray = f == QImage::Format_Grayscale8 || f == QImage::Format_Grayscale16 ||
-             f == QImage::Format_Mono || f == QImage::Format_MonoLSB;
+    if (!isJpeg(bytes)) {
+        h.error = tooLargeReason(size, f);
+        if (!h.error.empty()) return h;
+    }
+    // Gray or colour from the header, without decoding, for all but palette images (the common
+    // gray and RGB JPEGs and PNGs are read no further).
+    const int pngType = pngColourType(bytes);
+    if (pngType >= 0 ? pngType != 3 : !isPalette(f)) {
+        h.gray = pngType >= 0 ? pngType == 0 || pngType == 4
+                              : f == QImage::Format_Grayscale8 || f == QImage::Format_Grayscale16;
+        return h;
+    }
+    // A palette image (an 8-bit BMP, a palette PNG, a 1-bit BMP of any two colours): decoded, to
+    // see the colours its pixels use.
+    const QImage image = reader.read();
+    if (image.isNull()) {
+        h.error = "cannot be decoded: " + reader.errorString().toStdString();
+        return h;
+    }
+    h.gray = pixelsGray(image);
     return h;
 }
 
@@ -113,19 +202,27 @@ std::string decodeImageInto(const std::string& path, int size, int channels, std
     QImageReader reader(&buffer);
     const QSize native = reader.size();
     if (!native.isValid()) return "not an image Qt can decode";
+    const QImage::Format format = reader.imageFormat();
+    if (!isJpeg(bytes))
+        if (std::string why = tooLargeReason(native, format); !why.empty()) return why;
     // The centred square of the original, then scaled to `size`: the same as scaling the
     // shorter side to `size` and cropping, without ever making a 6400000x64 image of a 100000x1.
     const int side = std::min(native.width(), native.height());
     if (side != native.width() || side != native.height())
         reader.setClipRect(
             QRect((native.width() - side) / 2, (native.height() - side) / 2, side, side));
-    if (side != size) reader.setScaledSize(QSize(size, size));
+    // With alpha, the reader may scale premultiplied (it does when it crops first): a transparent
+    // pixel's colour would weigh nothing. The conversion below drops alpha first, then the opaque
+    // image is scaled.
+    if (side != size && !hasAlpha(format)) reader.setScaledSize(QSize(size, size));
     QImage image = reader.read();
     if (image.isNull()) return "cannot be decoded: " + reader.errorString().toStdString();
-    if (image.width() != size || image.height() != size)
-        image = image.scaled(size, size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    // From the readers' straight (not premultiplied) formats, this keeps the colour and drops
+    // alpha.
     image =
         image.convertToFormat(channels == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    if (image.width() != size || image.height() != size)
+        image = image.scaled(size, size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
     const auto plane = static_cast<std::size_t>(size) * static_cast<std::size_t>(size);
     for (int y = 0; y < size; ++y) {
         const uchar* line = image.constScanLine(y);
@@ -137,6 +234,35 @@ std::string decodeImageInto(const std::string& path, int size, int channels, std
         }
     }
     return {};
+}
+
+SampleImage decodeWholeImage(const std::string& path, int maxSide) {
+    std::string error;
+    QByteArray bytes = QByteArray::fromStdString(readImageBytes(path, error));
+    if (!error.empty()) return {};
+    QBuffer buffer(&bytes);
+    QImageReader reader(&buffer);
+    const QSize size = reader.size();
+    const bool alpha = hasAlpha(reader.imageFormat());
+    const bool shrink = size.isValid() && std::max(size.width(), size.height()) > maxSide;
+    const QSize shown = shrink ? size.scaled(maxSide, maxSide, Qt::KeepAspectRatio) : size;
+    if (shrink && !alpha) reader.setScaledSize(shown);
+    QImage image = reader.read();
+    if (image.isNull()) return {};
+    const bool gray = pixelsGray(image);
+    image = image.convertToFormat(gray ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    if (image.size() != shown && shown.isValid())
+        image = image.scaled(shown, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    SampleImage out;
+    out.width = image.width();
+    out.height = image.height();
+    out.channels = gray ? 1 : 3;
+    const auto line = static_cast<std::size_t>(out.width * out.channels);
+    out.pixels.resize(line * static_cast<std::size_t>(out.height));
+    for (int y = 0; y < out.height; ++y)
+        std::copy_n(image.constScanLine(y), line,
+                    out.pixels.begin() + static_cast<std::ptrdiff_t>(line) * y);
+    return out;
 }
 
 }  // namespace runboard::engine

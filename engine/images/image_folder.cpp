@@ -1,17 +1,13 @@
+// The scan of a listed image folder (decodeImages: headers, then pixels, with the scan cache) and
+// the gallery's view of it. The listing itself is in folder_listing.cpp, the decoding in
+// decode.cpp.
+
 #include "engine/images/image_folder.h"
 
 #include <fmt/format.h>
 
-#include <QBuffer>
-#include <QByteArray>
-#include <QImage>
-#include <QImageReader>
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,187 +21,6 @@
 namespace runboard::engine {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string lowerAscii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-// What no one means as a sample: hidden entries, macOS archive leftovers, Windows thumbnails.
-bool isJunk(const std::string& name) {
-    const std::string lower = lowerAscii(name);
-    return name.starts_with('.') || name == "__MACOSX" || lower == "thumbs.db" ||
-           lower == "desktop.ini";
-}
-
-std::vector<fs::directory_entry> sortedEntries(const fs::path& dir) {
-    std::vector<fs::directory_entry> out;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end; it.increment(ec))
-        out.push_back(*it);
-    if (ec) throw DataError("image folder '" + dir.string() + "' cannot be read: " + ec.message());
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-        return a.path().filename() < b.path().filename();
-    });
-    return out;
-}
-
-bool isDirectory(const fs::directory_entry& e) {
-    std::error_code ec;
-    return e.is_directory(ec);
-}
-
-std::string relativeTo(const fs::path& p, const fs::path& root) {
-    return p.lexically_relative(root).generic_string();
-}
-
-// The class folders directly below `dir`; anything else there is skipped.
-std::vector<fs::path> classFolders(const fs::path& dir, const fs::path& root,
-                                   FolderListing& listing) {
-    std::vector<fs::path> out;
-    for (const auto& e : sortedEntries(dir)) {
-        const std::string name = e.path().filename().string();
-        if (isDirectory(e) && !isJunk(name))
-            out.push_back(e.path());
-        else
-            listing.skipped.push_back(relativeTo(e.path(), root) +
-                                      (isJunk(name) ? " (hidden or system)" : " (not a class)"));
-    }
-    return out;
-}
-
-// Every image below a class folder, at any depth, sorted by path.
-std::vector<std::string> imagesBelow(const fs::path& dir, const fs::path& root,
-                                     FolderListing& listing) {
-    std::vector<std::string> out;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    for (const fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (isJunk(name)) {
-            if (isDirectory(*it)) it.disable_recursion_pending();
-            listing.skipped.push_back(relativeTo(it->path(), root) + " (hidden or system)");
-            continue;
-        }
-        if (isDirectory(*it)) continue;
-        if (isImageFileName(name))
-            out.push_back(relativeTo(it->path(), root));
-        else
-            listing.skipped.push_back(relativeTo(it->path(), root) + " (not an image type)");
-    }
-    if (ec) throw DataError("image folder '" + dir.string() + "' cannot be read: " + ec.message());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-// The split folders Runboard recognises (the first name found of each part is used).
-const std::pair<FolderPart, std::vector<const char*>> kSplitNames[] = {
-    {FolderPart::Train, {"train", "training"}},
-    {FolderPart::Val, {"val", "valid", "validation"}},
-    {FolderPart::Test, {"test", "testing"}}};
-
-bool holdsClassFolders(const fs::path& dir) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return false;
-    for (const auto& e : sortedEntries(dir))
-        if (isDirectory(e) && !isJunk(e.path().filename().string())) return true;
-    return false;
-}
-
-}  // namespace
-
-bool isImageFileName(std::string_view name) {
-    const auto dot = name.rfind('.');
-    if (dot == std::string_view::npos || dot == 0) return false;
-    const std::string ext = lowerAscii(name.substr(dot + 1));
-    return ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "bmp" || ext == "pgm" ||
-           ext == "ppm";
-}
-
-std::int64_t folderSampleId(std::string_view path) {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (unsigned char c : path) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return static_cast<std::int64_t>(h & ((std::uint64_t{1} << 53) - 1));
-}
-
-FolderListing listImageFolder(const std::string& rootText) {
-    const fs::path root(rootText);
-    std::error_code ec;
-    if (!fs::is_directory(root, ec))
-        throw DataError("image folder '" + rootText + "' does not exist or is not a directory");
-    FolderListing listing;
-    listing.root = rootText;
-    // The split folders: the first of each part's names that exists at the root.
-    std::vector<std::pair<FolderPart, fs::path>> parts;
-    std::vector<std::string> splitDirs;
-    for (const auto& [part, names] : kSplitNames)
-        for (const char* name : names)
-            if (std::error_code e; fs::is_directory(root / name, e)) {
-                splitDirs.push_back(name);
-                if (holdsClassFolders(root / name))
-                    parts.emplace_back(part, root / name);
-                else
-                    listing.skipped.push_back(
-                        std::string(name) + " (no class folders: unlabelled images are not used)");
-                break;
-            }
-    listing.presplit = !parts.empty() && parts.front().first == FolderPart::Train;
-    if (listing.presplit) {
-        for (const auto& e : sortedEntries(root)) {
-            const std::string name = e.path().filename().string();
-            if (std::find(splitDirs.begin(), splitDirs.end(), name) == splitDirs.end())
-                listing.skipped.push_back(name + " (not a split folder)");
-        }
-    } else if (!splitDirs.empty()) {
-        // A split folder's name is never a class: without train/ there is no telling.
-        throw DataError("image folder '" + rootText + "' has " + splitDirs.front() +
-                        "/ but no train/ (or training/) with class folders: put the training "
-                        "images in train/<class>/, or the class folders directly in '" +
-                        rootText + "'");
-    } else {
-        parts = {{FolderPart::All, root}};
-    }
-    for (const auto& [part, dir] : parts) {
-        const auto folders = classFolders(dir, root, listing);
-        if (part == FolderPart::Train || part == FolderPart::All) {
-            for (const auto& f : folders)
-                listing.classes.push_back(f.filename().string());
-            if (folders.empty())
-                throw DataError("image folder '" + dir.string() +
-                                "' has no class sub-folders: put each class's images in a "
-                                "folder of their own (" +
-                                dir.string() + "/cat/1.png, " + dir.string() + "/dog/2.png)");
-        }
-        for (const auto& folder : folders) {
-            const std::string name = folder.filename().string();
-            const auto it = std::find(listing.classes.begin(), listing.classes.end(), name);
-            if (it == listing.classes.end())
-                throw DataError("image folder '" + dir.string() + "' has class '" + name +
-                                "', which train/ does not have");
-            const auto images = imagesBelow(folder, root, listing);
-            if (images.empty() && (part == FolderPart::Train || part == FolderPart::All))
-                throw DataError("class folder '" + folder.string() +
-                                "' has no images (png, jpg, jpeg, bmp, pgm, ppm): every class "
-                                "needs samples");
-            for (const auto& path : images)
-                listing.files.push_back({path, static_cast<int>(it - listing.classes.begin()), part,
-                                         folderSampleId(path)});
-        }
-    }
-    if (listing.classes.size() < 2)
-        throw DataError("image folder '" + rootText + "' has one class ('" +
-                        listing.classes.front() +
-                        "'): a classifier needs at least two class sub-folders");
-    return listing;
-}
 
 namespace {
 
@@ -294,7 +109,7 @@ DecodedImages decodeImages(const FolderListing& listing, const DecodeOptions& o,
                         (n > 0 ? listing.files[0].path + ": " + headers[0].error : "") + ")");
     std::nth_element(shorter.begin(), shorter.begin() + static_cast<long>(shorter.size() / 2),
                      shorter.end());
-    out.size = o.size > 0 ? o.size : std::clamp(shorter[shorter.size() / 2], 8, 128);
+    out.size = o.size > 0 ? o.size : std::clamp(shorter[shorter.size() / 2], 8, kMaxAutoImageSize);
     out.channels = o.channels > 0 ? o.channels : (allGray ? 1 : 3);
     std::vector<std::pair<std::string, std::size_t>> bySize(sizes.begin(), sizes.end());
     std::stable_sort(bySize.begin(), bySize.end(),
@@ -465,29 +280,8 @@ private:
     SampleImage decode(std::int64_t id) const {
         const auto it = byId_.find(id);
         if (it == byId_.end()) return {};
-        std::string error;
-        QByteArray bytes = QByteArray::fromStdString(readImageBytes(
-            (fs::path(listing_.root) / listing_.files[it->second].path).string(), error));
-        if (!error.empty()) return {};
-        QBuffer buffer(&bytes);
-        QImageReader reader(&buffer);
-        const QSize size = reader.size();
-        if (size.isValid() && std::max(size.width(), size.height()) > 512)
-            reader.setScaledSize(size.scaled(512, 512, Qt::KeepAspectRatio));
-        QImage image = reader.read();
-        if (image.isNull()) return {};
-        const bool gray = image.isGrayscale();
-        image = image.convertToFormat(gray ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-        SampleImage out;
-        out.width = image.width();
-        out.height = image.height();
-        out.channels = gray ? 1 : 3;
-        const auto line = static_cast<std::size_t>(out.width * out.channels);
-        out.pixels.resize(line * static_cast<std::size_t>(out.height));
-        for (int y = 0; y < out.height; ++y)
-            std::copy_n(image.constScanLine(y), line,
-                        out.pixels.begin() + static_cast<std::ptrdiff_t>(line) * y);
-        return out;
+        return decodeWholeImage(
+            (fs::path(listing_.root) / listing_.files[it->second].path).string(), 512);
     }
 
     FolderListing listing_;

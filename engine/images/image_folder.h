@@ -7,14 +7,20 @@
 // - the classes are the sorted names of the root's sub-folders; a class folder's files are found
 //   at any depth below it;
 // - when the root holds train/ and test/ (and optionally val/) with class folders in each, those
-//   are the splits, and every split must have the same classes;
+//   are the splits, and every split must have the same classes; split names match in any case
+//   (Train/, VAL/), so a split is never taken for a class, and train/ beside Train/ is refused;
+// - symbolic links to folders are followed, but a link loop is skipped and listed; a folder that
+//   cannot be listed (no permission) is refused, or below a class skipped and listed, with the
+//   system's reason, never taken for an empty one;
 // - extensions match case-insensitively: png, jpg, jpeg, bmp, pgm, ppm (no webp: Debian's Qt 6
 //   has no webp reader without qt6-image-formats-plugins);
 // - hidden entries (.ipynb_checkpoints, .git, .DS_Store), __MACOSX, Thumbs.db and files of other
 //   types are skipped and listed (torchvision makes .ipynb_checkpoints a class of its own);
 // - a file that cannot be read or decoded (zero bytes, a truncated JPEG, a text file named .png,
-//   no read permission) is quarantined with its reason: the run goes on without it, where
-//   torchvision stops mid-epoch.
+//   no read permission, too large for Qt's decoders) is quarantined with its reason: the run goes
+//   on without it, where torchvision stops mid-epoch;
+// - an image is gray when its pixels are (a gray+alpha PNG, an 8-bit BMP with a gray palette),
+//   and alpha is dropped, as torchvision's convert("RGB") does.
 //
 // Every file's stable id is a 53-bit hash of its path relative to the root (exact in a double, so
 // JSON and the GUI keep it): a file keeps its id when others are added or removed, and the same
@@ -53,8 +59,9 @@ struct FolderListing {
 bool isImageFileName(std::string_view name);
 std::int64_t folderSampleId(std::string_view relativePath);
 
-// Lists the folder. Throws DataError for a root that is not a directory, has no class
-// sub-folders, a class without images, only one class, or splits whose classes differ.
+// Lists the folder (folder_listing.cpp). Throws DataError for a root that is not a directory, a
+// folder that cannot be read, no class sub-folders, a class without images, only one class,
+// splits whose classes differ, or two spellings of one split (train/ and Train/).
 FolderListing listImageFolder(const std::string& root);
 
 struct DecodeOptions {
@@ -93,12 +100,18 @@ struct DecodedImages {
 // progress(done, total) is called on the calling thread about every 100 ms and at the end.
 using DecodeProgress = std::function<void(std::size_t done, std::size_t total)>;
 
+// The largest size data.image_size = 0 picks: 96 px, the largest the resnet takes, so that colour
+// photos get it under model = auto. At 128 px (the cap before) a review's 450x300 photos went to
+// the cnn, which trained at about 6 images/s on this 2-core machine; set data.image_size to go
+// larger.
+inline constexpr int kMaxAutoImageSize = 96;
+
 // Decodes every listed file, `threads` at a time. Each image is scaled so that its shorter side
 // is `size` and then centre-cropped to a square (the aspect is kept; nothing is padded), and
 // converted to gray or RGB. With size 0, the size is the median of the images' shorter sides,
-// kept between 8 and 128. The pixels are kept when they fit in maxBytes; otherwise every file is
-// still decoded once (so a bad one is quarantined now, not mid-epoch) and `streamed` is set.
-// With options.cacheDir, a file whose size and modification time match the last scan of the
+// kept between 8 and kMaxAutoImageSize. The pixels are kept when they fit in maxBytes; otherwise
+// every file is still decoded once (so a bad one is quarantined now, not mid-epoch) and `streamed`
+// is set. With options.cacheDir, a file whose size and modification time match the last scan of the
 // same folder is not read again. The result does not depend on the number of threads or on the
 // cache. Returns early (with what it has) when `stop` becomes true. Throws DataError when no
 // image could be decoded.

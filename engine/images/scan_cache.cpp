@@ -18,7 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kMagic[8] = {'R', 'B', 'S', 'C', 'A', 'N', '\0', '\x01'};
+// The last byte is the format's version. 2: a record's `gray` is whether its pixels are gray (a
+// gray+alpha PNG, an 8-bit BMP with a gray palette), no longer its Qt format's; images with alpha
+// are scaled after alpha is dropped; an image too large for Qt says so. A version-1 cache would
+// call those gray images colour, so it is ignored and written again.
+constexpr char kMagic[8] = {'R', 'B', 'S', 'C', 'A', 'N', '\0', '\x02'};
 
 // A fast 64-bit hash, eight bytes at a time (the pixels can be a gigabyte): not cryptographic,
 // only a guard against a torn or damaged file.

@@ -1,7 +1,9 @@
 #include "support/image_fixtures.h"
 
 #include <QBuffer>
+#include <QByteArray>
 #include <QImage>
+#include <cstdint>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -33,7 +35,57 @@ void writeBytes(const fs::path& file, const std::string& bytes) {
     std::ofstream(file, std::ios::binary) << bytes;
 }
 
+std::uint32_t crc32(const std::string& bytes) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) {
+        c ^= b;
+        for (int k = 0; k < 8; ++k)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+void putBigEndian(std::string& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<char>((v >> shift) & 0xFF));
+}
+
+void putChunk(std::string& png, const char* type, const std::string& data) {
+    putBigEndian(png, static_cast<std::uint32_t>(data.size()));
+    const std::string body = std::string(type, 4) + data;
+    png += body;
+    putBigEndian(png, crc32(body));
+}
+
+// A PNG of 8-bit samples: rows are the raw rows, each with its filter byte (0).
+std::string pngBytes(int w, int h, int colourType, const std::string& rows) {
+    std::string png("\x89PNG\r\n\x1A\n", 8), header;
+    putBigEndian(header, static_cast<std::uint32_t>(w));
+    putBigEndian(header, static_cast<std::uint32_t>(h));
+    header += {8, static_cast<char>(colourType), 0, 0, 0};
+    putChunk(png, "IHDR", header);
+    const QByteArray zlib = qCompress(QByteArray::fromStdString(rows));
+    putChunk(png, "IDAT", zlib.mid(4).toStdString());  // qCompress puts the length first
+    putChunk(png, "IEND", "");
+    return png;
+}
+
 }  // namespace
+
+void writeGrayAlphaPng(const fs::path& file, int w, int h,
+                       const std::vector<std::uint8_t>& grayAlpha) {
+    std::string rows;
+    for (int y = 0; y < h; ++y) {
+        rows.push_back(0);
+        for (int x = 0; x < 2 * w; ++x)
+            rows.push_back(static_cast<char>(grayAlpha[static_cast<std::size_t>(y * 2 * w + x)]));
+    }
+    writeBytes(file, pngBytes(w, h, 4, rows));
+}
+
+void writePngHeader(const fs::path& file, int w, int h) {
+    writeBytes(file, pngBytes(w, h, 0, std::string(static_cast<std::size_t>(w) + 1, '\0')));
+}
 
 void writeBarFolder(const fs::path& root, int perClass, const std::string& ext, int testPerClass,
                     unsigned seed) {

@@ -4,12 +4,15 @@
 
 #include "engine/images/image_folder.h"
 
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <QImage>
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "engine/errors.h"
 #include "support/fixtures.h"
@@ -113,6 +116,12 @@ TEST(ImageFolder, PixelsAreExactWithoutScalingAndTheCropIsCentred) {
     const FolderListing l = listImageFolder(root.string());
     DecodedImages d = decodeImages(l, {}, 1 << 30);
     EXPECT_EQ(d.size, 28);  // the median shorter side
+    // Photo-sized images: the median shorter side (150) is capped at 96, the resnet's largest.
+    test::writeSolidImage(dir.path() / "p/a/one.png", 200, 150, false, 10);
+    test::writeSolidImage(dir.path() / "p/b/two.png", 150, 150, false, 20);
+    EXPECT_EQ(decodeImages(listImageFolder((dir.path() / "p").string()), {}, 1 << 30).size,
+              kMaxAutoImageSize);
+    EXPECT_EQ(kMaxAutoImageSize, 96);
     EXPECT_EQ(d.channels, 1);
     ASSERT_EQ(d.pixels.size(), 2u * 28 * 28);
     EXPECT_TRUE(
@@ -254,4 +263,210 @@ TEST(ImageFolder, NonUtf8NamesAndExtremeAspectRatiosDecode) {
     ASSERT_EQ(d.kept.size(), 2u);
     EXPECT_EQ(d.pixels[0], 90);
     EXPECT_EQ(d.pixels[1], 255);
+}
+
+// Split folders in any case are splits (Kaggle's Train/ and Test/, VAL/, Valid/): taken for
+// classes, the model would learn train-against-test. Two spellings of one split are refused.
+TEST(ImageFolder, SplitFoldersInAnyCaseAreSplitsNeverClasses) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "caps";
+    for (const char* part : {"Train", "VAL", "Test"})
+        for (const char* cls : {"cat", "dog"})
+            test::writeSolidImage(root / part / cls / "a.png", 28, 28, true, 1);
+    const auto count = [](const FolderListing& l, FolderPart part) {
+        return std::count_if(l.files.begin(), l.files.end(),
+                             [&](const auto& f) { return f.part == part; });
+    };
+    FolderListing l = listImageFolder(root.string());
+    EXPECT_TRUE(l.presplit);
+    EXPECT_EQ(l.classes, (std::vector<std::string>{"cat", "dog"}));
+    EXPECT_EQ(count(l, FolderPart::Train), 2);
+    EXPECT_EQ(count(l, FolderPart::Val), 2);
+    EXPECT_EQ(count(l, FolderPart::Test), 2);
+    EXPECT_EQ(l.files.front().path, "Train/cat/a.png");
+
+    fs::rename(root / "VAL", root / "Valid");
+    l = listImageFolder(root.string());
+    EXPECT_EQ(count(l, FolderPart::Val), 2);
+
+    test::writeSolidImage(root / "train/cat/b.png", 28, 28, true, 1);
+    const std::string both = dataErrorOf([&] { (void)listImageFolder(root.string()); });
+    EXPECT_NE(both.find("has both Train/ and train/"), std::string::npos) << both;
+
+    const fs::path noTrain = dir.path() / "notrain";
+    for (const char* part : {"TEST", "Val"})
+        test::writeSolidImage(noTrain / part / "cat/a.png", 28, 28, true, 1);
+    const std::string refused = dataErrorOf([&] { (void)listImageFolder(noTrain.string()); });
+    EXPECT_NE(refused.find("has Val/ but no train/"), std::string::npos) << refused;
+}
+
+// Gray is decided by the pixels, not by the format Qt reports: an 8-bit BMP with a gray palette
+// (Indexed8), a gray+alpha PNG (ARGB32) and a palette PNG that uses only its gray entry are gray,
+// and decode to their gray values (alpha dropped); a 1-bit BMP of red and blue is colour.
+TEST(ImageFolder, GrayPixelsAreGrayWhateverTheFileStoresThemAs) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "gray";
+    fs::create_directories(root / "a");
+    fs::create_directories(root / "b");
+    const auto save = [](const QImage& image, const fs::path& file) {
+        ASSERT_TRUE(image.save(QString::fromStdString(file.string())));
+    };
+    QImage bmp(28, 28, QImage::Format_Indexed8);
+    QList<QRgb> grays;
+    for (int i = 0; i < 256; ++i)
+        grays.push_back(qRgb(i, i, i));
+    bmp.setColorTable(grays);
+    bmp.fill(200);
+    save(bmp, root / "a/gray.bmp");
+    std::vector<std::uint8_t> grayAlpha;
+    for (int i = 0; i < 28 * 28; ++i)
+        grayAlpha.insert(grayAlpha.end(), {90, static_cast<std::uint8_t>(i % 256)});
+    test::writeGrayAlphaPng(root / "a/alpha.png", 28, 28, grayAlpha);
+    QImage palette(28, 28, QImage::Format_Indexed8);
+    palette.setColorTable({qRgb(255, 0, 0), qRgb(60, 60, 60)});  // red is never used
+    palette.fill(1);
+    save(palette, root / "b/palette.png");
+
+    DecodedImages d = decodeImages(listImageFolder(root.string()), {.threads = 2}, 1 << 30);
+    ASSERT_TRUE(d.quarantined.empty()) << d.quarantined[0].reason;
+    EXPECT_EQ(d.channels, 1);
+    EXPECT_EQ(d.sizesSeen, (std::vector<std::string>{"28x28 gray: 3"}));
+    ASSERT_EQ(d.pixels.size(), 3u * 28 * 28);
+    const std::pair<int, int> expected[] = {{0, 90}, {1, 200}, {2, 60}};  // in path order
+    for (const auto& [image, value] : expected)
+        EXPECT_TRUE(std::all_of(d.pixels.begin() + image * 784,
+                                d.pixels.begin() + image * 784 + 784,
+                                [&](auto p) { return p == value; }))
+            << int{d.pixels[static_cast<std::size_t>(image) * 784]} << " for " << value;
+
+    QImage mono(28, 28, QImage::Format_Mono);
+    mono.setColorTable({qRgb(255, 0, 0), qRgb(0, 0, 255)});
+    mono.fill(1);
+    save(mono, root / "b/mono.bmp");
+    d = decodeImages(listImageFolder(root.string()), {.threads = 2}, 1 << 30);
+    EXPECT_EQ(d.channels, 3);
+}
+
+// Alpha is dropped before scaling, as torchvision's convert("RGB") does: a transparent pixel
+// keeps its own gray. (Qt scales with alpha premultiplied when it crops first: the centre of a
+// 4x2 of two transparent black columns and two opaque 200 ones would come out 200, not 100.)
+TEST(ImageFolder, AlphaIsDroppedBeforeScaling) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "alpha";
+    test::writeGrayAlphaPng(root / "a/wide.png", 4, 2,  // (gray, alpha) x 4, two rows
+                            {0, 0, 0, 0, 200, 255, 200, 255, 0, 0, 0, 0, 200, 255, 200, 255});
+    test::writeSolidImage(root / "b/plain.png", 2, 2, true, 10);
+    const FolderListing l = listImageFolder(root.string());
+    for (const int channels : {1, 3}) {
+        const auto d = decodeImages(l, {.size = 1, .channels = channels, .threads = 1}, 1 << 20);
+        ASSERT_EQ(d.kept.size(), 2u);
+        for (int c = 0; c < channels; ++c)
+            EXPECT_NEAR(d.pixels[static_cast<std::size_t>(c)], 100, 2) << channels << " channels";
+    }
+}
+
+// A PNG that Qt refuses for its size (above QImageReader::allocationLimit, 128 MB) is quarantined
+// saying so, not "Unable to read image data"; a JPEG as large still decodes, scaled as it is read.
+TEST(ImageFolder, AnImageTooLargeForQtIsQuarantinedInThoseWords) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "large";
+    test::writePngHeader(root / "a/huge.png", 20000, 20000);  // 381 MB as 8-bit gray
+    test::writeSolidImage(root / "a/small.png", 28, 28, true, 50);
+    test::writeSolidImage(root / "b/large.jpg", 12000, 11500, true, 90);  // 132 MB as gray
+    const auto d = decodeImages(listImageFolder(root.string()),
+                                {.size = 8, .channels = 1, .threads = 2}, 1 << 20);
+    ASSERT_EQ(d.quarantined.size(), 1u);
+    EXPECT_EQ(d.quarantined[0].path, "a/huge.png");
+    EXPECT_EQ(d.quarantined[0].reason,
+              "too large to decode: 20000x20000 px would take 381 MB, more than the 128 MB Qt "
+              "allows per image (resize the file)");
+    ASSERT_EQ(d.kept.size(), 2u);
+    EXPECT_NEAR(d.pixels[64], 90, 2) << "the JPEG";
+}
+
+namespace {
+
+// What listImageFolder says to a user who may not read what chmod 000 locked. Root reads
+// everything, so then the listing runs in a child process that has become nobody; nullopt when
+// that cannot be done.
+std::optional<std::string> listAsUser(const fs::path& root) {
+    int fds[2];
+    if (::pipe(fds) != 0) return std::nullopt;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(fds[0]);
+        if (::geteuid() == 0 &&
+            (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
+            ::_exit(77);
+        std::string said = "listed";
+        try {
+            for (const auto& s : listImageFolder(root.string()).skipped)
+                said += "\n" + s;
+        } catch (const std::exception& e) {
+            said = e.what();
+        }
+        const bool written =
+            ::write(fds[1], said.data(), said.size()) == static_cast<ssize_t>(said.size());
+        ::_exit(written ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::string said;
+    char chunk[4096];
+    for (ssize_t n; (n = ::read(fds[0], chunk, sizeof chunk)) > 0;)
+        said.append(chunk, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return std::nullopt;
+    return said;
+}
+
+}  // namespace
+
+// A folder that cannot be listed is not an empty one: a class folder is refused with the
+// system's reason, a folder below it is skipped and listed with it.
+TEST(ImageFolder, AnUnreadableFolderSaysWhyNotThatItIsEmpty) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "locked";
+    test::writeSolidImage(root / "a/x.png", 28, 28, true, 1);
+    test::writeSolidImage(root / "b/y.png", 28, 28, true, 1);
+    test::writeSolidImage(root / "b/sub/z.png", 28, 28, true, 1);
+    fs::permissions(root / "b/sub", fs::perms::none);
+    const auto nested = listAsUser(root);
+    fs::permissions(root / "b/sub", fs::perms::owner_all);
+    if (!nested) GTEST_SKIP() << "cannot run as a user without root's permissions";
+    EXPECT_NE(nested->find("\nb/sub (cannot be read: Permission denied)"), std::string::npos)
+        << *nested;
+
+    fs::permissions(root / "b", fs::perms::none);
+    const auto top = listAsUser(root);
+    fs::permissions(root / "b", fs::perms::owner_all);
+    ASSERT_TRUE(top);
+    EXPECT_EQ(*top,
+              "class folder '" + (root / "b").string() + "' cannot be read: Permission denied");
+}
+
+// Symbolic links to folders are followed; one that leads back to a folder it is inside (or
+// resolves to itself) is skipped and listed as a loop, not followed forever nor made a class.
+TEST(ImageFolder, SymbolicLinkLoopsAreSkippedAndListed) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "links";
+    test::writeSolidImage(root / "cat/a.png", 28, 28, true, 1);
+    test::writeSolidImage(root / "dog/b.png", 28, 28, true, 1);
+    test::writeSolidImage(dir.path() / "elsewhere/c.png", 28, 28, true, 1);
+    fs::create_directory_symlink("..", root / "cat/up");
+    fs::create_directory_symlink(".", root / "dog/here");
+    fs::create_symlink("spin", root / "dog/spin");
+    fs::create_directory_symlink(root, root / "again");
+    fs::create_directory_symlink(dir.path() / "elsewhere", root / "cat/more");
+    const FolderListing l = listImageFolder(root.string());
+    EXPECT_EQ(l.classes, (std::vector<std::string>{"cat", "dog"}));
+    std::vector<std::string> paths;
+    for (const auto& f : l.files)
+        paths.push_back(f.path);
+    EXPECT_EQ(paths, (std::vector<std::string>{"cat/a.png", "cat/more/c.png", "dog/b.png"}));
+    for (const char* s : {"again (symbolic link loop)", "cat/up (symbolic link loop)",
+                          "dog/here (symbolic link loop)", "dog/spin (symbolic link loop)"})
+        EXPECT_TRUE(hasSkipped(l, s)) << s;
 }

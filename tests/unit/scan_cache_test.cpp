@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <QImage>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -249,4 +250,35 @@ TEST(ScanCache, TwoScansOfOneFolderAtOnceBothWriteAWholeCache) {
     expectSameScan(a, third);
     for (const auto& e : fs::directory_iterator(dir.path() / "cache"))
         EXPECT_FALSE(e.path().string().ends_with(".tmp")) << e.path();
+}
+
+// Version 1 of the cache called an 8-bit BMP with a gray palette colour (gray was Qt's format,
+// not the pixels): a cache of that version is not believed but written again.
+TEST(ScanCache, ACacheOfAnEarlierVersionIsScannedAgain) {
+    test::TempDir dir;
+    const fs::path root = dir.path() / "bmp";
+    QImage gray(28, 28, QImage::Format_Indexed8);
+    QList<QRgb> table;
+    for (int i = 0; i < 256; ++i)
+        table.push_back(qRgb(i, i, i));
+    gray.setColorTable(table);
+    gray.fill(120);
+    for (const char* file : {"a/x.bmp", "b/y.bmp"}) {
+        fs::create_directories((root / file).parent_path());
+        ASSERT_TRUE(gray.save(QString::fromStdString((root / file).string())));
+    }
+    const FolderListing listing = listImageFolder(root.string());
+    const DecodeOptions o{.threads = 1, .cacheDir = (dir.path() / "cache").string()};
+    const DecodedImages first = decodeImages(listing, o, 1 << 20);
+    EXPECT_EQ(first.channels, 1);
+    const std::string path = scanCachePath(o.cacheDir, root.string(), o.size, o.channels);
+    std::string bytes = test::readFile(path);
+    ASSERT_GT(bytes.size(), 8u);
+    bytes[7] = '\x01';  // the version; the checksum covers what follows the magic only
+    test::writeFile(path, bytes);
+    const DecodedImages second = decodeImages(listing, o, 1 << 20);
+    EXPECT_EQ(second.cachedFiles, 0u);
+    EXPECT_NE(second.cacheNote.find("is not one this version wrote"), std::string::npos)
+        << second.cacheNote;
+    expectSameScan(first, second);
 }
