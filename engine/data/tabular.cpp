@@ -63,6 +63,117 @@ std::string linesOf(const std::vector<std::size_t>& lines) {
     return out;
 }
 
+// Levenshtein distance, for suggesting a column name (config.cpp's own is private to the config
+// library, which the data library does not link).
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+// The column `wanted` (a data.label naming none) most likely means: the same name but for case,
+// else the closest within two edits that is no wholesale replacement ('x' is not a typo of 'y').
+std::string nearestColumn(const std::vector<std::string>& header, std::string_view wanted) {
+    const std::string lower = lowerAscii(trimmedCell(wanted));
+    for (const auto& name : header)
+        if (lowerAscii(name) == lower) return name;
+    std::string best;
+    std::size_t bestDistance = 3;
+    if (lower.size() > 64) return best;  // no typo of a column name: skip the quadratic distance
+    for (const auto& name : header) {
+        if (name.size() > 64) continue;
+        const std::size_t d = editDistance(lower, lowerAscii(name));
+        if (d < bestDistance && d < std::min(lower.size(), name.size()))
+            bestDistance = d, best = name;
+    }
+    return best;
+}
+
+// The separator the header line seems to use when it has no comma outside quotes but ';' (what
+// spreadsheets write where the decimal mark is a comma) or tabs: that character, else 0. Such a
+// file would otherwise be read as one column and refused as "no feature column". The header's
+// line number goes to `line` (blank lines before it are skipped, as parseCsv does).
+char foreignSeparator(std::string_view text, std::size_t& line) {
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    line = 1;
+    while (!text.empty() && (text.front() == '\n' || text.front() == '\r')) {
+        if (text.front() == '\n') ++line;
+        text.remove_prefix(1);
+    }
+    std::size_t commas = 0, semicolons = 0, tabs = 0;
+    bool quoted = false;
+    for (char c : text) {
+        if (c == '"') {
+            quoted = !quoted;  // a doubled quote toggles twice
+        } else if (quoted) {
+            continue;
+        } else if (c == '\n' || c == '\r') {
+            break;
+        } else {
+            commas += c == ',';
+            semicolons += c == ';';
+            tabs += c == '\t';
+        }
+    }
+    if (commas > 0 || semicolons + tabs == 0) return 0;
+    return semicolons >= tabs ? ';' : '\t';
+}
+
+// A whole number as a class name: "0" for 0.0, -0 and "+0".
+std::string integerName(double v) {
+    return fmt::format("{:.0f}", v + 0.0);
+}
+
+// "a, b, c, d, e and 3 more": the columns other than the label, for a message.
+std::string otherColumns(const Table& table) {
+    std::string out;
+    std::size_t shown = 0;
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+        if (c == table.labelColumn || shown == 5) continue;
+        out += fmt::format("{}'{}'", shown++ > 0 ? ", " : "", table.header[c]);
+    }
+    if (table.header.size() - 1 > shown)
+        out += fmt::format(" and {} more", table.header.size() - 1 - shown);
+    return out;
+}
+
+// Refuses a label that is no set of classes: numbers with decimals (a regression target), or
+// more than 20 distinct values in more than half the rows (a target, an id, free text). Either
+// would become a class per value and fail only at training, with a hint about the learning rate.
+void checkLabelHoldsClasses(const Table& table, std::size_t distinct, const TableSpec& spec) {
+    bool numbers = true;
+    std::optional<std::size_t> decimal;  // the first row with a fraction
+    for (std::size_t r = 0; r < table.rows.size() && numbers; ++r) {
+        const auto v = numberIn(table.rows[r][table.labelColumn]);
+        if (!v) numbers = false;
+        if (v && !decimal && std::trunc(*v) != *v) decimal = r;
+    }
+    const std::size_t rows = table.rows.size();
+    const bool fractions = numbers && decimal.has_value();
+    if (!fractions && (distinct * 2 <= rows || distinct <= 20)) return;
+    const std::string& name = table.header[table.labelColumn];
+    std::string found = fmt::format("{} distinct values in {} rows", distinct, rows);
+    if (fractions)
+        found += fmt::format(", with decimals ('{}' on line {})",
+                             trimmedCell(table.rows[*decimal][table.labelColumn]),
+                             table.lines[*decimal]);
+    failTable(
+        table.path,
+        fmt::format("the label column '{}'{} has {}; '{}' looks like {}, not a class. "
+                    "Runboard trains classifiers only: set data.label=COLUMN to the column "
+                    "that holds the classes (the others are {})",
+                    name, spec.labelColumn.empty() ? " (the last column: data.label is unset)" : "",
+                    found, name, numbers ? "a number to predict" : "an id or free text",
+                    otherColumns(table)));
+}
+
 }  // namespace
 
 bool isMissing(std::string_view cell) {
@@ -72,6 +183,12 @@ bool isMissing(std::string_view cell) {
 }
 
 Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec) {
+    std::size_t headerLine = 1;
+    if (const char sep = foreignSeparator(text, headerLine))
+        failTable(path, fmt::format("line {} looks separated by {}, not by commas: Runboard reads "
+                                    "comma-separated files only; convert it (a spreadsheet's Save "
+                                    "As CSV, with ',' between fields and '.' as the decimal mark)",
+                                    headerLine, sep == ';' ? "';'" : "tabs"));
     auto records = parseCsv(text);
     if (!records) failTable(path, records.error().message);
     if (records->empty()) failTable(path, "the file is empty: it needs a header row and data rows");
@@ -97,10 +214,14 @@ Table parseTable(std::string_view text, const std::string& path, const TableSpec
         t.labelColumn = t.header.size() - 1;
     } else {
         const auto it = std::find(t.header.begin(), t.header.end(), spec.labelColumn);
-        if (it == t.header.end())
-            failTable(path,
-                      fmt::format("there is no label column '{}' (data.label); the columns are {}",
-                                  spec.labelColumn, fmt::join(t.header, ", ")));
+        if (it == t.header.end()) {
+            const std::string near = nearestColumn(t.header, spec.labelColumn);
+            failTable(path, fmt::format("there is no label column '{}' (data.label); {}the "
+                                        "columns are {}",
+                                        spec.labelColumn,
+                                        near.empty() ? "" : "did you mean '" + near + "'? ",
+                                        fmt::join(t.header, ", ")));
+        }
         t.labelColumn = static_cast<std::size_t>(it - t.header.begin());
     }
     for (std::size_t r = 1; r < records->size(); ++r) {
@@ -112,6 +233,16 @@ Table parseTable(std::string_view text, const std::string& path, const TableSpec
         t.lines.push_back(rec.line);
     }
     if (t.rows.empty()) failTable(path, "there are no data rows after the header");
+    t.integerLabels = true;
+    for (const auto& row : t.rows) {
+        const std::string& cell = row[t.labelColumn];
+        if (isMissing(cell)) continue;  // refused by fitEncoding
+        const auto v = numberIn(cell);
+        if (!v || std::trunc(*v) != *v) {
+            t.integerLabels = false;
+            break;
+        }
+    }
     return t;
 }
 
@@ -158,10 +289,17 @@ std::vector<std::string> Encoding::featureNames() const {
     return out;
 }
 
+std::string labelOf(const Table& table, std::size_t row) {
+    const std::string_view cell = trimmedCell(table.rows[row][table.labelColumn]);
+    if (table.integerLabels)
+        if (const auto v = numberIn(cell)) return integerName(*v);
+    return std::string(cell);
+}
+
 std::vector<std::string> labelClasses(const Table& table) {
     std::set<std::string> labels;
-    for (const auto& row : table.rows)
-        labels.insert(std::string(trimmedCell(row[table.labelColumn])));
+    for (std::size_t r = 0; r < table.rows.size(); ++r)
+        labels.insert(labelOf(table, r));
     std::vector<std::string> classes(labels.begin(), labels.end());
     const bool numeric = std::all_of(classes.begin(), classes.end(),
                                      [](const std::string& s) { return numberIn(s).has_value(); });
@@ -188,6 +326,13 @@ Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainR
     if (!missingLabel.empty())
         failTable(table.path, fmt::format("the label '{}' is missing on {}",
                                           table.header[table.labelColumn], linesOf(missingLabel)));
+    // The label first: a wrong label column matters more than the gaps in the features.
+    e.classes = labelClasses(table);
+    if (e.classes.size() < 2)
+        failTable(table.path, fmt::format("the label '{}' has one value ('{}') in every row: a "
+                                          "classifier needs at least two classes",
+                                          table.header[table.labelColumn], e.classes.front()));
+    checkLabelHoldsClasses(table, e.classes.size(), spec);
     if (!missingByColumn.empty() && spec.missing == MissingPolicy::Refuse) {
         const auto& [c, lines] = *missingByColumn.begin();
         failTable(table.path,
@@ -195,11 +340,6 @@ Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainR
                               "or set data.missing=mean to use the training part's mean",
                               table.header[c], linesOf(lines)));
     }
-    e.classes = labelClasses(table);
-    if (e.classes.size() < 2)
-        failTable(table.path, fmt::format("the label '{}' has one value ('{}') in every row: a "
-                                          "classifier needs at least two classes",
-                                          table.header[table.labelColumn], e.classes.front()));
     for (std::size_t c = 0; c < table.header.size(); ++c) {
         if (c == table.labelColumn) continue;
         ColumnEncoding f;
@@ -274,7 +414,7 @@ EncodedRows encodeRows(const Table& table, const Encoding& encoding,
             const auto v = numberIn(cell);  // missing: the mean, 0 after scaling
             x[k++] = v ? static_cast<float>((*v - f.mean) / f.stdev) : 0.0f;
         }
-        const std::string label(trimmedCell(row[table.labelColumn]));
+        const std::string label = labelOf(table, static_cast<std::size_t>(rows[i]));
         const auto it = std::find(encoding.classes.begin(), encoding.classes.end(), label);
         if (it == encoding.classes.end())
             failTable(table.path,

@@ -15,6 +15,15 @@
 // - missing cells ("", NA, NaN, N/A, null, ?, case-insensitive) are refused, naming the first rows,
 //   unless missing = mean: a numeric cell then takes the training mean (0 after scaling), a
 //   categorical one all zeros. A missing label is always refused.
+//
+// The label must hold classes: Runboard only trains classifiers, and a regression target taken
+// for classes (decimals, or nearly one value per row) would train hundreds of one-row classes
+// and fail later with a misleading hint. So fitEncoding refuses a label whose values are numbers
+// with decimals, or more than 20 distinct values in more than half the rows, naming the column
+// and the other columns to choose from. A label of whole numbers is read as numbers: "0" and
+// "0.0" are one class, named "0", and the classes go in numeric order ("9" before "10").
+// A file separated by ';' (spreadsheets where the decimal mark is a comma) or tabs is refused
+// as such, rather than read as one column.
 
 #include <cstdint>
 #include <memory>
@@ -40,13 +49,17 @@ struct Table {
     std::size_t labelColumn = 0;
     std::vector<std::vector<std::string>> rows;  // every row as wide as the header
     std::vector<std::size_t> lines;              // each row's first line in the file (messages)
+    // Every present label is a whole number: the classes are the numbers, not their spellings.
+    bool integerLabels = false;
 };
 
 // Whether a cell counts as missing.
 bool isMissing(std::string_view cell);
 
 // Parses CSV text as a dataset table: a header row (named columns, no duplicates), every row as
-// wide as the header, the label column present. Throws DataError naming the file, line and column.
+// wide as the header, the label column present (else the nearest name is suggested: 'target' for
+// data.label=Target). Throws DataError naming the file, line and column, and for a line 1 that
+// has no comma but ';' or tabs, naming the separator.
 Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec);
 // The bytes of a table file; DataError for one that is missing, not a regular file (a directory,
 // a device, a FIFO) or unreadable.
@@ -70,12 +83,17 @@ struct Encoding {
     std::vector<std::string> featureNames() const;
 };
 
-// The label's classes: every value in the label column, numerically sorted when all are numbers,
-// else in string order (the order of the model's outputs).
+// The class of a row's label (index into table.rows): the trimmed cell, or when the labels are
+// whole numbers (table.integerLabels), the number as an integer ("0.0" and " 0" are "0").
+std::string labelOf(const Table& table, std::size_t row);
+
+// The label's classes: every row's labelOf, numerically sorted when all are numbers, else in
+// string order (the order of the model's outputs). Never refuses (the gallery shows any table).
 std::vector<std::string> labelClasses(const Table& table);
 
 // Fits the encoding on `trainRows` (row indices into table.rows). Throws DataError for missing
-// cells (unless spec.missing is Mean), a missing label, or fewer than two classes in the table.
+// cells (unless spec.missing is Mean), a missing label, fewer than two classes in the table, or
+// a label that looks like a number to predict (or an id) rather than classes.
 Encoding fitEncoding(const Table& table, const std::vector<std::int64_t>& trainRows,
                      const TableSpec& spec);
 

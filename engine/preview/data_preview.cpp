@@ -125,14 +125,8 @@ void previewTable(const PreviewOptions& o, const PreviewProgress& progress, Data
         classIndex.emplace(name, out.classes.size());
         out.classes.push_back(ClassCount{name});
     }
-    // labelClasses trims the cells; a missing label (refused below) counts in no class.
-    const auto trimmed = [](std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-            s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-            s.remove_suffix(1);
-        return s;
-    };
+    // A row's class is labelOf ("0.0" is class "0"); a missing label (refused below) counts in
+    // no class.
     const auto n = static_cast<std::int64_t>(table.rows.size());
     Carved parts = carveSplits(n, o.testShare, o.valShare, o.splitSeed);
     parts.train = limitedSample(parts.train, o.limit, o.splitSeed);
@@ -140,9 +134,9 @@ void previewTable(const PreviewOptions& o, const PreviewProgress& progress, Data
                                    {&parts.val, &ClassCount::val},
                                    {&parts.test, &ClassCount::test}})
         for (std::int64_t r : *positions) {
-            const std::string& cell = table.rows[static_cast<std::size_t>(r)][table.labelColumn];
-            if (isMissing(cell)) continue;
-            if (auto it = classIndex.find(trimmed(cell)); it != classIndex.end())
+            const auto row = static_cast<std::size_t>(r);
+            if (isMissing(table.rows[row][table.labelColumn])) continue;
+            if (auto it = classIndex.find(labelOf(table, row)); it != classIndex.end())
                 ++(out.classes[it->second].*part);
         }
 

@@ -113,6 +113,17 @@ TEST(CliData, BadTablesAreRefusedCleanly) {
         {"only a label", "y\na\nb\n", {}, 3, "at least one feature column"},
         {"unclosed quote", "x,y\n1,\"a\n2,b\n", {}, 3, "quote"},
         {"cnn on a table", "x,y\n1,a\n2,b\n", {"model=cnn"}, 2, "use model = mlp"},
+        {"a number to predict",
+         "species,petal\nsetosa,1.4\nvirginica,5.1\nsetosa,1.3\nvirginica,5.9\nsetosa,1.5\n",
+         {},
+         3,
+         "'petal' looks like a number to predict, not a class"},
+        {"semicolons", "x;y\n1,5;a\n2,5;b\n", {}, 3, "line 1 looks separated by ';'"},
+        {"label in another case",
+         "x,target\n1,a\n2,b\n",
+         {"data.label=Target"},
+         3,
+         "did you mean 'target'?"},
     };
     for (const Case& c : cases) {
         const std::string csv = dir.file("bad.csv");

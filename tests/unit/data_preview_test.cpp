@@ -230,6 +230,27 @@ TEST(DataPreview, MissingCellsAreNamedAndStopTheRunUnlessMean) {
     EXPECT_NE(p.summary.find("2 missing cells"), std::string::npos) << p.summary;
 }
 
+// The Scan counts a label by its class as the run does: "0" and "0.0" are both class "0"; and a
+// label of decimals is the error the run stops with.
+TEST(DataPreview, ATableCountsWholeNumberLabelsByNumberAndRefusesDecimals) {
+    test::TempDir dir;
+    const std::string csv = dir.file("numbers.csv");
+    std::string text = "a,y\n";
+    for (int r = 0; r < 20; ++r)
+        text += std::to_string(r) + "," + (r % 2 ? "1" : r % 4 ? "0.0" : "0") + "\n";
+    test::writeFile(csv, text);
+    DataPreview p = engine::previewData(test::tinyCsvConfig(csv));
+    ASSERT_TRUE(p.ok) << p.error;
+    ASSERT_EQ(p.classes.size(), 2u);
+    EXPECT_EQ(p.classes[0].name, "0");
+    EXPECT_EQ(p.classes[0].total(), 10);
+    EXPECT_EQ(p.classes[1].total(), 10);
+    test::writeFile(csv, "a,y\n1,0.5\n2,1.5\n3,0.5\n4,1.5\n5,0.5\n");
+    p = engine::previewData(test::tinyCsvConfig(csv));
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.error.find("'y' looks like a number to predict"), std::string::npos) << p.error;
+}
+
 TEST(DataPreview, ATableThatCannotBeReadAndTheBuiltInDataset) {
     test::TempDir dir;
     DataPreview p = engine::previewData(test::tinyCsvConfig(dir.file("absent.csv")));

@@ -177,3 +177,103 @@ TEST(Tabular, OnlyRegularFilesAreRead) {
         }
     }
 }
+
+// Runboard only classifies: a label of decimals (a regression target), or of nearly one value a
+// row, is refused naming the column and the others, not trained as hundreds of one-row classes.
+TEST(Tabular, ALabelThatLooksLikeANumberToPredictIsRefusedNamingTheOtherColumns) {
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> uniform(0.0, 5.0);
+    std::string prices = "rooms,area,zone,price\n", ids = "x,id\n";
+    for (int r = 0; r < 300; ++r) {
+        prices.append(std::to_string(r % 5)).append(",").append(std::to_string(uniform(rng)));
+        prices.append(",z").append(std::to_string(r % 3)).append(",");
+        prices.append(std::to_string(100 + r - r / 75)).append("\n");  // 297 whole numbers
+        ids.append(std::to_string(r)).append(",u").append(std::to_string(r)).append("\n");
+    }
+    const std::string many = messageOf(prices);
+    EXPECT_NE(many.find("data.csv"), std::string::npos) << many;
+    EXPECT_NE(many.find("label column 'price' (the last column: data.label is unset)"),
+              std::string::npos)
+        << many;
+    EXPECT_NE(many.find("297 distinct values in 300 rows; 'price' looks like a number to "
+                        "predict, not a class"),
+              std::string::npos)
+        << many;
+    EXPECT_NE(many.find("data.label=COLUMN"), std::string::npos) << many;
+    EXPECT_NE(many.find("'rooms', 'area', 'zone'"), std::string::npos) << many;
+    // The label first, a float feature last (the default label): refused, however few rows.
+    const std::string swapped = messageOf("species,petal\nsetosa,1.4\nvirginica,5.1\n");
+    EXPECT_NE(swapped.find("label column 'petal'"), std::string::npos) << swapped;
+    EXPECT_NE(swapped.find("with decimals ('1.4' on line 2)"), std::string::npos) << swapped;
+    EXPECT_NE(swapped.find("the others are 'species'"), std::string::npos) << swapped;
+    EXPECT_EQ(messageOf("species,petal\nsetosa,1.4\nvirginica,5.1\n", {.labelColumn = "species"}),
+              "");
+    // A named label of decimals says so too; text of one value a row is an id.
+    EXPECT_NE(messageOf(prices, {.labelColumn = "area"}).find("looks like a number to predict"),
+              std::string::npos);
+    const std::string id = messageOf(ids);
+    EXPECT_NE(id.find("300 distinct values in 300 rows; 'id' looks like an id or free text"),
+              std::string::npos)
+        << id;
+    // Many classes are fine while they are at most 20, or at most half the rows.
+    EXPECT_EQ(messageOf(prices, {.labelColumn = "rooms"}), "");
+    std::string twenty = "x,y\n", halves = "x,y\n";
+    for (int r = 0; r < 30; ++r)
+        twenty.append(std::to_string(r)).append(",").append(std::to_string(r % 20)).append("\n");
+    for (int r = 0; r < 100; ++r)
+        halves.append(std::to_string(r)).append(",c").append(std::to_string(r % 50)).append("\n");
+    EXPECT_EQ(messageOf(twenty), "");
+    EXPECT_EQ(messageOf(halves), "");
+}
+
+// Whole-number labels are numbers: "0" and "0.0" are one class, named "0", in numeric order;
+// text labels keep their spelling and string order.
+TEST(Tabular, WholeNumberLabelsAreOneClassPerNumberInNumericOrder) {
+    const std::string csv = "a,y\n1,0\n2,0.0\n3,1\n4,1.00\n5, +10\n6,9\n7,-0\n8,1e1\n";
+    const Table t = parseTable(csv, "n.csv", {});
+    EXPECT_TRUE(t.integerLabels);
+    EXPECT_EQ(labelOf(t, 1), "0");
+    EXPECT_EQ(labelOf(t, 6), "0");
+    EXPECT_EQ(labelOf(t, 7), "10");
+    EXPECT_EQ(labelClasses(t), (std::vector<std::string>{"0", "1", "9", "10"}));
+    const Encoding e = fitEncoding(t, {0, 1, 2, 3, 4, 5, 6, 7}, {});
+    EXPECT_EQ(e.classes, (std::vector<std::string>{"0", "1", "9", "10"}));
+    EXPECT_EQ(encodeRows(t, e, {0, 1, 2, 3, 4, 5, 6, 7}).labels,
+              (std::vector<std::int64_t>{0, 0, 1, 1, 3, 2, 0, 3}));
+    // Text labels (a word among the numbers) stay as written, in string order.
+    const Table text = parseTable("a,y\n1,0\n2,0.0\n3,b\n4,10\n", "s.csv", {});
+    EXPECT_FALSE(text.integerLabels);
+    EXPECT_EQ(labelClasses(text), (std::vector<std::string>{"0", "0.0", "10", "b"}));
+}
+
+// Files separated by ';' (spreadsheets where the decimal mark is a comma) or tabs are named as
+// such, not refused as "no feature column"; a ';' inside quotes or beside commas is data.
+TEST(Tabular, SemicolonAndTabSeparatedFilesAreNamedAsSuch) {
+    const std::string semi = messageOf("\xEF\xBB\xBF\"a\";\"b\";label\n1,5;2;x\n3,5;4;y\n");
+    EXPECT_NE(semi.find("CSV dataset 'data.csv': line 1 looks separated by ';', not by commas"),
+              std::string::npos)
+        << semi;
+    EXPECT_NE(semi.find("comma-separated files only; convert it"), std::string::npos) << semi;
+    const std::string tabs = messageOf("\na\tb\tlabel\n1\t2\tx\n");
+    EXPECT_NE(tabs.find("line 2 looks separated by tabs"), std::string::npos) << tabs;
+    EXPECT_NE(messageOf("\"a;b\"\n1\n2\n").find("at least one feature column"), std::string::npos);
+    EXPECT_EQ(messageOf("a;b,y\n1,p\n2,q\n"), "");
+}
+
+// A data.label that names no column suggests the nearest: the same name in another case, else a
+// typo within two edits; nothing when no name is close.
+TEST(Tabular, AnUnknownLabelSuggestsTheNearestColumn) {
+    const std::string csv = "x,target,label\n1,0,a\n2,1,b\n";
+    const std::string cased = messageOf(csv, {.labelColumn = "Target"});
+    EXPECT_NE(cased.find("there is no label column 'Target' (data.label); did you mean 'target'? "
+                         "the columns are x, target, label"),
+              std::string::npos)
+        << cased;
+    EXPECT_NE(messageOf(csv, {.labelColumn = "lable"}).find("did you mean 'label'?"),
+              std::string::npos);
+    EXPECT_NE(messageOf(csv, {.labelColumn = "targets"}).find("did you mean 'target'?"),
+              std::string::npos);
+    for (const char* far : {"y", "class", "z"})
+        EXPECT_EQ(messageOf(csv, {.labelColumn = far}).find("did you mean"), std::string::npos)
+            << far;
+}
