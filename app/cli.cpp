@@ -136,6 +136,7 @@ config::Config configFromOptions(const QCommandLineParser& parser) {
     for (const QString& s : parser.values(kSetOption))
         cfg.applyOverride(s.toStdString());
     cfg.validate();
+    cfg.makePathsAbsolute();
     return cfg;
 }
 

@@ -68,6 +68,14 @@ struct StoppedEarly : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A check that is not a pass, at its level: a fail is an error even when the run goes on.
+void logCheck(const engine::CheckResult& check) {
+    if (check.status == engine::CheckStatus::Pass) return;
+    spdlog::log(
+        check.status == engine::CheckStatus::Fail ? spdlog::level::err : spdlog::level::warn,
+        "check {}: {}: {}", check.name, engine::checkStatusName(check.status), check.message);
+}
+
 // The checklist during training: after the first kSteps steps, whether the loss moved at all.
 class FlatLossWatch : public engine::Observer {
 public:
@@ -78,8 +86,7 @@ public:
         losses_.push_back(e.loss);
         if (losses_.size() < kSteps) return;
         const auto check = engine::flatLossCheck(losses_);
-        if (check.status != engine::CheckStatus::Pass)
-            spdlog::warn("check {}: {}", check.name, check.message);
+        logCheck(check);
         if (auto s = storage::appendCheck(db_, run_, checkRows({check}).front()); !s)
             spdlog::error("run {}: cannot store a check: {}", run_, s.error().message);
     }
@@ -110,8 +117,7 @@ public:
     void onFinish(const engine::RunResult& r) override {
         if (r.outcome != engine::Outcome::Finished) return;
         const auto check = engine::learnedCheck(valAccuracy_, valSize_, classes_, losses_);
-        if (check.status != engine::CheckStatus::Pass)
-            spdlog::warn("check {}: {}", check.name, check.message);
+        logCheck(check);
         if (auto s = storage::appendCheck(db_, run_, checkRows({check}).front()); !s)
             spdlog::error("run {}: cannot store a check: {}", run_, s.error().message);
     }

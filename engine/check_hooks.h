@@ -27,6 +27,9 @@ struct CheckHooks {
 namespace runboard::engine {
 
 struct Dataset;
+// model.layers: the model's weights by name and shape and its buffers, stored with every run
+// (Trainer::loadData) and listed by a standalone checklist (runboard check).
+CheckResult layersCheck(torch::nn::Module& model, std::string_view kind);
 // data.preprocessing on a loaded dataset (runChecks runs it; the tests plant its bugs directly).
 CheckResult preprocessingCheck(const Dataset& data);
 

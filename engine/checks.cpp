@@ -1,6 +1,7 @@
 #include "engine/checks.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -10,7 +11,9 @@
 #include "engine/check_hooks.h"
 #include "engine/data/sample_images.h"
 #include "engine/dataset.h"
+#include "engine/errors.h"
 #include "engine/runtime.h"
+#include "engine/torch_errors.h"
 
 namespace runboard::engine {
 
@@ -389,7 +392,34 @@ CheckResult preprocessingCheck(const Dataset& d) {
     return r;
 }
 
-std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) {
+// model.layers: the model's weights by name and shape (named_parameters, as a TorchScript module
+// names them too) and its buffers, stored with the run so its architecture can be read later.
+CheckResult layersCheck(torch::nn::Module& model, std::string_view kind) {
+    CheckResult r;
+    r.name = "model.layers";
+    std::int64_t trainable = 0, frozen = 0;
+    for (const auto& p : model.named_parameters()) {
+        (p.value().requires_grad() ? trainable : frozen) += p.value().numel();
+        r.details.push_back(fmt::format("{} [{}] {}{}", p.key(), fmt::join(p.value().sizes(), ", "),
+                                        p.value().numel(),
+                                        p.value().requires_grad() ? "" : " (frozen)"));
+    }
+    std::int64_t buffers = 0;
+    for (const auto& b : model.named_buffers())
+        buffers += b.value().numel();
+    r.value = static_cast<double>(trainable);
+    r.message =
+        fmt::format("{}: {} trainable weights in {} tensors{}{}", kind, trainable, r.details.size(),
+                    frozen > 0 ? fmt::format(", {} frozen", frozen) : "",
+                    buffers > 0 ? fmt::format(", {} buffer values (BatchNorm)", buffers) : "");
+    if (r.details.size() > 400) {  // a model of thousands of tensors: the first 400
+        r.details.resize(400);
+        r.details.push_back("...");
+    }
+    return r;
+}
+
+std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) try {
     const TrainOptions train = TrainOptions::fromConfig(config);  // validates
     static const CheckHooks none;
     const CheckHooks& hooks = options.hooks ? *options.hooks : none;
@@ -397,7 +427,13 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     const bool idx = train.data.source == config::DataSource::FashionMnist;
     std::vector<CheckResult> out = idx ? dataChecks(train.data) : std::vector<CheckResult>{};
     std::optional<Dataset> loaded;
-    if (options.data == nullptr) loaded = loadDataset(train.data);
+    if (options.data == nullptr) {  // standalone (runboard check): the model as a run reports it
+        loaded = loadDataset(train.data);
+        const auto kind = config::resolveModel(train.model.kind, loaded->sampleShape);
+        const auto model = makeModel(kind, train.model.path, loaded->numClasses,
+                                     train.model.dropout, loaded->sampleShape);
+        loaded->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(kind)));
+    }
     const Dataset& data = options.data != nullptr ? *options.data : *loaded;
     out.insert(out.end(), data.loadChecks.begin(), data.loadChecks.end());
     if (!idx)
@@ -420,6 +456,8 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     s.model().train();
     out.push_back(dataBoundCheck(b, s, batches));
     return out;
+} catch (const c10::Error& e) {
+    throw EngineError(torchErrorMessage("the pre-flight checklist", e));
 }
 
 CheckResult flatLossCheck(const std::vector<double>& losses) {

@@ -7,6 +7,7 @@
 #include "engine/errors.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
+#include "engine/torch_errors.h"
 
 namespace runboard::engine {
 
@@ -44,7 +45,7 @@ void LrFinder::loadData() {
     (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
 }
 
-sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) {
+sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) try {
     const TrainOptions& train = impl_->train;
     const sweep::Options& options = impl_->options;
     (void)configureRuntime(train.threads);
@@ -84,6 +85,8 @@ sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomi
     spdlog::info("lr sweep {} at step {} (lr {:g})", sweep::toString(result.stop.reason),
                  result.stop.step, result.stop.lr);
     return result;
+} catch (const c10::Error& e) {
+    throw EngineError(torchErrorMessage("the LR sweep", e));
 }
 
 }  // namespace runboard::engine

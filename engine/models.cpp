@@ -124,6 +124,7 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
     std::int64_t inputs = 1;
     for (std::int64_t d : shape)
         inputs *= d;
+    const bool automatic = kind == config::ModelKind::Auto;
     kind = config::resolveModel(kind, shape);
     switch (kind) {
         case config::ModelKind::Auto:  // resolved above
@@ -137,7 +138,9 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
             break;
     }
     // Three halvings: below 8 px the last stage would pool nothing.
-    const std::string name(config::kModelNames.name(kind));
+    const std::string name = automatic
+                                 ? "auto (" + std::string(config::kModelNames.name(kind)) + ")"
+                                 : std::string(config::kModelNames.name(kind));
     if (shape.size() != 3 || shape[1] != shape[2] || shape[1] < 8)
         throw DataError(shape.size() != 3
                             ? "model = " + name +

@@ -7,26 +7,10 @@
 #include <sstream>
 
 #include "engine/errors.h"
+#include "engine/torch_errors.h"
 
 namespace runboard::engine {
 namespace {
-
-// The line of a LibTorch error that says what went wrong: the interpreter's "RuntimeError: ..."
-// after a TorchScript traceback, else the first line (a C++ backtrace follows it).
-std::string firstLine(const std::string& what) {
-    std::istringstream lines(what);
-    std::string line, first;
-    while (std::getline(lines, line)) {
-        const auto begin = line.find_first_not_of(' ');
-        if (begin == std::string::npos) continue;
-        const std::string trimmed = line.substr(begin);
-        if (first.empty()) first = trimmed;
-        // "RuntimeError: ...", "ValueError: ...": one word, then the message.
-        const auto error = trimmed.find("Error: ");
-        if (error != std::string::npos && trimmed.find(' ') > error) return trimmed;
-    }
-    return first;
-}
 
 std::string shapeText(c10::IntArrayRef sizes) {
     std::ostringstream out;
@@ -75,7 +59,7 @@ public:
         try {
             return module_.forward({x}).toTensor();
         } catch (const std::exception& e) {  // the interpreter's message, not its backtrace
-            throw EngineError("model.path '" + path_ + "' failed: " + firstLine(e.what()));
+            throw EngineError("model.path '" + path_ + "' failed: " + torchErrorLine(e.what()));
         }
     }
     torch::Tensor headWeight() override { return headWeight_; }
@@ -116,42 +100,55 @@ std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::
         throw DataError(what +
                         " is not a TorchScript module (save one with "
                         "torch.jit.script(model).save(path)): " +
-                        firstLine(e.what()));
+                        torchErrorLine(e.what()));
     }
-    std::vector<std::int64_t> batch{2};
-    batch.insert(batch.end(), shape.begin(), shape.end());
-    // In eval() and in train() mode (a module may take another path in each); the buffers that
-    // train() mode changes (BatchNorm's statistics) are put back afterwards.
+    // In eval() and in train() mode (a module may take another path in each), on batches of 2
+    // and 3 samples: a module traced by torch.jit.trace at one batch size runs only at that size,
+    // and would otherwise pass here and fail on the run's first batch. The buffers that train()
+    // mode changes (BatchNorm's statistics) are put back afterwards.
     std::vector<std::pair<torch::Tensor, torch::Tensor>> buffers;
     for (const auto& b : module.buffers())
         buffers.emplace_back(b, b.clone());
-    for (const bool training : {false, true}) {
-        const std::string mode = training ? "train()" : "eval()";
-        torch::Tensor out;
-        try {
-            torch::NoGradGuard noGrad;
-            module.train(training);
-            const torch::IValue result = module.forward({torch::zeros(batch)});
-            if (!result.isTensor())
-                throw DataError(what + " returns a " + result.tagKind() + " in " + mode +
-                                " mode, not a tensor of logits [batch, " + std::to_string(classes) +
+    for (const bool training : {false, true})
+        for (const std::int64_t n : {2, 3}) {
+            std::vector<std::int64_t> batch{n};
+            batch.insert(batch.end(), shape.begin(), shape.end());
+            const std::string mode = training ? "train()" : "eval()";
+            torch::Tensor out;
+            try {
+                torch::NoGradGuard noGrad;
+                module.train(training);
+                const torch::IValue result = module.forward({torch::zeros(batch)});
+                if (!result.isTensor())
+                    throw DataError(what + " returns a " + result.tagKind() + " in " + mode +
+                                    " mode, not a tensor of logits [batch, " +
+                                    std::to_string(classes) + "]");
+                out = result.toTensor();
+            } catch (const DataError&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw DataError(what + " fails in " + mode + " mode on a batch of shape " +
+                                shapeText(batch) +
+                                " (this dataset's samples): " + torchErrorLine(e.what()) +
+                                (n == 3 ? " (it runs on 2 samples: a module traced at one batch "
+                                          "size? script it with torch.jit.script)"
+                                        : ""));
+            }
+            if (out.dim() == 2 && out.size(1) == classes && out.size(0) != n)
+                throw DataError(what + " outputs " + shapeText(out.sizes()) + " for a batch of " +
+                                std::to_string(n) +
+                                " samples: its batch size is fixed (torch.jit.trace records "
+                                "one), so script it with torch.jit.script instead");
+            if (out.dim() != 2 || out.size(0) != n || out.size(1) != classes)
+                throw DataError(what + " outputs " + shapeText(out.sizes()) + " in " + mode +
+                                " mode for a batch of shape " + shapeText(batch) +
+                                "; this dataset has " + std::to_string(classes) +
+                                " classes, so it must output [batch, " + std::to_string(classes) +
                                 "]");
-            out = result.toTensor();
-        } catch (const DataError&) {
-            throw;
-        } catch (const std::exception& e) {
-            throw DataError(what + " fails in " + mode + " mode on a batch of shape " +
-                            shapeText(batch) + " (this dataset's samples): " + firstLine(e.what()));
+            if (!out.is_floating_point())
+                throw DataError(what + " outputs " + std::string(c10::toString(out.scalar_type())) +
+                                " values: logits must be floating point");
         }
-        if (out.dim() != 2 || out.size(0) != 2 || out.size(1) != classes)
-            throw DataError(what + " outputs " + shapeText(out.sizes()) + " in " + mode +
-                            " mode for a batch of shape " + shapeText(batch) +
-                            "; this dataset has " + std::to_string(classes) +
-                            " classes, so it must output [batch, " + std::to_string(classes) + "]");
-        if (!out.is_floating_point())
-            throw DataError(what + " outputs " + std::string(c10::toString(out.scalar_type())) +
-                            " values: logits must be floating point");
-    }
     {
         torch::NoGradGuard noGrad;
         for (auto& [buffer, saved] : buffers)
@@ -172,7 +169,7 @@ bool saveScriptedModel(ClassifierImpl& model, const std::string& path) {
         scripted->module().save(path);
     } catch (const std::exception& e) {
         throw OutputError("cannot write the TorchScript model '" + path +
-                          "': " + firstLine(e.what()));
+                          "': " + torchErrorLine(e.what()));
     }
     return true;
 }

@@ -13,11 +13,13 @@
 #include <random>
 #include <sstream>
 
+#include "engine/check_hooks.h"
 #include "engine/data/atomic_file.h"
 #include "engine/errors.h"
 #include "engine/runtime.h"
 #include "engine/scripted_model.h"
 #include "engine/session.h"
+#include "engine/torch_errors.h"
 
 namespace runboard::engine {
 
@@ -33,33 +35,6 @@ std::string rngState(const std::mt19937_64& rng) {
     std::ostringstream os;
     os << rng;
     return os.str();
-}
-
-// model.layers: the model's weights by name and shape (named_parameters, as a TorchScript module
-// names them too) and its buffers, stored with the run so its architecture can be read later.
-CheckResult layersCheck(torch::nn::Module& model, std::string_view kind) {
-    CheckResult r;
-    r.name = "model.layers";
-    std::int64_t trainable = 0, frozen = 0;
-    for (const auto& p : model.named_parameters()) {
-        (p.value().requires_grad() ? trainable : frozen) += p.value().numel();
-        r.details.push_back(fmt::format("{} [{}] {}{}", p.key(), fmt::join(p.value().sizes(), ", "),
-                                        p.value().numel(),
-                                        p.value().requires_grad() ? "" : " (frozen)"));
-    }
-    std::int64_t buffers = 0;
-    for (const auto& b : model.named_buffers())
-        buffers += b.value().numel();
-    r.value = static_cast<double>(trainable);
-    r.message =
-        fmt::format("{}: {} trainable weights in {} tensors{}{}", kind, trainable, r.details.size(),
-                    frozen > 0 ? fmt::format(", {} frozen", frozen) : "",
-                    buffers > 0 ? fmt::format(", {} buffer values (BatchNorm)", buffers) : "");
-    if (r.details.size() > 400) {  // a model of thousands of tensors: the first 400
-        r.details.resize(400);
-        r.details.push_back("...");
-    }
-    return r;
 }
 
 }  // namespace
@@ -160,7 +135,7 @@ void Trainer::loadData() {
     impl_->data->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(m.kind)));
 }
 
-RunResult Trainer::run(Observer& observer) {
+RunResult Trainer::run(Observer& observer) try {
     const auto start = Clock::now();
     const TrainOptions& o = impl_->train;
     const RuntimeSettings rt = configureRuntime(o.threads);
@@ -290,6 +265,8 @@ RunResult Trainer::run(Observer& observer) {
     result.seconds = secondsSince(start);
     observer.onFinish(result);
     return result;
+} catch (const c10::Error& e) {
+    throw EngineError(torchErrorMessage("training", e));
 }
 
 }  // namespace runboard::engine

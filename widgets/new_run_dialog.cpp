@@ -322,6 +322,7 @@ config::Config NewRunDialog::config() const {
         if (!v) throw config::ConfigError(error.toStdString());
         c.set(spec.key, *v);
     }
+    c.makePathsAbsolute();
     return c;
 }
 

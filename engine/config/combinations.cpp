@@ -12,6 +12,12 @@ std::vector<std::string> combinationProblems(const Config& config) {
             it != config.values().end() ? std::get_if<std::string>(&it->second) : nullptr;
         return s ? std::string_view(*s) : std::string_view();
     };
+    const auto intOf = [&config](std::string_view key) -> std::int64_t {
+        const auto it = config.values().find(key);
+        const auto* v =
+            it != config.values().end() ? std::get_if<std::int64_t>(&it->second) : nullptr;
+        return v ? *v : 0;
+    };
     std::vector<std::string> out;
     if (textOf("model") == kModelNames.name(ModelKind::TorchScript) && textOf("model.path").empty())
         out.push_back("'model.path' must name the TorchScript file when model = torchscript");
@@ -20,6 +26,11 @@ std::vector<std::string> combinationProblems(const Config& config) {
         out.push_back(
             "'data.dir' must name the image folder when data.source = folder (the default is "
             "Fashion-MNIST's IDX directory)");
+    if (const std::int64_t size = intOf("data.image_size"); size > 0 && size < 8)
+        out.push_back(
+            "'data.image_size' must be 0 (from the images) or at least 8 px (the cnn and "
+            "the resnet halve an image three times), got " +
+            std::to_string(size));
     if (textOf("data.source") == kDataSourceNames.name(DataSource::Csv)) {
         if (textOf("data.path").empty())
             out.push_back("'data.path' must name the CSV file when data.source = csv");

@@ -152,7 +152,7 @@ std::vector<KeySpec> makeSchema() {
             "fashion-mnist: the directory of the four gzipped IDX files; folder: the image folder"),
         integer("data.image_size", 0,
                 "folder: side of the square images (shorter side scaled to it, then centre-"
-                "cropped); 0 = the median of the images' shorter sides, within 8..128",
+                "cropped); 0 = the median of the images' shorter sides, within 8..96",
                 0, 1024),
         str("data.channels", "auto", "folder: 1 (gray) or 3 (RGB); auto = 1 if every image is gray",
             kChannelsNames.names()),
@@ -168,8 +168,10 @@ std::vector<KeySpec> makeSchema() {
         str("data.missing", "refuse",
             "csv: a missing cell (empty, NA, NaN) stops the run, or takes the training mean",
             kMissingNames.names()),
-        integer("data.limit", 0, "use only the first N samples of the train part (0 = all)", 0,
-                1e9),
+        integer("data.limit", 0,
+                "use N samples of the train part (fashion-mnist: the first N; csv and folder: N "
+                "drawn by data.split_seed; 0 = all)",
+                0, 1e9),
         integer("data.val_size", 5000,
                 "fashion-mnist: samples of the 60k training file held out for validation", 0,
                 59999),
@@ -544,6 +546,17 @@ std::optional<std::string> checkValue(const KeySpec& spec, const Value& value) {
         }
     }
     return std::nullopt;
+}
+
+void Config::makePathsAbsolute() {
+    for (const char* key : {"data.dir", "data.path", "model.path"}) {
+        auto it = values_.find(std::string_view(key));
+        auto* text = it == values_.end() ? nullptr : std::get_if<std::string>(&it->second);
+        if (text == nullptr || text->empty()) continue;
+        std::error_code error;
+        const auto absolute = std::filesystem::absolute(*text, error);
+        if (!error) *text = absolute.lexically_normal().string();
+    }
 }
 
 std::vector<std::string> Config::problems() const {

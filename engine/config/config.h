@@ -60,6 +60,11 @@ public:
     // Merges a JSON object (nested objects or dotted keys) over this config.
     void mergeJson(std::string_view jsonText, std::string_view origin);
 
+    // The keys that name files or folders (data.dir, data.path, model.path) made absolute
+    // against the current directory, so that a stored run names the same files from anywhere
+    // (a review found a run's "data.path = iris.csv" meaningful only in the shell it ran from).
+    // Empty values and the defaults stay as they are.
+    void makePathsAbsolute();
     // All violations of ranges and choices, each naming the key; empty when valid.
     std::vector<std::string> problems() const;
     void validate() const;  // throws ConfigError with every problem, one per line

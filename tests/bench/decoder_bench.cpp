@@ -43,7 +43,8 @@ std::vector<QImage> sourceImages(int side, bool colour) {
     for (int i = 0; i < kImages; ++i) {
         QImage gray(idx.data.data() + static_cast<std::size_t>(i) * 784, 28, 28, 28,
                     QImage::Format_Grayscale8);
-        QImage image = gray.copy().scaled(side, side, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+        QImage image =
+            gray.copy().scaled(side, side, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
         if (colour) {
             image = image.convertToFormat(QImage::Format_RGB888);
             for (int y = 0; y < side; ++y) {
@@ -85,8 +86,8 @@ void decodeQt(const QByteArray& bytes, int size, bool gray, std::vector<std::uin
     QBuffer buffer(&copy);
     QImageReader reader(&buffer);
     if (reader.size().width() != size) reader.setScaledSize(QSize(size, size));
-    QImage image = reader.read().convertToFormat(gray ? QImage::Format_Grayscale8
-                                                      : QImage::Format_RGB888);
+    QImage image =
+        reader.read().convertToFormat(gray ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
     const int channels = gray ? 1 : 3;
     for (int y = 0; y < size; ++y)
         std::copy_n(image.constScanLine(y), size * channels,
@@ -119,8 +120,7 @@ void decodePng(const QByteArray& bytes, bool gray, std::vector<std::uint8_t>& ou
 
 enum class Decoder { Qt, Turbo, Png, Engine };
 
-void registerCase(const std::string& name, Decoder decoder, const Encoded& e, int size,
-                  bool gray) {
+void registerCase(const std::string& name, Decoder decoder, const Encoded& e, int size, bool gray) {
     benchmark::RegisterBenchmark(name.c_str(), [&e, decoder, size, gray](benchmark::State& state) {
         std::vector<std::uint8_t> out(static_cast<std::size_t>(size * size * (gray ? 1 : 3)));
         tjhandle tj = decoder == Decoder::Turbo ? tjInitDecompress() : nullptr;
@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
         (std::filesystem::temp_directory_path() / "runboard-decoder-bench").string();
     const auto gray28 = sourceImages(28, false), rgb64 = sourceImages(64, true),
                rgb256 = sourceImages(256, true);
-    const Encoded jpg28 = encode(gray28, "JPG", dir, "g28_"), png28 = encode(gray28, "PNG", dir, "g28_"),
-                  jpg64 = encode(rgb64, "JPG", dir, "c64_"), png64 = encode(rgb64, "PNG", dir, "c64_"),
+    const Encoded jpg28 = encode(gray28, "JPG", dir, "g28_"),
+                  png28 = encode(gray28, "PNG", dir, "g28_"),
+                  jpg64 = encode(rgb64, "JPG", dir, "c64_"),
+                  png64 = encode(rgb64, "PNG", dir, "c64_"),
                   jpg256 = encode(rgb256, "JPG", dir, "c256_");
     registerCase("jpeg 28 gray/qt", Decoder::Qt, jpg28, 28, true);
     registerCase("jpeg 28 gray/turbojpeg", Decoder::Turbo, jpg28, 28, true);

@@ -53,6 +53,15 @@ import torchvision
 from torchvision import transforms
 
 
+def mlp(in_channels, size, classes, dropout=0.1, hidden=(512, 256)):
+    """Runboard's mlp (engine/models.cpp): Linear-ReLU-Dropout per hidden layer, then the head."""
+    layers, n = [nn.Flatten()], in_channels * size * size
+    for h in hidden:
+        layers += [nn.Linear(n, h), nn.ReLU(inplace=True), nn.Dropout(dropout)]
+        n = h
+    return nn.Sequential(*layers, nn.Linear(n, classes))
+
+
 def cnn(in_channels, size, classes, dropout=0.1, channels=(32, 64, 128), convs=(2, 2, 1)):
     layers, c = [], in_channels
     for out, n in zip(channels, convs):
@@ -123,6 +132,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("root")
     p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--model", choices=("cnn", "mlp"), default="cnn",
+                   help="mlp: a model so fast that the loader sets the pace")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (0: torch's default)")
     p.add_argument("--workers", type=int, default=2, help="DataLoader num_workers")
     p.add_argument("--batch", type=int, default=128)
@@ -184,7 +195,7 @@ def main():
     test_loader = torch.utils.data.DataLoader(test_set, batch_size=a.eval_batch,
                                               num_workers=a.workers)
 
-    model = cnn(channels, size, len(val_view.classes))
+    model = (mlp if a.model == "mlp" else cnn)(channels, size, len(val_view.classes))
     decay = [q for q in model.parameters() if q.dim() > 1]
     no_decay = [q for q in model.parameters() if q.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4},

@@ -12,7 +12,8 @@
 #
 #   tests/bench/run_loader_bench.sh [--rounds 2] [--epochs 2] [--threads 2] [--workers 2]
 #       [--per-class N --test-per-class M] [--work DIR] [--build DIR] [--nice N]
-#       [--no-drop-caches] [--skip-loader] [--accuracy [--accuracy-epochs 15]] [-- --set K=V ...]
+#       [--model cnn|mlp] [--no-drop-caches] [--skip-loader] [--accuracy [--accuracy-epochs 15]]
+#       [-- --set K=V ...]
 #   tests/bench/run_loader_bench.sh --report RESULTS.jsonl   # the tables of an earlier run again
 #
 # Numbers per run (Runboard's from its log: the scan's "image folder ... in X s" and the
@@ -35,16 +36,21 @@
 # accuracy within 0.5 pt. With --per-class, the IDX run gets data.limit = the folder's training
 # count (other samples, the same number).
 #
+# --model: the model both sides train, cnn by default (Runboard's own default, model=auto, would
+# pick resnet for the 64-px colour folder). mlp (input-512-256-K on both sides) is so fast that
+# the loaders set the pace: with the cnn, the model caps both sides at its own throughput.
+#
 # Runboard's precision is its default (auto: bf16 on a CPU with native bf16, else fp32); the
 # peer always runs fp32, PyTorch's default: the table's header says which Runboard used.
 #
 # Full benchmark, on an otherwise idle 2-core machine (estimates from the README's cnn
 # throughput and a small run's 64-px/28-px cost ratio of about 5.3): writing the two JPEG
 # folders (140k files) takes a few minutes once; a round is about 10 min for the 28-px folder
-# and 45-50 min for the 64-px one (the peer about half of each); the accuracy pair about 15 min
-# a run at 15 epochs.
+# and 45-50 min for the 64-px one (the peer about half of each). The accuracy pair: at 5 epochs
+# it took 44 + 40 min on Dec 2 with builds beside it (about 150 s an epoch when idle), so 15
+# epochs take about 40 min a run on an idle machine.
 #   tests/bench/run_loader_bench.sh --rounds 2               # loader table, ~2 h
-#   tests/bench/run_loader_bench.sh --skip-loader --accuracy # PNG vs IDX accuracy, ~30-35 min
+#   tests/bench/run_loader_bench.sh --skip-loader --accuracy # PNG vs IDX accuracy, ~80 min
 # Quick check of the scripts (~11 min on a busy machine; the numbers mean nothing):
 #   tests/bench/run_loader_bench.sh --per-class 300 --test-per-class 50 --rounds 1 --threads 1
 set -euo pipefail
@@ -52,7 +58,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="$here/../../build/release"
 work="${RUNBOARD_BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/runboard-bench/loader}"
 rounds=2 epochs=2 threads=2 workers=2 per_class=0 test_per_class=0 niceness=0
-drop=1 loader=1 accuracy=0 acc_epochs=15 report=
+drop=1 loader=1 accuracy=0 acc_epochs=15 report= model=cnn
 extra=()
 while (($#)); do
   case "$1" in
@@ -68,6 +74,7 @@ while (($#)); do
     --no-drop-caches) drop=0; shift ;;
     --skip-loader) loader=0; shift ;;
     --accuracy) accuracy=1; shift ;;
+    --model) model="$2"; shift 2 ;;
     --accuracy-epochs) acc_epochs="$2"; shift 2 ;;
     --report) report="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
@@ -120,7 +127,7 @@ runboard_run() {
   local start=$(date +%s.%N)
   RUNBOARD_CACHE_DIR="$cache" "${run[@]}" /usr/bin/time -f %M -o "$dir/rss_kb" \
     "$runboard" train --db "$dir/run.db" --set epochs="$epochs" --set threads="$threads" \
-    --set checks.enabled=false "$@" "${extra[@]}" --json >"$dir/run.json" 2>"$dir/stderr" ||
+    --set checks.enabled=false --set model="$model" "$@" "${extra[@]}" --json >"$dir/run.json" 2>"$dir/stderr" ||
     { echo "runboard failed ($dir):" >&2; tail -20 "$dir/stderr" >&2; exit 1; }
   local wall=$(echo "$(date +%s.%N) - $start" | bc)
   /usr/bin/python3 - "$dir" "$label" "$round" "$mode" "$wall" >>"$results" <<'PY'
@@ -159,7 +166,7 @@ peer_run() {
   mkdir -p "$dir"
   local start=$(date +%s.%N)
   "${run[@]}" /usr/bin/python3 "$here/peer_imagefolder.py" "$folder" --epochs "$epochs" \
-    --threads "$threads" --workers "$workers" >"$dir/out.jsonl" 2>"$dir/stderr" ||
+    --threads "$threads" --workers "$workers" --model "$model" >"$dir/out.jsonl" 2>"$dir/stderr" ||
     { echo "peer failed ($dir):" >&2; tail -20 "$dir/stderr" >&2; exit 1; }
   local wall=$(echo "$(date +%s.%N) - $start" | bc)
   /usr/bin/python3 - "$dir" "$label" "$round" "$wall" >>"$results" <<'PY'

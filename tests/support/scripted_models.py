@@ -13,6 +13,9 @@ writes into OUTDIR:
   trainshape.pt  the right shape in eval() mode, a wrong one in train() mode
   tied.pt      two linear layers that share one weight
   collide.pt   a parameter "a_weight" beside the submodule parameter "a.weight"
+  narrow.pt    the good CNN, but above 3 samples it drops its last output (the loss then fails)
+  traced2.pt   the good CNN flattened by the batch size as a Python int, traced by torch.jit.trace
+               on 2 samples of 28x28: it runs on 2 samples only
 The same seed each time, so the files are the same.
 """
 import sys
@@ -88,6 +91,22 @@ class Collide(nn.Module):
         return self.a(self.net(x)) * self.a_weight
 
 
+class Narrow(nn.Module):
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.net = Net(channels, classes)
+
+    def forward(self, x):
+        logits = self.net(x)
+        return logits if x.size(0) <= 3 else logits[:, :-1]
+
+
+class FlatByInt(Net):
+    def forward(self, x):
+        # int() makes the batch size a constant of the trace (a TracerWarning says so).
+        return self.head(self.features(x).reshape(int(x.shape[0]), -1))
+
+
 def main():
     out = sys.argv[1]
     channels = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -105,6 +124,12 @@ def main():
     torch.jit.script(TrainShape(channels, classes)).save(f"{out}/trainshape.pt")
     torch.jit.script(Tied(channels, classes)).save(f"{out}/tied.pt")
     torch.jit.script(Collide(channels, classes)).save(f"{out}/collide.pt")
+    torch.jit.script(Narrow(channels, classes)).save(f"{out}/narrow.pt")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.trace(FlatByInt(channels, classes), torch.zeros(2, channels, 28, 28)).save(
+            f"{out}/traced2.pt")
 
 
 if __name__ == "__main__":

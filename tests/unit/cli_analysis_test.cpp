@@ -211,7 +211,12 @@ TEST(Cli, CheckRunsTheChecklistAndTrainStopsOnAFailedCheckWithExitSix) {
     Output o = runCli(with({"check", "--json"}), dir);
     ASSERT_EQ(o.code, 0) << o.err << o.out;
     json j = json::parse(o.out);
-    ASSERT_EQ(j.size(), 11u);  // data.preprocessing is the 11th
+    ASSERT_EQ(j.size(), 12u);  // with model.layers, as a run stores it
+    bool layers = false;
+    for (const auto& c : j)
+        if (c["name"] == "model.layers")
+            layers = c["message"].get<std::string>().rfind("mlp: ", 0) == 0;
+    EXPECT_TRUE(layers) << "check names the model it checked: " << o.out;
     for (const auto& c : j) {
         for (const char* k : {"name", "status", "value", "message"})
             EXPECT_TRUE(c.contains(k)) << c.dump();

@@ -362,6 +362,36 @@ TEST(NameTables, EveryValueRoundTripsAndTheSchemaOffersTheTablesNames) {
     EXPECT_THROW(choice(c, "model", kOptimizerNames), ConfigError);  // "auto" is no optimizer
 }
 
+// A run stores the files it read by absolute name, whatever the directory it ran from.
+TEST(Config, PathKeysBecomeAbsolute) {
+    using runboard::config::Config;
+    Config c = Config::defaults();
+    c.set("data.path", std::string("tables/./iris.csv"));
+    c.set("model.path", std::string(""));
+    c.makePathsAbsolute();
+    EXPECT_EQ(c.text("data.path"),
+              (std::filesystem::current_path() / "tables/iris.csv").lexically_normal().string());
+    EXPECT_EQ(c.text("model.path"), "") << "empty stays empty";
+    EXPECT_EQ(c.text("data.dir"), "/usr/share/datasets/fashion-mnist") << "the default stays";
+    c.set("data.dir", std::string("/a/b/../c"));
+    c.makePathsAbsolute();
+    EXPECT_EQ(c.text("data.dir"), "/a/c");
+}
+
+// An image smaller than the models' three halvings is a config error (exit 2), not a data error
+// after the scan.
+TEST(Config, TinyImageSizesAreRefusedAsAConfigProblem) {
+    runboard::config::Config c = runboard::config::Config::defaults();
+    c.set("data.image_size", std::int64_t{4});
+    const auto problems = c.problems();
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("'data.image_size' must be 0 (from the images) or at least 8 px"),
+              std::string::npos)
+        << problems[0];
+    c.set("data.image_size", std::int64_t{8});
+    EXPECT_TRUE(c.problems().empty());
+}
+
 // model = auto by the sample shape: a table's rows, colour images inside and just outside
 // 32-96 px, gray images of any size; an explicit choice is never replaced.
 TEST(NameTables, AutoModelFollowsTheSampleShape) {

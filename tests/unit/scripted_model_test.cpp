@@ -114,10 +114,39 @@ TEST(ScriptedModel, BadModulesAreRefusedInWords) {
     EXPECT_NE(dataErrorOf(dir.file("intout.pt")).find("Long values: logits must be floating"),
               std::string::npos);
     EXPECT_NE(dataErrorOf(dir.file("trainshape.pt")).find("in train() mode"), std::string::npos);
+    // Traced at a batch of 2: refused before any run, in words that say why.
+    const std::string traced = dataErrorOf(dir.file("traced2.pt"));
+    EXPECT_NE(traced.find("batch of shape [3, 1, 28, 28]"), std::string::npos) << traced;
+    EXPECT_NE(traced.find("torch.jit.script"), std::string::npos) << traced;
 }
 
 // Tied weights are one parameter (stepped once), and a module's own "a_weight" beside "a.weight"
 // keeps both.
+// A module that passes the load test and fails in the loss mid-run: the run's error is
+// LibTorch's one line, not its C++ backtrace (a review stored 4,176 characters of it).
+TEST(ScriptedModel, AnErrorInsideLibTorchIsOneLineWithoutItsBacktrace) {
+    test::TempDir dir;
+    ASSERT_TRUE(writeModels(dir.path()));
+    fs::create_directories(dir.path() / "data");
+    test::writeFakeFashionMnist(dir.path() / "data", 200, 50);
+    config::Config c = test::tinyConfig(dir.path() / "data");
+    c.set("model", std::string("torchscript"));
+    c.set("model.path", dir.file("narrow.pt"));
+    c.set("checks.enabled", false);
+    Trainer trainer(c, {dir.file("ck"), nullptr});
+    Nothing nothing;
+    try {
+        (void)trainer.run(nothing);
+        ADD_FAILURE() << "a 9-wide output for 10 classes trained";
+    } catch (const EngineError& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(what.rfind("training failed in LibTorch: ", 0), 0u) << what;
+        EXPECT_NE(what.find("out of bounds"), std::string::npos) << what;
+        EXPECT_EQ(what.find("Exception raised from"), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+}
+
 TEST(ScriptedModel, TiedAndCollidingParametersAreRegisteredOnceEach) {
     test::TempDir dir;
     ASSERT_TRUE(writeModels(dir.path()));
