@@ -548,17 +548,6 @@ std::optional<std::string> checkValue(const KeySpec& spec, const Value& value) {
     return std::nullopt;
 }
 
-void Config::makePathsAbsolute() {
-    for (const char* key : {"data.dir", "data.path", "model.path"}) {
-        auto it = values_.find(std::string_view(key));
-        auto* text = it == values_.end() ? nullptr : std::get_if<std::string>(&it->second);
-        if (text == nullptr || text->empty()) continue;
-        std::error_code error;
-        const auto absolute = std::filesystem::absolute(*text, error);
-        if (!error) *text = absolute.lexically_normal().string();
-    }
-}
-
 std::vector<std::string> Config::problems() const {
     std::vector<std::string> out;
     for (const auto& spec : schema())
