@@ -33,6 +33,7 @@ Without a command it opens the main window (runboard [--db PATH]).
 
 Commands:
   train   Train a model and log every metric and prediction to the database.
+  resume  Continue a stopped, interrupted or failed run from its last checkpoint, bit for bit.
   runs    List the runs in a database.
   show    Print one run: config, status, latest metrics, checkpoints.
   lr-find Sweep the learning rate geometrically until the loss explodes; store the sweep and
@@ -49,7 +50,7 @@ Run 'runboard COMMAND --help' for a command's options.
 Exit codes:
   0    success
   1    unexpected failure (see the log)
-  2    bad usage or config, or an unknown run id
+  2    bad usage or config, or an unknown run id; a run that cannot be resumed
   3    input data missing or corrupt (the dataset, or a file to import)
   4    database unusable (missing for a read command, not SQLite, damaged, newer or older
        schema for a read command, not writable, disk full or I/O error)
@@ -184,6 +185,7 @@ int dispatch(const QStringList& args) {
         return kExitOk;
     }
     if (command == "train") return trainCommand(args);
+    if (command == "resume") return resumeCommand(args);
     if (command == "runs") return runsCommand(args);
     if (command == "show") return showCommand(args);
     if (command == "lr-find") return lrFindCommand(args);

@@ -18,6 +18,7 @@ std::string defaultDatabasePath();
 
 // Subcommands (cli_*.cpp).
 int trainCommand(const QStringList& args);
+int resumeCommand(const QStringList& args);
 int runsCommand(const QStringList& args);
 int lrFindCommand(const QStringList& args);
 int leaderboardCommand(const QStringList& args);

@@ -16,8 +16,51 @@
 #include "engine/errors.h"
 #include "engine/trainer.h"
 #include "storage/leaderboard.h"
+#include "storage/resume_store.h"
 
 namespace runboard::app {
+
+namespace {
+
+// What a finished, stopped, diverged or failed run prints and exits with (train and resume).
+int reportOutcome(storage::RunStore& store, const RunOutcome& outcome, bool json) {
+    if (json) {
+        auto j = runToJson(store, outcome.id);
+        if (!j) return failStorage(j.error());
+        std::printf("%s\n", jsonText(j.value()).c_str());
+    } else {
+        std::printf("%lld\n", static_cast<long long>(outcome.id));
+    }
+    if (outcome.storageBusy) {
+        return fail(kExitBusy, "run " + std::to_string(outcome.id) +
+                                   ": stopped while the database was busy: " + outcome.message);
+    }
+    if (outcome.storageFailed && outcome.status != storage::RunStatus::Failed) {
+        // Trained, but its final status could not be stored (the database shows it running
+        // until the next open marks it interrupted).
+        return fail(kExitDatabase,
+                    "run " + std::to_string(outcome.id) +
+                        ": its final status could not be recorded: " + outcome.message);
+    }
+    switch (outcome.status) {
+        case storage::RunStatus::Finished:
+            return kExitOk;
+        case storage::RunStatus::Stopped:
+            return kExitInterrupted;
+        case storage::RunStatus::Diverged:
+            spdlog::error("run {} diverged: {}", outcome.id, outcome.message);
+            return kExitDiverged;
+        default:
+            if (!outcome.message.empty())
+                std::fprintf(stderr, "runboard: run %lld failed: %s\n",
+                             static_cast<long long>(outcome.id), outcome.message.c_str());
+            return outcome.checkFailed     ? kExitCheckFailed
+                   : outcome.storageFailed ? kExitDatabase
+                                           : kExitFailure;
+    }
+}
+
+}  // namespace
 
 int trainCommand(const QStringList& args) {
     QCommandLineParser parser;
@@ -99,40 +142,78 @@ int trainCommand(const QStringList& args) {
         return session.value()->train(trainer, &progress);
     }();
 
-    if (parser.isSet(kJsonOption)) {
-        auto j = runToJson(session.value()->store(), outcome.id);
-        if (!j) return failStorage(j.error());
-        std::printf("%s\n", jsonText(j.value()).c_str());
-    } else {
-        std::printf("%lld\n", static_cast<long long>(outcome.id));
+    return reportOutcome(session.value()->store(), outcome, parser.isSet(kJsonOption));
+}
+
+int resumeCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addOption(kDbOption);
+    parser.addOption(kJsonOption);
+    const QString usage = "runboard resume RUN [--db PATH] [--json]";
+    const QString description =
+        "Continue a stopped, interrupted or failed run from its newest valid checkpoint, bit for\n"
+        "bit, to its configured end and final test evaluation. The run keeps its id; what it\n"
+        "logged after the checkpoint is archived (runboard show --json lists the resumes).\n"
+        "A damaged or missing checkpoint is skipped for the one before it; without one the run\n"
+        "restarts from step 0. Refused (exit 2) while the run is alive, or when its config or\n"
+        "data changed since the checkpoint. Exit codes as for train (130 Ctrl-C, 5 diverged).";
+    if (auto code = parseSubcommand(parser, args, usage, description)) return *code;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return fail(kExitUsage, "resume takes one run id\nusage: " + usage.toStdString());
+    const auto id = parseRunId(positional.front());
+    if (!id)
+        return fail(kExitUsage,
+                    "resume: '" + positional.front().toStdString() + "' is not a run id");
+
+    // 1. The run: it must exist and be resumable before any data is read.
+    const std::string dbPath = databasePath(parser);
+    config::Config cfg = config::Config::defaults();
+    {
+        auto store = openStore(dbPath, Access::Write);
+        if (!store) return failStorage(store.error());
+        auto record = store->run(*id);
+        if (!record) return failStorage(record.error());
+        if (auto s = storage::checkResumable(store.value(), *id); !s) return failStorage(s.error());
+        try {
+            cfg.mergeJson(record->configJson, "run " + std::to_string(*id));
+        } catch (const config::ConfigError& e) {
+            return fail(kExitUsage, std::string("run ") + std::to_string(*id) +
+                                        "'s stored config is not valid here: " + e.what());
+        }
     }
-    if (outcome.storageBusy) {
-        return fail(kExitBusy, "run " + std::to_string(outcome.id) +
-                                   ": stopped while the database was busy: " + outcome.message);
+
+    // 2. The data and the checkpoint, still without changing anything.
+    setupLogging(dbPath);
+    auto session = RunSession::open(dbPath);
+    if (!session) return failStorage(session.error());
+    storage::RunStore& store = session.value()->store();
+    engine::Trainer trainer(
+        cfg, {.checkpointDir = store.filesDir(*id), .stop = &InterruptGuard::flag()});
+    ResumeChoice choice;
+    try {
+        trainer.loadData();
+        choice = chooseCheckpoint(store, *id, trainer);
+    } catch (const engine::DataError& e) {
+        return fail(kExitData, e.what());
+    } catch (const engine::ResumeRefused& e) {
+        return fail(kExitUsage, "cannot resume run " + std::to_string(*id) + ": " + e.what());
+    } catch (const std::exception& e) {
+        return fail(kExitFailure, "cannot resume run " + std::to_string(*id) + ": " + e.what());
     }
-    if (outcome.storageFailed && outcome.status != storage::RunStatus::Failed) {
-        // Trained, but its final status could not be stored (the database shows it running
-        // until the next open marks it interrupted).
-        return fail(kExitDatabase,
-                    "run " + std::to_string(outcome.id) +
-                        ": its final status could not be recorded: " + outcome.message);
-    }
-    switch (outcome.status) {
-        case storage::RunStatus::Finished:
-            return kExitOk;
-        case storage::RunStatus::Stopped:
-            return kExitInterrupted;
-        case storage::RunStatus::Diverged:
-            spdlog::error("run {} diverged: {}", outcome.id, outcome.message);
-            return kExitDiverged;
-        default:
-            if (!outcome.message.empty())
-                std::fprintf(stderr, "runboard: run %lld failed: %s\n",
-                             static_cast<long long>(outcome.id), outcome.message.c_str());
-            return outcome.checkFailed     ? kExitCheckFailed
-                   : outcome.storageFailed ? kExitDatabase
-                                           : kExitFailure;
-    }
+
+    // 3. Take the run over (archiving its tail) and train on.
+    auto resumed = session.value()->resume(*id, choice);
+    if (!resumed) return failStorage(resumed.error());
+    ProgressPrinter progress(stderr);
+    auto hideTest = storage::competitionMode(store.connection());
+    if (!hideTest) return failStorage(hideTest.error());
+    progress.setHideTest(hideTest.value());
+    const RunOutcome outcome = [&] {
+        InterruptGuard interrupt;
+        return session.value()->train(trainer, &progress);
+    }();
+    return reportOutcome(store, outcome, parser.isSet(kJsonOption));
 }
 
 }  // namespace runboard::app

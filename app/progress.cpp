@@ -23,6 +23,10 @@ ProgressPrinter::ProgressPrinter(std::FILE* out) : out_(out), tty_(isatty(fileno
 void ProgressPrinter::onStart(const engine::RunInfo& info) {
     info_ = info;
     start_ = lastDraw_ = std::chrono::steady_clock::now();
+    if (info.resumedAtStep > 0)
+        std::fprintf(out_, "resuming after step %lld of %lld (epoch %d/%d)\n",
+                     static_cast<long long>(info.resumedAtStep),
+                     static_cast<long long>(info.totalSteps), info.resumedAtEpoch + 1, info.epochs);
 }
 
 void ProgressPrinter::onStep(const engine::StepEvent& e) {
@@ -38,8 +42,9 @@ void ProgressPrinter::onStep(const engine::StepEvent& e) {
 void ProgressPrinter::draw(const engine::StepEvent& e) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double eta =
-        elapsed / static_cast<double>(e.step) * static_cast<double>(info_.totalSteps - e.step);
+    // Steps of this process: a resumed run's earlier steps took none of `elapsed`.
+    const double eta = elapsed / static_cast<double>(e.step - info_.resumedAtStep) *
+                       static_cast<double>(info_.totalSteps - e.step);
     std::fprintf(out_, "\repoch %d/%d  step %lld/%lld  loss %.4f  %.0f samples/s  ETA %s\033[K",
                  e.epoch, info_.epochs, static_cast<long long>(e.step),
                  static_cast<long long>(info_.totalSteps), e.loss, smoothedRate_,

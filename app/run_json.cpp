@@ -10,6 +10,7 @@
 #include "storage/checks_store.h"
 #include "storage/leaderboard.h"
 #include "storage/lineage.h"
+#include "storage/resume_store.h"
 
 namespace runboard::app {
 namespace {
@@ -55,6 +56,8 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
         return s.error();
     auto checkpoints = store.checkpoints(id);
     if (!checkpoints) return checkpoints.error();
+    auto resumes = storage::resumes(store.connection(), id);
+    if (!resumes) return resumes.error();
 
     const storage::RunRecord& r = run.value();
     json j;
@@ -92,6 +95,16 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     j["checkpoints"] = json::array();
     for (const auto& c : checkpoints.value())
         j["checkpoints"].push_back({{"epoch", c.epoch}, {"step", c.step}, {"path", c.path}});
+    // Each time the run was resumed: after which step, when, and how many rows logged after that
+    // step were archived (checkpoint null: no usable one, it restarted from step 0).
+    j["resumes"] = json::array();
+    for (const auto& r : resumes.value())
+        j["resumes"].push_back(
+            {{"at_step", r.atStep},
+             {"at", r.at},
+             {"archived_rows", r.archivedRows},
+             {"from_status", r.fromStatus},
+             {"checkpoint", r.checkpoint.empty() ? json(nullptr) : json(r.checkpoint)}});
     // Competition mode: test metrics are on the public part of the test set only.
     j["test_part"] = mask->on() ? "public" : "all";
     return j;
@@ -137,6 +150,11 @@ storage::Result<std::string> runToText(storage::RunStore& store, storage::RunId 
     for (const auto& c : r["checkpoints"])
         os << "  epoch " << c["epoch"].get<long long>() << ", step " << c["step"].get<long long>()
            << ": " << c["path"].get<std::string>() << "\n";
+    if (!r["resumes"].empty()) os << "resumed:\n";
+    for (const auto& x : r["resumes"])
+        os << "  " << x["at"].get<std::string>() << " after step " << x["at_step"].get<long long>()
+           << " (was " << x["from_status"].get<std::string>() << "; "
+           << x["archived_rows"].get<long long>() << " rows logged after it archived)\n";
     return os.str();
 }
 

@@ -81,7 +81,15 @@ class FlatLossWatch : public engine::Observer {
 public:
     static constexpr std::size_t kSteps = 100;
     FlatLossWatch(storage::Connection& db, storage::RunId run) : db_(db), run_(run) {}
+    // A resumed run's losses before its checkpoint: the check is made at step kSteps all the
+    // same, or was made already (and kept) when the checkpoint is later.
+    void replay(const std::vector<storage::MetricPoint>& losses) {
+        for (const auto& p : losses)
+            if (losses_.size() < kSteps) losses_.push_back(p.value);
+        done_ = losses_.size() >= kSteps;
+    }
     void onStep(const engine::StepEvent& e) override {
+        if (done_) return;
         if (losses_.size() >= kSteps) return;
         losses_.push_back(e.loss);
         if (losses_.size() < kSteps) return;
@@ -95,6 +103,7 @@ private:
     storage::Connection& db_;
     storage::RunId run_;
     std::vector<double> losses_;
+    bool done_ = false;
 };
 
 // The checklist after training: whether the run learned at all (engine::learnedCheck), from the
@@ -110,13 +119,20 @@ public:
         valSize_ = info.valSize;
         classes_ = info.numClasses;
     }
-    void onStep(const engine::StepEvent& e) override {
-        if (e.step > from_) losses_.push_back(e.loss);
+    // A resumed run's losses and last validation accuracy before its checkpoint.
+    void replay(const std::vector<storage::MetricPoint>& losses, double valAccuracy) {
+        for (const auto& p : losses)
+            losses_.emplace_back(p.step, p.value);
+        valAccuracy_ = valAccuracy;
     }
+    void onStep(const engine::StepEvent& e) override { losses_.emplace_back(e.step, e.loss); }
     void onEpoch(const engine::EpochEvent& e) override { valAccuracy_ = e.valAccuracy; }
     void onFinish(const engine::RunResult& r) override {
         if (r.outcome != engine::Outcome::Finished) return;
-        const auto check = engine::learnedCheck(valAccuracy_, valSize_, classes_, losses_);
+        std::vector<double> afterWarmup;
+        for (const auto& [step, loss] : losses_)
+            if (step > from_) afterWarmup.push_back(loss);
+        const auto check = engine::learnedCheck(valAccuracy_, valSize_, classes_, afterWarmup);
         logCheck(check);
         if (auto s = storage::appendCheck(db_, run_, checkRows({check}).front()); !s)
             spdlog::error("run {}: cannot store a check: {}", run_, s.error().message);
@@ -129,7 +145,7 @@ private:
     std::int64_t from_ = 0, valSize_ = 0;
     double valAccuracy_ = std::nan("");
     int classes_ = 0;
-    std::vector<double> losses_;
+    std::vector<std::pair<std::int64_t, double>> losses_;
 };
 
 // model = auto is resolved once the data is loaded (engine::resolveModel): the run's params and
@@ -179,7 +195,17 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     try {
         trainer.loadData();
         recordResolvedModel(store_, run_.id, trainer.config());
-        if (!trainer.config().flag("checks.enabled")) {
+        if (resumedFrom_) {
+            // The checklist ran before the first step; the checks made during and after
+            // training see the losses logged before the checkpoint (all that stayed live).
+            auto losses = store_.series(run_.id, "train/loss");
+            auto val = store_.series(run_.id, "val/accuracy");
+            if (!losses || !val)
+                throw std::runtime_error("cannot read the run's losses: " +
+                                         (!losses ? losses.error() : val.error()).message);
+            flat.replay(*losses);
+            learned.replay(*losses, val->empty() ? std::nan("") : val->back().value);
+        } else if (!trainer.config().flag("checks.enabled")) {
             // The data scan (an image folder's quarantine) is stored all the same.
             if (const auto scan = trainer.loadChecks(); !scan.empty())
                 if (auto s = storage::storeChecks(store_.connection(), run_.id, checkRows(scan));

@@ -12,6 +12,7 @@
 #include "engine/observer.h"
 #include "engine/trainer.h"
 #include "storage/checks_store.h"
+#include "storage/resume_store.h"
 #include "storage/run_store.h"
 #include "storage/writer.h"
 
@@ -40,6 +41,20 @@ struct RunOutcome {
     bool storageBusy = false;
 };
 
+// The checkpoint a run resumes from, and the newer ones that could not be used (missing, damaged
+// or unreadable), each said in a sentence; no checkpoint: the run restarts from step 0.
+struct ResumeChoice {
+    std::optional<storage::CheckpointRecord> checkpoint;
+    std::vector<std::string> skipped;
+};
+
+// Prepares `trainer` (its data loaded) to continue the run from its newest usable checkpoint:
+// each newer one whose file fails its checksum or cannot be read is skipped with a warning.
+// Throws engine::ResumeRefused when the config or data changed since (no older checkpoint would
+// match either) and engine::DataError.
+ResumeChoice chooseCheckpoint(storage::RunStore& store, storage::RunId id,
+                              engine::Trainer& trainer);
+
 // The checklist's results as the store keeps them.
 std::vector<storage::CheckRow> checkRows(const std::vector<engine::CheckResult>& results);
 
@@ -58,6 +73,11 @@ public:
     // Takes over a run created elsewhere in this process (e.g. queued by the GUI) and marks it
     // running.
     storage::Status adopt(storage::OwnedRun run);
+    // Takes over a stopped, interrupted or failed run to continue it (storage::beginResume):
+    // what it logged after the chosen checkpoint is archived, and train() continues from it
+    // without the pre-flight checklist (which ran before its first step). From step 0 (no
+    // checkpoint), train() runs as for a new run.
+    storage::Result<storage::ResumeRecord> resume(storage::RunId id, const ResumeChoice& choice);
     // Trains the started run: first the pre-flight checklist (unless checks.enabled is false),
     // stored with the run; a failed check ends the run as failed before it trains. Engine
     // exceptions are caught here, logged, and end the run as failed; the status is written after
@@ -72,6 +92,7 @@ private:
     storage::RunStore store_;
     std::unique_ptr<storage::Writer> writer_;
     storage::OwnedRun run_;
+    std::optional<storage::CheckpointRecord> resumedFrom_;
 };
 
 }  // namespace runboard::app

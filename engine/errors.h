@@ -25,4 +25,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A run cannot continue from its checkpoint because its config or data changed since (CLI exit
+// code 2): the message names every difference.
+class ResumeRefused : public EngineError {
+public:
+    using EngineError::EngineError;
+};
+
 }  // namespace runboard::engine

@@ -20,6 +20,10 @@ struct RunInfo {
     std::string precision;  // the resolved one: fp32 | bf16
     int threads = 0;
     std::int64_t parameters = 0;
+    // A resumed run: the step it continues after (its first StepEvent is the next one), and how
+    // many epochs were complete then. 0 for a run from the start.
+    std::int64_t resumedAtStep = 0;
+    int resumedAtEpoch = 0;
 };
 
 struct StepEvent {
@@ -61,9 +65,11 @@ struct Predictions {
 };
 
 struct CheckpointEvent {
-    int epoch = 0;
-    std::int64_t step = 0;
+    int epoch = 0;          // epochs complete (a checkpoint within an epoch is inside epoch + 1)
+    std::int64_t step = 0;  // steps taken
     std::string path;
+    std::uint32_t crc32 = 0;  // of the file's bytes (engine/data/checksum.h)
+    std::int64_t bytes = 0;
     // Older checkpoints to delete to keep the last few. `path` is on disk when the event is
     // made; the files in `removed` are deleted only after onCheckpoint returns, so an observer
     // that records checkpoints confirms the new one (and may throw) while the old ones still exist.

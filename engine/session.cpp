@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/data/atomic_file.h"
+#include "engine/data/checksum.h"
 #include "engine/errors.h"
 #include "engine/runtime.h"
 
@@ -281,6 +282,15 @@ void Session::write(torch::serialize::OutputArchive& archive, const CheckpointSt
     std::vector<std::uint8_t> rng(state.rngState.begin(), state.rngState.end());
     archive.write("rng", torch::tensor(torch::ArrayRef<std::uint8_t>(rng)).clone());
     archive.write("torch_rng", at::detail::getDefaultCPUGenerator().get_state());
+    // Added with resuming (schema v9); read only when present, so older checkpoints load.
+    archive.write("position", torch::tensor(state.position));
+    archive.write("order", torch::tensor(torch::ArrayRef<std::int64_t>(state.order)).clone());
+    archive.write("loss_sum", torch::tensor(state.lossSum, torch::kFloat64));
+    archive.write("correct", torch::tensor(state.correct));
+    archive.write("seen", torch::tensor(state.seen));
+    archive.write("seconds", torch::tensor(state.seconds, torch::kFloat64));
+    std::vector<std::uint8_t> print(state.fingerprint.begin(), state.fingerprint.end());
+    archive.write("fingerprint", torch::tensor(torch::ArrayRef<std::uint8_t>(print)).clone());
 }
 
 CheckpointState Session::read(torch::serialize::InputArchive& archive) {
@@ -309,15 +319,35 @@ CheckpointState Session::read(torch::serialize::InputArchive& archive) {
         std::lock_guard<std::mutex> lock(gen.mutex());
         gen.set_state(field("torch_rng"));
     }
+    auto optional = [&](const char* key) {
+        c10::IValue v;
+        return archive.try_read(key, v) && v.isTensor() ? v.toTensor() : torch::Tensor();
+    };
+    if (const auto t = optional("position"); t.defined()) {
+        s.position = t.item<std::int64_t>();
+        const auto order = optional("order").contiguous();
+        s.order.assign(order.data_ptr<std::int64_t>(),
+                       order.data_ptr<std::int64_t>() + order.numel());
+        s.lossSum = optional("loss_sum").item<double>();
+        s.correct = optional("correct").item<std::int64_t>();
+        s.seen = optional("seen").item<std::int64_t>();
+        s.seconds = optional("seconds").item<double>();
+        const auto print = optional("fingerprint").contiguous();
+        s.fingerprint.assign(reinterpret_cast<const char*>(print.data_ptr<std::uint8_t>()),
+                             static_cast<std::size_t>(print.numel()));
+    }
     return s;
 }
 
-void Session::save(const std::string& path, const CheckpointState& state) {
+SavedFile Session::save(const std::string& path, const CheckpointState& state) {
     torch::serialize::OutputArchive archive;
     write(archive, state);
-    std::ostringstream bytes;
-    archive.save_to(bytes);
-    writeFileAtomically(path, std::move(bytes).str(), "checkpoint");
+    std::ostringstream out;
+    archive.save_to(out);
+    const std::string bytes = std::move(out).str();
+    const SavedFile saved{crc32Of(bytes), static_cast<std::int64_t>(bytes.size())};
+    writeFileAtomically(path, bytes, "checkpoint");
+    return saved;
 }
 
 CheckpointState Session::load(const std::string& path) {
@@ -363,13 +393,26 @@ void TrainBatches::shuffle() {
     std::shuffle(order_.begin(), order_.end(), rng_);
     perm_ =
         torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
-    if (!prefetch_) return;
+    if (prefetch_) prefetch_->start(fileBatches());
+}
+
+std::vector<std::vector<std::size_t>> TrainBatches::fileBatches() const {
     std::vector<std::vector<std::size_t>> batches(static_cast<std::size_t>(stepsPerEpoch_));
     for (std::size_t s = 0; s < batches.size(); ++s)
         for (std::int64_t i = 0; i < batch_; ++i)
             batches[s].push_back(train_.files[static_cast<std::size_t>(
                 order_[s * static_cast<std::size_t>(batch_) + static_cast<std::size_t>(i)])]);
-    prefetch_->start(std::move(batches));
+    return batches;
+}
+
+void TrainBatches::resume(std::vector<std::int64_t> order, std::int64_t position) {
+    if (static_cast<std::int64_t>(order.size()) != train_.size())
+        throw EngineError("the checkpoint's order has " + std::to_string(order.size()) +
+                          " training samples, the data has " + std::to_string(train_.size()));
+    order_ = std::move(order);
+    perm_ =
+        torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
+    if (prefetch_) prefetch_->start(fileBatches(), static_cast<std::size_t>(position));
 }
 
 std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {

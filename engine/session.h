@@ -43,10 +43,26 @@ struct EvalOutput {
     bool stopped = false;     // a stop request ended it early: loss and accuracy are NaN
 };
 
+// Everything the next training step depends on, beyond the model and optimizer: a run resumed
+// from it continues bit for bit as if it had never stopped (engine/resume.h).
 struct CheckpointState {
-    int epoch = 0;
-    std::int64_t step = 0;
-    std::string rngState;  // the trainer's shuffling/augmentation RNG
+    int epoch = 0;          // epochs complete
+    std::int64_t step = 0;  // global steps taken
+    std::string rngState;   // the trainer's shuffling/augmentation RNG, after the last step
+    // Inside epoch + 1: the steps of it already taken (0 at an epoch's end), the epoch's order
+    // of training samples, and its running sums for the epoch's train loss and accuracy.
+    std::int64_t position = 0;
+    std::vector<std::int64_t> order;
+    double lossSum = 0;
+    std::int64_t correct = 0, seen = 0;
+    double seconds = 0;       // of training before this checkpoint (wall clock)
+    std::string fingerprint;  // the config and data it trained on (engine/resume.h)
+};
+
+// What a checkpoint file holds, for its record: its size and CRC-32 (engine/data/checksum.h).
+struct SavedFile {
+    std::uint32_t crc32 = 0;
+    std::int64_t bytes = 0;
 };
 
 // bf16 autocast for the forward pass; the cache of cast weights is cleared on exit, as Python's
@@ -74,6 +90,10 @@ public:
     std::int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
     // A new epoch: a new order.
     void shuffle();
+    // The current epoch's order (a checkpoint keeps it), and a saved one to continue from
+    // `position` (a resumed run).
+    const std::vector<std::int64_t>& order() const { return order_; }
+    void resume(std::vector<std::int64_t> order, std::int64_t position);
     // The s-th batch of the current order (0 <= s < stepsPerEpoch()): images, labels. A
     // streamed folder's batches are decoded ahead by data.workers threads, kBatchesAhead at most:
     // asked for in order, get() rarely waits.
@@ -82,6 +102,8 @@ public:
     static constexpr std::size_t kBatchesAhead = 4;
 
 private:
+    // Each step's files, in the current order (a streamed folder's prefetcher decodes them).
+    std::vector<std::vector<std::size_t>> fileBatches() const;
     const SplitData& train_;
     std::unique_ptr<BatchPrefetcher> prefetch_;
     std::mt19937_64& rng_;
@@ -137,7 +159,7 @@ public:
     // rename). The archive is built in memory first: LibTorch's file writer finishes the file in
     // its destructor and throws from there on a full disk, which is std::terminate. Throws
     // OutputError naming the file and the cause; the temporary file is removed.
-    void save(const std::string& path, const CheckpointState& state);
+    SavedFile save(const std::string& path, const CheckpointState& state);
     CheckpointState load(const std::string& path);
     // The same state in memory (and the torch RNG), to put back after a trial such as an LR
     // sweep: the optimizer's state is cleared before it is restored, so nothing of the trial

@@ -56,6 +56,7 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     o.labelSmoothing = c.number("label_smoothing");
     o.gradNormEvery = c.integer("log.grad_norm_every");
     o.checkpointKeep = c.integer("checkpoint.keep");
+    o.checkpointEverySteps = c.integer("checkpoint.every_steps");
     o.logPredictions = c.flag("log.predictions");
     return o;
 }

@@ -70,6 +70,7 @@ struct TrainOptions {
     double labelSmoothing = 0;
     std::int64_t gradNormEvery = 10;  // 0: never
     std::int64_t checkpointKeep = 3;
+    std::int64_t checkpointEverySteps = 0;  // 0: by time (Trainer::kCheckpointSeconds)
     bool logPredictions = true;
 
     // Validates the config first (config::ConfigError names the key).

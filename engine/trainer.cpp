@@ -16,6 +16,7 @@
 #include "engine/check_hooks.h"
 #include "engine/data/atomic_file.h"
 #include "engine/errors.h"
+#include "engine/resume.h"
 #include "engine/runtime.h"
 #include "engine/scripted_model.h"
 #include "engine/session.h"
@@ -37,6 +38,12 @@ std::string rngState(const std::mt19937_64& rng) {
     return os.str();
 }
 
+void setRngState(std::mt19937_64& rng, const std::string& state) {
+    std::istringstream is(state);
+    is >> rng;
+    if (!is) throw EngineError("the checkpoint's sample-order RNG state cannot be read");
+}
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -44,49 +51,81 @@ struct Trainer::Impl {
     TrainOptions train;  // the config, parsed once
     TrainerOptions options;
     std::optional<Dataset> data;
-    std::vector<std::string> checkpoints;
+    std::string resumeFrom;  // a checkpoint to continue from
+    struct File {
+        std::string path;
+        std::int64_t step = 0;
+        bool epochEnd = false;
+    };
+    std::vector<File> checkpoints;  // on disk and recorded, oldest first
+    std::vector<KnownCheckpoint> known;
+    std::int64_t lastCheckpointStep = -1;
+    Clock::time_point lastCheckpointAt = Clock::now();
 
     bool stopRequested() const {
         return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
     }
 
-    void checkpoint(Session& session, int epoch, const std::mt19937_64& rng, Observer& observer) {
+    // Which files a new checkpoint makes redundant: epoch checkpoints beyond checkpoint.keep, and
+    // any mid-epoch one that is not among the two newest (the older is the fallback should the
+    // newest be damaged).
+    std::vector<std::string> redundant(const File& added) const {
+        std::vector<File> all = checkpoints;
+        all.push_back(added);
         const std::int64_t keep = train.checkpointKeep;
-        if (options.checkpointDir.empty() || keep == 0) return;
+        std::int64_t epochEnds = 0;
+        std::vector<std::string> out;
+        for (auto it = all.rbegin(); it != all.rend(); ++it) {
+            const auto newer = static_cast<std::size_t>(it - all.rbegin());
+            if (it->epochEnd ? ++epochEnds > keep : newer >= 2) out.push_back(it->path);
+        }
+        std::reverse(out.begin(), out.end());
+        return out;
+    }
+
+    // Writes a checkpoint after `state.step` steps; no file when checkpoint.keep is 0 or the run
+    // has no checkpoint folder.
+    void checkpoint(Session& session, CheckpointState state, Observer& observer) {
+        if (options.checkpointDir.empty() || train.checkpointKeep == 0) return;
         std::error_code ec;
         std::filesystem::create_directories(options.checkpointDir, ec);
         if (ec)
             throw OutputError("cannot create the checkpoint folder '" + options.checkpointDir +
                               "': " + describeIoError(ec.value()));
-        CheckpointEvent ev{epoch,
-                           session.step(),
-                           (std::filesystem::path(options.checkpointDir) /
-                            ("epoch-" + std::to_string(epoch) + ".pt"))
-                               .string(),
-                           {}};
+        const bool epochEnd = state.position == 0;
+        const std::string name = epochEnd ? "epoch-" + std::to_string(state.epoch) + ".pt"
+                                          : "step-" + std::to_string(state.step) + ".pt";
+        CheckpointEvent ev{state.epoch, state.step,
+                           (std::filesystem::path(options.checkpointDir) / name).string()};
         // The new file lands whole (or throws, and nothing else changes); the observer records
-        // it, and the removal of the oldest, and confirms (a recorder commits); only then are
-        // the oldest deleted. So a failure writing or recording the new checkpoint leaves every
-        // old one on disk, and the store never lists a file that is gone.
-        session.save(ev.path, {epoch, session.step(), rngState(rng)});
+        // it, and the removal of the redundant ones, and confirms (a recorder commits everything
+        // logged so far with it); only then are those deleted. So a failure writing or recording
+        // the new checkpoint leaves every old one on disk, the store never lists a file that is
+        // gone, and a run resumed from a recorded checkpoint finds every row logged before it.
+        const SavedFile saved = session.save(ev.path, state);
+        ev.crc32 = saved.crc32;
+        ev.bytes = saved.bytes;
         // A TorchScript model is also saved whole, trained, as model.pt (the latest epoch's):
         // torch.jit.load reads it back with identical outputs. Written beside, then renamed.
         const auto scripted = std::filesystem::path(options.checkpointDir) / "model.pt";
-        if (saveScriptedModel(session.model(), scripted.string() + ".tmp")) {
+        if (epochEnd && saveScriptedModel(session.model(), scripted.string() + ".tmp")) {
             std::filesystem::rename(scripted.string() + ".tmp", scripted, ec);
             if (ec)
                 throw OutputError("cannot write the TorchScript model '" + scripted.string() +
                                   "': " + ec.message());
         }
-        const auto excess =
-            static_cast<std::int64_t>(checkpoints.size()) + 1 - std::max<std::int64_t>(keep, 1);
-        if (excess > 0) ev.removed.assign(checkpoints.begin(), checkpoints.begin() + excess);
+        const File added{ev.path, state.step, epochEnd};
+        ev.removed = redundant(added);
+        std::erase(ev.removed, ev.path);  // the same name written again (a resumed run)
         observer.onCheckpoint(ev);
-        checkpoints.erase(checkpoints.begin(),
-                          checkpoints.begin() + static_cast<std::ptrdiff_t>(ev.removed.size()));
-        checkpoints.push_back(ev.path);
+        std::erase_if(checkpoints, [&](const File& f) {
+            return f.path == ev.path ||
+                   std::find(ev.removed.begin(), ev.removed.end(), f.path) != ev.removed.end();
+        });
+        checkpoints.push_back(added);
+        lastCheckpointStep = state.step;
+        lastCheckpointAt = Clock::now();
         for (const auto& old : ev.removed) {
-            std::error_code ec;
             std::filesystem::remove(old, ec);
             if (ec)  // recorded as removed already: a file left over, not a record of a lost one
                 spdlog::warn("could not delete the old checkpoint '{}': {}", old,
@@ -135,6 +174,37 @@ void Trainer::loadData() {
     impl_->data->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(m.kind)));
 }
 
+void Trainer::resumeFrom(const std::string& checkpoint, std::vector<KnownCheckpoint> existing) {
+    loadData();
+    const Dataset& data = *impl_->data;
+    CheckpointState saved;
+    bool bf16 = false;
+    try {
+        // A throwaway session reads the file; run() reads it again into the real one.
+        Session probe(impl_->train, data.numClasses, 1, data.sampleShape);
+        saved = probe.load(checkpoint);
+        bf16 = probe.bf16();
+    } catch (const c10::Error& e) {
+        throw EngineError("the checkpoint '" + checkpoint +
+                          "' cannot be read: " + torchErrorLine(e.what_without_backtrace()));
+    }
+    if (saved.fingerprint.empty()) {
+        spdlog::warn(
+            "checkpoint '{}' predates fingerprints: its config and data cannot be "
+            "compared with the run's",
+            checkpoint);
+    } else {
+        const auto differences = fingerprintDifferences(
+            saved.fingerprint, resumeFingerprint(impl_->config, data, bf16 ? "bf16" : "fp32"));
+        if (!differences.empty())
+            throw ResumeRefused(
+                fmt::format("the run cannot continue from its checkpoint at step {}: since then {}",
+                            saved.step, fmt::join(differences, "; ")));
+    }
+    impl_->resumeFrom = checkpoint;
+    impl_->known = std::move(existing);
+}
+
 RunResult Trainer::run(Observer& observer) try {
     const auto start = Clock::now();
     const TrainOptions& o = impl_->train;
@@ -152,6 +222,28 @@ RunResult Trainer::run(Observer& observer) try {
     const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
     Session session(o, data.numClasses, stepsPerEpoch, data.sampleShape);
     session.model().train();
+    const std::string precision = session.bf16() ? "bf16" : "fp32";
+    // Only with checkpoints: one pass over the data.
+    const bool checkpoints = !impl_->options.checkpointDir.empty() && o.checkpointKeep > 0;
+    const std::string fingerprint =
+        checkpoints ? resumeFingerprint(impl_->config, data, precision) : std::string();
+
+    // Where training starts: step 0, or a checkpoint's state (every RNG, the epoch's order).
+    CheckpointState at;
+    if (!impl_->resumeFrom.empty()) {
+        at = session.load(impl_->resumeFrom);
+        setRngState(rng, at.rngState);
+        if (at.position > 0) batches.resume(at.order, at.position);
+        for (const auto& k : impl_->known)
+            impl_->checkpoints.push_back(
+                {k.path, k.step, k.step == k.epoch * stepsPerEpoch && k.step <= at.step});
+        impl_->lastCheckpointStep = at.step;
+        spdlog::info("resuming after step {} (epoch {}, step {} of {}) from '{}'", at.step,
+                     at.epoch + 1, at.position, stepsPerEpoch, impl_->resumeFrom);
+    }
+    impl_->lastCheckpointAt = Clock::now();
+    const double secondsBefore = at.seconds;
+    const auto elapsed = [&] { return secondsBefore + secondsSince(start); };
 
     RunInfo info;
     info.trainSize = n;
@@ -162,8 +254,10 @@ RunResult Trainer::run(Observer& observer) try {
     info.epochs = epochs;
     info.numClasses = data.numClasses;
     info.classNames = data.classNames;
-    info.precision = session.bf16() ? "bf16" : "fp32";
+    info.precision = precision;
     info.threads = rt.threads;
+    info.resumedAtStep = at.step;
+    info.resumedAtEpoch = at.epoch;
     for (const auto& p : session.model().parameters())
         info.parameters += p.numel();
     observer.onStart(info);
@@ -175,16 +269,30 @@ RunResult Trainer::run(Observer& observer) try {
 
     const bool logPredictions = o.logPredictions;
     const std::int64_t evalBatch = o.evalBatchSize;
+    // The state a checkpoint written now holds.
+    const auto state = [&](int epochsDone, std::int64_t position, double lossSum,
+                           std::int64_t correct, std::int64_t seen) {
+        CheckpointState c{epochsDone, session.step(), rngState(rng), position,  {},
+                          lossSum,    correct,        seen,          elapsed(), fingerprint};
+        if (position > 0) c.order = batches.order();
+        return c;
+    };
 
     RunResult result;
-    for (int epoch = 1; epoch <= epochs; ++epoch) {
-        batches.shuffle();
-        double lossSum = 0;
-        std::int64_t correct = 0, seen = 0;
-        for (std::int64_t s = 0; s < stepsPerEpoch; ++s) {
+    for (int epoch = at.epoch + 1; epoch <= epochs; ++epoch) {
+        const bool resumedInside = epoch == at.epoch + 1 && at.position > 0;
+        if (!resumedInside) batches.shuffle();
+        double lossSum = resumedInside ? at.lossSum : 0;
+        std::int64_t correct = resumedInside ? at.correct : 0;
+        std::int64_t seen = resumedInside ? at.seen : 0;
+        for (std::int64_t s = resumedInside ? at.position : 0; s < stepsPerEpoch; ++s) {
             if (impl_->stopRequested()) {
                 result.outcome = Outcome::Stopped;
                 result.message = "stopped by request at step " + std::to_string(session.step());
+                // Progress since the last checkpoint is kept: a resume continues right here.
+                if (session.step() > impl_->lastCheckpointStep && s > 0)
+                    impl_->checkpoint(session, state(epoch - 1, s, lossSum, correct, seen),
+                                      observer);
                 break;
             }
             const auto t0 = Clock::now();
@@ -208,6 +316,13 @@ RunResult Trainer::run(Observer& observer) try {
             lossSum += out.loss * static_cast<double>(batch);
             correct += out.correct;
             seen += batch;
+            // Within the epoch (its end has its own checkpoint, after validation).
+            const bool due = o.checkpointEverySteps > 0
+                                 ? session.step() % o.checkpointEverySteps == 0
+                                 : secondsSince(impl_->lastCheckpointAt) >= kCheckpointSeconds;
+            if (due && s + 1 < stepsPerEpoch)
+                impl_->checkpoint(session, state(epoch - 1, s + 1, lossSum, correct, seen),
+                                  observer);
         }
         if (result.outcome != Outcome::Finished) break;
 
@@ -235,14 +350,15 @@ RunResult Trainer::run(Observer& observer) try {
                 observer.onPredictions(val.predictions);
             }
         }
-        ep.seconds = secondsSince(start);
+        ep.seconds = elapsed();
         observer.onEpoch(ep);
         spdlog::info(
             "epoch {}/{}: train loss {:.4f} acc {:.4f}, val loss {:.4f} acc {:.4f}, {:.0f} s",
             epoch, epochs, ep.trainLoss, ep.trainAccuracy, ep.valLoss, ep.valAccuracy, ep.seconds);
-        impl_->checkpoint(session, epoch, rng, observer);
+        impl_->checkpoint(session, state(epoch, 0, 0, 0, 0), observer);
         result.epochs = epoch;
     }
+    if (result.outcome == Outcome::Finished) result.epochs = epochs;
 
     result.steps = session.step();
     result.testLoss = result.testAccuracy = std::nan("");
@@ -262,7 +378,7 @@ RunResult Trainer::run(Observer& observer) try {
             observer.onPredictions(test.predictions);
         }
     }
-    result.seconds = secondsSince(start);
+    result.seconds = elapsed();
     observer.onFinish(result);
     return result;
 } catch (const c10::Error& e) {

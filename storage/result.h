@@ -68,7 +68,10 @@ public:
         check();
         return std::get<0>(v_);
     }
-    T&& value() && {
+    // By value: `for (auto& x : store.checkpoints(id).value())` would otherwise iterate a
+    // vector that died with the temporary Result before the loop began (two such loops in the
+    // resume tests read garbage paths).
+    T value() && {
         check();
         return std::get<0>(std::move(v_));
     }

@@ -216,10 +216,15 @@ Result<std::map<std::string, double>> RunStore::latestMetrics(RunId id) {
 
 Result<std::vector<CheckpointRecord>> RunStore::checkpoints(RunId id) {
     return db_.rows(
-        "SELECT epoch, step, path FROM checkpoints WHERE run_id = ? ORDER BY step",
+        "SELECT epoch, step, path, crc32, bytes, checks FROM checkpoints WHERE run_id = ? "
+        "ORDER BY step, id",
         [](const Statement& r) {
-            return CheckpointRecord{r.get<std::int64_t>(0), r.get<std::int64_t>(1),
-                                    r.get<std::string>(2)};
+            return CheckpointRecord{r.get<std::int64_t>(0),
+                                    r.get<std::int64_t>(1),
+                                    r.get<std::string>(2),
+                                    r.get<std::optional<std::int64_t>>(3),
+                                    r.get<std::optional<std::int64_t>>(4),
+                                    r.get<std::int64_t>(5)};
         },
         id);
 }

@@ -54,9 +54,12 @@ struct RunRecord {
 };
 
 struct CheckpointRecord {
-    std::int64_t epoch = 0;
+    std::int64_t epoch = 0;  // epochs complete at `step` (a mid-epoch one is inside epoch + 1)
     std::int64_t step = 0;
     std::string path;
+    // The file's CRC-32 and size as written; nullopt for checkpoints from before schema v9.
+    std::optional<std::int64_t> crc32, bytes;
+    std::int64_t checks = 0;  // how many checks the run had stored when it was written
 };
 
 struct MetricPoint {

@@ -19,7 +19,7 @@ namespace {
 constexpr std::int64_t kApplicationId = 0x526e4264;
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 9> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -277,6 +277,60 @@ UPDATE submissions SET run_id = NULL WHERE run_id NOT IN (SELECT id FROM runs);
 ALTER TABLE params ADD COLUMN operational INTEGER NOT NULL DEFAULT 0;
 UPDATE params SET operational = 1 WHERE key IN
     ('threads', 'checks.enabled', 'checkpoint.keep', 'log.predictions', 'eval_batch_size');
+)sql",
+    // 8 -> 9: resuming (storage/resume_store.h). A checkpoint records a checksum of its file
+    // (CRC-32 and size: a torn or edited file is detected before it is loaded) and how many checks
+    // the run had when it was written. A resume archives what was logged after its checkpoint
+    // into archived_* tables, tied to the resume: nothing is deleted, and the live tables hold one
+    // row per step, so every reader sees the run as if it had never been interrupted.
+    R"sql(
+ALTER TABLE checkpoints ADD COLUMN crc32 INTEGER;
+ALTER TABLE checkpoints ADD COLUMN bytes INTEGER;
+ALTER TABLE checkpoints ADD COLUMN checks INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE resumes (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    at_step       INTEGER NOT NULL,  -- the checkpoint's step; 0 when it restarted from scratch
+    at_epoch      INTEGER NOT NULL,  -- epochs complete at that step
+    at            TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    checkpoint    TEXT,              -- NULL: no usable checkpoint, restarted from step 0
+    from_status   TEXT NOT NULL,
+    archived_rows INTEGER NOT NULL
+);
+CREATE INDEX resumes_run ON resumes(run_id);
+CREATE TABLE archived_metrics (
+    resume_id INTEGER NOT NULL REFERENCES resumes(id) ON DELETE CASCADE,
+    key_id    INTEGER NOT NULL,
+    step      INTEGER NOT NULL,
+    wall      REAL NOT NULL,
+    value     REAL,
+    nonfinite INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (resume_id, key_id, step)
+) WITHOUT ROWID;
+CREATE TABLE archived_predictions (
+    resume_id      INTEGER NOT NULL REFERENCES resumes(id) ON DELETE CASCADE,
+    split          TEXT NOT NULL,
+    epoch          INTEGER NOT NULL,
+    sample_index   INTEGER NOT NULL,
+    target         INTEGER NOT NULL,
+    predicted      INTEGER NOT NULL,
+    confidence     REAL NOT NULL,
+    loss           REAL,
+    loss_nonfinite INTEGER NOT NULL DEFAULT 0,
+    probs          BLOB NOT NULL,
+    PRIMARY KEY (resume_id, split, epoch, sample_index)
+) WITHOUT ROWID;
+CREATE TABLE archived_checks (
+    resume_id       INTEGER NOT NULL REFERENCES resumes(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    value           REAL,
+    value_nonfinite INTEGER NOT NULL DEFAULT 0,
+    message         TEXT NOT NULL,
+    details_json    TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (resume_id, position)
+) WITHOUT ROWID;
 )sql",
 };
 

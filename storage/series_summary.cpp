@@ -228,10 +228,10 @@ Status SummaryMaintainer::rebuild(RunId run, std::int64_t keyId, Series& s) {
     return {};
 }
 
-Status rebuildAllSummaries(Connection& db) {
-    auto keys = db.rows("SELECT DISTINCT run_id, key_id FROM metrics", [](const Statement& r) {
-        return std::pair(r.get<RunId>(0), r.get<std::int64_t>(1));
-    });
+namespace {
+
+// Recomputes the summaries of the given series, which must have none stored.
+Status summarize(Connection& db, const Result<std::vector<std::pair<RunId, std::int64_t>>>& keys) {
     if (!keys) return keys.error();
     SummaryMaintainer m;
     if (auto st = m.prepare(db); !st) return st;
@@ -248,6 +248,22 @@ Status rebuildAllSummaries(Connection& db) {
             m.add(run, key, step, value);
     }
     return m.store();  // each series was seen from its first step: nothing is rebuilt twice
+}
+
+std::pair<RunId, std::int64_t> runAndKey(const Statement& r) {
+    return {r.get<RunId>(0), r.get<std::int64_t>(1)};
+}
+
+}  // namespace
+
+Status rebuildAllSummaries(Connection& db) {
+    return summarize(db, db.rows("SELECT DISTINCT run_id, key_id FROM metrics", runAndKey));
+}
+
+Status rebuildSummaries(Connection& db, RunId run) {
+    if (auto s = db.exec("DELETE FROM metric_buckets WHERE run_id = ?", run); !s) return s;
+    return summarize(db, db.rows("SELECT DISTINCT run_id, key_id FROM metrics WHERE run_id = ?",
+                                 runAndKey, run));
 }
 
 void SummaryMaintainer::reset() {

@@ -60,6 +60,8 @@ Result<Envelope> readEnvelope(Connection& db, RunId run, std::string_view key, s
 
 // Recomputes every series' summary from the raw rows (the schema v2 migration's backfill).
 Status rebuildAllSummaries(Connection& db);
+// The same for one run, whose stored summaries are replaced (after a resume archived its tail).
+Status rebuildSummaries(Connection& db, RunId run);
 
 // Writer-side maintenance. Call add() for each metric row of a transaction after inserting the
 // rows themselves, then store() before committing.

@@ -32,6 +32,8 @@ struct CheckpointOp {
     bool add;
     std::int64_t runId, epoch, step;
     std::string path;
+    std::uint32_t crc32 = 0;
+    std::int64_t bytes = 0;
 };
 
 struct Batch {
@@ -150,7 +152,11 @@ struct Writer::Impl {
                  {&insertKey, "INSERT OR IGNORE INTO metric_keys(name) VALUES (?)"},
                  {&selectKey, "SELECT id FROM metric_keys WHERE name = ?"},
                  {&addCheckpoint,
-                  "INSERT OR REPLACE INTO checkpoints(run_id, epoch, step, path) VALUES (?,?,?,?)"},
+                  // The run's check count now: a resume from this checkpoint archives the checks
+                  // added after it (a check has no step; storage/resume_store.h).
+                  "INSERT OR REPLACE INTO checkpoints(run_id, epoch, step, path, crc32, bytes, "
+                  "checks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                  "(SELECT count(*) FROM run_checks WHERE run_id = ?1))"},
                  {&removeCheckpoint, "DELETE FROM checkpoints WHERE path = ?"},
                  {&heartbeat,
                   "UPDATE runs SET alive_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
@@ -283,7 +289,8 @@ struct Writer::Impl {
         }
         for (const auto& c : batch.checkpoints) {
             if (c.add) {
-                addCheckpoint.bind(1, c.runId).bind(2, c.epoch).bind(3, c.step).bind(4, c.path);
+                addCheckpoint.bindAll(c.runId, c.epoch, c.step, c.path,
+                                      static_cast<std::int64_t>(c.crc32), c.bytes);
                 if (auto s = addCheckpoint.run(); !s) return s;
             } else {
                 removeCheckpoint.bind(1, c.path);
@@ -450,14 +457,16 @@ void Writer::prediction(PredictionRow row) {
 }
 
 void Writer::checkpointAdded(std::int64_t runId, std::int64_t epoch, std::int64_t step,
-                             std::string path) {
+                             std::string path, std::uint32_t crc32, std::int64_t bytes) {
     impl_->enqueue([&](Batch& b) {
-        b.checkpoints.push_back({true, runId, epoch, step, std::move(path)});
+        b.checkpoints.push_back({true, runId, epoch, step, std::move(path), crc32, bytes});
     });
 }
 
 void Writer::checkpointRemoved(std::string path) {
-    impl_->enqueue([&](Batch& b) { b.checkpoints.push_back({false, 0, 0, 0, std::move(path)}); });
+    impl_->enqueue([&](Batch& b) {
+        b.checkpoints.push_back({false, 0, 0, 0, std::move(path), 0, 0});
+    });
 }
 
 Status Writer::flush(const std::atomic<bool>* stop) {

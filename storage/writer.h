@@ -83,8 +83,9 @@ public:
     void prediction(PredictionRow row);
     // A whole evaluation's rows under one lock.
     void predictions(std::vector<PredictionRow> rows);
+    // `epoch`: epochs complete at `step`; crc32 and bytes: the file's checksum and size.
     void checkpointAdded(std::int64_t runId, std::int64_t epoch, std::int64_t step,
-                         std::string path);
+                         std::string path, std::uint32_t crc32, std::int64_t bytes);
     void checkpointRemoved(std::string path);
 
     // Blocks until everything queued before the call is committed; returns the first error.

@@ -79,7 +79,7 @@ void RunRecorder::onPredictions(const engine::Predictions& p) {
 
 void RunRecorder::onCheckpoint(const engine::CheckpointEvent& e) {
     throwIfFailed();
-    writer_.checkpointAdded(runId_, e.epoch, e.step, e.path);
+    writer_.checkpointAdded(runId_, e.epoch, e.step, e.path, e.crc32, e.bytes);
     for (const auto& path : e.removed)
         writer_.checkpointRemoved(path);
     // The trainer deletes e.removed when this returns: the new checkpoint must be stored first.

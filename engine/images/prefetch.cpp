@@ -63,13 +63,13 @@ void BatchPrefetcher::stopWorkers() {
     stopping_ = false;
 }
 
-void BatchPrefetcher::start(std::vector<std::vector<std::size_t>> batches) {
+void BatchPrefetcher::start(std::vector<std::vector<std::size_t>> batches, std::size_t first) {
     stopWorkers();
     {
         std::lock_guard lock(mutex_);
         batches_ = std::move(batches);
         ready_.clear();
-        next_ = consumer_ = 0;
+        next_ = consumer_ = std::min(first, batches_.size());
     }
     const int count = std::min<int>(workerCount(spec_.workers),
                                     static_cast<int>(std::max<std::size_t>(1, batches_.size())));

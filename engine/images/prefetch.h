@@ -47,8 +47,9 @@ public:
     BatchPrefetcher(const BatchPrefetcher&) = delete;
     BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
 
-    // A new epoch: these batches, in this order (unfinished work of the last one is dropped).
-    void start(std::vector<std::vector<std::size_t>> batches);
+    // A new epoch: these batches, in this order (unfinished work of the last one is dropped),
+    // the first one taken being `first` (a run resumed in the middle of an epoch).
+    void start(std::vector<std::vector<std::size_t>> batches, std::size_t first = 0);
     // The k-th batch's pixels (batches[k].size() images). In order is the fast path; a batch
     // asked for out of order (the checks' probes) is decoded on the calling thread. Throws
     // DataError when a worker failed as a whole.

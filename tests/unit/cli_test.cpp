@@ -57,6 +57,7 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
     for (const auto& [args, golden] : std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"--help"}, "help.txt"},
              {{"train", "--help"}, "train_help.txt"},
+             {{"resume", "--help"}, "resume_help.txt"},
              {{"runs", "--help"}, "runs_help.txt"},
              {{"show", "--help"}, "show_help.txt"},
              {{"lr-find", "--help"}, "lr_find_help.txt"},

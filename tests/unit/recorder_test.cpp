@@ -44,13 +44,15 @@ protected:
 TEST_F(Recorder, ACheckpointIsCommittedBeforeOnCheckpointReturns) {
     app::RunRecorder recorder(*writer, runId);
 
-    recorder.onCheckpoint({1, 10, "/ck/epoch-1.pt", {}});
+    recorder.onCheckpoint({1, 10, "/ck/epoch-1.pt", 0xabcdef01, 1234, {}});
     auto stored = store->checkpoints(runId);
     ASSERT_TRUE(stored) << stored.error().message;
     ASSERT_EQ(stored->size(), 1u) << "not committed when onCheckpoint returned";
     EXPECT_EQ(stored->front().path, "/ck/epoch-1.pt");
+    EXPECT_EQ(stored->front().crc32, 0xabcdef01);  // the checksum a resume verifies
+    EXPECT_EQ(stored->front().bytes, 1234);
 
-    recorder.onCheckpoint({2, 20, "/ck/epoch-2.pt", {"/ck/epoch-1.pt"}});
+    recorder.onCheckpoint({2, 20, "/ck/epoch-2.pt", 1, 1, {"/ck/epoch-1.pt"}});
     stored = store->checkpoints(runId);
     ASSERT_TRUE(stored) << stored.error().message;
     ASSERT_EQ(stored->size(), 1u);

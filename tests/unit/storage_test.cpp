@@ -211,8 +211,8 @@ TEST(Writer, PredictionsAndCheckpointsRoundTrip) {
     auto writer = Writer::open(path);
     PredictionRow row{owned->id, "val", 2, 4321, 3, 5, 0.75f, 1.25f, {0.1f, 0.15f, 0.75f}};
     writer.value()->prediction(row);
-    writer.value()->checkpointAdded(owned->id, 1, 100, "/x/epoch-1.pt");
-    writer.value()->checkpointAdded(owned->id, 2, 200, "/x/epoch-2.pt");
+    writer.value()->checkpointAdded(owned->id, 1, 100, "/x/epoch-1.pt", 0xdeadbeef, 77);
+    writer.value()->checkpointAdded(owned->id, 2, 200, "/x/epoch-2.pt", 0xfffffffe, 88);
     writer.value()->checkpointRemoved("/x/epoch-1.pt");
     ASSERT_TRUE(writer.value()->flush());
     auto s = store->connection().prepare(
@@ -232,6 +232,8 @@ TEST(Writer, PredictionsAndCheckpointsRoundTrip) {
     ASSERT_EQ(ck->size(), 1u);
     EXPECT_EQ((*ck)[0].path, "/x/epoch-2.pt");
     EXPECT_EQ((*ck)[0].step, 200);
+    EXPECT_EQ((*ck)[0].crc32, 0xfffffffe);  // unsigned 32 bits survive SQLite's int64
+    EXPECT_EQ((*ck)[0].bytes, 88);
 }
 
 TEST(Writer, BatchesUnderLoadFromSeveralThreads) {
