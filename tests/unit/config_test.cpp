@@ -417,8 +417,9 @@ TEST(NameTables, AutoModelFollowsTheSampleShape) {
 TEST(Config, OperationalKeysAreExactlyTheExecutionSettings) {
     // data.workers decodes on more threads with the same result; data.cache_mb only bounds it.
     const std::set<std::string> expected{
-        "threads",         "checks.enabled",      "log.predictions", "checkpoint.keep",
-        "eval_batch_size", "log.grad_norm_every", "data.workers",    "data.cache_mb"};
+        "threads",         "checks.enabled",  "log.predictions",
+        "checkpoint.keep", "eval_batch_size", "log.grad_norm_every",
+        "data.workers",    "data.cache_mb",   "checkpoint.every_steps"};
     std::set<std::string> operational;
     for (const auto& k : schema())
         if (isOperational(k.key)) operational.insert(k.key);
