@@ -11,7 +11,8 @@ namespace runboard::engine {
 namespace {
 
 std::string_view bytesOf(const torch::Tensor& t) {
-    return {static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size()};
+    return {static_cast<const char*>(t.data_ptr()),
+            static_cast<std::size_t>(t.numel() * t.element_size())};
 }
 
 // "54000 samples, CRC-32 1a2b3c4d" over the inputs (or the folder's files), labels and ids.
