@@ -35,12 +35,28 @@ struct StepEvent {
     double samplesPerSecond = 0;
 };
 
+// Where training steps' wall time went, in seconds: waiting for the batch, forward pass, loss,
+// backward pass (with the gradient norm when measured), optimizer step, the observers (logging,
+// checkpoints) and the rest (the schedule, zeroing gradients, counting right answers). `other`
+// is the step's wall time less the others, so the parts add up to it exactly.
+struct StepPhases {
+    double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0, observer = 0, other = 0;
+    double total() const { return data + forward + loss + backward + optimizer + observer + other; }
+    StepPhases& operator+=(const StepPhases& o);
+    StepPhases operator/(double n) const;
+};
+
 struct EpochEvent {
     int epoch = 0;
     std::int64_t step = 0;
     double trainLoss = 0, trainAccuracy = 0;
     double valLoss = 0, valAccuracy = 0;  // NaN when there is no validation part
     double seconds = 0;                   // since the run started
+    // The mean step of this epoch's steps (those this process took: a resumed epoch's), the
+    // validation pass's seconds, and the process's peak resident memory so far.
+    StepPhases stepPhases;
+    double evalSeconds = 0;
+    double peakRssMb = 0;
 };
 
 enum class Split { Train, Val, Test };
@@ -98,6 +114,16 @@ public:
     virtual void onCheckpoint(const CheckpointEvent&) {}
     virtual void onFinish(const RunResult&) {}
 };
+
+inline StepPhases& StepPhases::operator+=(const StepPhases& o) {
+    data += o.data, forward += o.forward, loss += o.loss, backward += o.backward;
+    optimizer += o.optimizer, observer += o.observer, other += o.other;
+    return *this;
+}
+
+inline StepPhases StepPhases::operator/(double n) const {
+    return {data / n, forward / n, loss / n, backward / n, optimizer / n, observer / n, other / n};
+}
 
 }  // namespace runboard::engine
 

@@ -29,6 +29,9 @@ struct StepOutput {
     std::int64_t correct = 0;  // right answers in the batch (the train accuracy's count)
     double lr = 0;             // the learning rate this step used
     bool finite = true;
+    // Seconds of this step's forward pass, loss (with reading it), backward pass (with the
+    // gradient norm) and optimizer step; the trainer adds the rest (StepPhases).
+    double forward = 0, lossTime = 0, backward = 0, optimizer = 0;
 };
 
 // The batch's right answers: argmax(logits, 1) == targets, counted. CPU float logits are read

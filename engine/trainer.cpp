@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -28,8 +29,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double seconds(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
 double secondsSince(Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
+    return seconds(t, Clock::now());
+}
+
+// The process's peak resident memory so far (getrusage: Linux reports KiB).
+double peakRssMb() {
+    rusage usage{};
+    return getrusage(RUSAGE_SELF, &usage) == 0 ? static_cast<double>(usage.ru_maxrss) / 1024.0
+                                               : std::nan("");
 }
 
 std::string rngState(const std::mt19937_64& rng) {
@@ -282,6 +294,8 @@ RunResult Trainer::run(Observer& observer) try {
     for (int epoch = at.epoch + 1; epoch <= epochs; ++epoch) {
         const bool resumedInside = epoch == at.epoch + 1 && at.position > 0;
         if (!resumedInside) batches.shuffle();
+        StepPhases phases;  // summed over this epoch's steps
+        std::int64_t timed = 0;
         double lossSum = resumedInside ? at.lossSum : 0;
         std::int64_t correct = resumedInside ? at.correct : 0;
         std::int64_t seen = resumedInside ? at.seen : 0;
@@ -297,8 +311,10 @@ RunResult Trainer::run(Observer& observer) try {
             }
             const auto t0 = Clock::now();
             const auto [x, y] = batches.get(s);
+            const auto fetched = Clock::now();
             if (s + 1 == stepsPerEpoch) session.measureGradNormNextStep();
             const StepOutput out = session.trainStep(x, y);
+            const auto trained = Clock::now();
 
             StepEvent ev{session.step(), epoch,
                          out.loss,       out.lr,
@@ -323,6 +339,11 @@ RunResult Trainer::run(Observer& observer) try {
             if (due && s + 1 < stepsPerEpoch)
                 impl_->checkpoint(session, state(epoch - 1, s + 1, lossSum, correct, seen),
                                   observer);
+            const StepPhases p{seconds(t0, fetched), out.forward,   out.lossTime,
+                               out.backward,         out.optimizer, seconds(trained, Clock::now())};
+            phases += p;
+            phases.other += secondsSince(t0) - p.total();
+            ++timed;
         }
         if (result.outcome != Outcome::Finished) break;
 
@@ -332,6 +353,8 @@ RunResult Trainer::run(Observer& observer) try {
         ep.trainLoss = lossSum / static_cast<double>(seen);
         ep.trainAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
         ep.valLoss = ep.valAccuracy = std::nan("");
+        if (timed > 0) ep.stepPhases = phases / static_cast<double>(timed);
+        const auto evalStart = Clock::now();
         if (data.val.size() > 0) {
             EvalOutput val = session.evaluate(data.val, Split::Val, logPredictions, evalBatch,
                                               impl_->options.stop);
@@ -350,6 +373,8 @@ RunResult Trainer::run(Observer& observer) try {
                 observer.onPredictions(val.predictions);
             }
         }
+        ep.evalSeconds = secondsSince(evalStart);
+        ep.peakRssMb = peakRssMb();
         ep.seconds = elapsed();
         observer.onEpoch(ep);
         spdlog::info(

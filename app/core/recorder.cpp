@@ -19,7 +19,12 @@ RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId, const std:
       valAccuracy_(writer.key("val/accuracy")),
       epoch_(writer.key("epoch")),
       testLoss_(writer.key("test/loss")),
-      testAccuracy_(writer.key("test/accuracy")) {}
+      testAccuracy_(writer.key("test/accuracy")),
+      timing_{writer.key("time/step"),     writer.key("time/data"),
+              writer.key("time/forward"),  writer.key("time/loss"),
+              writer.key("time/backward"), writer.key("time/optimizer"),
+              writer.key("time/observer"), writer.key("time/other"),
+              writer.key("time/eval"),     writer.key("memory/peak_rss_mb")} {}
 
 double RunRecorder::now() const {
     using namespace std::chrono;
@@ -56,6 +61,12 @@ void RunRecorder::onEpoch(const engine::EpochEvent& e) {
         log(valLoss_, e.step, e.valLoss);
         log(valAccuracy_, e.step, e.valAccuracy);
     }
+    const engine::StepPhases& p = e.stepPhases;
+    const std::array<double, 10> values{p.total(),     p.data,      p.forward,  p.loss,
+                                        p.backward,    p.optimizer, p.observer, p.other,
+                                        e.evalSeconds, e.peakRssMb};
+    for (std::size_t i = 0; i < values.size(); ++i)
+        log(timing_[i], e.step, i < 8 ? values[i] * 1000.0 : values[i]);
 }
 
 void RunRecorder::onPredictions(const engine::Predictions& p) {

@@ -2,6 +2,7 @@
 // Writes what the engine reports into the run store, through the batched writer: the training
 // thread only appends to the writer's queue.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -42,6 +43,8 @@ private:
     std::int64_t lastStep_ = 0;
     storage::KeyHandle trainLoss_, trainLr_, gradNorm_, samplesPerSecond_, trainAccuracy_,
         trainEpochLoss_, valLoss_, valAccuracy_, epoch_, testLoss_, testAccuracy_;
+    // The epoch's mean step by phase (ms), its validation (s) and the peak RSS (MB).
+    std::array<storage::KeyHandle, 10> timing_;
 };
 
 }  // namespace runboard::app

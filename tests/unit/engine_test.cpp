@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <thread>
@@ -394,4 +395,44 @@ TEST_F(EngineTest, TheModelsLayersAreListedWithTheRun) {
         it->details.end());
     EXPECT_EQ(it->message,
               "cnn: 150698 trainable weights in 17 tensors, 645 buffer values (BatchNorm)");
+}
+
+// The always-on step-time breakdown (issue 17): the parts are each real time, not a share of the
+// whole. An observer that sleeps 20 ms a step shows up as observer time and nowhere else, and
+// the epochs' mean steps account for the run's training time (measured independently, around
+// run()) up to what lies between steps: validation, checkpoints' bookkeeping, the test pass.
+TEST_F(EngineTest, StepPhasesMeasureWhereEachStepsTimeWent) {
+    struct Sleepy : Recording {
+        void onStep(const StepEvent& e) override {
+            Recording::onStep(e);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    };
+    config::Config c = tiny("mlp");
+    Trainer t(c, {});
+    t.loadData();
+    Sleepy obs;
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult r = t.run(obs);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_EQ(r.outcome, Outcome::Finished);
+    ASSERT_EQ(obs.epochs.size(), 3u);
+    double stepsTotal = 0;
+    for (const auto& e : obs.epochs) {
+        const StepPhases& p = e.stepPhases;
+        EXPECT_GE(p.observer, 0.020);
+        EXPECT_LT(p.observer, 0.020 + 0.05);
+        for (double part : {p.data, p.forward, p.loss, p.backward, p.optimizer, p.other})
+            EXPECT_GE(part, 0.0);
+        EXPECT_GT(p.forward, 0.0);
+        EXPECT_GT(p.backward, 0.0);
+        // The MLP's step computes in well under the sleep.
+        EXPECT_LT(p.forward + p.backward + p.optimizer, p.observer);
+        EXPECT_GT(e.evalSeconds, 0.0);
+        EXPECT_GT(e.peakRssMb, 10.0);
+        stepsTotal += p.total() * static_cast<double>(obs.info.stepsPerEpoch);
+    }
+    EXPECT_LE(stepsTotal, wall);
+    EXPECT_GE(stepsTotal, 0.5 * wall);  // the steps are most of the run
 }
