@@ -170,7 +170,9 @@ int resumeCommand(const QStringList& args) {
     const std::string dbPath = databasePath(parser);
     config::Config cfg = config::Config::defaults();
     {
-        auto store = openStore(dbPath, Access::Write);
+        // An existing database only (migrated if older, as train would): a mistyped --db must
+        // not leave a new empty one behind.
+        auto store = storage::RunStore::open(dbPath, {.create = false});
         if (!store) return failStorage(store.error());
         auto record = store->run(*id);
         if (!record) return failStorage(record.error());

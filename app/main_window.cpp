@@ -203,6 +203,7 @@ void MainWindow::setDatabaseOpen(bool open) {
     for (QAction* a : databaseActions_)
         a->setEnabled(open);
     lrFinder_->setSweepsAllowed(open);
+    updateResumeAction();
 }
 
 void MainWindow::poll() {

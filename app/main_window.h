@@ -95,6 +95,10 @@ private:
     void showRuns(storage::RunId run);
     void setCompetitionMode(bool on);  // asks before revealing
     void renameSelected();
+    // Run > Resume: enabled only for the one selected run that can be resumed; its tooltip says
+    // why not otherwise (storage::checkResumable's words).
+    void resumeSelected();
+    void updateResumeAction();
     void editNotes();
     void deleteSelected();
     // A user's edit of the database, off the GUI thread (a locked database makes SQLite wait up
@@ -124,6 +128,7 @@ private:
     widgets::LogView* log_ = nullptr;
     QDockWidget* logDock_ = nullptr;
     QList<QAction*> databaseActions_;  // disabled while no database is open
+    QAction* resume_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     std::shared_ptr<spdlog::sinks::sink> logSink_;
 };

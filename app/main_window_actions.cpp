@@ -12,7 +12,9 @@
 
 #include "app/main_window.h"
 #include "app/run_launcher.h"
+#include "app/training_worker.h"
 #include "storage/leaderboard.h"
+#include "storage/resume_store.h"
 #include "widgets/curves_panels.h"
 #include "widgets/runs_model.h"
 #include "widgets/runs_page.h"
@@ -84,15 +86,66 @@ void MainWindow::buildMenus() {
     auto* sweep =
         run->addAction(tr("New &LR sweep..."), launcher_, &RunLauncher::showNewSweepDialog);
     run->addAction(tr("&Stop"), this, [this] { training_->stopCurrent(); });
+    resume_ = run->addAction(tr("Res&ume"), this, &MainWindow::resumeSelected);
+    run->setToolTipsVisible(true);  // a disabled Resume says why
     run->addSeparator();
     auto* rename = run->addAction(tr("&Rename..."), this, &MainWindow::renameSelected);
     auto* notes = run->addAction(tr("&Notes..."), this, &MainWindow::editNotes);
     auto* del =
         run->addAction(tr("&Delete..."), QKeySequence::Delete, this, &MainWindow::deleteSelected);
-    runsTable()->addActions({fromSelected, repeat, rename, notes, del});
+    runsTable()->addActions({fromSelected, repeat, resume_, rename, notes, del});
+    connect(runsTable()->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::updateResumeAction);
+    connect(training_, &TrainingController::started, this, &MainWindow::updateResumeAction);
+    connect(runsPage_, &widgets::RunsPage::runsLoaded, this, &MainWindow::updateResumeAction);
+    connect(training_, &TrainingController::ended, this, [this](const RunEnded& e) {
+        updateResumeAction();
+        if (!e.refused) return;
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Resume run %1").arg(e.id),
+                                    tr("Run %1 was not resumed: %2").arg(e.id).arg(e.message),
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();  // not exec(): the event loop (and training) go on
+    });
+    updateResumeAction();
     // Nothing of these may run without an open database (setDatabaseOpen).
     databaseActions_ = {newRun, fromSelected, repeat, sweep, rename, notes, del};
     updateRecentMenu();
+}
+
+void MainWindow::updateResumeAction() {
+    if (resume_ == nullptr) return;
+    const auto ids = runsPage_->selectedRuns();
+    QString why;
+    if (dbPath_.isEmpty()) {
+        why = tr("No database is open");
+    } else if (ids.size() != 1) {
+        why = tr("Select one stopped, interrupted or failed run to resume it");
+    } else {
+        // A few small queries and a lock probe: cheap enough for a selection change.
+        auto store =
+            storage::RunStore::open(dbPath_.toStdString(), {.create = false, .readOnly = true});
+        const storage::Status s =
+            store ? storage::checkResumable(store.value(), ids.front()) : store.error();
+        if (!s) why = QString::fromStdString(s.error().message);
+    }
+    resume_->setEnabled(why.isEmpty());
+    const QString tip = why.isEmpty()
+                            ? tr("Continue run %1 from its newest checkpoint, bit for bit")
+                                  .arg(ids.empty() ? 0 : ids.front())
+                            : why;
+    resume_->setToolTip(tip);
+    resume_->setStatusTip(tip);
+}
+
+void MainWindow::resumeSelected() {
+    const auto ids = runsPage_->selectedRuns();
+    if (ids.size() != 1) return;
+    if (auto s = training_->enqueueResume(ids.front()); !s) {
+        QMessageBox::warning(this, tr("Resume"), QString::fromStdString(s.error().message));
+        return;
+    }
+    refreshRuns();
 }
 
 void MainWindow::renameSelected() {

@@ -177,7 +177,7 @@ storage::Result<std::string> runsToText(storage::RunStore& store) {
     std::ostringstream os;
     os << fmt::format("{:>5}  {:<11}  {:<24}  {:<8}  {:<8}  NAME\n", "ID", "STATUS", "CREATED",
                       "VAL_ACC", mask->on() ? "PUB_ACC" : "TEST_ACC");
-    for (const auto& [r, params, metrics, changes, checks] : runs.value()) {
+    for (const auto& [r, params, metrics, changes, checks, resumes] : runs.value()) {
         const std::string id = std::to_string(r.id);
         os << std::string(id.size() < 5 ? 5 - id.size() : 0, ' ') << id << "  "
            << padRight(std::string(storage::toString(r.status)), 11) << "  "

@@ -10,8 +10,10 @@
 
 #include "app/run_session.h"
 #include "app/sweep_job.h"
+#include "engine/errors.h"
 #include "engine/lr_finder.h"
 #include "engine/trainer.h"
+#include "storage/resume_store.h"
 #include "widgets/thread_handoff.h"
 
 namespace runboard::app {
@@ -26,6 +28,7 @@ public:
     void onStart(const engine::RunInfo& info) override {
         p_.epochs = info.epochs;
         p_.totalSteps = info.totalSteps;
+        resumedAt_ = info.resumedAtStep;
         start_ = std::chrono::steady_clock::now();
     }
     void onStep(const engine::StepEvent& e) override {
@@ -37,14 +40,16 @@ public:
         if (now - last_ < std::chrono::milliseconds(50) && e.step != p_.totalSteps) return;
         last_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
-        p_.etaSeconds =
-            elapsed / static_cast<double>(e.step) * static_cast<double>(p_.totalSteps - e.step);
+        // From the steps this process took: a resumed run's earlier ones took none of it.
+        p_.etaSeconds = elapsed / static_cast<double>(e.step - resumedAt_) *
+                        static_cast<double>(p_.totalSteps - e.step);
         emitProgress(p_);
     }
 
 private:
     TrainingWorker* worker_;
     RunProgress p_;
+    std::int64_t resumedAt_ = 0;
     std::chrono::steady_clock::time_point start_, last_;
 };
 
@@ -65,22 +70,26 @@ void runInBackground() {
 
 TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
 
+std::unique_ptr<RunSession> TrainingWorker::openJob(qint64 runId) {
+    stop_ = false;
+    runInBackground();
+    auto session = RunSession::open(dbPath_.toStdString());
+    if (session) return std::move(session.value());
+    spdlog::error("run {}: {}", runId, session.error().message);
+    emit ended(
+        {runId, storage::RunStatus::Failed, QString::fromStdString(session.error().message)});
+    return nullptr;
+}
+
 void TrainingWorker::train(qint64 runId, const config::Config& cfg) {
     Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingWorker::train",
                "runs on the engine thread (a queued call)");
-    stop_ = false;
-    runInBackground();
+    auto session = openJob(runId);
+    if (!session) return;
     RunEnded ended;
     ended.id = runId;
-    auto session = RunSession::open(dbPath_.toStdString());
-    if (!session) {
-        ended.message = QString::fromStdString(session.error().message);
-        spdlog::error("run {}: {}", runId, session.error().message);
-        emit TrainingWorker::ended(ended);
-        return;
-    }
     // The controller holds the run's liveness lock for this process until the run ends.
-    if (auto s = session.value()->adopt({runId, storage::RunLock{}}); !s) {
+    if (auto s = session->adopt({runId, storage::RunLock{}}); !s) {
         spdlog::error("run {}: {}", runId, s.error().message);
         ended.message = QString::fromStdString(s.error().message);
         emit TrainingWorker::ended(ended);
@@ -89,18 +98,52 @@ void TrainingWorker::train(qint64 runId, const config::Config& cfg) {
     emit started(runId);
     RunOutcome outcome;
     try {
-        engine::Trainer trainer(cfg, {session.value()->store().filesDir(runId), &stop_});
+        engine::Trainer trainer(cfg, {session->store().filesDir(runId), &stop_});
         ProgressForwarder forward(this, runId);
         forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
-        outcome = session.value()->train(trainer, &forward);
+        outcome = session->train(trainer, &forward);
     } catch (const std::exception& e) {
         // Config or data errors before the loop: the run fails with the message.
         spdlog::error("run {} failed: {}", runId, e.what());
-        (void)session.value()->store().setStatus(runId, storage::RunStatus::Failed, e.what());
+        (void)session->store().setStatus(runId, storage::RunStatus::Failed, e.what());
         outcome = {runId, storage::RunStatus::Failed, e.what()};
     }
     ended.status = outcome.status;
     ended.message = QString::fromStdString(outcome.message);
+    emit TrainingWorker::ended(ended);
+}
+
+void TrainingWorker::resume(qint64 runId) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingWorker::resume",
+               "runs on the engine thread (a queued call)");
+    auto session = openJob(runId);
+    if (!session) return;
+    RunEnded ended;
+    ended.id = runId;
+    storage::RunStore& store = session->store();
+    try {
+        // Nothing is written until resume() below: a refusal leaves the run as it was.
+        auto record = store.run(runId);
+        if (!record) throw std::runtime_error(record.error().message);
+        ended.status = record->status;
+        config::Config cfg = config::Config::defaults();
+        cfg.mergeJson(record->configJson, "run " + std::to_string(runId));
+        engine::Trainer trainer(cfg, {store.filesDir(runId), &stop_});
+        trainer.loadData();
+        const ResumeChoice choice = chooseCheckpoint(store, runId, trainer);
+        if (auto resumed = session->resume(runId, choice); !resumed)
+            throw std::runtime_error(resumed.error().message);
+        emit started(runId);
+        ProgressForwarder forward(this, runId);
+        forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
+        const RunOutcome outcome = session->train(trainer, &forward);
+        ended.status = outcome.status;
+        ended.message = QString::fromStdString(outcome.message);
+    } catch (const std::exception& e) {
+        spdlog::error("cannot resume run {}: {}", runId, e.what());
+        ended.message = QString::fromUtf8(e.what());
+        ended.refused = true;
+    }
     emit TrainingWorker::ended(ended);
 }
 
@@ -230,6 +273,22 @@ storage::Result<storage::RunId> TrainingController::enqueue(const config::Config
     return id;
 }
 
+storage::Status TrainingController::enqueueResume(storage::RunId id) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
+    auto store = storage::RunStore::open(dbPath_.toStdString(), {.create = false});
+    if (!store) return store.error();
+    if (auto s = storage::checkResumable(store.value(), id); !s) return s;
+    for (const Job& j : queue_)
+        if (j.resume && j.run.id == id)
+            return storage::Error{storage::ErrorKind::InvalidArgument,
+                                  "run " + std::to_string(id) + " is already queued to resume"};
+    Job job{{id, {}}, std::nullopt, config::Config::defaults(), {}};
+    job.resume = true;
+    queue_.push_back(std::move(job));
+    startNext();
+    return {};
+}
+
 void TrainingController::enqueueSweep(const config::Config& cfg, const sweep::Options& options,
                                       const QString& name) {
     Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
@@ -251,6 +310,11 @@ void TrainingController::startNext() {
         return;
     }
     current_ = job.run.id;
+    if (job.resume) {
+        toWorker_->post(
+            [worker = worker_, id = static_cast<qint64>(current_)] { worker->resume(id); });
+        return;
+    }
     currentLock_ = std::move(job.run.lock);
     toWorker_->post([worker = worker_, id = static_cast<qint64>(current_), config = job.config] {
         worker->train(id, config);

@@ -8,6 +8,7 @@
 #include <QThread>
 #include <atomic>
 #include <deque>
+#include <memory>
 #include <optional>
 
 #include "engine/config/config.h"
@@ -19,6 +20,8 @@ class ThreadMailbox;
 }
 
 namespace runboard::app {
+
+class RunSession;
 
 struct RunProgress {
     storage::RunId id = 0;
@@ -33,6 +36,7 @@ struct RunEnded {
     storage::RunId id = 0;
     storage::RunStatus status = storage::RunStatus::Failed;
     QString message;
+    bool refused = false;  // a resume that never began: the run is as it was
 };
 
 struct SweepEnded {
@@ -51,6 +55,10 @@ public:
 public slots:
     // Runs on the worker's thread: trains the run, which the controller created as queued.
     void train(qint64 runId, const runboard::config::Config& config);
+    // Runs on the worker's thread: continues a stopped, interrupted or failed run from its
+    // newest valid checkpoint (as `runboard resume`). A refusal (the run alive, its config or
+    // data changed) ends with its message and leaves the run as it was.
+    void resume(qint64 runId);
     // Runs on the worker's thread: an LR sweep of the config, stored whole when it ends.
     void sweep(const runboard::config::Config& config, const runboard::sweep::Options& options,
                const QString& name);
@@ -63,6 +71,9 @@ signals:
     void ended(const runboard::app::RunEnded& ended);
 
 private:
+    // A run job's start on the worker thread: background priority, a cleared stop flag and a
+    // session; null, with the job ended, when the database cannot be opened.
+    std::unique_ptr<RunSession> openJob(qint64 runId);
     QString dbPath_;
     std::atomic<bool> stop_{false};
 };
@@ -80,6 +91,8 @@ public:
     storage::Result<storage::RunId> enqueue(const config::Config& config, const QString& name,
                                             std::optional<storage::RunId> parent = {},
                                             std::optional<storage::RunId> group = {});
+    // Queues a resume of the run (storage::checkResumable must allow it: else that error).
+    storage::Status enqueueResume(storage::RunId id);
     // Queues an LR sweep (one job at a time, runs and sweeps alike).
     void enqueueSweep(const config::Config& config, const sweep::Options& options,
                       const QString& name);
@@ -103,6 +116,7 @@ private:
         std::optional<sweep::Options> sweep;  // a sweep
         config::Config config;  // a value: the worker gets a copy, never text to parse again
         QString name;
+        bool resume = false;  // run.id is resumed (the resume takes its lock on the worker)
     };
     void startNext();
     // Stops the worker and its thread; with `deliver`, what it said last reaches the GUI.

@@ -8,6 +8,7 @@
 
 #include "storage/checks_store.h"
 #include "storage/lineage.h"
+#include "storage/resume_store.h"
 #include "storage/values.h"
 
 namespace runboard::storage {
@@ -324,6 +325,10 @@ Result<std::vector<RunOverview>> RunStore::overview(const std::vector<std::strin
     if (!checks) return checks.error();
     for (auto& [id, status] : checks.value())
         if (auto it = row.find(id); it != row.end()) out[it->second].checks = std::move(status);
+    auto resumed = resumeCounts(db_);
+    if (!resumed) return resumed.error();
+    for (const auto& [id, n] : resumed.value())
+        if (auto it = row.find(id); it != row.end()) out[it->second].resumes = n;
     return out;
 }
 

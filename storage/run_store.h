@@ -82,6 +82,7 @@ struct RunOverview {
     std::map<std::string, double> metrics;      // the keys asked for that the run has
     std::vector<Change> changes;                // against its parent
     std::string checks;  // the checklist's worst status: pass | warn | fail, empty without one
+    std::int64_t resumes = 0;  // how many times the run was resumed (storage/resume_store.h)
 };
 
 // A run created by this process: the lock proves it is alive to every other process.

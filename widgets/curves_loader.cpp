@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "engine/analysis/test_mask.h"
 #include "storage/leaderboard.h"
+#include "storage/resume_store.h"
 
 namespace runboard::widgets {
 
@@ -42,10 +44,30 @@ std::optional<std::vector<Anchor>> axisAnchors(storage::RunStore& store, storage
     return anchors;
 }
 
+// The run's resumes inside [first, last] (in steps), and with `columns` > 0 the tails they
+// archived of `key`, each reduced like the live series (M4 over as many columns).
+void addResumes(storage::RunStore& store, storage::RunId id, const std::string& key,
+                std::int64_t first, std::int64_t last, int columns, CurveSeries& s) {
+    auto resumes = storage::resumes(store.connection(), id);
+    if (!resumes) return;
+    for (const auto& r : resumes.value())
+        if (r.atStep >= first && r.atStep <= last)
+            s.resumes.push_back(static_cast<double>(r.atStep));
+    if (columns <= 0 || resumes->empty()) return;
+    auto points = storage::archivedSeries(store.connection(), id, key);
+    if (!points) return;
+    const std::int64_t width = storage::envelopeWidth(first, last, columns);
+    std::map<std::int64_t, std::vector<storage::MetricPoint>> tails;
+    for (const auto& p : points.value())
+        if (p.step >= first && p.step <= last) tails[p.resumeId].push_back({p.step, 0, p.value});
+    for (const auto& [resume, tail] : tails)
+        s.archived.push_back(m4Points(storage::bucketize(tail, width)));
+}
+
 }  // namespace
 
 storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const CurvesQuery& q) {
-    const auto& [runs, metric, zoom, columns, smoothing, view, axis] = q;
+    const auto& [runs, metric, zoom, columns, smoothing, view, axis, archived] = q;
     CurvesSnapshot snap;
     snap.view = view;
     const std::string key = metric.toStdString();
@@ -99,6 +121,7 @@ storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const Cur
         s.nonFinite = nonFiniteSteps(env->columns);
         s.shown = static_cast<std::int64_t>(s.raw.size());
         s.total = env->rawPoints;
+        addResumes(store, id, key, first, last, archived ? columns : 0, s);
         if (axis != XAxis::Step && !env->columns.empty()) {
             const auto anchors = axisAnchors(store, id, key, axis, env->columns);
             if (!anchors) {
@@ -109,6 +132,10 @@ storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const Cur
             remapX(s.smoothed, *anchors);
             for (double& step : s.nonFinite)
                 step = mapStep(*anchors, step);
+            for (double& step : s.resumes)
+                step = mapStep(*anchors, step);
+            for (auto& tail : s.archived)
+                remapX(tail, *anchors);
         }
         if (!env->columns.empty()) snap.series.push_back(std::move(s));
     }

@@ -23,6 +23,7 @@ struct CurvesQuery {
     double smoothing = 0;
     quint64 view = 0;  // CurvesSnapshot::view
     XAxis axis = XAxis::Step;
+    bool archived = false;  // also the tails that resumes archived
 };
 
 storage::Result<CurvesSnapshot> loadSnapshot(storage::RunStore& store, const CurvesQuery& query);

@@ -40,8 +40,8 @@ CurvesView::CurvesView(QWidget* parent)
               if (dbPath_.isEmpty()) return std::nullopt;
               lastStart_.start();
               // Half a column per pixel: M4 draws at most four points a column, two per pixel.
-              CurvesQuery q{runs_,      metric_,    zoom_, std::max(10, plotWidth() / 2),
-                            smoothing_, viewCount_, xAxis_};
+              CurvesQuery q{runs_,      metric_,    zoom_,  std::max(10, plotWidth() / 2),
+                            smoothing_, viewCount_, xAxis_, showArchived_};
               return LatestLoader<CurvesSnapshot>::Job{
                   dbPath_,
                   [q = std::move(q)](storage::RunStore& store) { return loadSnapshot(store, q); }};
@@ -95,6 +95,10 @@ CurvesView::CurvesView(QWidget* parent)
     metricBox_->setMinimumContentsLength(16);
     metricBox_->addItem(metric_);
     logBox_ = new QCheckBox(tr("Log scale"), this);
+    archivedBox_ = new QCheckBox(tr("Show archived points"), this);
+    archivedBox_->setToolTip(
+        tr("What a resumed run logged after its checkpoint before it was stopped or killed, "
+           "drawn faintly (the dashed lines mark where it resumed)"));
     smoothSlider_ = new QSlider(Qt::Horizontal, this);
     smoothSlider_->setRange(0, 99);
     smoothSlider_->setValue(static_cast<int>(smoothing_ * 100));
@@ -108,6 +112,7 @@ CurvesView::CurvesView(QWidget* parent)
     controls->addWidget(new QLabel(tr("Metric"), this));
     controls->addWidget(metricBox_);
     controls->addWidget(logBox_);
+    controls->addWidget(archivedBox_);
     controls->addWidget(new QLabel(tr("Smoothing"), this));
     controls->addWidget(smoothSlider_);
     controls->addStretch(1);
@@ -128,6 +133,7 @@ CurvesView::CurvesView(QWidget* parent)
         if (!m.isEmpty() && m != metric_) setMetric(m);
     });
     connect(logBox_, &QCheckBox::toggled, this, &CurvesView::setLogScale);
+    connect(archivedBox_, &QCheckBox::toggled, this, &CurvesView::setShowArchived);
     connect(smoothSlider_, &QSlider::valueChanged, this,
             [this](int v) { setSmoothing(v / 100.0); });
 
@@ -166,6 +172,12 @@ void CurvesView::setLogScale(bool on) {
     logScale_ = on;
     if (logBox_->isChecked() != on) logBox_->setChecked(on);
     redraw();
+}
+
+void CurvesView::setShowArchived(bool on) {
+    showArchived_ = on;
+    if (archivedBox_->isChecked() != on) archivedBox_->setChecked(on);
+    requestRefresh();
 }
 
 void CurvesView::setSmoothing(double weight) {
@@ -265,7 +277,7 @@ void CurvesView::redraw() {
     }
 
     // Faint raw lines first, then the smoothed ones over all of them, then the markers.
-    std::vector<PlotLine> raw, smooth;
+    std::vector<PlotLine> raw, smooth, archived, resumeLines;
     std::vector<PlotMarkers> markers;
     std::vector<LegendEntry> legend;
     std::int64_t shown = 0, total = 0;
@@ -291,6 +303,21 @@ void CurvesView::redraw() {
         }
         if (!clipped.clipped.empty())
             markers.push_back({std::move(clipped.clipped), color, PlotMarkers::Shape::Square});
+        // Archived tails, dotted and faint, behind everything; each resume a dashed line.
+        for (const auto& tail : s.archived)
+            archived.push_back({logScale_ ? clipForLog(tail, floor).points : tail,
+                                QPen(fadedOnWhite(color, 80), 1.0, Qt::DotLine)});
+        if (!s.resumes.empty()) {
+            PlotMarkers at{{}, color, PlotMarkers::Shape::Circle, true, 6};
+            for (double x : s.resumes) {
+                resumeLines.push_back({{{x, ys.first}, {x, ys.second}},
+                                       QPen(fadedOnWhite(color, 120), 1.0, Qt::DashLine)});
+                // Pinned to the top; its y (just inside the range) places the label there.
+                at.points.push_back({x, ys.second - 0.05 * (ys.second - ys.first)});
+                at.labels.push_back({tr("resumed"), {5, 0}, fadedOnWhite(color, 200)});
+            }
+            markers.push_back(std::move(at));
+        }
         shown += s.shown;
         total += s.total;
     }
@@ -340,6 +367,12 @@ void CurvesView::redraw() {
     }
     for (PlotLine& l : smooth)
         raw.push_back(std::move(l));
+    // Drawn first (under the live lines): the archived tails, then the resume lines.
+    for (PlotLine& l : raw)
+        archived.push_back(std::move(l));
+    raw = std::move(archived);
+    raw.insert(raw.begin(), std::make_move_iterator(resumeLines.begin()),
+               std::make_move_iterator(resumeLines.end()));
     plot_->setLogScales(false, logScale_);
     plot_->setXIntegers(current_.xAxis != XAxis::WallTime);
     plot_->setPlaceholder(runs_.empty() ? tr("Select runs in the table to see their curves")

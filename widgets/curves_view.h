@@ -37,6 +37,11 @@ struct CurveSeries {
     std::vector<CurvePoint> smoothed;  // for the smoothing weight at load time
     std::vector<double> nonFinite;     // steps of columns with NaN/Inf
     std::int64_t shown = 0, total = 0;
+    // A resumed run: where each resume continued (x on the panel's axis), and, when asked for,
+    // the tail each resume archived (what was logged after that checkpoint before the run was
+    // stopped or killed), as M4 polylines like `raw`.
+    std::vector<double> resumes;
+    std::vector<std::vector<CurvePoint>> archived;
 };
 
 enum class XAxis { Step, Epoch, WallTime };
@@ -69,6 +74,8 @@ public:
     QString metric() const;
     void setLogScale(bool on);
     void setSmoothing(double weight);  // 0 .. 0.99
+    // Draws what resumes archived, faintly behind the live curves (off by default).
+    void setShowArchived(bool on);
     void setXAxis(XAxis axis);
     XAxis xAxis() const { return xAxis_; }
     // Runs' groups of seed repeats (run -> group); with a band mode, two or more runs of a group
@@ -108,6 +115,7 @@ private:
     QString metric_ = QStringLiteral("train/loss");
     bool logScale_ = false;
     double smoothing_ = 0.6;
+    bool showArchived_ = false;
     XAxis xAxis_ = XAxis::Step;
     std::map<storage::RunId, storage::RunId> groups_;
     GroupBand groupBand_ = GroupBand::Off;
@@ -125,6 +133,7 @@ private:
 
     QComboBox* metricBox_ = nullptr;
     QCheckBox* logBox_ = nullptr;
+    QCheckBox* archivedBox_ = nullptr;
     QSlider* smoothSlider_ = nullptr;
     QLabel* badge_ = nullptr;
     LatestLoader<CurvesSnapshot> loader_;

@@ -77,7 +77,7 @@ bool RunsModel::sameRecord(const storage::RunOverview& a, const storage::RunOver
     return x.name == y.name && x.status == y.status && x.startedAt == y.startedAt &&
            x.finishedAt == y.finishedAt && x.notes == y.notes && a.params == b.params &&
            a.metrics == b.metrics && a.changes == b.changes && a.checks == b.checks &&
-           x.group == y.group && x.status != storage::RunStatus::Running;
+           a.resumes == b.resumes && x.group == y.group && x.status != storage::RunStatus::Running;
 }
 
 void RunsModel::setRuns(std::vector<storage::RunOverview> runs) {
@@ -90,10 +90,16 @@ QVariant RunsModel::cell(const storage::RunOverview& r, int column, int role) co
     if (role == FilterRole) return {};
     switch (column) {
         case StatusColumn:
-            if (role == Qt::DisplayRole || role == SortRole) return status;
+            // A resumed run says so, briefly ("finished \u21bb2": the column is narrow); the
+            // tooltip in words, and its curves mark where.
+            if (role == Qt::DisplayRole)
+                return r.resumes == 0 ? status : tr("%1 \u21bb%2").arg(status).arg(r.resumes);
+            if (role == SortRole) return status;
             if (role == Qt::DecorationRole) return statusColor(r.run.status);
-            if (role == Qt::ToolTipRole && !r.run.message.empty())
-                return QString::fromStdString(r.run.message);
+            if (role == Qt::ToolTipRole && (!r.run.message.empty() || r.resumes > 0))
+                return (r.resumes > 0 ? tr("Resumed %n time(s). ", "", static_cast<int>(r.resumes))
+                                      : QString()) +
+                       QString::fromStdString(r.run.message);
             break;
         case NameColumn:
             if (role == Qt::DisplayRole || role == Qt::EditRole || role == SortRole)

@@ -22,9 +22,11 @@
 #include <cmath>
 
 #include "app/main_window.h"
+#include "storage/resume_store.h"
 #include "storage/run_store.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
+#include "widgets/curves_loader.h"
 #include "widgets/curves_panels.h"
 #include "widgets/curves_view.h"
 #include "widgets/log_view.h"
@@ -396,4 +398,48 @@ TEST(MainWindow, At1280x800ThePanelsTheRunsTableAndTheLogDockKeepTheirRoom) {
     // View > Log hides it.
     dock->toggleViewAction()->trigger();
     EXPECT_FALSE(dock->isVisible());
+}
+
+// A resumed run (issue 18): its curve carries a marker at each resume, and with "Show archived
+// points" the tail that the resume archived, as it was logged; without it, none is loaded.
+TEST(CurvesLoader, AResumedRunHasItsResumeMarkersAndArchivedTailOnRequest) {
+    test::TempDir dir;
+    const std::string db = dir.file("resumed.db");
+    std::vector<std::pair<std::int64_t, double>> points;
+    for (std::int64_t s = 1; s <= 30; ++s)
+        points.emplace_back(s, 1.0 / static_cast<double>(s));
+    const auto ids = writeRuns(db, "train/loss", {points});
+    auto store = storage::RunStore::open(db);
+    ASSERT_TRUE(store->setStatus(ids[0], storage::RunStatus::Stopped));
+    {
+        auto writer = storage::Writer::open(db);
+        writer.value()->checkpointAdded(ids[0], 0, 20, dir.file("step-20.pt"), 1, 1);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    auto resumed =
+        storage::beginResume(store.value(), ids[0], {store->checkpoints(ids[0])->front(), {}});
+    ASSERT_TRUE(resumed) << resumed.error().message;
+    {  // the resumed run logs steps 21-30 again, differently
+        auto writer = storage::Writer::open(db);
+        const auto key = writer.value()->key("train/loss");
+        for (std::int64_t s = 21; s <= 30; ++s)
+            writer.value()->metric(ids[0], key, s, 2.0, 0);
+        ASSERT_TRUE(writer.value()->flush());
+    }
+    widgets::CurvesQuery q{{{ids[0], "r"}},     "train/loss", std::nullopt, 100, 0, 1,
+                           widgets::XAxis::Step};
+    auto plain = widgets::loadSnapshot(store.value(), q);
+    ASSERT_TRUE(plain);
+    ASSERT_EQ(plain->series.size(), 1u);
+    EXPECT_EQ(plain->series[0].resumes, std::vector<double>{20});
+    EXPECT_TRUE(plain->series[0].archived.empty());
+    q.archived = true;
+    auto withTail = widgets::loadSnapshot(store.value(), q);
+    ASSERT_TRUE(withTail);
+    ASSERT_EQ(withTail->series[0].archived.size(), 1u);
+    const auto& tail = withTail->series[0].archived[0];
+    ASSERT_EQ(tail.size(), 10u);  // 10 points in 100 columns: every one
+    EXPECT_EQ(tail.front().x, 21);
+    EXPECT_DOUBLE_EQ(tail.front().y, 1.0 / 21);  // the archived value, not the new 2.0
+    EXPECT_EQ(withTail->series[0].raw.back().y, 2.0);
 }

@@ -8,6 +8,7 @@
 
 #include <QAbstractAxis>
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
 #include <QBarSeries>
 #include <QBarSet>
@@ -453,4 +454,62 @@ TEST(MainWindow, OpeningAnotherDatabaseWhileARunTrainsEndsItInTheStatusBar) {
         if (button->text() == "Stop") {
             EXPECT_FALSE(button->isEnabled());
         }
+}
+
+// Run > Resume (issue 18): disabled with the reason as its tooltip until the selected run can be
+// resumed; a stopped run resumes on the engine thread to its end, keeping its id; once finished
+// it says there is nothing to resume. The runs table counts the resume.
+TEST(MainWindow, ResumeContinuesAStoppedRunAndIsOfferedOnlyWhenItCan) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 3000, 100);
+    app::MainWindow window(QString::fromStdString(dir.file("resume.db")));
+    QAction* resume = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text() == QStringLiteral("Res&ume")) resume = a;
+    ASSERT_NE(resume, nullptr);
+    EXPECT_FALSE(resume->isEnabled());
+    EXPECT_TRUE(resume->toolTip().startsWith("Select one")) << resume->toolTip().toStdString();
+
+    QSignalSpy progress(window.training(), &app::TrainingController::progress);
+    QSignalSpy ended(window.training(), &app::TrainingController::ended);
+    config::Config c = config::Config::defaults();
+    c.set("data.dir", (dir.path() / "data").string());
+    c.set("data.val_size", std::int64_t{100});
+    c.set("epochs", std::int64_t{12});
+    c.set("model", std::string("mlp"));
+    auto id = window.launcher()->startRun(c, "stopped");
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return progress.count() > 0; }, 30'000));
+    window.selectRuns({*id});
+    EXPECT_FALSE(resume->isEnabled());  // it is training: its lock is held
+    EXPECT_TRUE(resume->toolTip().contains("still running")) << resume->toolTip().toStdString();
+    window.training()->stopCurrent();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 10'000));
+    ASSERT_EQ(ended.front().at(0).value<app::RunEnded>().status, storage::RunStatus::Stopped);
+    window.selectRuns({*id});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return resume->isEnabled(); }, 5'000))
+        << resume->toolTip().toStdString();
+
+    const qint64 stoppedAt = progress.back().at(0).value<app::RunProgress>().step;
+    progress.clear();
+    resume->trigger();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 2; }, 60'000));
+    const auto last = ended.back().at(0).value<app::RunEnded>();
+    EXPECT_EQ(last.id, *id);
+    EXPECT_EQ(last.status, storage::RunStatus::Finished) << last.message.toStdString();
+    ASSERT_FALSE(progress.isEmpty());
+    // Progress continued from the resumed step, not from 0.
+    EXPECT_GE(progress.front().at(0).value<app::RunProgress>().step, stoppedAt);
+    window.selectRuns({*id});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !resume->isEnabled(); }, 5'000));
+    EXPECT_TRUE(resume->toolTip().contains("nothing to resume")) << resume->toolTip().toStdString();
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] {
+            const int row = window.runsModel()->rowOf(*id);
+            return row >= 0 && window.runsModel()
+                                   ->data(window.runsModel()->index(row, 0))
+                                   .toString()
+                                   .endsWith(QString::fromUtf8("\u21bb1"));
+        },
+        5'000));
 }

@@ -11,6 +11,7 @@
 //   runboard_screenshot DB OUT.png --lineage
 //   runboard_screenshot DB OUT.png --checks RUN_ID
 // The window is 1400x900 unless RUNBOARD_SCREENSHOT_SIZE=WxH says otherwise.
+// RUNBOARD_SCREENSHOT_ARCHIVED=1 ticks the curves' "Show archived points" (resumed runs).
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -207,6 +208,8 @@ int main(int argc, char** argv) {
     for (int i = 4; i < argc; ++i)
         ids.push_back(std::atoll(argv[i]));
     if (!ids.empty()) window.selectRuns(ids);
+    if (qEnvironmentVariableIntValue("RUNBOARD_SCREENSHOT_ARCHIVED") == 1)
+        window.curves()->setShowArchived(true);
     if (argc > 3) window.curves()->setMetric(QString::fromLocal8Bit(argv[3]));
     QTest::qWait(300);
     while (window.curves()->snapshot().series.empty() && t.elapsed() < 15'000)

@@ -365,4 +365,7 @@ TEST(Resume, RefusesAliveFinishedAndChangedRunsLeavingThemAsTheyWere) {
         << finished.err;
     EXPECT_EQ(runCli({"resume", "9", "--db", db}, dir).code, 2);
     EXPECT_EQ(runCli({"resume", "x", "--db", db}, dir).code, 2);
+    // A mistyped database: exit 4, and no empty one is left behind.
+    EXPECT_EQ(runCli({"resume", "1", "--db", dir.file("typo.db")}, dir).code, 4);
+    EXPECT_FALSE(fs::exists(dir.file("typo.db")));
 }

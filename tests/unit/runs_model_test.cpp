@@ -75,6 +75,27 @@ TEST(RunsModel, ShowsStatusDurationAndMetrics) {
               widgets::runColor(3));
 }
 
+// A resumed run says how often in its status, and a new resume updates the row in place.
+TEST(RunsModel, StatusSaysHowOftenARunWasResumed) {
+    RunsModel model;
+    auto run = makeRun(4, "a", storage::RunStatus::Finished, 0.1, 0.9);
+    model.setRuns({run});
+    EXPECT_EQ(model.data(model.index(0, RunsModel::StatusColumn)).toString(), "finished");
+    int changed = 0;
+    QObject::connect(&model, &RunsModel::dataChanged, [&] { ++changed; });
+    run.resumes = 2;
+    model.setRuns({run});
+    EXPECT_EQ(changed, 1);
+    EXPECT_EQ(model.data(model.index(0, RunsModel::StatusColumn)).toString(),
+              QString::fromUtf8("finished \u21bb2"));
+    EXPECT_TRUE(model.data(model.index(0, RunsModel::StatusColumn), Qt::ToolTipRole)
+                    .toString()
+                    .startsWith("Resumed 2 time"));
+    // Sorting and the status: filter still see the status alone.
+    EXPECT_EQ(model.data(model.index(0, RunsModel::StatusColumn), RunsModel::SortRole).toString(),
+              "finished");
+}
+
 TEST(RunsModel, UpdatesInPlaceKeepRowsAndSignalChanges) {
     RunsModel model;
     model.setRuns({makeRun(1, "a", storage::RunStatus::Finished, 0.1, 0.8),
