@@ -13,6 +13,24 @@
 namespace runboard::engine {
 namespace {
 
+// The mean and the unbiased standard deviation (as torch's std()) of a float tensor's values,
+// the same on any thread count.
+std::pair<float, float> meanAndStd(const torch::Tensor& values) {
+    const torch::Tensor t = values.contiguous();
+    const float* v = t.data_ptr<float>();
+    const auto n = static_cast<std::size_t>(t.numel());
+    if (n == 0) return {0.0f, 1.0f};
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        sum += v[i];
+    const double mean = sum / static_cast<double>(n);
+    double squares = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        squares += (v[i] - mean) * (v[i] - mean);
+    const double var = n > 1 ? squares / static_cast<double>(n - 1) : 0.0;
+    return {static_cast<float>(mean), static_cast<float>(std::sqrt(var))};
+}
+
 torch::Tensor toLongTensor(const std::vector<std::int64_t>& v) {
     return torch::tensor(v, torch::kInt64);
 }
@@ -119,9 +137,14 @@ Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,
     d.test.labels = labels(testLabels);
     d.test.indices = torch::arange(d.test.inputs.size(0), torch::kInt64);
 
-    // Normalize every split with statistics of the train part only.
-    d.mean = d.train.inputs.mean().item<float>();
-    d.stdev = std::max(d.train.inputs.std().item<float>(), 1e-6f);
+    // Normalize every split with statistics of the train part only. Summed in one fixed order
+    // (two passes in double), not by torch's mean() and std(): their float reductions split the
+    // work by the thread count, so a process that loaded the data on 2 threads normalised it
+    // differently in the last bits from one on 1 thread, and a resumed run refused its own
+    // checkpoint's data (and would not have continued bit for bit).
+    const auto [mean, stdev] = meanAndStd(d.train.inputs);
+    d.mean = mean;
+    d.stdev = std::max(stdev, 1e-6f);
     for (SplitData* s : {&d.train, &d.val, &d.test})
         if (s->inputs.defined()) s->inputs.sub_(d.mean).div_(d.stdev);
     return d;

@@ -47,7 +47,8 @@ std::string describeKey(std::string_view key) {
     static const std::map<std::string_view, std::string_view> kParts = {
         {"data.train_part", "the training data"}, {"data.val_part", "the validation data"},
         {"data.test_part", "the test data"},      {"data.classes", "the class names"},
-        {"model.file", "the model file"},         {"precision", "the precision"}};
+        {"model.file", "the model file"},         {"precision", "the precision"},
+        {"runtime.threads", "the thread count"}};
     if (const auto it = kParts.find(key); it != kParts.end()) return std::string(it->second);
     return "config key '" + std::string(key.substr(key.find('.') + 1)) + "'";
 }
@@ -55,7 +56,7 @@ std::string describeKey(std::string_view key) {
 }  // namespace
 
 std::string resumeFingerprint(const config::Config& config, const Dataset& data,
-                              std::string_view precision) {
+                              std::string_view precision, int threads) {
     std::map<std::string, std::string> lines;
     for (const auto& [key, value] : config.values())
         if (!key.starts_with("checkpoint.")) lines["config." + key] = config::formatValue(value);
@@ -67,6 +68,7 @@ std::string resumeFingerprint(const config::Config& config, const Dataset& data,
         classes.append(classes.empty() ? "" : ", ").append(c);
     lines["data.classes"] = classes;
     lines["precision"] = std::string(precision);
+    lines["runtime.threads"] = std::to_string(threads);
     if (const std::string path = config.text("model.path"); !path.empty()) {
         std::ifstream in(path, std::ios::binary);
         const std::string bytes((std::istreambuf_iterator<char>(in)),
@@ -79,9 +81,13 @@ std::string resumeFingerprint(const config::Config& config, const Dataset& data,
     return out;
 }
 
-std::vector<std::string> fingerprintDifferences(std::string_view atCheckpoint,
-                                                std::string_view now) {
-    const auto before = parse(atCheckpoint), after = parse(now);
+std::vector<std::string> fingerprintDifferences(std::string_view atCheckpoint, std::string_view now,
+                                                bool runtime) {
+    auto before = parse(atCheckpoint), after = parse(now);
+    for (auto* lines : {&before, &after})
+        std::erase_if(*lines, [&](const auto& line) {
+            return line.first.starts_with("runtime.") != runtime;
+        });
     std::vector<std::string> out;
     for (const auto& [key, value] : after) {
         const auto it = before.find(key);

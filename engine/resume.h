@@ -16,13 +16,16 @@
 
 namespace runboard::engine {
 
-// Lines "key<TAB>value", sorted by key.
+// Lines "key<TAB>value", sorted by key. `threads`: the torch threads training runs on.
 std::string resumeFingerprint(const config::Config& config, const Dataset& data,
-                              std::string_view precision);
+                              std::string_view precision, int threads);
 
 // What differs between a checkpoint's fingerprint and the current one, a sentence each, naming
-// the key or data part: "lr is 0.05, the checkpoint has 0.1". Empty when they match.
-std::vector<std::string> fingerprintDifferences(std::string_view atCheckpoint,
-                                                std::string_view now);
+// the key or data part: "config key 'lr' is 0.05, the checkpoint has 0.1". Empty when they
+// match. `runtime`: only the differences that change the last bits but not what is learnt (the
+// thread count: sums in another order), which a resume reports and goes on; otherwise only the
+// others, which refuse it.
+std::vector<std::string> fingerprintDifferences(std::string_view atCheckpoint, std::string_view now,
+                                                bool runtime = false);
 
 }  // namespace runboard::engine

@@ -206,12 +206,19 @@ void Trainer::resumeFrom(const std::string& checkpoint, std::vector<KnownCheckpo
             "compared with the run's",
             checkpoint);
     } else {
-        const auto differences = fingerprintDifferences(
-            saved.fingerprint, resumeFingerprint(impl_->config, data, bf16 ? "bf16" : "fp32"));
+        const int threads = configureRuntime(impl_->train.threads).threads;
+        const std::string now =
+            resumeFingerprint(impl_->config, data, bf16 ? "bf16" : "fp32", threads);
+        const auto differences = fingerprintDifferences(saved.fingerprint, now);
         if (!differences.empty())
             throw ResumeRefused(
                 fmt::format("the run cannot continue from its checkpoint at step {}: since then {}",
                             saved.step, fmt::join(differences, "; ")));
+        for (const auto& d : fingerprintDifferences(saved.fingerprint, now, /*runtime=*/true))
+            spdlog::warn(
+                "{}: the resumed steps will match an uninterrupted run's to rounding, "
+                "not bit for bit (sums run in another order)",
+                d);
     }
     impl_->resumeFrom = checkpoint;
     impl_->known = std::move(existing);
@@ -238,7 +245,7 @@ RunResult Trainer::run(Observer& observer) try {
     // Only with checkpoints: one pass over the data.
     const bool checkpoints = !impl_->options.checkpointDir.empty() && o.checkpointKeep > 0;
     const std::string fingerprint =
-        checkpoints ? resumeFingerprint(impl_->config, data, precision) : std::string();
+        checkpoints ? resumeFingerprint(impl_->config, data, precision, rt.threads) : std::string();
 
     // Where training starts: step 0, or a checkpoint's state (every RNG, the epoch's order).
     CheckpointState at;

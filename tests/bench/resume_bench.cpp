@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
     }
     engine::DataOptions data = engine::TrainOptions::fromConfig(config::Config::defaults()).data;
     const auto d = engine::loadFashionMnist(data);
-    const double ms =
-        medianMs([&] { (void)engine::resumeFingerprint(config::Config::defaults(), d, "fp32"); });
+    const double ms = medianMs(
+        [&] { (void)engine::resumeFingerprint(config::Config::defaults(), d, "fp32", 1); });
     std::printf("fingerprint of Fashion-MNIST (%lld samples) %.0f ms\n",
                 static_cast<long long>(d.train.size() + d.val.size() + d.test.size()), ms);
     return 0;

@@ -436,3 +436,23 @@ TEST_F(EngineTest, StepPhasesMeasureWhereEachStepsTimeWent) {
     EXPECT_LE(stepsTotal, wall);
     EXPECT_GE(stepsTotal, 0.5 * wall);  // the steps are most of the run
 }
+
+// The IDX data's normalisation does not depend on the thread count it was loaded with (torch's
+// float mean() and std() split their sums by threads: a resumed run in a process that loaded
+// on 2 threads refused its own checkpoint's data). Checked against a plain double computation.
+TEST_F(EngineTest, NormalisationIsTheSameOnAnyThreadCount) {
+    const int before = at::get_num_threads();
+    at::set_num_threads(1);
+    const Dataset one = data(tiny());
+    at::set_num_threads(2);
+    const Dataset two = data(tiny());
+    at::set_num_threads(before);
+    EXPECT_EQ(one.mean, two.mean);
+    EXPECT_EQ(one.stdev, two.stdev);
+    EXPECT_TRUE(torch::equal(one.train.inputs, two.train.inputs));
+    EXPECT_TRUE(torch::equal(one.test.inputs, two.test.inputs));
+    // The statistics are those of the raw training pixels (un-normalise them back).
+    const torch::Tensor raw = (one.train.inputs * one.stdev + one.mean).to(torch::kFloat64);
+    EXPECT_NEAR(one.mean, raw.mean().item<double>(), 1e-5);
+    EXPECT_NEAR(one.stdev, raw.std().item<double>(), 1e-5);
+}
