@@ -44,6 +44,8 @@ Commands:
   check   Run the pre-flight checklist on a config without training (exit 6 on a failure).
   compare Compare two runs: the config keys that differ, the metrics, and whether the
           difference is above noise.
+  profile Print where a run's time went: step phases, GFLOP/s against this machine's peak,
+          the layer table and the op profiler's window (train with --set profile.steps=20).
 
 Run 'runboard COMMAND --help' for a command's options.
 
@@ -130,6 +132,20 @@ std::optional<storage::RunId> parseRunId(const QString& text) {
     return id;
 }
 
+std::optional<storage::RunId> oneRunId(const QCommandLineParser& parser,
+                                       const std::string& command) {
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1) {
+        fail(kExitUsage, command + " expects one run id (see runboard " + command + " --help)");
+        return std::nullopt;
+    }
+    const auto id = parseRunId(pos.front());
+    if (!id)
+        fail(kExitUsage,
+             "run id must be a positive integer, got '" + pos.front().toStdString() + "'");
+    return id;
+}
+
 config::Config configFromOptions(const QCommandLineParser& parser) {
     config::Config cfg = config::Config::defaults();
     if (parser.isSet(kConfigOption))
@@ -192,6 +208,7 @@ int dispatch(const QStringList& args) {
     if (command == "leaderboard") return leaderboardCommand(args);
     if (command == "compare") return compareCommand(args);
     if (command == "check") return checkCommand(args);
+    if (command == "profile") return profileCommand(args);
     std::fputs(kUsage, stderr);
     return fail(kExitUsage, "unknown command '" + command.toStdString() + "'");
 }

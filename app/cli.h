@@ -25,5 +25,6 @@ int leaderboardCommand(const QStringList& args);
 int showCommand(const QStringList& args);
 int compareCommand(const QStringList& args);
 int checkCommand(const QStringList& args);
+int profileCommand(const QStringList& args);
 
 }  // namespace runboard::app

@@ -53,6 +53,10 @@ std::string databasePath(const QCommandLineParser& parser);
 enum class Access { Read, Write };
 storage::Result<storage::RunStore> openStore(const std::string& path, Access access);
 std::optional<storage::RunId> parseRunId(const QString& text);
+// The one positional run id of `command` ("show"); nullopt once it has said what is wrong (the
+// caller exits with kExitUsage).
+std::optional<storage::RunId> oneRunId(const QCommandLineParser& parser,
+                                       const std::string& command);
 
 // Ctrl-C and SIGTERM set flag() while the guard lives (a second Ctrl-C kills at once; outside
 // a guard they kill as usual); the engine checks the flag every step. One guard at a time.

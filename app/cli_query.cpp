@@ -48,13 +48,8 @@ int showCommand(const QStringList& args) {
     if (auto code = parseSubcommand(parser, args, "runboard show RUN [--db PATH] [--json]",
                                     "Print one run: config, status, latest metrics, checkpoints."))
         return *code;
-    const QStringList pos = parser.positionalArguments();
-    if (pos.size() != 1)
-        return fail(kExitUsage, "show expects one run id (see runboard show --help)");
-    const auto id = parseRunId(pos.front());
-    if (!id)
-        return fail(kExitUsage,
-                    "run id must be a positive integer, got '" + pos.front().toStdString() + "'");
+    const auto id = oneRunId(parser, "show");
+    if (!id) return kExitUsage;
     auto store = openStore(databasePath(parser), Access::Read);
     if (!store) return failStorage(store.error());
 

@@ -24,6 +24,7 @@
 #include "widgets/lineage_view.h"
 #include "widgets/log_view.h"
 #include "widgets/lr_finder_view.h"
+#include "widgets/profile_view.h"
 #include "widgets/runs_page.h"
 #include "widgets/thread_handoff.h"
 #include "widgets/welcome_panel.h"
@@ -93,6 +94,15 @@ void MainWindow::buildTabs() {
     connect(leaderboard_, &widgets::LeaderboardView::competitionModeRequested, this,
             &MainWindow::setCompetitionMode);
     connect(leaderboard_, &widgets::LeaderboardView::runActivated, this, &MainWindow::showRuns);
+    profile_ = new widgets::ProfileView(workspace_, this);
+    connect(profile_, &widgets::ProfileView::profileRequested, training_,
+            &TrainingController::profileCurrent);
+    connect(training_, &TrainingController::started, profile_,
+            [this](qint64 run) { profile_->setTrainingRun(run); });
+    connect(training_, &TrainingController::ended, profile_, [this] {
+        profile_->setTrainingRun(0);
+        profile_->refresh();
+    });
 
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
@@ -103,6 +113,7 @@ void MainWindow::buildTabs() {
     tabs_->addTab(checklist_, tr("Checks"));
     tabs_->addTab(lrFinder_, tr("LR finder"));
     tabs_->addTab(leaderboard_, tr("Leaderboard"));
+    tabs_->addTab(profile_, tr("Profile"));
     setCentralWidget(tabs_);
 }
 

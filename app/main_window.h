@@ -34,6 +34,7 @@ class LineageView;
 class LogView;
 class LeaderboardView;
 class LrFinderView;
+class ProfileView;
 class RunsModel;
 class RunsPage;
 class Workspace;
@@ -74,6 +75,7 @@ public:
     widgets::LineageView* lineage() const { return lineage_; }
     widgets::ChecklistView* checklist() const { return checklist_; }
     widgets::LeaderboardView* leaderboard() const { return leaderboard_; }
+    widgets::ProfileView* profile() const { return profile_; }
     widgets::DatabaseErrorPanel* databaseError() const;
     const QString& databasePath() const { return dbPath_; }
 
@@ -125,6 +127,7 @@ private:
     widgets::LineageView* lineage_ = nullptr;
     widgets::ChecklistView* checklist_ = nullptr;
     widgets::LeaderboardView* leaderboard_ = nullptr;
+    widgets::ProfileView* profile_ = nullptr;
     widgets::LogView* log_ = nullptr;
     QDockWidget* logDock_ = nullptr;
     QList<QAction*> databaseActions_;  // disabled while no database is open

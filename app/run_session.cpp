@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/core/profile_recorder.h"
 #include "app/core/recorder.h"
 #include "engine/errors.h"
 #include "engine/train_options.h"
@@ -187,7 +188,8 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     RunRecorder recorder(*writer_, run_.id, trainer.stopFlag());
     FlatLossWatch flat(store_.connection(), run_.id);
     LearnedWatch learned(trainer.config(), store_.connection(), run_.id);
-    std::vector<engine::Observer*> observers{&recorder};
+    ProfileRecorder profile(store_.connection(), run_.id);
+    std::vector<engine::Observer*> observers{&recorder, &profile};
     if (trainer.config().flag("checks.enabled"))
         observers.insert(observers.end(), {&flat, &learned});
     if (extra != nullptr) observers.push_back(extra);

@@ -72,6 +72,7 @@ TrainingWorker::TrainingWorker(QString dbPath) : dbPath_(std::move(dbPath)) {}
 
 std::unique_ptr<RunSession> TrainingWorker::openJob(qint64 runId) {
     stop_ = false;
+    profile_ = 0;
     runInBackground();
     auto session = RunSession::open(dbPath_.toStdString());
     if (session) return std::move(session.value());
@@ -98,7 +99,7 @@ void TrainingWorker::train(qint64 runId, const config::Config& cfg) {
     emit started(runId);
     RunOutcome outcome;
     try {
-        engine::Trainer trainer(cfg, {session->store().filesDir(runId), &stop_});
+        engine::Trainer trainer(cfg, {session->store().filesDir(runId), &stop_, &profile_});
         ProgressForwarder forward(this, runId);
         forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
         outcome = session->train(trainer, &forward);
@@ -128,7 +129,7 @@ void TrainingWorker::resume(qint64 runId) {
         ended.status = record->status;
         config::Config cfg = config::Config::defaults();
         cfg.mergeJson(record->configJson, "run " + std::to_string(runId));
-        engine::Trainer trainer(cfg, {store.filesDir(runId), &stop_});
+        engine::Trainer trainer(cfg, {store.filesDir(runId), &stop_, &profile_});
         trainer.loadData();
         const ResumeChoice choice = chooseCheckpoint(store, runId, trainer);
         if (auto resumed = session->resume(runId, choice); !resumed)
@@ -324,6 +325,11 @@ void TrainingController::startNext() {
 void TrainingController::stopCurrent() {
     Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
     if (worker_ != nullptr && busy()) worker_->requestStop();
+}
+
+void TrainingController::profileCurrent(storage::RunId run, int steps) {
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TrainingController", "GUI thread only");
+    if (worker_ != nullptr && current_ != 0 && current_ == run) worker_->requestProfile(steps);
 }
 
 }  // namespace runboard::app

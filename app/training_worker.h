@@ -51,6 +51,8 @@ public:
     explicit TrainingWorker(QString dbPath);
     // Any thread: ends the current run within one step.
     void requestStop() { stop_.store(true); }
+    // Any thread: the current run records its next `steps` steps with the op profiler.
+    void requestProfile(std::int64_t steps) { profile_.store(steps); }
 
 public slots:
     // Runs on the worker's thread: trains the run, which the controller created as queued.
@@ -76,6 +78,7 @@ private:
     std::unique_ptr<RunSession> openJob(qint64 runId);
     QString dbPath_;
     std::atomic<bool> stop_{false};
+    std::atomic<std::int64_t> profile_{0};
 };
 
 // GUI thread: queues runs (visible as 'queued' at once), feeds them one at a time to the worker.
@@ -97,6 +100,8 @@ public:
     void enqueueSweep(const config::Config& config, const sweep::Options& options,
                       const QString& name);
     void stopCurrent();
+    // "Profile next N steps" on the run training now (ignored when it is not `run`).
+    void profileCurrent(storage::RunId run, int steps);
     bool busy() const { return current_ != 0 || sweeping_; }
     bool sweeping() const { return sweeping_; }
     storage::RunId currentRun() const { return current_; }

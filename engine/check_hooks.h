@@ -20,6 +20,8 @@ struct CheckHooks {
     std::function<void(Session&)> prepare;
     // The forward pass of an evaluation (default: eval() mode, no grad, then back to train()).
     std::function<torch::Tensor(Session&, const torch::Tensor& x)> evalForward;
+    // Runs as each training batch is fetched (a planted slow loader for data.bound).
+    std::function<void()> fetch;
 };
 
 }  // namespace runboard::engine

@@ -12,6 +12,7 @@
 #include "engine/data/sample_images.h"
 #include "engine/dataset.h"
 #include "engine/errors.h"
+#include "engine/profile/profile.h"
 #include "engine/runtime.h"
 #include "engine/torch_errors.h"
 
@@ -324,11 +325,8 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
     }
     (void)b;
     const double share = waiting + computing > 0 ? waiting / (waiting + computing) : 0;
-    return share > 0.2
-               ? result("data.bound", CheckStatus::Warn, share,
-                        fmt::format("{:.0f}% of each step waits for data: training is data-bound; "
-                                    "cache or prefetch the batches, or augment more cheaply",
-                                    100 * share))
+    return share > profile::kDataBoundShare
+               ? result("data.bound", CheckStatus::Warn, share, profile::dataBoundAdvice(share))
                : result("data.bound", CheckStatus::Pass, share,
                         fmt::format("{:.0f}% of each step waits for data", 100 * share));
 }
@@ -443,6 +441,7 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     torch::manual_seed(train.seed);
     std::mt19937_64 rng(train.seed);
     TrainBatches batches(data, train, rng);
+    if (options.hooks != nullptr) batches.setFetchHook(options.hooks->fetch);
     batches.shuffle();
     Bench b{train, hooks, data, batches.stepsPerEpoch()};
     auto [x, y] = batches.get(0);

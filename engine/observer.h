@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/config/names.h"
+#include "engine/profile/cost.h"
+#include "engine/profile/profile.h"
 
 namespace runboard::engine {
 
@@ -92,6 +94,15 @@ struct CheckpointEvent {
     std::vector<std::string> removed;
 };
 
+// The model's cost per layer and the machine's limit, once after onStart: with the batch size and
+// precision, a run's achieved GFLOP/s is its training FLOPs per step over its step time.
+struct CostEvent {
+    profile::ModelCost cost;
+    profile::MachinePeak peak;
+    std::int64_t batchSize = 0;
+    std::string precision;  // fp32 | bf16
+};
+
 enum class Outcome { Finished, Stopped, Diverged };
 
 struct RunResult {
@@ -112,6 +123,9 @@ public:
     virtual void onEpoch(const EpochEvent&) {}
     virtual void onPredictions(const Predictions&) {}
     virtual void onCheckpoint(const CheckpointEvent&) {}
+    virtual void onCost(const CostEvent&) {}
+    // An op profiler window (profile.steps, or a request), once its last step is done.
+    virtual void onProfile(const profile::Window&) {}
     virtual void onFinish(const RunResult&) {}
 };
 
@@ -147,6 +161,12 @@ public:
     }
     void onCheckpoint(const CheckpointEvent& e) override {
         each([&](Observer& o) { o.onCheckpoint(e); });
+    }
+    void onCost(const CostEvent& e) override {
+        each([&](Observer& o) { o.onCost(e); });
+    }
+    void onProfile(const profile::Window& e) override {
+        each([&](Observer& o) { o.onProfile(e); });
     }
     void onFinish(const RunResult& e) override {
         each([&](Observer& o) { o.onFinish(e); });

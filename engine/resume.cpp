@@ -59,7 +59,9 @@ std::string resumeFingerprint(const config::Config& config, const Dataset& data,
                               std::string_view precision, int threads) {
     std::map<std::string, std::string> lines;
     for (const auto& [key, value] : config.values())
-        if (!key.starts_with("checkpoint.")) lines["config." + key] = config::formatValue(value);
+        // What the run learns from: not where it checkpoints or what it profiles.
+        if (!key.starts_with("checkpoint.") && !key.starts_with("profile."))
+            lines["config." + key] = config::formatValue(value);
     lines["data.train_part"] = describePart(data.train, data);
     lines["data.val_part"] = describePart(data.val, data);
     lines["data.test_part"] = describePart(data.test, data);

@@ -12,6 +12,7 @@
 #include "engine/data/atomic_file.h"
 #include "engine/data/checksum.h"
 #include "engine/errors.h"
+#include "engine/phase_range.h"
 #include "engine/runtime.h"
 
 namespace runboard::engine {
@@ -205,20 +206,28 @@ StepOutput Session::step(const torch::Tensor& x, const torch::Tensor& y, double 
     settleBatchNorm();
     StepOutput out;
     const auto t0 = Clock::now();
+    PhaseRange forwardRange("forward");
     const torch::Tensor logits = forward(x);
+    forwardRange.end();
     const auto t1 = Clock::now();
+    PhaseRange lossRange("loss");
     const torch::Tensor loss = criterion(logits, y);
     out.lr = lr;
     out.loss = loss.item<double>();
     out.finite = std::isfinite(out.loss);
+    lossRange.end();
     const auto t2 = Clock::now();
     out.forward = seconds(t0, t1);
     out.lossTime = seconds(t1, t2);
     if (out.finite) {
+        PhaseRange backwardRange("backward");
         loss.backward();
         if (measuresGradNorm()) out.gradNorm = gradNorm();
+        backwardRange.end();
         const auto t3 = Clock::now();
+        PhaseRange optimizerRange("optimizer");
         optimizer_->step();
+        optimizerRange.end();
         out.backward = seconds(t2, t3);
         out.optimizer = seconds(t3, Clock::now());
     }
@@ -430,6 +439,7 @@ void TrainBatches::resume(std::vector<std::int64_t> order, std::int64_t position
 }
 
 std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {
+    if (fetchHook_) fetchHook_();
     if (!perm_.defined()) shuffle();
     const torch::Tensor idx = perm_.narrow(0, s * batch_, batch_);
     torch::Tensor x;

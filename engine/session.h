@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -101,6 +102,8 @@ public:
     // streamed folder's batches are decoded ahead by data.workers threads, kBatchesAhead at most:
     // asked for in order, get() rarely waits.
     std::pair<torch::Tensor, torch::Tensor> get(std::int64_t s);
+    // Called inside each get(): the tests' planted slow loader (TrainerOptions::fetchHook).
+    void setFetchHook(std::function<void()> hook) { fetchHook_ = std::move(hook); }
 
     static constexpr std::size_t kBatchesAhead = 4;
 
@@ -114,6 +117,7 @@ private:
     std::int64_t batch_ = 0, stepsPerEpoch_ = 0;
     std::vector<std::int64_t> order_;
     torch::Tensor perm_;
+    std::function<void()> fetchHook_;
 };
 
 class Session {

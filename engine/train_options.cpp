@@ -58,6 +58,9 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     o.checkpointKeep = c.integer("checkpoint.keep");
     o.checkpointEverySteps = c.integer("checkpoint.every_steps");
     o.logPredictions = c.flag("log.predictions");
+    o.profileSteps = c.integer("profile.steps");
+    o.profileWarmup = c.integer("profile.warmup");
+    o.profileTraceMb = c.integer("profile.trace_mb");
     return o;
 }
 

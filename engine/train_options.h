@@ -72,6 +72,8 @@ struct TrainOptions {
     std::int64_t checkpointKeep = 3;
     std::int64_t checkpointEverySteps = 0;  // 0: by time (Trainer::kCheckpointSeconds)
     bool logPredictions = true;
+    // The op profiler's window (0 steps: none), after `profileWarmup` steps of this process.
+    std::int64_t profileSteps = 0, profileWarmup = 5, profileTraceMb = 100;
 
     // Validates the config first (config::ConfigError names the key).
     static TrainOptions fromConfig(const config::Config& config);

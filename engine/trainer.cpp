@@ -17,10 +17,14 @@
 #include "engine/check_hooks.h"
 #include "engine/data/atomic_file.h"
 #include "engine/errors.h"
+#include "engine/model_cost.h"
+#include "engine/peak.h"
+#include "engine/phase_range.h"
 #include "engine/resume.h"
 #include "engine/runtime.h"
 #include "engine/scripted_model.h"
 #include "engine/session.h"
+#include "engine/step_profiler.h"
 #include "engine/torch_errors.h"
 
 namespace runboard::engine {
@@ -237,6 +241,7 @@ RunResult Trainer::run(Observer& observer) try {
     torch::manual_seed(o.seed);
     std::mt19937_64 rng(o.seed);
     TrainBatches batches(data, o, rng);
+    batches.setFetchHook(impl_->options.fetchHook);
     const std::int64_t batch = batches.batchSize();
     const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
     Session session(o, data.numClasses, stepsPerEpoch, data.sampleShape);
@@ -280,6 +285,8 @@ RunResult Trainer::run(Observer& observer) try {
     for (const auto& p : session.model().parameters())
         info.parameters += p.numel();
     observer.onStart(info);
+    observer.onCost({measureModelCost(session.model(), data.sampleShape), machinePeak(rt.threads),
+                     batch, precision});
     spdlog::info(
         "training {} ({} parameters) on {} samples, {} val, {} test; {} epochs x {} steps, "
         "{}, {} threads",
@@ -295,6 +302,12 @@ RunResult Trainer::run(Observer& observer) try {
                           lossSum,    correct,        seen,          elapsed(), fingerprint};
         if (position > 0) c.order = batches.order();
         return c;
+    };
+
+    StepProfiler profiler({o.profileSteps, o.profileWarmup, o.profileTraceMb << 20,
+                           impl_->options.checkpointDir, impl_->options.profileRequest});
+    const auto reportWindow = [&](std::optional<profile::Window> w) {
+        if (w) observer.onProfile(*w);
     };
 
     RunResult result;
@@ -316,12 +329,17 @@ RunResult Trainer::run(Observer& observer) try {
                                       observer);
                 break;
             }
+            profiler.beforeStep(session.step() + 1);
             const auto t0 = Clock::now();
+            PhaseRange stepRange("step");
+            PhaseRange dataRange("data");
             const auto [x, y] = batches.get(s);
+            dataRange.end();
             const auto fetched = Clock::now();
             if (s + 1 == stepsPerEpoch) session.measureGradNormNextStep();
             const StepOutput out = session.trainStep(x, y);
             const auto trained = Clock::now();
+            PhaseRange observerRange("observer");
 
             StepEvent ev{session.step(), epoch,
                          out.loss,       out.lr,
@@ -348,10 +366,14 @@ RunResult Trainer::run(Observer& observer) try {
                                   observer);
             const StepPhases p{seconds(t0, fetched), out.forward,   out.lossTime,
                                out.backward,         out.optimizer, seconds(trained, Clock::now())};
+            observerRange.end();
+            stepRange.end();
             phases += p;
             phases.other += secondsSince(t0) - p.total();
             ++timed;
+            reportWindow(profiler.afterStep());
         }
+        reportWindow(profiler.close());
         if (result.outcome != Outcome::Finished) break;
 
         EpochEvent ep;

@@ -3,6 +3,8 @@
 // the config and the observer events.
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,12 @@ struct Dataset;
 struct TrainerOptions {
     std::string checkpointDir;                // empty: no checkpoint files
     const std::atomic<bool>* stop = nullptr;  // honoured within one step
+    // "Profile the next N steps": a positive N stored here opens an op profiler window of N
+    // steps before the next step (engine/step_profiler.h), and is reset to 0.
+    std::atomic<std::int64_t>* profileRequest = nullptr;
+    // Tests only: runs as each training batch is fetched (a planted slow loader shows up as the
+    // "data" phase).
+    std::function<void()> fetchHook;
 };
 
 // A checkpoint file the run already has (a resumed run's): kept or deleted as new ones land.

@@ -137,6 +137,13 @@ std::vector<KeySpec> makeSchema() {
             "log the gradient norm on step 1, every N-th step and each epoch's last (0 = never)", 0,
             1e9),
         boolean("checks.enabled", true, "run the pre-flight checklist before training"),
+        integer("profile.steps", 0,
+                "record N steps with the op profiler: ops, self time, a Chrome trace (0 = off)", 0,
+                100000),
+        integer("profile.warmup", 5, "profile: steps this process trains before the window", 0,
+                1e9),
+        integer("profile.trace_mb", 100,
+                "profile: the trace file's cap; above it the shortest ops are left out", 1, 4096),
     };
 }
 
@@ -292,7 +299,7 @@ bool isOperational(std::string_view key) {
     return key == "threads" || key == "checks.enabled" || key == "log.predictions" ||
            key == "checkpoint.keep" || key == "checkpoint.every_steps" ||
            key == "eval_batch_size" || key == "log.grad_norm_every" || key == "data.workers" ||
-           key == "data.cache_mb";
+           key == "data.cache_mb" || key.starts_with("profile.");
 }
 
 const KeySpec* findKey(std::string_view key) {

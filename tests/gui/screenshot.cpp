@@ -10,6 +10,7 @@
 //   runboard_screenshot DB OUT.png --compare [METRIC] BASELINE_ID RUN_ID...
 //   runboard_screenshot DB OUT.png --lineage
 //   runboard_screenshot DB OUT.png --checks RUN_ID
+//   runboard_screenshot DB OUT.png --profile RUN_ID [OTHER_RUN_ID] [layers|diff]
 // The window is 1400x900 unless RUNBOARD_SCREENSHOT_SIZE=WxH says otherwise.
 // RUNBOARD_SCREENSHOT_ARCHIVED=1 ticks the curves' "Show archived points" (resumed runs).
 
@@ -33,6 +34,8 @@
 #include "widgets/lineage_view.h"
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
+#include "widgets/profile_models.h"
+#include "widgets/profile_view.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
 
@@ -115,6 +118,32 @@ int main(int argc, char** argv) {
             QTest::qWait(50);
         QTest::qWait(500);
         std::printf("%s: %d checks\n", argv[2], window.checklist()->model()->rowCount());
+        return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
+    }
+    if (argc > 4 && QByteArray(argv[3]) == "--profile") {
+        auto* view = window.profile();
+        QElapsedTimer t;
+        t.start();
+        while (window.runsModel()->rowCount() == 0 && t.elapsed() < 10'000)
+            QTest::qWait(50);
+        std::vector<runboard::storage::RunId> ids;
+        QByteArray table;
+        for (int i = 4; i < argc; ++i) {
+            if (std::isdigit(static_cast<unsigned char>(argv[i][0])))
+                ids.push_back(std::atoll(argv[i]));
+            else
+                table = argv[i];
+        }
+        window.selectRuns(ids);
+        window.findChild<QTabWidget*>()->setCurrentWidget(view);
+        while (view->snapshot().runs.size() != std::min<std::size_t>(ids.size(), 2) &&
+               t.elapsed() < 10'000)
+            QTest::qWait(50);
+        if (table == "layers") view->tables()->setCurrentIndex(2);
+        if (table == "diff") view->tables()->setCurrentIndex(1);
+        QTest::qWait(800);
+        std::printf("%s: %d ops, %d layers, %d diff rows\n", argv[2], view->opModel()->rowCount(),
+                    view->layerModel()->rowCount(), view->diffModel()->rowCount());
         return window.grab().save(QString::fromLocal8Bit(argv[2])) ? 0 : 1;
     }
     if (argc > 3 && QByteArray(argv[3]) == "--lineage") {

@@ -64,7 +64,8 @@ TEST(Cli, HelpTextsMatchGoldenFiles) {
              {{"leaderboard", "--help"}, "leaderboard_help.txt"},
              {{"leaderboard", "import", "--help"}, "leaderboard_import_help.txt"},
              {{"compare", "--help"}, "compare_help.txt"},
-             {{"check", "--help"}, "check_help.txt"}}) {
+             {{"check", "--help"}, "check_help.txt"},
+             {{"profile", "--help"}, "profile_help.txt"}}) {
         const Output o = runCli(args, dir);
         EXPECT_EQ(o.code, 0) << golden;
         EXPECT_TRUE(o.err.empty()) << o.err;

@@ -415,11 +415,13 @@ TEST(NameTables, AutoModelFollowsTheSampleShape) {
 // How a run executes, not what it learns: lineage does not count these as changes (README's
 // config table says which keys they are). Every operational key is a real key of the schema.
 TEST(Config, OperationalKeysAreExactlyTheExecutionSettings) {
-    // data.workers decodes on more threads with the same result; data.cache_mb only bounds it.
+    // data.workers decodes on more threads with the same result; data.cache_mb only bounds it;
+    // the op profiler only watches.
     const std::set<std::string> expected{
         "threads",         "checks.enabled",  "log.predictions",
         "checkpoint.keep", "eval_batch_size", "log.grad_norm_every",
-        "data.workers",    "data.cache_mb",   "checkpoint.every_steps"};
+        "data.workers",    "data.cache_mb",   "checkpoint.every_steps",
+        "profile.steps",   "profile.warmup",  "profile.trace_mb"};
     std::set<std::string> operational;
     for (const auto& k : schema())
         if (isOperational(k.key)) operational.insert(k.key);
