@@ -74,8 +74,15 @@ std::string cacheKey(int threads) {
 profile::MachinePeak measurePeak(int threads) {
     profile::MachinePeak p;
     p.threads = threads;
-    p.fp32Gflops = matrixPeak(torch::kFloat32);
-    p.bf16Gflops = matrixPeak(torch::kBFloat16);
+    // A kernel this CPU or build lacks is a peak of 0 (unknown: no share is shown), not an error.
+    for (auto [dtype, gflops] :
+         {std::pair{torch::kFloat32, &p.fp32Gflops}, std::pair{torch::kBFloat16, &p.bf16Gflops}}) {
+        try {
+            *gflops = matrixPeak(dtype);
+        } catch (const std::exception& e) {
+            spdlog::warn("cannot measure the {} peak: {}", c10::toString(dtype), e.what());
+        }
+    }
     return p;
 }
 
@@ -103,8 +110,8 @@ profile::MachinePeak machinePeak(int threads) {
         }
     }
     const auto it = cache.find(key);
-    if (it != cache.end() && it->is_object() && it->value("fp32", 0.0) > 0 &&
-        it->value("bf16", 0.0) > 0)
+    if (it != cache.end() && it->is_object() && it->contains("fp32") && it->contains("bf16") &&
+        (*it)["fp32"].is_number() && (*it)["bf16"].is_number() && it->value("fp32", 0.0) > 0)
         return {threads, it->value("fp32", 0.0), it->value("bf16", 0.0)};
     const profile::MachinePeak p = measurePeak(threads);
     spdlog::info(

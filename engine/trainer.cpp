@@ -285,8 +285,16 @@ RunResult Trainer::run(Observer& observer) try {
     for (const auto& p : session.model().parameters())
         info.parameters += p.numel();
     observer.onStart(info);
-    observer.onCost({measureModelCost(session.model(), data.sampleShape), machinePeak(rt.threads),
-                     batch, precision});
+    // A diagnosis, never a reason to stop: a model whose forward pass fails on one sample (a
+    // scripted one may assume a larger batch) trains without its layer table.
+    std::optional<CostEvent> cost;
+    try {
+        cost = CostEvent{measureModelCost(session.model(), data.sampleShape),
+                         machinePeak(rt.threads), batch, precision};
+    } catch (const std::exception& e) {
+        spdlog::warn("no layer table for this model: {}", e.what());
+    }
+    if (cost) observer.onCost(*cost);
     spdlog::info(
         "training {} ({} parameters) on {} samples, {} val, {} test; {} epochs x {} steps, "
         "{}, {} threads",

@@ -39,6 +39,7 @@
 #include "app/run_launcher.h"
 #include "engine/analysis/leaderboard.h"
 #include "storage/leaderboard.h"
+#include "storage/profile_store.h"
 #include "storage/sweep_store.h"
 #include "storage/writer.h"
 #include "support/dialogs.h"
@@ -51,6 +52,8 @@
 #include "widgets/lr_finder_view.h"
 #include "widgets/new_run_dialog.h"
 #include "widgets/plot/plot_tools.h"
+#include "widgets/profile_models.h"
+#include "widgets/profile_view.h"
 #include "widgets/runs_model.h"
 #include "widgets/sweeps_model.h"
 
@@ -512,4 +515,46 @@ TEST(MainWindow, ResumeContinuesAStoppedRunAndIsOfferedOnlyWhenItCan) {
                                    .endsWith(QString::fromUtf8("\u21bb1"));
         },
         5'000));
+}
+
+// The Profile tab's "Profile next 20 steps" reaches the engine thread of the run it shows: the
+// window is recorded, stored with the run, and shown once the run ends.
+TEST(MainWindow, ProfileNextStepsRecordsAWindowOfTheTrainingRun) {
+    test::TempDir dir;
+    test::writeFakeFashionMnist(dir.path() / "data", 3000, 100);
+    const std::string db = dir.file("profile.db");
+    app::MainWindow window(QString::fromStdString(db));
+    QSignalSpy progress(window.training(), &app::TrainingController::progress);
+    QSignalSpy ended(window.training(), &app::TrainingController::ended);
+    config::Config c = config::Config::defaults();
+    c.set("data.dir", (dir.path() / "data").string());
+    c.set("data.val_size", std::int64_t{100});
+    c.set("epochs", std::int64_t{200});
+    c.set("model", std::string("mlp"));
+    c.set("checks.enabled", false);
+    ASSERT_TRUE(window.launcher()->startRun(c, "long"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return progress.count() > 0; }, 30'000));
+    const storage::RunId run = window.training()->currentRun();
+    window.show();  // views load while visible
+    window.selectRuns({run});
+    window.findChild<QTabWidget*>()->setCurrentWidget(window.profile());
+    auto* button = window.profile()->profileButton();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return button->isEnabled(); }, 10'000));
+    button->click();
+    auto store = storage::RunStore::open(db);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return !storage::profileWindows(store->connection(), run).value().empty(); },
+        30'000));
+    window.training()->stopCurrent();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return ended.count() == 1; }, 10'000));
+    const auto windows = storage::profileWindows(store->connection(), run).value();
+    ASSERT_EQ(windows.size(), 1u);
+    // 20 steps, or fewer when the epoch ended first (validation is never profiled as training).
+    EXPECT_GE(windows[0].steps, 1);
+    EXPECT_LE(windows[0].steps, widgets::ProfileView::kProfileSteps);
+    EXPECT_TRUE(std::filesystem::exists(windows[0].tracePath));
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return window.profile()->opModel()->rowCount() > 0; }, 10'000));
+    EXPECT_FALSE(button->isEnabled());  // the run ended
 }

@@ -212,3 +212,15 @@ TEST_F(Profiler, APlantedSlowLoaderIsDataWaitingAndDataBoundWarns) {
         }
     EXPECT_TRUE(found);
 }
+
+TEST_F(Profiler, ADamagedPeakCacheIsMeasuredAgainAndRewritten) {
+    std::filesystem::create_directories(std::filesystem::path(peakCachePath()).parent_path());
+    for (const std::string junk : {"not json", "[1, 2]", "{\"x\": {\"fp32\": \"fast\"}}"}) {
+        test::writeFile(peakCachePath(), junk);
+        const auto p = machinePeak(1);
+        EXPECT_GT(p.fp32Gflops, 0) << junk;
+        const auto j = nlohmann::json::parse(test::readFile(peakCachePath()));
+        ASSERT_TRUE(j.is_object()) << junk;
+        EXPECT_EQ(j.size(), junk.starts_with("{") ? 2u : 1u);  // other machines' entries stay
+    }
+}
