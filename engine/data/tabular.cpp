@@ -246,6 +246,10 @@ Table parseTable(std::string_view text, const std::string& path, const TableSpec
     return t;
 }
 
+std::string suggestColumn(const std::vector<std::string>& header, std::string_view wanted) {
+    return nearestColumn(header, wanted);
+}
+
 std::string readTableText(const std::string& path) {
     // A device, a FIFO or a directory is no table: /dev/zero would be read until memory runs
     // out, a FIFO would wait for a writer forever.

@@ -61,6 +61,8 @@ bool isMissing(std::string_view cell);
 // data.label=Target). Throws DataError naming the file, line and column, and for a line 1 that
 // has no comma but ';' or tabs, naming the separator.
 Table parseTable(std::string_view text, const std::string& path, const TableSpec& spec);
+// The column a misspelt name most likely means ("" when none is close): 'Target' for 'target'.
+std::string suggestColumn(const std::vector<std::string>& header, std::string_view wanted);
 // The bytes of a table file; DataError for one that is missing, not a regular file (a directory,
 // a device, a FIFO) or unreadable.
 std::string readTableText(const std::string& path);

@@ -6,13 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <set>
 
 #include "engine/text/bucketing.h"
+#include "engine/text/text_source.h"
 #include "engine/text/tokens.h"
 #include "engine/text/vocabulary.h"
+#include "support/fixtures.h"
 
 using namespace runboard::engine::text;
 
@@ -121,4 +125,91 @@ TEST(Text, BucketingCutsThePaddingOfAShuffle) {
     EXPECT_DOUBLE_EQ(paddingShare({{0, 1}}, {3, 5}), 0.2);
     EXPECT_DOUBLE_EQ(paddingShare({{0}, {1}}, {3, 5}), 0.0);
     EXPECT_THROW(lengthGroupedBatches(lengths, 0, 1, 0), std::invalid_argument);
+}
+
+namespace {
+
+std::string errorOf(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST(TextSource, ReadsATableWithQuotedTextsAndCountsBadBytes) {
+    runboard::test::TempDir dir;
+    runboard::test::writeFile(dir.file("t.csv"),
+                              "id,text,label\n"
+                              "1,\"Hello, world\",greet\n"
+                              "2,\"two\nlines\",spam\n"
+                              "3,caf\xE9,greet\n");
+    const TextSamples s = readTextTable(dir.file("t.csv"), "text", "");
+    ASSERT_EQ(s.size(), 3u);
+    EXPECT_EQ(s.texts[0], "Hello, world");
+    EXPECT_EQ(s.texts[1], "two\nlines");
+    EXPECT_EQ(s.texts[2], "caf\xEF\xBF\xBD");
+    EXPECT_EQ(s.replaced, 1u);
+    EXPECT_EQ(s.samplesWithReplacements, 1u);
+    EXPECT_EQ(s.classNames, (Tokens{"greet", "spam"}));
+    EXPECT_EQ(s.labels, (std::vector<std::int32_t>{0, 1, 0}));
+    EXPECT_EQ(s.where[2], "line 5");
+    // A TSV, numeric labels in numeric order.
+    runboard::test::writeFile(dir.file("t.tsv"), "label\ttext\n10\ta\n9\tb\n10\tc\n");
+    const TextSamples t = readTextTable(dir.file("t.tsv"), "text", "label");
+    EXPECT_EQ(t.classNames, (Tokens{"9", "10"}));
+    EXPECT_EQ(t.labels, (std::vector<std::int32_t>{1, 0, 1}));
+}
+
+TEST(TextSource, BadTablesAreRefusedNamingTheFileAndTheProblem) {
+    runboard::test::TempDir dir;
+    const auto write = [&](const std::string& text) {
+        runboard::test::writeFile(dir.file("b.csv"), text);
+        return dir.file("b.csv");
+    };
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write("text,label\nhi,a\n   ,b\n"), "text", "");
+              }).find("line 3: the text ('text') is empty"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write("text,label\nhi,a\nho,a\n"), "text", "");
+              }).find("one class ('a')"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write("Text,label\nhi,a\nho,b\n"), "text", "");
+              }).find("did you mean 'Text'?"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write("text,label\nhi,a\n"), "", "");
+              }).find("data.text must name"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] { readTextTable(write("text,label\n"), "text", ""); }).find("no rows"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] { readTextTable(dir.file("none.csv"), "text", ""); }).find("none.csv"),
+              std::string::npos);
+}
+
+TEST(TextSource, ReadsAFolderOfClassSubFolders) {
+    runboard::test::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "ham");
+    std::filesystem::create_directories(dir.path() / "spam");
+    std::filesystem::create_directories(dir.path() / ".hidden");
+    runboard::test::writeFile(dir.file("ham/1.txt"), "see you at noon");
+    runboard::test::writeFile(dir.file("spam/1.txt"), "WIN \xFF money");
+    runboard::test::writeFile(dir.file("spam/2.txt"), "cheap pills");
+    runboard::test::writeFile(dir.file("spam/notes.md"), "ignored");
+    runboard::test::writeFile(dir.file(".hidden/x.txt"), "ignored");
+    const TextSamples s = readTextFolder(dir.path().string());
+    ASSERT_EQ(s.size(), 3u);
+    EXPECT_EQ(s.classNames, (Tokens{"ham", "spam"}));
+    EXPECT_EQ(s.labels, (std::vector<std::int32_t>{0, 1, 1}));
+    EXPECT_EQ(s.replaced, 1u);
+    runboard::test::writeFile(dir.file("ham/2.txt"), "\n\n");
+    EXPECT_NE(errorOf([&] { readTextFolder(dir.path().string()); }).find("2.txt: is empty"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] { readTextFolder(dir.file("missing")); }).find("is not a folder"),
+              std::string::npos);
 }

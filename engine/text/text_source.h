@@ -1,0 +1,37 @@
+#pragma once
+// Where text samples come from (data.source = text): a CSV or TSV table with a text column and a
+// label column (data.text, data.label), or a folder of class sub-folders of .txt files, one
+// sample a file. Each sample keeps a stable id (its row, or its file's position in sorted order)
+// and where it came from, for messages and the prediction review. Invalid UTF-8 is replaced and
+// counted, never a reason to stop. Torch-free: the engine tokenizes what this returns.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace runboard::engine::text {
+
+struct TextSamples {
+    std::string origin;                // the file or folder, for messages
+    std::vector<std::string> texts;    // valid UTF-8
+    std::vector<std::int32_t> labels;  // into classNames
+    std::vector<std::string> classNames;
+    std::vector<std::string> where;  // "line 12" of the table, or the file's path
+    std::size_t replaced = 0;        // invalid UTF-8 sequences replaced by U+FFFD
+    std::size_t samplesWithReplacements = 0;
+    std::size_t size() const { return texts.size(); }
+};
+
+// A file larger than this is not one sample's text (a folder of .txt files: a stray dump).
+inline constexpr std::size_t kMaxSampleBytes = 1 << 20;
+
+// Throws DataError naming the file and the problem: a missing text or label column (with the
+// nearest name), an empty text (naming its line), a label column with a single class, no rows.
+// `label` empty: the last column that is not the text column. A .tsv file is tab-separated.
+TextSamples readTextTable(const std::string& path, const std::string& textColumn,
+                          const std::string& labelColumn);
+// Class sub-folders of .txt files (other files are ignored; hidden ones too). Throws DataError
+// for a folder that does not exist, fewer than two classes, an empty or oversized file.
+TextSamples readTextFolder(const std::string& dir);
+
+}  // namespace runboard::engine::text
