@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "app/cli.h"
@@ -91,19 +92,21 @@ nlohmann::json reportJson(storage::RunId run, const ProfileReport& r) {
         nlohmann::json phases = nlohmann::json::array();
         for (const auto& p : w.phases)
             phases.push_back({{"name", p.name}, {"total_us", p.totalUs}, {"calls", p.calls}});
-        j["windows"].push_back({{"first_step", w.firstStep},
-                                {"steps", w.steps},
-                                {"seconds", w.seconds},
-                                {"step_ms", 1000 * w.seconds / steps},
-                                {"trace",
-                                 {{"path", w.tracePath.empty() ? nlohmann::json(nullptr)
-                                                               : nlohmann::json(w.tracePath)},
-                                  {"bytes", w.traceBytes},
-                                  {"events", w.traceEvents},
-                                  {"dropped", w.traceDropped},
-                                  {"dropped_below_us", w.traceDroppedBelowUs}}},
-                                {"phases", phases},
-                                {"ops", ops}});
+        j["windows"].push_back(
+            {{"first_step", w.firstStep},
+             {"steps", w.steps},
+             {"seconds", w.seconds},
+             {"step_ms", 1000 * w.seconds / steps},
+             {"trace",
+              {{"path",
+                w.tracePath.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.tracePath)},
+               {"exists", !w.tracePath.empty() && std::filesystem::exists(w.tracePath)},
+               {"bytes", w.traceBytes},
+               {"events", w.traceEvents},
+               {"dropped", w.traceDropped},
+               {"dropped_below_us", w.traceDroppedBelowUs}}},
+             {"phases", phases},
+             {"ops", ops}});
     }
     return j;
 }
@@ -150,9 +153,13 @@ std::string reportText(storage::RunId run, const ProfileReport& r, std::size_t t
         if (r.achievedGflops && r.peakGflops)
             out += fmt::format(
                 "Achieved {:.1f} GFLOP/s of this machine's {:.1f} GFLOP/s {} peak (its best "
-                "matrix kernel) on {} threads: {:.0f}%\n",
-                *r.achievedGflops, *r.peakGflops, c.precision, c.threads,
-                100 * r.shareOfPeak.value_or(0));
+                "matrix kernel) on {} thread{}: {:.0f}%{}\n",
+                *r.achievedGflops, *r.peakGflops, c.precision, c.threads, c.threads == 1 ? "" : "s",
+                100 * r.shareOfPeak.value_or(0),
+                r.shareOfPeak.value_or(0) > 1
+                    ? " (above the peak: a FLOPs formula counts more than the model does, or the "
+                      "peak was measured on a busy machine)"
+                    : "");
         out += fmt::format("\n{:<24} {:<22} {:<16} {:>9} {:>10} {:>11}\n", "layer", "op", "output",
                            "params", "act. KB", "fwd FLOPs");
         std::map<std::string, int> uncounted;
@@ -185,7 +192,9 @@ std::string reportText(storage::RunId run, const ProfileReport& r, std::size_t t
         "\nOp profiler, steps {}-{} ({:.1f} ms a step with the profiler on){}\n", w.firstStep,
         w.firstStep + w.steps - 1, 1000 * w.seconds / steps,
         r.windows.size() > 1 ? fmt::format(", the last of {} windows", r.windows.size()) : "");
-    if (!w.tracePath.empty())
+    if (!w.tracePath.empty() && !std::filesystem::exists(w.tracePath))
+        out += fmt::format("Trace: {} (missing: moved or deleted)\n", terminalText(w.tracePath));
+    else if (!w.tracePath.empty())
         out += fmt::format("Trace: {} ({:.1f} MB, {} events{})\n", terminalText(w.tracePath),
                            static_cast<double>(w.traceBytes) / 1e6, w.traceEvents,
                            w.traceDropped > 0

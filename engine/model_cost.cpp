@@ -1,7 +1,9 @@
 #include "engine/model_cost.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/torch.h>
 
+#include <limits>
 #include <map>
 
 #include "engine/errors.h"
@@ -25,12 +27,30 @@ struct Capture {
 };
 thread_local Capture* tCapture = nullptr;
 
+// How many of the call's inputs and outputs are its own: a boxed call (TorchScript's interpreter)
+// records the whole interpreter stack, whose first values are other live tensors (a skip
+// branch's), and its own arguments and returns last.
+std::pair<std::size_t, std::size_t> ownValues(const at::RecordFunction& fn) {
+    constexpr auto kAll = std::numeric_limits<std::size_t>::max();
+    const auto name = fn.operator_name();
+    if (!name) return {kAll, kAll};
+    const auto op = c10::Dispatcher::singleton().findSchema(*name);
+    if (!op || !op->hasSchema()) return {kAll, kAll};
+    return {op->schema().arguments().size(), op->schema().returns().size()};
+}
+
+template <class Values>
+auto lastOf(const Values& all, std::size_t n) {
+    const std::size_t skip = all.size() > n ? all.size() - n : 0;
+    return std::vector<c10::IValue>(all.begin() + static_cast<std::ptrdiff_t>(skip), all.end());
+}
+
 std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
     Capture* c = tCapture;
     if (c == nullptr || c->depth++ > 0) return nullptr;
     Call call;
     call.op = fn.name();
-    for (const c10::IValue& v : fn.inputs()) {
+    for (const c10::IValue& v : lastOf(fn.inputs(), ownValues(fn).first)) {
         const bool tensor = v.isTensor() && v.toTensor().defined();
         call.inputs.push_back(tensor ? v.toTensor().sizes().vec() : profile::Shape{});
         call.storages.push_back(tensor && v.toTensor().has_storage() ? v.toTensor().data_ptr()
@@ -43,7 +63,7 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
 void onEnd(const at::RecordFunction& fn, at::ObserverContext*) {
     Capture* c = tCapture;
     if (c == nullptr || --c->depth > 0 || c->calls.empty()) return;
-    for (const c10::IValue& v : fn.outputs())
+    for (const c10::IValue& v : lastOf(fn.outputs(), ownValues(fn).second))
         if (v.isTensor() && v.toTensor().defined()) {
             c->calls.back().output = v.toTensor().sizes().vec();
             break;
@@ -69,7 +89,8 @@ struct ModeGuard {
 
 }  // namespace
 
-profile::ModelCost measureModelCost(ClassifierImpl& model, const SampleShape& shape) try {
+profile::ModelCost measureModelCost(ClassifierImpl& model, const SampleShape& shape,
+                                    bool tokens) try {
     struct Param {
         std::string owner;
         std::int64_t numel;
@@ -88,7 +109,8 @@ profile::ModelCost measureModelCost(ClassifierImpl& model, const SampleShape& sh
         torch::NoGradGuard noGrad;
         std::vector<std::int64_t> dims{1};
         dims.insert(dims.end(), shape.begin(), shape.end());
-        const torch::Tensor x = torch::zeros(dims);
+        // Token ids: 2, the most frequent token (0 and 1 are <pad> and <unk>).
+        const torch::Tensor x = tokens ? torch::full(dims, 2, torch::kLong) : torch::zeros(dims);
         const auto handle = at::addThreadLocalCallback(at::RecordFunctionCallback(&onStart, &onEnd)
                                                            .needsInputs(true)
                                                            .needsOutputs(true)

@@ -11,7 +11,9 @@
 
 namespace runboard::engine {
 
-// Throws EngineError when the forward pass fails.
-profile::ModelCost measureModelCost(ClassifierImpl& model, const SampleShape& shape);
+// `shape`: one sample's, or for a text model ({T} with `tokens`) a sample of T token ids (the
+// training part's mean length: FLOPs grow with it). Throws EngineError when the forward pass fails.
+profile::ModelCost measureModelCost(ClassifierImpl& model, const SampleShape& shape,
+                                    bool tokens = false);
 
 }  // namespace runboard::engine

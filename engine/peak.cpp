@@ -64,6 +64,9 @@ std::string cpuModel() {
     return {};
 }
 
+// No CPU of this decade reaches a petaflop: a cache that says so was edited, not measured.
+constexpr double kImplausibleGflops = 1e6;
+
 std::string cacheKey(int threads) {
     return cpuModel() + " | torch " + TORCH_VERSION + " | mm+conv | " + std::to_string(threads) +
            " threads";
@@ -111,7 +114,9 @@ profile::MachinePeak machinePeak(int threads) {
     }
     const auto it = cache.find(key);
     if (it != cache.end() && it->is_object() && it->contains("fp32") && it->contains("bf16") &&
-        (*it)["fp32"].is_number() && (*it)["bf16"].is_number() && it->value("fp32", 0.0) > 0)
+        (*it)["fp32"].is_number() && (*it)["bf16"].is_number() && it->value("fp32", 0.0) > 0 &&
+        it->value("fp32", 0.0) < kImplausibleGflops && it->value("bf16", 0.0) >= 0 &&
+        it->value("bf16", 0.0) < kImplausibleGflops)
         return {threads, it->value("fp32", 0.0), it->value("bf16", 0.0)};
     const profile::MachinePeak p = measurePeak(threads);
     spdlog::info(

@@ -69,13 +69,16 @@ std::optional<profile::Window> StepProfiler::finish() {
             std::filesystem::create_directories(o_.traceDir);
             w.trace = profile::writeChromeTrace(path.string(), events, o_.traceBytes);
         } catch (const std::exception& e) {  // the window's table is kept without its trace
-            spdlog::warn("cannot write the profiler trace: {}", e.what());
+            spdlog::warn("{}; the window is stored without its trace", e.what());
         }
     }
-    spdlog::info("profiled steps {}-{}: {} ops, {:.0f} ms a step{}", w.firstStep,
+    spdlog::info("profiled steps {}-{}: {} ops, {:.0f} ms a step{}{}", w.firstStep,
                  w.firstStep + w.steps - 1, w.ops.size(),
                  1000 * w.seconds / static_cast<double>(w.steps),
-                 w.trace.path.empty() ? "" : ", trace " + w.trace.path);
+                 w.trace.path.empty() ? "" : ", trace " + w.trace.path,
+                 left_ > 0 ? " (cut " + std::to_string(left_) +
+                                 " steps short: the epoch ended, and validation is not training)"
+                           : "");
     return w;
 }
 

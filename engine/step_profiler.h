@@ -35,6 +35,9 @@ public:
     // At an epoch's end, a stop or a divergence: the open window, cut short.
     std::optional<profile::Window> close();
     bool recording() const { return recorder_ != nullptr; }
+    // profile.steps asked for a window that never opened (the run ended within the warm-up).
+    bool scheduledPending() const { return o_.steps > 0 && !scheduledDone_; }
+    std::int64_t warmup() const { return o_.warmup; }
 
 private:
     std::optional<profile::Window> finish();

@@ -280,12 +280,16 @@ void ProfileView::apply(ProfileSnapshot s) {
                            .arg(shortNumber(c.forwardFlops));
         if (r.achievedGflops && r.peakGflops)
             text += tr(" Achieved <b>%1 GFLOP/s</b> of this machine's %2 GFLOP/s %3 "
-                       "peak (its best matrix kernel) on %4 threads: <b>%5%</b>.")
+                       "peak (its best matrix kernel) on %4 thread(s): <b>%5%</b>.")
                         .arg(*r.achievedGflops, 0, 'f', 1)
                         .arg(*r.peakGflops, 0, 'f', 1)
                         .arg(QString::fromStdString(c.precision))
                         .arg(c.threads)
                         .arg(100 * r.shareOfPeak.value_or(0), 0, 'f', 0);
+        if (r.shareOfPeak.value_or(0) > 1)
+            text +=
+                tr(" Above the peak: a FLOPs formula counts more than the model does, or the "
+                   "peak was measured on a busy machine.");
         int uncounted = 0;
         for (const auto& l : c.layers)
             uncounted += !l.flops;

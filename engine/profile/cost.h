@@ -24,8 +24,12 @@ namespace runboard::engine::profile {
 //   conv1d/2d/3d, convolution        2 x output elements x (input channels / groups x kernel)
 //   batch_norm, layer_norm, group_norm   2 per element (scale and shift; evaluation mode)
 //   max/avg pooling, adaptive pooling    1 per input element
-//   relu, gelu, sigmoid, tanh, silu, add, mul, sub, div (and in-place forms)   1 per element
-//   embedding, views, flatten, dropout, copies   0: no arithmetic
+//   relu, gelu, sigmoid, tanh, silu, add, mul, sub, div, comparisons (and in-place forms)
+//                                        1 per element
+//   sum, mean, max, min, softmax         1 per input element
+//   gru, lstm, rnn (one layer, one direction)   per token 2 x gates x H x (I + H), plus the
+//                                        gates' element-wise work (8 H for a GRU, 10 H LSTM)
+//   embedding, views, flatten, dropout, copies, indexing, sorting, packing   0: no arithmetic
 // Bias additions are not counted, as in fvcore. nullopt: no formula for this op.
 std::optional<double> forwardFlops(std::string_view op, const std::vector<Shape>& inputs,
                                    const Shape& output);

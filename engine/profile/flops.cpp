@@ -19,13 +19,51 @@ bool among(std::string_view name, const std::array<std::string_view, N>& names) 
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-constexpr std::array<std::string_view, 30> kNoArithmetic{
-    "view",          "reshape",    "flatten",  "dropout",    "feature_dropout",
-    "alpha_dropout", "contiguous", "t",        "transpose",  "permute",
-    "squeeze",       "unsqueeze",  "expand",   "slice",      "select",
-    "narrow",        "embedding",  "to",       "_to_copy",   "copy",
-    "clone",         "detach",     "cat",      "stack",      "empty",
-    "zeros",         "ones",       "identity", "as_strided", "_reshape_alias"};
+constexpr std::array<std::string_view, 45> kNoArithmetic{"view",
+                                                         "reshape",
+                                                         "flatten",
+                                                         "dropout",
+                                                         "feature_dropout",
+                                                         "alpha_dropout",
+                                                         "contiguous",
+                                                         "t",
+                                                         "transpose",
+                                                         "permute",
+                                                         "squeeze",
+                                                         "unsqueeze",
+                                                         "expand",
+                                                         "slice",
+                                                         "select",
+                                                         "narrow",
+                                                         "embedding",
+                                                         "to",
+                                                         "_to_copy",
+                                                         "copy",
+                                                         "clone",
+                                                         "detach",
+                                                         "cat",
+                                                         "stack",
+                                                         "empty",
+                                                         "zeros",
+                                                         "ones",
+                                                         "identity",
+                                                         "as_strided",
+                                                         "_reshape_alias",
+                                                         "empty_like",
+                                                         "zeros_like",
+                                                         "full",
+                                                         "arange",
+                                                         "index",
+                                                         "index_select",
+                                                         "gather",
+                                                         "scatter",
+                                                         "masked_fill",
+                                                         "where",
+                                                         "sort",
+                                                         "item",
+                                                         "_pack_padded_sequence",
+                                                         "_pad_packed_sequence",
+                                                         "constant_pad_nd"};
 constexpr std::array<std::string_view, 9> kMatmul{"linear",  "matmul", "mm", "addmm",  "bmm",
                                                   "baddbmm", "addmv",  "mv", "_linear"};
 constexpr std::array<std::string_view, 6> kConv{
@@ -38,9 +76,14 @@ constexpr std::array<std::string_view, 11> kPool{"max_pool1d",          "max_poo
                                                  "adaptive_avg_pool1d", "adaptive_avg_pool2d",
                                                  "adaptive_max_pool2d", "max_pool2d_with_indices",
                                                  "_adaptive_avg_pool2d"};
-constexpr std::array<std::string_view, 16> kElementwise{
-    "relu", "relu6",     "gelu", "sigmoid", "tanh", "silu", "hardtanh",  "leaky_relu",
-    "elu",  "hardswish", "add",  "mul",     "sub",  "div",  "threshold", "neg"};
+// Reductions: one per input element.
+constexpr std::array<std::string_view, 9> kReduce{
+    "sum", "mean", "max", "min", "amax", "amin", "softmax", "log_softmax", "_log_softmax"};
+constexpr std::array<std::string_view, 31> kElementwise{
+    "relu",      "relu6",     "gelu", "sigmoid", "tanh", "silu", "hardtanh",   "leaky_relu",
+    "elu",       "hardswish", "add",  "mul",     "sub",  "div",  "threshold",  "neg",
+    "exp",       "log",       "sqrt", "rsqrt",   "abs",  "pow",  "clamp",      "clamp_min",
+    "clamp_max", "ne",        "eq",   "lt",      "gt",   "le",   "logical_not"};
 
 }  // namespace
 
@@ -79,6 +122,24 @@ std::optional<double> forwardFlops(std::string_view op, const std::vector<Shape>
         return static_cast<double>(elements(inputs[0]));
     }
     if (among(name, kElementwise)) return out;
+    if (among(name, kReduce)) {
+        if (inputs.empty()) return std::nullopt;
+        return static_cast<double>(elements(inputs[0]));
+    }
+    if (name == "gru" || name == "lstm" || name == "rnn_tanh" || name == "rnn_relu") {
+        // One layer, one direction: per token, each gate's input and hidden products
+        // (G x H x (I + H) multiply-adds) and the gates' element-wise work (about 8 per hidden
+        // unit for a GRU, 10 for an LSTM, 1 for a plain RNN). The output [tokens, H] (packed) or
+        // [B, T, H] gives the tokens; the input the width I.
+        if (inputs.empty() || inputs[0].empty() || output.empty() || output.back() == 0)
+            return std::nullopt;
+        const auto h = static_cast<double>(output.back());
+        const auto in = static_cast<double>(inputs[0].back());
+        const double tokens = out / h;
+        const double gates = name == "gru" ? 3 : name == "lstm" ? 4 : 1;
+        const double pointwise = name == "gru" ? 8 : name == "lstm" ? 10 : 1;
+        return tokens * (2 * gates * h * (in + h) + pointwise * h);
+    }
     return std::nullopt;
 }
 

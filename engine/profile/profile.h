@@ -34,7 +34,13 @@ struct OpStat {
     bool operator==(const OpStat&) const = default;
 };
 
-// Every op (user ranges are not ops) grouped, sorted by self time, largest first.
+// Each event's direct parent on its thread (-1: none), by how the events nest: an event inside
+// another that ends at most 1 us after it counts as inside (the profiler's whole microseconds).
+std::vector<std::int64_t> parentsOf(const std::vector<Event>& events);
+
+// Every op (user ranges are not ops) grouped, sorted by self time, largest first. An op directly
+// inside one of its own name (a redispatch: bf16 autocast's addmm around the real one) is the
+// same call: its self time joins, its call does not count twice.
 std::vector<OpStat> aggregateOps(const std::vector<Event>& events);
 std::string formatShapes(const std::vector<Shape>& shapes);
 

@@ -37,10 +37,19 @@ TraceFile writeChromeTrace(const std::string& path, const std::vector<Event>& ev
     for (const Event& e : events)
         threads.emplace(e.thread, static_cast<int>(threads.size()) + 1);
 
+    // A child that overhangs its parent by the 1 us of rounding is cut to the parent's end:
+    // viewers drop events that are not properly nested.
+    const std::vector<std::int64_t> parent = parentsOf(events);
     std::vector<std::string> lines(events.size());
     std::int64_t total = 0;
     for (std::size_t i = 0; i < events.size(); ++i) {
-        lines[i] = eventJson(events[i], origin, threads[events[i].thread]);
+        Event e = events[i];
+        if (parent[i] >= 0) {
+            const Event& p = events[static_cast<std::size_t>(parent[i])];
+            e.durationUs = std::max<std::int64_t>(
+                0, std::min(e.durationUs, p.startUs + p.durationUs - e.startUs));
+        }
+        lines[i] = eventJson(e, origin, threads[events[i].thread]);
         total += static_cast<std::int64_t>(lines[i].size()) + 2;
     }
     // Over the cap: the shortest ops go first (phase ranges stay), all of one duration at once,

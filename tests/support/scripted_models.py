@@ -14,6 +14,7 @@ writes into OUTDIR:
   tied.pt      two linear layers that share one weight
   collide.pt   a parameter "a_weight" beside the submodule parameter "a.weight"
   narrow.pt    the good CNN, but above 3 samples it drops its last output (the loss then fails)
+  skip.pt      a 28x28 CNN with a strided 1x1 projection on a skip branch (the layer table's case)
   traced2.pt   the good CNN flattened by the batch size as a Python int, traced by torch.jit.trace
                on 2 samples of 28x28: it runs on 2 samples only
 The same seed each time, so the files are the same.
@@ -125,11 +126,28 @@ def main():
     torch.jit.script(Tied(channels, classes)).save(f"{out}/tied.pt")
     torch.jit.script(Collide(channels, classes)).save(f"{out}/collide.pt")
     torch.jit.script(Narrow(channels, classes)).save(f"{out}/narrow.pt")
+    torch.jit.script(Skip(channels, classes)).save(f"{out}/skip.pt")
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.jit.trace(FlatByInt(channels, classes), torch.zeros(2, channels, 28, 28)).save(
             f"{out}/traced2.pt")
+
+
+class Skip(nn.Module):
+    """28x28 only: conv3x3 -> ReLU -> strided conv3x3, plus a strided 1x1 projection of the input."""
+
+    def __init__(self, channels: int, classes: int):
+        super().__init__()
+        self.c1 = nn.Conv2d(channels, 16, 3, padding=1)
+        self.proj = nn.Conv2d(channels, 16, 1, stride=2)
+        self.c2 = nn.Conv2d(16, 16, 3, stride=2, padding=1)
+        self.head = nn.Linear(16 * 14 * 14, classes)
+
+    def forward(self, x):
+        skip = self.proj(x)
+        y = self.c2(torch.relu(self.c1(x)))
+        return self.head((y + skip).flatten(1))
 
 
 if __name__ == "__main__":

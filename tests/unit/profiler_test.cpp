@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -223,4 +224,22 @@ TEST_F(Profiler, ADamagedPeakCacheIsMeasuredAgainAndRewritten) {
         ASSERT_TRUE(j.is_object()) << junk;
         EXPECT_EQ(j.size(), junk.starts_with("{") ? 2u : 1u);  // other machines' entries stay
     }
+}
+
+// TorchScript's interpreter records each op with the whole interpreter stack as its inputs (a
+// skip branch's tensor below the op's own arguments): the layer table takes the op's own.
+TEST_F(Profiler, ATorchScriptSkipBranchCountsEachLayersOwnShapes) {
+    const std::string cmd = "/usr/bin/python3 '" + std::string(SCRIPTED_MODELS_PY) + "' '" +
+                            dir.path().string() + "' 1 10 > /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const auto model =
+        makeModel(config::ModelKind::TorchScript, dir.file("skip.pt"), 10, 0, {1, 28, 28});
+    const auto c = measureModelCost(*model, {1, 28, 28});
+    std::map<std::string, double> flops;
+    for (const auto& l : c.layers)
+        if (l.flops) flops[l.name] += *l.flops;
+    EXPECT_EQ(flops["proj"], 2.0 * 16 * 14 * 14 * 1);     // 1x1, 1 channel in
+    EXPECT_EQ(flops["c1"], 2.0 * 16 * 28 * 28 * 9);       // 3x3, 1 channel in
+    EXPECT_EQ(flops["c2"], 2.0 * 16 * 14 * 14 * 16 * 9);  // 3x3 stride 2, 16 in
+    EXPECT_EQ(flops["head"], 2.0 * 16 * 14 * 14 * 10);
 }
