@@ -34,5 +34,7 @@ struct Dataset;
 CheckResult layersCheck(torch::nn::Module& model, std::string_view kind);
 // data.preprocessing on a loaded dataset (runChecks runs it; the tests plant its bugs directly).
 CheckResult preprocessingCheck(const Dataset& data);
+// Duplicates across parts, class balance and (not for text) the parts' drift, on the tensors.
+std::vector<CheckResult> tensorDataChecks(const Dataset& data);
 
 }  // namespace runboard::engine

@@ -39,9 +39,10 @@ struct Bench {
     std::int64_t stepsPerEpoch = 1;
 
     Session session(const TrainOptions& o) const {
-        auto model = hooks.makeModel ? hooks.makeModel(o, data.numClasses)
-                                     : makeModel(o.model.kind, o.model.path, data.numClasses,
-                                                 o.model.dropout, data.sampleShape);
+        auto model = hooks.makeModel
+                         ? hooks.makeModel(o, data.numClasses)
+                         : makeModel(o.model.kind, o.model.path, data.numClasses, o.model.dropout,
+                                     data.sampleShape, o.model.vocabSize);
         if (hooks.initModel) hooks.initModel(*model);
         return Session(o, std::move(model), stepsPerEpoch);
     }
@@ -70,57 +71,6 @@ std::vector<CheckResult> dataChecks(const DataOptions& o) {
         if (!s->indices.empty()) stats.push_back(splitStats(*s, classes));
     if (!val.indices.empty()) out.push_back(leakageCheck(train, val));
     out.push_back(leakageCheck(train, test));
-    out.push_back(balanceCheck(stats));
-    out.push_back(statsCheck(stats));
-    return out;
-}
-
-// The same data checks on a loaded dataset's tensors (tables: the standardised features, so the
-// statistics say how far validation and test drift from the training part, in its stds).
-std::vector<CheckResult> tensorDataChecks(const Dataset& d) {
-    if (d.train.streamed()) {
-        // Duplicates across parts and the parts' statistics need every pixel in memory at once.
-        CheckResult r;
-        r.name = "data.leakage";
-        r.status = CheckStatus::Warn;
-        r.message =
-            "not checked: the folder is streamed from its files (its pixels need more than "
-            "data.cache_mb), and the duplicate and distribution checks read every pixel at once; "
-            "raise data.cache_mb to run them";
-        return {r};
-    }
-    struct Part {
-        const char* name;
-        const SplitData* data;
-        torch::Tensor inputs;
-        std::vector<std::int64_t> ids;
-        SampleArray samples;
-        SplitView view;
-    };
-    std::vector<Part> parts;
-    for (auto [name, split] : {std::pair{"train", &d.train}, {"val", &d.val}, {"test", &d.test}})
-        if (split->size() > 0) parts.push_back({name, split, {}, {}, {}, {}});
-    std::vector<SplitStats> stats;
-    for (Part& p : parts) {
-        const bool pixels = p.data->inputs.scalar_type() == torch::kUInt8;
-        p.inputs = p.data->inputs.to(pixels ? torch::kUInt8 : torch::kFloat32).contiguous();
-        const auto n = static_cast<std::size_t>(p.data->size());
-        const std::int64_t* ids = p.data->indices.data_ptr<std::int64_t>();
-        const std::int64_t* labels = p.data->labels.data_ptr<std::int64_t>();
-        p.ids.assign(ids, ids + n);
-        const auto width = static_cast<std::size_t>(p.inputs.numel()) / n;
-        std::vector<std::int64_t> y(labels, labels + n);
-        p.samples =
-            pixels ? SampleArray::pixels(p.inputs.data_ptr<std::uint8_t>(), n, width, std::move(y))
-                   : SampleArray::features(p.inputs.data_ptr<float>(), n, width, std::move(y));
-        p.view = SplitView{p.name, &p.samples, {}, &p.ids};
-        for (std::size_t i = 0; i < n; ++i)
-            p.view.indices.push_back(static_cast<std::int64_t>(i));
-        stats.push_back(splitStats(p.view, d.numClasses));
-    }
-    std::vector<CheckResult> out;
-    for (std::size_t k = 1; k < parts.size(); ++k)
-        out.push_back(leakageCheck(parts.front().view, parts[k].view));
     out.push_back(balanceCheck(stats));
     out.push_back(statsCheck(stats));
     return out;
@@ -331,64 +281,7 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
                         fmt::format("{:.0f}% of each step waits for data", 100 * share));
 }
 
-// data.preprocessing: validation and test go through the training pipeline minus augmentation.
-// Each part's model inputs (evenly spread samples, as evaluation reads them) must have the
-// training part's shape, be normalised with the training part's statistics, come out the same
-// on a second read (no random transform reaches evaluation), and land near the training part's
-// mean and spread after normalisation.
 }  // namespace
-
-CheckResult preprocessingCheck(const Dataset& d) {
-    const auto spread = [](const SplitData& s) {
-        const std::int64_t k = std::min<std::int64_t>(256, s.size());
-        return s.batch(torch::linspace(0, static_cast<double>(s.size() - 1), k).to(torch::kInt64));
-    };
-    const torch::Tensor train = spread(d.train);
-    const double trainMean = train.mean().item<double>(), trainStd = train.std().item<double>();
-    auto shape = [](const torch::Tensor& x) {
-        return fmt::format("{}", fmt::join(x.sizes().slice(1), "x"));
-    };
-    CheckResult r = result("data.preprocessing", CheckStatus::Pass, 0, "");
-    r.details.push_back(fmt::format("train: {} inputs, mean {:.3f}, std {:.3f} after normalisation",
-                                    shape(train), trainMean, trainStd));
-    std::vector<std::string> problems;
-    for (auto [name, split] : {std::pair{"val", &d.val}, {"test", &d.test}}) {
-        if (split->size() == 0) continue;
-        const torch::Tensor x = spread(*split);
-        const double mean = x.mean().item<double>(), stdev = x.std().item<double>();
-        r.details.push_back(
-            fmt::format("{}: {} inputs, mean {:.3f}, std {:.3f} after normalisation", name,
-                        shape(x), mean, stdev));
-        if (x.sizes().slice(1) != train.sizes().slice(1)) {
-            problems.push_back(
-                fmt::format("{} inputs are {}, training's {}", name, shape(x), shape(train)));
-            continue;
-        }
-        if (!torch::equal(x, spread(*split)))
-            problems.push_back(fmt::format(
-                "{} inputs differ between two reads: a random transform reaches evaluation", name));
-        if (split->pixelMean.defined() && (!torch::equal(split->pixelMean, d.train.pixelMean) ||
-                                           !torch::equal(split->pixelStd, d.train.pixelStd)))
-            problems.push_back(fmt::format(
-                "{} is normalised with other statistics than the training part's", name));
-        if (std::abs(mean - trainMean) > 0.5 * trainStd || stdev < 0.5 * trainStd ||
-            stdev > 2 * trainStd)
-            problems.push_back(fmt::format(
-                "{} after normalisation has mean {:.3f} and std {:.3f} against training's {:.3f} "
-                "and {:.3f}: another source, or preprocessed differently?",
-                name, mean, stdev, trainMean, trainStd));
-    }
-    r.value = static_cast<double>(problems.size());
-    if (problems.empty()) {
-        r.message =
-            "validation and test inputs are the training pipeline's without augmentation: "
-            "same shape, same normalisation, the same on every read";
-    } else {
-        r.status = CheckStatus::Warn;
-        r.message = fmt::format("{}", fmt::join(problems, "; "));
-    }
-    return r;
-}
 
 // model.layers: the model's weights by name and shape (named_parameters, as a TorchScript module
 // names them too) and its buffers, stored with the run so its architecture can be read later.
@@ -418,7 +311,7 @@ CheckResult layersCheck(torch::nn::Module& model, std::string_view kind) {
 }
 
 std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOptions& options) try {
-    const TrainOptions train = TrainOptions::fromConfig(config);  // validates
+    TrainOptions train = TrainOptions::fromConfig(config);  // validates
     static const CheckHooks none;
     const CheckHooks& hooks = options.hooks ? *options.hooks : none;
     (void)configureRuntime(train.threads);
@@ -427,12 +320,18 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
     std::optional<Dataset> loaded;
     if (options.data == nullptr) {  // standalone (runboard check): the model as a run reports it
         loaded = loadDataset(train.data);
-        const auto kind = config::resolveModel(train.model.kind, loaded->sampleShape);
-        const auto model = makeModel(kind, train.model.path, loaded->numClasses,
-                                     train.model.dropout, loaded->sampleShape);
-        loaded->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(kind)));
     }
     const Dataset& data = options.data != nullptr ? *options.data : *loaded;
+    config::Config resolved = config;  // model = auto: the model a run would train
+    resolveModel(train, resolved, data.sampleShape);
+    train.model.vocabSize = static_cast<std::int64_t>(data.vocabulary.size());
+    if (loaded) {  // standalone (runboard check): the model as a run reports it
+        const auto model =
+            makeModel(train.model.kind, train.model.path, loaded->numClasses, train.model.dropout,
+                      loaded->sampleShape, train.model.vocabSize);
+        loaded->loadChecks.push_back(
+            layersCheck(*model, config::kModelNames.name(train.model.kind)));
+    }
     out.insert(out.end(), data.loadChecks.begin(), data.loadChecks.end());
     if (!idx)
         for (auto& r : tensorDataChecks(data))

@@ -59,6 +59,10 @@ torch::Tensor SplitData::batch(const torch::Tensor& positions) const {
             decode({p.data_ptr<std::int64_t>(), p.data_ptr<std::int64_t>() + p.numel()}));
     }
     torch::Tensor x = inputs.index_select(0, positions);
+    if (lengths.defined() && x.size(0) > 0)
+        return x.narrow(1, 0,
+                        std::max<std::int64_t>(
+                            1, lengths.index_select(0, positions).max().item<std::int64_t>()));
     if (x.scalar_type() != torch::kUInt8) return x;
     return normalize(x);
 }
@@ -70,6 +74,10 @@ torch::Tensor SplitData::slice(std::int64_t begin, std::int64_t length) const {
         return normalize(decode(positions));
     }
     torch::Tensor x = inputs.narrow(0, begin, length);
+    if (lengths.defined() && length > 0)
+        return x.narrow(
+            1, 0,
+            std::max<std::int64_t>(1, lengths.narrow(0, begin, length).max().item<std::int64_t>()));
     if (x.scalar_type() != torch::kUInt8) return x;
     return normalize(x);
 }
@@ -156,6 +164,8 @@ Dataset loadDataset(const DataOptions& options) {
             return loadCsvDataset(options);
         case config::DataSource::Folder:
             return loadFolderDataset(options);
+        case config::DataSource::Text:
+            return loadTextDataset(options);
         case config::DataSource::FashionMnist:
             break;
     }

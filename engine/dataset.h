@@ -34,6 +34,9 @@ struct SplitData {
     torch::Tensor labels;   // int64 [N]
     torch::Tensor indices;  // int64 [N]: the stable id (IDX index, table row, path hash)
     torch::Tensor pixelMean, pixelStd;
+    // Text: `inputs` are int64 token ids [N, L] padded with 0 (<pad>), `lengths` each sample's
+    // tokens [N]; batch() and slice() cut a batch to its longest sample (dynamic padding).
+    torch::Tensor lengths;
     // A streamed folder part: no `inputs`; each position's file in the stream's listing, decoded
     // when asked for (the training loop prefetches; see TrainBatches).
     std::shared_ptr<const ImageStream> stream;
@@ -64,7 +67,11 @@ struct Dataset {
     float mean = 0, stdev = 1;
     // What loading found that the checklist reports (an image folder's scan and quarantine).
     std::vector<CheckResult> loadChecks;
-    bool isImage() const { return sampleShape.size() == 3; }
+    // Text: the vocabulary (index 0 <pad>, 1 <unk>; from the training part) and its tokens'
+    // kind; sampleShape is {data.max_len}.
+    std::vector<std::string> vocabulary;
+    bool text = false;
+    bool isImage() const { return sampleShape.size() == 3 && !text; }
 };
 
 // The dataset that options.source names; throws DataError naming the file and the problem.
@@ -81,6 +88,11 @@ Dataset loadCsvDataset(const DataOptions& options);
 // statistics come from the training part. `progress` sees the scan's files done and total.
 Dataset loadFolderDataset(const DataOptions& options,
                           const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// Reads text (engine/text/text_source.h): a CSV/TSV in options.path with the column options.text,
+// or class sub-folders of .txt files in options.dir; splits as for tables, tokens, the vocabulary
+// from the training part, each sample cut at options.maxLen. Throws DataError.
+Dataset loadTextDataset(const DataOptions& options);
 
 // Builds the splits from already-read arrays (the loader's second half; used by tests).
 Dataset makeDataset(const IdxArray& trainImages, const IdxArray& trainLabels,

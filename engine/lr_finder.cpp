@@ -41,8 +41,10 @@ void LrFinder::loadData() {
     if (impl_->data) return;
     impl_->data = loadDataset(impl_->train.data);
     resolveModel(impl_->train, impl_->config, impl_->data->sampleShape);
+    impl_->train.model.vocabSize = static_cast<std::int64_t>(impl_->data->vocabulary.size());
     const ModelOptions& m = impl_->train.model;  // as Trainer::loadData: checked before writing
-    (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
+    (void)makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape,
+                    m.vocabSize);
 }
 
 sweep::Result LrFinder::run(const LrFinderCallbacks& callbacks, const std::atomic<bool>* stop) try {

@@ -4,6 +4,7 @@
 
 #include "engine/errors.h"
 #include "engine/scripted_model.h"
+#include "engine/text_models.h"
 
 namespace runboard::engine {
 
@@ -120,7 +121,21 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
 }
 
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
-                                          double dropout, const SampleShape& shape) {
+                                          double dropout, const SampleShape& shape,
+                                          std::int64_t vocabSize) {
+    if (config::isTextModel(kind)) {
+        if (vocabSize < 3)
+            throw DataError("model = " + std::string(config::kModelNames.name(kind)) +
+                            " reads text: set data.source = text");
+        if (kind == config::ModelKind::Gru)
+            return std::make_shared<GruImpl>(
+                GruOptions().vocabSize(vocabSize).classes(classes).dropout(dropout));
+        return std::make_shared<TextCnnImpl>(
+            TextCnnOptions().vocabSize(vocabSize).classes(classes).dropout(dropout));
+    }
+    if (vocabSize > 0)
+        throw DataError("model = " + std::string(config::kModelNames.name(kind)) +
+                        " cannot read text: use model = textcnn or gru (or auto)");
     std::int64_t inputs = 1;
     for (std::int64_t d : shape)
         inputs *= d;
@@ -135,6 +150,8 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
             throw EngineError("model = torchscript needs model.path");
         case config::ModelKind::Cnn:
         case config::ModelKind::ResNet:
+        case config::ModelKind::TextCnn:  // above
+        case config::ModelKind::Gru:
             break;
     }
     // Three halvings: below 8 px the last stage would pool nothing.
@@ -158,9 +175,9 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
 
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, const std::string& path,
                                           std::int64_t classes, double dropout,
-                                          const SampleShape& shape) {
+                                          const SampleShape& shape, std::int64_t vocabSize) {
     if (kind == config::ModelKind::TorchScript) return loadScriptedModel(path, classes, shape);
-    return makeModel(kind, classes, dropout, shape);
+    return makeModel(kind, classes, dropout, shape, vocabSize);
 }
 
 }  // namespace runboard::engine

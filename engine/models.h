@@ -115,12 +115,14 @@ inline const SampleShape kFashionMnistShape{1, 28, 28};
 
 // A built-in model sized for the data: the mlp takes any sample shape (flattened), the cnn and
 // the resnet square images of at least 8 px. Throws DataError for a shape the model cannot take.
+// Text models (textcnn, gru) need `vocabSize` (the dataset's vocabulary) and text data.
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t classes,
                                           double dropout,
-                                          const SampleShape& shape = kFashionMnistShape);
+                                          const SampleShape& shape = kFashionMnistShape,
+                                          std::int64_t vocabSize = 0);
 // The model `path` names for model = torchscript (see engine/scripted_model.h), else as above.
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, const std::string& path,
                                           std::int64_t classes, double dropout,
-                                          const SampleShape& shape);
+                                          const SampleShape& shape, std::int64_t vocabSize = 0);
 
 }  // namespace runboard::engine

@@ -35,6 +35,8 @@ struct StepEvent {
     double lr = 0;
     std::optional<double> gradNorm;  // on step 1 and every log.grad_norm_every-th step
     double samplesPerSecond = 0;
+    // Text: the share of pad tokens in the batch and the real tokens per second; else empty.
+    std::optional<double> padding, tokensPerSecond;
 };
 
 // Where training steps' wall time went, in seconds: waiting for the batch, forward pass, loss,

@@ -14,6 +14,7 @@
 #include "engine/errors.h"
 #include "engine/phase_range.h"
 #include "engine/runtime.h"
+#include "engine/text/bucketing.h"
 
 namespace runboard::engine {
 
@@ -69,7 +70,9 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const OptimizerOptions& o
 
 Session::Session(const TrainOptions& o, int numClasses, std::int64_t stepsPerEpoch,
                  const SampleShape& shape)
-    : Session(o, makeModel(o.model.kind, o.model.path, numClasses, o.model.dropout, shape),
+    : Session(o,
+              makeModel(o.model.kind, o.model.path, numClasses, o.model.dropout, shape,
+                        o.model.vocabSize),
               stepsPerEpoch) {}
 
 Session::Session(const TrainOptions& o, std::shared_ptr<ClassifierImpl> model,
@@ -405,6 +408,11 @@ TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19
     stepsPerEpoch_ = std::max<std::int64_t>(1, n / std::max<std::int64_t>(1, batch_));
     augment_.background = (0.0f - data.mean) / data.stdev;
     order_.resize(static_cast<std::size_t>(n));
+    if (data.text && o.data.bucketing && train_.lengths.defined()) {
+        bucketing_ = true;
+        const torch::Tensor l = train_.lengths.contiguous();
+        lengths_.assign(l.data_ptr<std::int64_t>(), l.data_ptr<std::int64_t>() + l.numel());
+    }
     if (train_.streamed())
         prefetch_ = std::make_unique<BatchPrefetcher>(train_.stream->spec, kBatchesAhead);
 }
@@ -412,8 +420,20 @@ TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19
 TrainBatches::~TrainBatches() = default;
 
 void TrainBatches::shuffle() {
-    std::iota(order_.begin(), order_.end(), 0);
-    std::shuffle(order_.begin(), order_.end(), rng_);
+    if (bucketing_) {
+        // Seeded from the trainer's RNG, so a checkpoint's RNG state replays it. The one short
+        // batch (the last mega-batch's remainder) goes last, where the epoch drops it, as every
+        // source drops its last partial batch.
+        const auto batches = text::lengthGroupedBatches(lengths_, batch_, rng_(), 0);
+        order_.clear();
+        for (const bool full : {true, false})
+            for (const auto& b : batches)
+                if ((static_cast<std::int64_t>(b.size()) == batch_) == full)
+                    order_.insert(order_.end(), b.begin(), b.end());
+    } else {
+        std::iota(order_.begin(), order_.end(), 0);
+        std::shuffle(order_.begin(), order_.end(), rng_);
+    }
     perm_ =
         torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
     if (prefetch_) prefetch_->start(fileBatches());
@@ -452,6 +472,10 @@ std::pair<torch::Tensor, torch::Tensor> TrainBatches::get(std::int64_t s) {
             torch::kUInt8));
     } else {
         x = train_.batch(idx);
+    }
+    if (train_.lengths.defined()) {
+        lastTokens_ = train_.lengths.index_select(0, idx).sum().item<std::int64_t>();
+        lastPadded_ = x.size(0) * x.size(1);
     }
     if (augment_.enabled()) x = augmentBatch(x, augment_, rng_);
     return {std::move(x), train_.labels.index_select(0, idx)};

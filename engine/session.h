@@ -102,6 +102,9 @@ public:
     // streamed folder's batches are decoded ahead by data.workers threads, kBatchesAhead at most:
     // asked for in order, get() rarely waits.
     std::pair<torch::Tensor, torch::Tensor> get(std::int64_t s);
+    // Text: the last get()'s tokens and its padded size (batch x longest): the padding share.
+    std::int64_t lastTokens() const { return lastTokens_; }
+    std::int64_t lastPadded() const { return lastPadded_; }
     // Called inside each get(): the tests' planted slow loader (TrainerOptions::fetchHook).
     void setFetchHook(std::function<void()> hook) { fetchHook_ = std::move(hook); }
 
@@ -118,6 +121,10 @@ private:
     std::vector<std::int64_t> order_;
     torch::Tensor perm_;
     std::function<void()> fetchHook_;
+    // Text with data.bucketing: each sample's tokens, for length-grouped batches.
+    bool bucketing_ = false;
+    std::vector<std::int64_t> lengths_;
+    std::int64_t lastTokens_ = 0, lastPadded_ = 0;
 };
 
 class Session {

@@ -29,6 +29,12 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     s.cycleMomentum = o.optimizer.kind != config::OptimizerKind::Sgd || o.optimizer.momentum > 0;
 
     o.data.source = config::choice(c, "data.source", config::kDataSourceNames);
+    o.data.text = c.text("data.text");
+    o.data.tokens = config::choice(c, "data.tokens", config::kTokenNames);
+    o.data.vocabSize = c.integer("data.vocab_size");
+    o.data.minFreq = c.integer("data.min_freq");
+    o.data.maxLen = c.integer("data.max_len");
+    o.data.bucketing = c.flag("data.bucketing");
     o.data.dir = c.text("data.dir");
     o.data.path = c.text("data.path");
     o.data.label = c.text("data.label");
@@ -66,6 +72,10 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
 
 void resolveModel(TrainOptions& options, config::Config& config,
                   std::span<const std::int64_t> sampleShape) {
+    // Text: the textcnn, the faster of the two text models (the gru reads every token in turn).
+    if (options.data.source == config::DataSource::Text &&
+        options.model.kind == config::ModelKind::Auto)
+        options.model.kind = config::ModelKind::TextCnn;
     options.model.kind = config::resolveModel(options.model.kind, sampleShape);
     config.set("model", std::string(config::kModelNames.name(options.model.kind)));
 }

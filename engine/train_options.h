@@ -29,6 +29,12 @@ struct DataOptions {
     config::Channels channels = config::Channels::Auto;
     std::int64_t cacheMb = 2048;
     int workers = 0;  // 0: every core
+    // text: the text column (data.path) or a folder of .txt files (data.dir), the tokens, the
+    // vocabulary's size and minimum count, the tokens kept a sample, length-grouped batches.
+    std::string text;
+    config::TokenKind tokens = config::TokenKind::Word;
+    std::int64_t vocabSize = 20000, minFreq = 1, maxLen = 256;
+    bool bucketing = true;
 };
 
 struct AugmentOptions {
@@ -44,6 +50,7 @@ struct ModelOptions {
     std::string path;  // model = torchscript: the scripted module's file
     double dropout = 0;
     config::HeadInit head = config::HeadInit::Default;
+    std::int64_t vocabSize = 0;  // text models: known once the data is loaded (Trainer sets it)
 };
 
 struct OptimizerOptions {

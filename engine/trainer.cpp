@@ -182,11 +182,12 @@ void Trainer::loadData() {
     if (impl_->data) return;
     impl_->data = loadDataset(impl_->train.data);
     resolveModel(impl_->train, impl_->config, impl_->data->sampleShape);
+    impl_->train.model.vocabSize = static_cast<std::int64_t>(impl_->data->vocabulary.size());
     // The model must take the data before anything is written: a TorchScript file is read and
     // run on a batch now (DataError), not after the run exists.
     const ModelOptions& m = impl_->train.model;
-    const auto model =
-        makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout, impl_->data->sampleShape);
+    const auto model = makeModel(m.kind, m.path, impl_->data->numClasses, m.dropout,
+                                 impl_->data->sampleShape, m.vocabSize);
     impl_->data->loadChecks.push_back(layersCheck(*model, config::kModelNames.name(m.kind)));
 }
 
@@ -289,7 +290,13 @@ RunResult Trainer::run(Observer& observer) try {
     // scripted one may assume a larger batch) trains without its layer table.
     std::optional<CostEvent> cost;
     try {
-        cost = CostEvent{measureModelCost(session.model(), data.sampleShape),
+        // Text: a sample of the training part's mean length.
+        const SampleShape shape =
+            data.text
+                ? SampleShape{std::max<std::int64_t>(
+                      1, std::llround(data.train.lengths.to(torch::kDouble).mean().item<double>()))}
+                : data.sampleShape;
+        cost = CostEvent{measureModelCost(session.model(), shape, data.text),
                          machinePeak(rt.threads), batch, precision};
     } catch (const std::exception& e) {
         spdlog::warn("no layer table for this model: {}", e.what());
@@ -352,6 +359,11 @@ RunResult Trainer::run(Observer& observer) try {
             StepEvent ev{session.step(), epoch,
                          out.loss,       out.lr,
                          out.gradNorm,   static_cast<double>(batch) / secondsSince(t0)};
+            if (data.text && batches.lastPadded() > 0) {
+                ev.padding = 1.0 - static_cast<double>(batches.lastTokens()) /
+                                       static_cast<double>(batches.lastPadded());
+                ev.tokensPerSecond = static_cast<double>(batches.lastTokens()) / secondsSince(t0);
+            }
             observer.onStep(ev);
             if (!out.finite) {
                 result.outcome = Outcome::Diverged;
@@ -421,6 +433,11 @@ RunResult Trainer::run(Observer& observer) try {
         result.epochs = epoch;
     }
     if (result.outcome == Outcome::Finished) result.epochs = epochs;
+    if (profiler.scheduledPending())
+        spdlog::warn(
+            "profile.steps: no window was recorded: this process trained {} steps, "
+            "fewer than profile.warmup = {}",
+            session.step() - at.step, profiler.warmup());
 
     result.steps = session.step();
     result.testLoss = result.testAccuracy = std::nan("");

@@ -20,6 +20,8 @@ RunRecorder::RunRecorder(storage::Writer& writer, std::int64_t runId, const std:
       epoch_(writer.key("epoch")),
       testLoss_(writer.key("test/loss")),
       testAccuracy_(writer.key("test/accuracy")),
+      padding_(writer.key("train/padding")),
+      tokensPerSecond_(writer.key("train/tokens_per_s")),
       timing_{writer.key("time/step"),     writer.key("time/data"),
               writer.key("time/forward"),  writer.key("time/loss"),
               writer.key("time/backward"), writer.key("time/optimizer"),
@@ -50,6 +52,11 @@ void RunRecorder::onStep(const engine::StepEvent& e) {
          {gradNorm_, e.gradNorm.value_or(0)}}};
     // The gradient norm is last, so a step without one stores the first three.
     writer_.metrics(runId_, e.step, now(), std::span(values).first(e.gradNorm ? 4 : 3));
+    if (e.padding && e.tokensPerSecond) {
+        const std::array<std::pair<storage::KeyHandle, double>, 2> text{
+            {{padding_, *e.padding}, {tokensPerSecond_, *e.tokensPerSecond}}};
+        writer_.metrics(runId_, e.step, now(), text);
+    }
 }
 
 void RunRecorder::onEpoch(const engine::EpochEvent& e) {

@@ -42,7 +42,8 @@ private:
     const std::atomic<bool>* stop_;
     std::int64_t lastStep_ = 0;
     storage::KeyHandle trainLoss_, trainLr_, gradNorm_, samplesPerSecond_, trainAccuracy_,
-        trainEpochLoss_, valLoss_, valAccuracy_, epoch_, testLoss_, testAccuracy_;
+        trainEpochLoss_, valLoss_, valAccuracy_, epoch_, testLoss_, testAccuracy_, padding_,
+        tokensPerSecond_;  // text only
     // The epoch's mean step by phase (ms), its validation (s) and the peak RSS (MB).
     std::array<storage::KeyHandle, 10> timing_;
 };

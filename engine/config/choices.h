@@ -11,12 +11,18 @@
 
 namespace runboard::config {
 
-enum class ModelKind { Auto, Mlp, Cnn, ResNet, TorchScript };
+enum class ModelKind { Auto, Mlp, Cnn, ResNet, TorchScript, TextCnn, Gru };
 inline constexpr auto kModelNames = nameTable<ModelKind>({{ModelKind::Auto, "auto"},
                                                           {ModelKind::Mlp, "mlp"},
                                                           {ModelKind::Cnn, "cnn"},
                                                           {ModelKind::ResNet, "resnet"},
-                                                          {ModelKind::TorchScript, "torchscript"}});
+                                                          {ModelKind::TorchScript, "torchscript"},
+                                                          {ModelKind::TextCnn, "textcnn"},
+                                                          {ModelKind::Gru, "gru"}});
+// The models that read token ids (data.source = text), and only they.
+inline bool isTextModel(ModelKind kind) {
+    return kind == ModelKind::TextCnn || kind == ModelKind::Gru;
+}
 
 // model = auto, once the data's sample shape ({C, H, W} for images, {F} for a table's features)
 // is known: the mlp for table rows; the resnet for colour images of 32-96 px, where its stride-2
@@ -49,13 +55,20 @@ enum class Precision { Auto, Fp32, Bf16 };
 inline constexpr auto kPrecisionNames = nameTable<Precision>(
     {{Precision::Auto, "auto"}, {Precision::Fp32, "fp32"}, {Precision::Bf16, "bf16"}});
 
-// Where the samples come from: the IDX files (the built-in demo), a CSV table, or a folder of
-// images with one sub-folder per class (torchvision's ImageFolder convention).
-enum class DataSource { FashionMnist, Csv, Folder };
+// Where the samples come from: the IDX files (the built-in demo), a CSV table, a folder of
+// images with one sub-folder per class (torchvision's ImageFolder convention), or text (a CSV or
+// TSV with a text column, or a folder of class sub-folders of .txt files).
+enum class DataSource { FashionMnist, Csv, Folder, Text };
 inline constexpr auto kDataSourceNames =
     nameTable<DataSource>({{DataSource::FashionMnist, "fashion-mnist"},
                            {DataSource::Csv, "csv"},
-                           {DataSource::Folder, "folder"}});
+                           {DataSource::Folder, "folder"},
+                           {DataSource::Text, "text"}});
+
+// Text's tokens: words (lower-cased runs of letters and digits, punctuation apart) or characters.
+enum class TokenKind { Word, Char };
+inline constexpr auto kTokenNames =
+    nameTable<TokenKind>({{TokenKind::Word, "word"}, {TokenKind::Char, "char"}});
 
 // What a missing cell of a CSV table does: stop with the first rows named, or take the training
 // part's mean (numeric) or no category (text).

@@ -40,6 +40,22 @@ std::vector<std::string> combinationProblems(const Config& config) {
                           " needs images, and data.source = csv gives table rows: use model = "
                           "mlp (or torchscript)");
     }
+    const bool text = textOf("data.source") == kDataSourceNames.name(DataSource::Text);
+    if (text && textOf("data.path").empty() &&
+        textOf("data.dir") == std::get<std::string>(findKey("data.dir")->defaultValue))
+        out.push_back(
+            "data.source = text needs 'data.path' (a CSV or TSV with a text column) or "
+            "'data.dir' (a folder of class sub-folders of .txt files)");
+    if (text && !textOf("data.path").empty() && textOf("data.text").empty())
+        out.push_back("'data.text' must name the text column of data.path when data.source = text");
+    const auto model = kModelNames.parse(textOf("model"));
+    if (model && isTextModel(*model) && !text)
+        out.push_back("'model' = " + std::string(textOf("model")) +
+                      " reads text: set data.source = text");
+    if (text && model && *model != ModelKind::Auto && !isTextModel(*model) &&
+        *model != ModelKind::TorchScript)
+        out.push_back("'model' = " + std::string(textOf("model")) +
+                      " cannot read text: use model = textcnn or gru (or auto)");
     return out;
 }
 

@@ -88,11 +88,13 @@ std::vector<KeySpec> makeSchema() {
         integer("augment.shift", 2, "random shifts of up to N pixels", 0, 8),
         real("augment.erase", 0.25, "probability of random erasing of a patch", 0, 1),
         str("data.source", "fashion-mnist",
-            "where samples come from: the IDX files in data.dir, a CSV table in data.path, or "
-            "an image folder (class sub-folders, optionally inside train/ and test/) in data.dir",
+            "where samples come from: the IDX files in data.dir, a CSV table in data.path, an "
+            "image folder (class sub-folders, optionally inside train/ and test/) in data.dir, "
+            "or text (a CSV/TSV in data.path, or class sub-folders of .txt files in data.dir)",
             kDataSourceNames.names()),
         str("data.dir", "/usr/share/datasets/fashion-mnist",
-            "fashion-mnist: the directory of the four gzipped IDX files; folder: the image folder"),
+            "fashion-mnist: the directory of the four gzipped IDX files; folder: the image folder; "
+            "text: a folder of class sub-folders of .txt files"),
         integer("data.image_size", 0,
                 "folder: side of the square images (shorter side scaled to it, then centre-"
                 "cropped); 0 = the median of the images' shorter sides, within 8..96",
@@ -106,8 +108,16 @@ std::vector<KeySpec> makeSchema() {
         integer("data.workers", 0,
                 "folder: threads that scan, and stream a large folder's batches (0 = every core)",
                 0, 256),
-        optionalStr("data.path", "csv: the CSV file (a header row, one sample per row)"),
-        optionalStr("data.label", "csv: the label column (empty = the last column)"),
+        optionalStr("data.path",
+                    "csv: the CSV file (a header row, one sample per row); text: a CSV or TSV"),
+        optionalStr("data.label", "csv and text: the label column (empty = the last column)"),
+        optionalStr("data.text", "text: the text column of the CSV/TSV in data.path"),
+        str("data.tokens", "word", "text: word or char tokens", kTokenNames.names()),
+        integer("data.vocab_size", 20000, "text: the vocabulary's size with <pad> and <unk>", 3,
+                1e7),
+        integer("data.min_freq", 1, "text: a token rarer than this in training is <unk>", 1, 1e9),
+        integer("data.max_len", 256, "text: tokens kept of each sample (the rest is cut)", 1, 1e6),
+        boolean("data.bucketing", true, "text: batches of similar length (less padding)"),
         str("data.missing", "refuse",
             "csv: a missing cell (empty, NA, NaN) stops the run, or takes the training mean",
             kMissingNames.names()),

@@ -233,6 +233,11 @@ DataPreview previewData(const config::Config& config, const PreviewProgress& pro
             case config::DataSource::Folder:
                 previewFolder(o, progress, stop, out);
                 break;
+            case config::DataSource::Text:
+                out.summary =
+                    "text: read, tokenized and split when the run starts (the New Run dialog "
+                    "does not preview text yet)";
+                break;
         }
         if (!out.stopped) {
             out.ok = true;
@@ -241,8 +246,10 @@ DataPreview previewData(const config::Config& config, const PreviewProgress& pro
                 shape = {static_cast<std::int64_t>(out.encodedWidth)};
             else if (out.source == config::DataSource::Folder)
                 shape = {out.channels, out.imageSize, out.imageSize};
-            out.model = config::kModelNames.name(
-                config::resolveModel(config::choice(config, "model", config::kModelNames), shape));
+            auto kind = config::choice(config, "model", config::kModelNames);
+            if (out.source == config::DataSource::Text && kind == config::ModelKind::Auto)
+                kind = config::ModelKind::TextCnn;  // as engine::resolveModel
+            out.model = config::kModelNames.name(config::resolveModel(kind, shape));
         }
     } catch (const std::exception& e) {  // DataError, ConfigError, bad_alloc, anything
         out.ok = false;

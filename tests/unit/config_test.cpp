@@ -110,7 +110,8 @@ TEST(Config, RangesAndChoicesAreValidated) {
              {"batch_size=0", "'batch_size' must be >= 1, got 0"},
              {"epochs=0", "'epochs' must be >= 1, got 0"},
              {"model=vit",
-              "unknown model 'vit' (choose one of: auto, mlp, cnn, resnet, torchscript)"},
+              "unknown model 'vit' (choose one of: auto, mlp, cnn, resnet, torchscript, textcnn, "
+              "gru)"},
              {"optimizer=rmsprop", "unknown optimizer 'rmsprop' (choose one of: sgd, adam, adamw)"},
              {"momentum=1", "'momentum' must be < 1"},
              {"label_smoothing=1.5", "'label_smoothing' must be < 1"},
