@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -269,6 +270,15 @@ RunResult Trainer::run(Observer& observer) try {
     impl_->lastCheckpointAt = Clock::now();
     const double secondsBefore = at.seconds;
     const auto elapsed = [&] { return secondsBefore + secondsSince(start); };
+
+    // Text: the vocabulary beside the run's checkpoints, so that its predictions can be shown
+    // as the tokens the model read (<unk> where it knew no word).
+    if (data.text && !impl_->options.checkpointDir.empty()) {
+        std::filesystem::create_directories(impl_->options.checkpointDir);
+        writeFileAtomically(
+            (std::filesystem::path(impl_->options.checkpointDir) / "vocabulary.json").string(),
+            nlohmann::json(data.vocabulary).dump(), "vocabulary");
+    }
 
     RunInfo info;
     info.trainSize = n;

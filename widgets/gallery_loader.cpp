@@ -7,6 +7,7 @@
 #include "engine/config/config.h"
 #include "engine/data/tabular.h"
 #include "engine/images/image_folder.h"
+#include "engine/text/text_samples.h"
 #include "storage/leaderboard.h"
 #include "storage/run_store.h"
 
@@ -22,6 +23,7 @@ DataSourceRef runDataSource(storage::RunStore& store, storage::RunId run) {
             if (p.key == "data.dir") ref.dir = p.value;
             if (p.key == "data.path") ref.path = p.value;
             if (p.key == "data.label") ref.label = p.value;
+            if (p.key == "data.text") ref.text = p.value;
         }
     return ref;
 }
@@ -36,6 +38,9 @@ std::shared_ptr<const engine::SampleImages> ImageCache::get(const DataSourceRef&
             images = engine::openTableSamples(source.path, {source.label, {}});
         else if (source.source == config::kDataSourceNames.name(config::DataSource::Folder))
             images = engine::openFolderImages(source.dir);
+        else if (source.source == config::kDataSourceNames.name(config::DataSource::Text))
+            images =
+                engine::text::openTextSamples(source.path, source.dir, source.text, source.label);
         else
             images = engine::openIdxImages(source.dir);
         cache_[source] = images;

@@ -19,7 +19,7 @@ namespace runboard::widgets {
 
 // Where a run's samples are: its data.* params (the schema's defaults for keys it lacks).
 struct DataSourceRef {
-    std::string source, dir, path, label;
+    std::string source, dir, path, label, text;  // text: data.text
     auto operator<=>(const DataSourceRef&) const = default;
 };
 DataSourceRef runDataSource(storage::RunStore& store, storage::RunId run);

@@ -85,6 +85,12 @@ TEST(CliText, TrainsTopicsEndToEndAndBucketingPadsLess) {
     auto store = runboard::storage::RunStore::open(db);
     auto& c = store->connection();
     EXPECT_EQ(c.queryInt("SELECT count(*) FROM predictions WHERE split='test'").value(), 120);
+    // The vocabulary is stored with the run: <pad>, <unk>, then the training words by count.
+    const auto vocab =
+        json::parse(runboard::test::readFile(store->filesDir(1) + "/vocabulary.json"));
+    ASSERT_GE(vocab.size(), 20u);
+    EXPECT_EQ(vocab[0], "<pad>");
+    EXPECT_EQ(vocab[1], "<unk>");
     const double bucketed = meanOf(store->series(1, "train/padding").value());
     EXPECT_GE(bucketed, 0.0);
     EXPECT_GT(meanOf(store->series(1, "train/tokens_per_s").value()), 0.0);

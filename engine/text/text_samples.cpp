@@ -1,0 +1,56 @@
+#include "engine/text/text_samples.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "engine/text/text_source.h"
+
+namespace runboard::engine::text {
+
+namespace {
+
+class TextSampleSet : public SampleImages {
+public:
+    explicit TextSampleSet(TextSamples samples) : s_(std::move(samples)) {
+        std::uint32_t h = 2166136261u;  // FNV-1a of the texts: a name for label flags
+        for (const auto& t : s_.texts)
+            for (unsigned char c : t) {
+                h ^= c;
+                h *= 16777619u;
+            }
+        name_ = fmt::format("{}#{:08x}", std::filesystem::path(s_.origin).filename().string(), h);
+    }
+    std::int64_t count(FilePart) const override { return static_cast<std::int64_t>(s_.size()); }
+    SampleImage image(FilePart, std::int64_t) const override { return {}; }
+    SampleFields fields(FilePart, std::int64_t i) const override {
+        if (i < 0 || i >= count(FilePart::Train)) return {};
+        const auto k = static_cast<std::size_t>(i);
+        return {{"text", s_.texts[k]},
+                {"label", s_.classNames[static_cast<std::size_t>(s_.labels[k])]}};
+    }
+    std::string describe(FilePart, std::int64_t i) const override {
+        if (i < 0 || i >= count(FilePart::Train)) {
+            std::string out = "#";  // (append: GCC 12 warns falsely on "#" + to_string)
+            return out.append(std::to_string(i));
+        }
+        return s_.where[static_cast<std::size_t>(i)];
+    }
+    const std::vector<std::string>& classNames() const override { return s_.classNames; }
+    const std::string& name() const override { return name_; }
+
+private:
+    TextSamples s_;
+    std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<SampleImages> openTextSamples(const std::string& path, const std::string& dir,
+                                              const std::string& textColumn,
+                                              const std::string& labelColumn) {
+    return std::make_unique<TextSampleSet>(
+        path.empty() ? readTextFolder(dir) : readTextTable(path, textColumn, labelColumn));
+}
+
+}  // namespace runboard::engine::text
