@@ -13,6 +13,7 @@
 #include <set>
 
 #include "engine/text/bucketing.h"
+#include "engine/text/text_samples.h"
 #include "engine/text/text_source.h"
 #include "engine/text/tokens.h"
 #include "engine/text/vocabulary.h"
@@ -212,4 +213,21 @@ TEST(TextSource, ReadsAFolderOfClassSubFolders) {
               std::string::npos);
     EXPECT_NE(errorOf([&] { readTextFolder(dir.file("missing")); }).find("is not a folder"),
               std::string::npos);
+}
+
+TEST(TextSource, ThePredictionReviewSeesEachSampleByItsId) {
+    runboard::test::TempDir dir;
+    runboard::test::writeFile(dir.file("t.csv"), "text,label\nfirst one,a\n\"second, quoted\",b\n");
+    const auto samples = openTextSamples(dir.file("t.csv"), "", "text", "");
+    EXPECT_EQ(samples->count(runboard::engine::FilePart::Train), 2);
+    const auto fields = samples->fields(runboard::engine::FilePart::Test, 1);
+    ASSERT_EQ(fields.size(), 2u);
+    EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"text", "second, quoted"}));
+    EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"label", "b"}));
+    EXPECT_EQ(samples->describe(runboard::engine::FilePart::Train, 0), "line 2");
+    EXPECT_TRUE(samples->fields(runboard::engine::FilePart::Train, 2).empty());
+    EXPECT_EQ(samples->describe(runboard::engine::FilePart::Train, 7), "#7");
+    EXPECT_TRUE(samples->image(runboard::engine::FilePart::Train, 0).empty());
+    EXPECT_EQ(samples->classNames(), (Tokens{"a", "b"}));
+    EXPECT_TRUE(samples->name().starts_with("t.csv#")) << samples->name();
 }
