@@ -34,6 +34,8 @@ struct Dataset;
 CheckResult layersCheck(torch::nn::Module& model, std::string_view kind);
 // data.preprocessing on a loaded dataset (runChecks runs it; the tests plant its bugs directly).
 CheckResult preprocessingCheck(const Dataset& data);
+// A check's result (the checks' one constructor, shared by checks.cpp and dataset_checks.cpp).
+CheckResult checkResult(std::string name, CheckStatus status, double value, std::string message);
 // Duplicates across parts, class balance and (not for text) the parts' drift, on the tensors.
 std::vector<CheckResult> tensorDataChecks(const Dataset& data);
 

@@ -18,11 +18,7 @@
 
 namespace runboard::engine {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-CheckResult result(std::string name, CheckStatus status, double value, std::string message) {
+CheckResult checkResult(std::string name, CheckStatus status, double value, std::string message) {
     CheckResult r;
     r.name = std::move(name);
     r.status = status;
@@ -30,6 +26,10 @@ CheckResult result(std::string name, CheckStatus status, double value, std::stri
     r.message = std::move(message);
     return r;
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // The checks' shared setup: the data, the hooks and a fresh model as the trainer makes it.
 struct Bench {
@@ -94,7 +94,7 @@ CheckResult initialLossCheck(const Bench& b, const torch::Tensor& x, const torch
         message +=
             ": the last layer starts too confident; init.head=small (zero bias, small "
             "weights) starts at ln K. Or the loss or labels are wired wrong";
-    return result("init.loss", status, loss, message);
+    return checkResult("init.loss", status, loss, message);
 }
 
 CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Tensor& x,
@@ -119,12 +119,13 @@ CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Te
         last = out.loss;
         correct = out.correct;
         if (!out.finite)
-            return result("overfit.one_batch", CheckStatus::Fail, out.loss,
-                          fmt::format("the loss became non-finite at step {} of one batch: the "
-                                      "learning rate ({:.3g}) is far too large",
-                                      k + 1, lr));
+            return checkResult(
+                "overfit.one_batch", CheckStatus::Fail, out.loss,
+                fmt::format("the loss became non-finite at step {} of one batch: the "
+                            "learning rate ({:.3g}) is far too large",
+                            k + 1, lr));
         if (correct == n && last < 0.05 * first)
-            return result(
+            return checkResult(
                 "overfit.one_batch", CheckStatus::Pass, last,
                 fmt::format("one batch of {} learnt in {} steps: 100% accuracy, loss {:.4f} "
                             "(from {:.3f})",
@@ -143,7 +144,7 @@ CheckResult overfitCheck(const Bench& b, const ChecksOptions& o, const torch::Te
                        "or label wiring"
                      : "No parameter changed: the optimizer does not hold the model's "
                        "parameters, or they are frozen";
-    return result("overfit.one_batch", CheckStatus::Fail, last, message);
+    return checkResult("overfit.one_batch", CheckStatus::Fail, last, message);
 }
 
 std::vector<torch::Tensor> runningStats(ClassifierImpl& model) {
@@ -175,25 +176,27 @@ CheckResult modesCheck(const Bench& b, const torch::Tensor& x) {
     const auto stats1 = runningStats(s.model());
     const double diff = (a - c).abs().max().item<double>();
     if (diff != 0 || !sameTensors(stats0, stats1))
-        return result(
+        return checkResult(
             "modes.train_eval", CheckStatus::Fail, diff,
             fmt::format("evaluation is not deterministic (outputs differ by up to {:.3g}) or "
                         "changed BatchNorm's running statistics: evaluate in eval() mode",
                         diff));
     if (stats0.empty())
-        return result("modes.train_eval", CheckStatus::Pass, 0,
-                      "evaluation is deterministic; the model has no BatchNorm");
+        return checkResult("modes.train_eval", CheckStatus::Pass, 0,
+                           "evaluation is deterministic; the model has no BatchNorm");
     {
         torch::NoGradGuard noGrad;
         s.model().train();
         (void)s.forward(x);
     }
     if (sameTensors(stats1, runningStats(s.model())))
-        return result("modes.train_eval", CheckStatus::Fail, 0,
-                      "in train() mode BatchNorm's running statistics did not change: training "
-                      "runs in eval() mode (call model.train())");
-    return result("modes.train_eval", CheckStatus::Pass, 0,
-                  "eval() gives identical outputs and leaves BatchNorm alone; train() updates it");
+        return checkResult(
+            "modes.train_eval", CheckStatus::Fail, 0,
+            "in train() mode BatchNorm's running statistics did not change: training "
+            "runs in eval() mode (call model.train())");
+    return checkResult(
+        "modes.train_eval", CheckStatus::Pass, 0,
+        "eval() gives identical outputs and leaves BatchNorm alone; train() updates it");
 }
 
 std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
@@ -249,14 +252,14 @@ std::vector<CheckResult> gradientChecks(const Bench& b, const torch::Tensor& x,
     }
     CheckResult acc =
         worst <= 1e-3
-            ? result("gradients.accumulation", CheckStatus::Pass, worst,
-                     "a second backward pass after the step preparation gives the "
-                     "same gradients: zero_grad is called")
-            : result("gradients.accumulation", CheckStatus::Fail, worst,
-                     fmt::format("gradients of a second backward pass differ by {:.2f} of "
-                                 "their size: they accumulate; call zero_grad before "
-                                 "every step",
-                                 worst));
+            ? checkResult("gradients.accumulation", CheckStatus::Pass, worst,
+                          "a second backward pass after the step preparation gives the "
+                          "same gradients: zero_grad is called")
+            : checkResult("gradients.accumulation", CheckStatus::Fail, worst,
+                          fmt::format("gradients of a second backward pass differ by {:.2f} of "
+                                      "their size: they accumulate; call zero_grad before "
+                                      "every step",
+                                      worst));
     return {flow, acc};
 }
 
@@ -276,9 +279,10 @@ CheckResult dataBoundCheck(const Bench& b, Session& s, TrainBatches& batches) {
     (void)b;
     const double share = waiting + computing > 0 ? waiting / (waiting + computing) : 0;
     return share > profile::kDataBoundShare
-               ? result("data.bound", CheckStatus::Warn, share, profile::dataBoundAdvice(share))
-               : result("data.bound", CheckStatus::Pass, share,
-                        fmt::format("{:.0f}% of each step waits for data", 100 * share));
+               ? checkResult("data.bound", CheckStatus::Warn, share,
+                             profile::dataBoundAdvice(share))
+               : checkResult("data.bound", CheckStatus::Pass, share,
+                             fmt::format("{:.0f}% of each step waits for data", 100 * share));
 }
 
 }  // namespace
@@ -360,7 +364,8 @@ std::vector<CheckResult> runChecks(const config::Config& config, const ChecksOpt
 
 CheckResult flatLossCheck(const std::vector<double>& losses) {
     const std::size_t n = losses.size();
-    if (n < 20) return result("training.flat_loss", CheckStatus::Pass, 0, "too few steps to tell");
+    if (n < 20)
+        return checkResult("training.flat_loss", CheckStatus::Pass, 0, "too few steps to tell");
     double first = 0, last = 0;
     for (std::size_t i = 0; i < 10; ++i) {
         first += losses[i] / 10;
@@ -368,33 +373,35 @@ CheckResult flatLossCheck(const std::vector<double>& losses) {
     }
     const double drop = first != 0 ? (first - last) / std::abs(first) : 0;
     if (!std::isfinite(drop) || drop < 0.01)
-        return result(
+        return checkResult(
             "training.flat_loss", CheckStatus::Warn, drop,
             fmt::format("the loss is flat over the first {} steps ({:.4f}, then {:.4f}): the "
                         "learning rate may be too small, or nothing learns",
                         n, first, last));
-    return result("training.flat_loss", CheckStatus::Pass, drop,
-                  fmt::format("the loss fell by {:.0f}% over the first {} steps", 100 * drop, n));
+    return checkResult(
+        "training.flat_loss", CheckStatus::Pass, drop,
+        fmt::format("the loss fell by {:.0f}% over the first {} steps", 100 * drop, n));
 }
 
 CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
                          const std::vector<double>& losses) {
     const char* name = "training.learned";
     if (numClasses < 2 || samples <= 0 || !std::isfinite(accuracy))
-        return result(name, CheckStatus::Pass, accuracy, "no validation accuracy to judge");
+        return checkResult(name, CheckStatus::Pass, accuracy, "no validation accuracy to judge");
     const double chance = 1.0 / numClasses;
     const double sigma = std::sqrt(chance * (1 - chance) / static_cast<double>(samples));
     const double lnK = std::log(static_cast<double>(numClasses));
     // A validation part too small to tell learning from luck (3 standard errors of a guess cover
     // a quarter of the way from chance to perfect: 12 rows of 3 classes) only warns.
     if (accuracy < chance + 3 * sigma && accuracy > chance && 3 * sigma > (1 - chance) / 4)
-        return result(name, CheckStatus::Warn, accuracy,
-                      fmt::format("validation accuracy {:.1f}% is above chance ({:.1f}%), but {} "
-                                  "validation samples are too few to tell it from a guess; hold "
-                                  "out more to judge",
-                                  100 * accuracy, 100 * chance, samples));
+        return checkResult(
+            name, CheckStatus::Warn, accuracy,
+            fmt::format("validation accuracy {:.1f}% is above chance ({:.1f}%), but {} "
+                        "validation samples are too few to tell it from a guess; hold "
+                        "out more to judge",
+                        100 * accuracy, 100 * chance, samples));
     if (accuracy < chance + 3 * sigma)
-        return result(
+        return checkResult(
             name, CheckStatus::Fail, accuracy,
             fmt::format(
                 "validation accuracy {:.1f}% is not above chance ({:.1f}% for {} classes) by 3 "
@@ -406,19 +413,20 @@ CheckResult learnedCheck(double accuracy, std::int64_t samples, int numClasses,
     for (double l : losses)
         mean += l / static_cast<double>(losses.size());
     if (!losses.empty() && !(mean < lnK))
-        return result(
+        return checkResult(
             name, CheckStatus::Warn, accuracy,
             fmt::format("the training loss stayed at {:.2f} after warm-up, above ln K = {:.2f} "
                         "(a uniform guess): the learning rate is too high for this run's "
                         "length, or it diverged",
                         mean, lnK));
     if (accuracy < 2 * chance)
-        return result(name, CheckStatus::Warn, accuracy,
-                      fmt::format("validation accuracy {:.1f}% is barely above chance ({:.1f}%)",
-                                  100 * accuracy, 100 * chance));
-    return result(name, CheckStatus::Pass, accuracy,
-                  fmt::format("validation accuracy {:.1f}% against {:.1f}% by chance",
-                              100 * accuracy, 100 * chance));
+        return checkResult(
+            name, CheckStatus::Warn, accuracy,
+            fmt::format("validation accuracy {:.1f}% is barely above chance ({:.1f}%)",
+                        100 * accuracy, 100 * chance));
+    return checkResult(name, CheckStatus::Pass, accuracy,
+                       fmt::format("validation accuracy {:.1f}% against {:.1f}% by chance",
+                                   100 * accuracy, 100 * chance));
 }
 
 std::int64_t afterWarmupStep(const ScheduleOptions& s, std::int64_t totalSteps) {

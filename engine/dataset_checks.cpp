@@ -12,19 +12,6 @@
 
 namespace runboard::engine {
 
-namespace {
-
-CheckResult dataCheck(std::string name, CheckStatus status, double value, std::string message) {
-    CheckResult r;
-    r.name = std::move(name);
-    r.status = status;
-    r.value = value;
-    r.message = std::move(message);
-    return r;
-}
-
-}  // namespace
-
 // The same data checks on a loaded dataset's tensors (tables: the standardised features, so the
 // statistics say how far validation and test drift from the training part, in its stds).
 std::vector<CheckResult> tensorDataChecks(const Dataset& d) {
@@ -92,7 +79,7 @@ static CheckResult textPreprocessingCheck(const Dataset& d) {
         return tokens > 0 ? s.inputs.eq(1).sum().item<double>() / tokens : 0.0;
     };
     const double train = unkShare(d.train);
-    CheckResult r = dataCheck("data.preprocessing", CheckStatus::Pass, train, "");
+    CheckResult r = checkResult("data.preprocessing", CheckStatus::Pass, train, "");
     r.details.push_back(fmt::format("train: {:.1f}% <unk> tokens, a vocabulary of {}", 100 * train,
                                     d.vocabulary.size()));
     std::vector<std::string> problems;
@@ -138,7 +125,7 @@ CheckResult preprocessingCheck(const Dataset& d) {
     auto shape = [](const torch::Tensor& x) {
         return fmt::format("{}", fmt::join(x.sizes().slice(1), "x"));
     };
-    CheckResult r = dataCheck("data.preprocessing", CheckStatus::Pass, 0, "");
+    CheckResult r = checkResult("data.preprocessing", CheckStatus::Pass, 0, "");
     r.details.push_back(fmt::format("train: {} inputs, mean {:.3f}, std {:.3f} after normalisation",
                                     shape(train), trainMean, trainStd));
     std::vector<std::string> problems;
