@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QPainter>
+#include <QTextLayout>
 #include <cmath>
 
 namespace runboard::widgets {
@@ -32,6 +33,66 @@ QStringList sampleFields(const GalleryData& data, std::int64_t sampleIndex) {
         out << QStringLiteral("%1\t%2").arg(QString::fromStdString(fields[i].first),
                                             QString::fromStdString(fields[i].second));
     return out;
+}
+
+QString sampleText(const GalleryData& data, std::int64_t sampleIndex) {
+    return data.images ? QString::fromStdString(data.images->text(data.part, sampleIndex))
+                       : QString();
+}
+
+bool isTextData(const GalleryData& data) {
+    return !data.rows.empty() && !sampleText(data, data.rows.front().sampleIndex).isEmpty();
+}
+
+void drawTextExcerpt(QPainter& painter, const QRect& box, const QString& text, const QFont& font) {
+    // A break after a line of 40 or more characters is taken for a hard wrap at a fixed column
+    // (fortunes wrap at about 70) and reflowed to the card's width; breaks after short lines
+    // (verse, lists, dialogue) and blank lines stay.
+    QString flat;
+    flat.reserve(text.size());
+    qsizetype lineLength = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c != u'\n') {
+            flat += c == u'\t' ? QChar(u' ') : c;
+            ++lineLength;
+            continue;
+        }
+        const bool nextBlank = i + 1 < text.size() && text[i + 1] == u'\n';
+        flat += lineLength >= 40 && !nextBlank ? QChar(u' ') : QChar(QChar::LineSeparator);
+        lineLength = 0;
+    }
+    const QFontMetrics fm(font);
+    const int fit = std::max(1, box.height() / fm.lineSpacing());
+    QTextLayout layout(flat, font);
+    layout.beginLayout();
+    std::vector<QTextLine> lines;
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(box.width());
+        line.setPosition(QPointF(0, static_cast<double>(lines.size()) * fm.lineSpacing()));
+        lines.push_back(line);
+        if (static_cast<int>(lines.size()) > fit) break;  // one more: is there more text?
+    }
+    layout.endLayout();
+    painter.save();
+    painter.setFont(font);
+    painter.setClipRect(box);
+    const bool more = static_cast<int>(lines.size()) > fit;
+    const int shown = std::min(fit, static_cast<int>(lines.size()));
+    for (int i = 0; i < shown; ++i) {
+        const QTextLine& line = lines[static_cast<std::size_t>(i)];
+        if (i + 1 == shown && more) {
+            // The rest on one line, cut with "…".
+            QString rest = flat.mid(line.textStart()).simplified();
+            rest.replace(QChar::LineSeparator, u' ');
+            painter.drawText(QRectF(box.left(), box.top() + line.y(), box.width(), fm.height()),
+                             Qt::AlignLeft | Qt::AlignVCenter,
+                             fm.elidedText(rest, Qt::ElideRight, box.width()));
+        } else {
+            line.draw(&painter, box.topLeft());
+        }
+    }
+    painter.restore();
 }
 
 QString sampleDescription(const GalleryData& data, std::int64_t sampleIndex) {
@@ -81,6 +142,8 @@ QVariant PredictionsModel::data(const QModelIndex& index, int role) const {
                               .arg(className(*data_, r->target), className(*data_, r->predicted))
                               .arg(100.0 * r->confidence, 0, 'f', 1)
                               .arg(r->loss, 0, 'g', 4);
+            if (const QString text = sampleText(*data_, r->sampleIndex); !text.isEmpty())
+                tip += QLatin1Char('\n') + (text.size() > 600 ? text.left(600) + u'…' : text);
             if (auto it = data_->flags.find(r->sampleIndex); it != data_->flags.end())
                 tip += QStringLiteral("\nflagged: %1 %2")
                            .arg(QString::fromUtf8(storage::flagName(it->second.flag)),
@@ -103,6 +166,8 @@ QVariant PredictionsModel::data(const QModelIndex& index, int role) const {
             return sampleImage(*data_, r->sampleIndex);
         case FieldsRole:
             return sampleFields(*data_, r->sampleIndex);
+        case TextRole:
+            return sampleText(*data_, r->sampleIndex);
         case FlagRole: {
             auto it = data_->flags.find(r->sampleIndex);
             return it == data_->flags.end() ? QString()
@@ -121,9 +186,12 @@ const QColor kRight(0x2e, 0x7d, 0x32), kWrong(0xc6, 0x28, 0x28), kFlag(0xef, 0x6
 
 SampleDelegate::SampleDelegate(QObject* parent) : QStyledItemDelegate(parent) {}
 
-QSize SampleDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+QSize SampleDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const {
     const int line = option.fontMetrics.height();
-    return {kImage + 2 * kPad + 24, kImage + 2 * kPad + 2 * line + 4};
+    const auto* model = qobject_cast<const PredictionsModel*>(index.model());
+    const bool text = model && model->data() && isTextData(*model->data());
+    const int width = text ? kTextCardWidth : kImage + 2 * kPad + 24;
+    return {width, kImage + 2 * kPad + 2 * line + 4};
 }
 
 void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
@@ -134,10 +202,19 @@ void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
         painter->fillRect(r, option.palette.highlight().color().lighter(160));
     const bool correct = index.data(PredictionsModel::CorrectRole).toBool();
     const QImage image = index.data(PredictionsModel::ImageRole).value<QImage>();
-    const QRect imageRect(r.center().x() - kImage / 2, r.top() + kPad, kImage, kImage);
+    const QString excerpt =
+        image.isNull() ? index.data(PredictionsModel::TextRole).toString() : QString();
+    const int boxWidth = excerpt.isEmpty() ? kImage : r.width() - 2 * kPad;
+    const QRect imageRect(r.center().x() - boxWidth / 2, r.top() + kPad, boxWidth, kImage);
     painter->fillRect(imageRect, QColor(0xee, 0xee, 0xee));
     if (!image.isNull()) {
         drawSampleImage(*painter, imageRect, image);
+    } else if (!excerpt.isEmpty()) {
+        // A text: its first lines, as many as the box holds.
+        QFont small = option.font;
+        small.setPointSizeF(small.pointSizeF() * 0.85);
+        painter->setPen(option.palette.text().color());
+        drawTextExcerpt(*painter, imageRect.adjusted(4, 3, -4, -2), excerpt, small);
     } else if (const QStringList fields = index.data(PredictionsModel::FieldsRole).toStringList();
                !fields.isEmpty()) {
         // A table row: its first features, as many as fit.

@@ -2,7 +2,8 @@
 // The gallery's item models and its delegate. PredictionsModel is a list over one loaded
 // evaluation in display order (a QListView draws only the visible items, so 10k samples cost
 // nothing until scrolled to); SampleDelegate paints each as a crisp thumbnail with the true and
-// predicted class, the confidence and a frame for right or wrong. ConfusionModel is the confusion
+// predicted class, the confidence and a frame for right or wrong (a text sample as a wider card
+// with its first lines). ConfusionModel is the confusion
 // matrix with per-class recall (last column) and precision (last row).
 
 #include <QAbstractListModel>
@@ -35,6 +36,13 @@ QString className(const GalleryData& data, int c);
 QImage sampleImage(const GalleryData& data, std::int64_t sampleIndex);
 // A table row's features as "name\tvalue" lines, the label left out; empty for images.
 QStringList sampleFields(const GalleryData& data, std::int64_t sampleIndex);
+// A text sample's whole text; empty for images and table rows.
+QString sampleText(const GalleryData& data, std::int64_t sampleIndex);
+// Whether the evaluation's samples are texts (its first sample has one).
+bool isTextData(const GalleryData& data);
+// As many of `text`'s first lines as `box` holds, word-wrapped; the last shown line ends in "…"
+// when more follows. Line breaks stay, except those of a text hard-wrapped at a fixed column.
+void drawTextExcerpt(QPainter& painter, const QRect& box, const QString& text, const QFont& font);
 // Where the sample is ("row 17 (line 18)", "cat/001.png", "#123").
 QString sampleDescription(const GalleryData& data, std::int64_t sampleIndex);
 // The image drawn into `box`: its aspect kept and centred; crisp (nearest neighbour) when it is
@@ -54,6 +62,7 @@ public:
         ImageRole,
         FlagRole,    // the flag's name, or an empty string
         FieldsRole,  // a table row's features as "name\tvalue" lines (empty for images)
+        TextRole,    // a text sample's whole text (empty for images and tables)
     };
 
     explicit PredictionsModel(QObject* parent = nullptr);
@@ -74,6 +83,8 @@ class SampleDelegate : public QStyledItemDelegate {
     Q_OBJECT
 public:
     static constexpr int kScale = 3;  // 28 px images drawn at 84 px
+    // A text card's width: two side by side in the list of a 1280-pixel window.
+    static constexpr int kTextCardWidth = 296;
     explicit SampleDelegate(QObject* parent = nullptr);
     void paint(QPainter* painter, const QStyleOptionViewItem& option,
                const QModelIndex& index) const override;

@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPainter>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -60,6 +61,10 @@ SampleDetail::SampleDetail(QWidget* parent) : QWidget(parent) {
     image_->setFixedSize(28 * kBigScale, 28 * kBigScale);
     image_->setAlignment(Qt::AlignCenter);
     image_->setStyleSheet(QStringLiteral("background: #eee;"));
+    text_ = new QPlainTextEdit(this);
+    text_->setReadOnly(true);
+    text_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    text_->hide();
     bars_ = new ProbabilityBars(this);
     story_ = new QLabel(this);
     story_->setWordWrap(true);
@@ -98,6 +103,7 @@ SampleDetail::SampleDetail(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(title_);
     layout->addWidget(image_, 0, Qt::AlignHCenter);
+    layout->addWidget(text_);
     layout->addWidget(bars_);
     layout->addWidget(story_);
     layout->addWidget(new QLabel(tr("At every logged epoch of this run:"), this));
@@ -112,6 +118,9 @@ void SampleDetail::clear() {
     sample_ = -1;
     title_->setText(tr("Click a sample to see it here."));
     image_->clear();
+    image_->show();
+    text_->clear();
+    text_->hide();
     bars_->setBars({});
     story_->clear();
     history_->clear();
@@ -132,8 +141,20 @@ void SampleDetail::showSample(const GalleryData& data, const storage::Prediction
                              className(data, current.target), className(data, current.predicted))
                         .arg(current.loss, 0, 'g', 4));
     const QImage img = sampleImage(data, current.sampleIndex);
+    const QString whole = img.isNull() ? sampleText(data, current.sampleIndex) : QString();
     image_->setAlignment(Qt::AlignCenter);
-    if (!img.isNull()) {
+    image_->setVisible(whole.isEmpty());
+    text_->setVisible(!whole.isEmpty());
+    text_->setPlainText(whole);
+    // As tall as the text's lines (about 60 characters a line), from 3 to 12 of them: a short
+    // quote leaves room for the rest, a long one scrolls.
+    const auto lines = whole.count(QLatin1Char('\n')) + 1 + whole.size() / 60;
+    text_->setFixedHeight(static_cast<int>(std::clamp<qsizetype>(lines, 3, 12) + 1) *
+                              text_->fontMetrics().lineSpacing() +
+                          2 * text_->frameWidth());
+    if (!whole.isEmpty()) {
+        image_->clear();
+    } else if (!img.isNull()) {
         QPixmap big(image_->size());
         big.fill(QColor(0xee, 0xee, 0xee));
         QPainter painter(&big);
@@ -223,6 +244,10 @@ void SampleDetail::showSample(const GalleryData& data, const storage::Prediction
             flag_->findData(QString::fromUtf8(storage::flagName(flag->second.flag))));
         note_->setText(QString::fromStdString(flag->second.note));
     }
+}
+
+QString SampleDetail::shownText() const {
+    return text_->isVisibleTo(this) ? text_->toPlainText() : QString();
 }
 
 QString SampleDetail::storyText() const {

@@ -1,7 +1,8 @@
 #pragma once
-// One sample, large: the image, the top-5 class probabilities, its prediction at every logged
-// epoch of the run (when it was learned, whether it was forgotten), the same sample in the other
-// selected runs, and its label flag. Shows what GalleryView loaded; writes nothing itself.
+// One sample, large: the image (a table row's values, a text whole), the top-5 class probabilities,
+// its prediction at every logged epoch of the run (when it was learned, whether it was forgotten),
+// the same sample in the other selected runs, and its label flag. Shows what GalleryView loaded;
+// writes nothing itself.
 
 #include <QWidget>
 #include <optional>
@@ -12,6 +13,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QTreeWidget;
 
 namespace runboard::widgets {
@@ -50,6 +52,7 @@ public:
 
     std::int64_t sampleIndex() const { return sample_; }
     QString storyText() const;
+    QString shownText() const;  // a text sample's text as shown; empty for images and tables
     const ProbabilityBars& bars() const { return *bars_; }
     int historyRows() const;
     int otherRows() const;
@@ -63,6 +66,7 @@ private:
     std::int64_t sample_ = -1;
     QLabel* title_;
     QLabel* image_;
+    QPlainTextEdit* text_;  // a text sample, whole and selectable, in place of the image
     ProbabilityBars* bars_;
     QLabel* story_;
     QTreeWidget* history_;

@@ -1,10 +1,11 @@
 #pragma once
 // A dataset's samples as people look at them: a sample by its stable id (the index in the IDX
-// file, the row of a CSV table, the path hash of an image folder's file) as an image, or as the
-// values of its table row, and the class names. Train and validation samples both come from the
-// training part, so a sample keeps its identity across splits, epochs and runs. Three
-// implementations: the IDX files here, CSV tables (openTableSamples, engine/data/tabular.h) and
-// image folders (openFolderImages, engine/images/image_folder.h).
+// file, the row of a CSV table, the path hash of an image folder's file) as an image, as the
+// values of its table row, or as its text, and the class names. Train and validation samples both
+// come from the training part, so a sample keeps its identity across splits, epochs and runs. Three
+// implementations: the IDX files here, CSV tables (openTableSamples, engine/data/tabular.h),
+// image folders (openFolderImages, engine/images/image_folder.h) and text
+// (openTextSamples, engine/text/text_samples.h).
 
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,8 @@ public:
     virtual SampleImage image(FilePart part, std::int64_t index) const = 0;
     // A table row's cells; empty for images.
     virtual SampleFields fields(FilePart, std::int64_t) const { return {}; }
+    // A text sample's whole text (valid UTF-8); empty for images and table rows.
+    virtual std::string text(FilePart, std::int64_t) const { return {}; }
     // Where the sample is, in the user's words ("row 17", "cat/001.png"); "#index" by default.
     virtual std::string describe(FilePart, std::int64_t index) const {
         std::string out = "#";  // (append: GCC 12 warns falsely on "#" + to_string, -Wrestrict)

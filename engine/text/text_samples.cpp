@@ -23,11 +23,9 @@ public:
     }
     std::int64_t count(FilePart) const override { return static_cast<std::int64_t>(s_.size()); }
     SampleImage image(FilePart, std::int64_t) const override { return {}; }
-    SampleFields fields(FilePart, std::int64_t i) const override {
+    std::string text(FilePart, std::int64_t i) const override {
         if (i < 0 || i >= count(FilePart::Train)) return {};
-        const auto k = static_cast<std::size_t>(i);
-        return {{"text", s_.texts[k]},
-                {"label", s_.classNames[static_cast<std::size_t>(s_.labels[k])]}};
+        return s_.texts[static_cast<std::size_t>(i)];
     }
     std::string describe(FilePart, std::int64_t i) const override {
         if (i < 0 || i >= count(FilePart::Train)) {

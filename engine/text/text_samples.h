@@ -1,6 +1,6 @@
 #pragma once
-// Text behind SampleImages: what the prediction review shows for a text sample (its text and
-// label as a card's fields, where it came from), by the id the engine gives it (its position in
+// Text behind SampleImages: what the prediction review shows for a text sample (its whole text,
+// where it came from), by the id the engine gives it (its position in
 // engine/text/text_source.h's order). Throws DataError as the source readers do.
 
 #include <memory>

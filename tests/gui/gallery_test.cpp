@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <QAbstractItemModelTester>
+#include <QPainter>
 #include <QSignalSpy>
+#include <QStyleOptionViewItem>
 #include <QTableView>
 #include <QTest>
 #include <cmath>
@@ -317,4 +319,115 @@ TEST(GalleryView, ShowsImageFoldersAndTableRows) {
             widgets::sampleDescription(*data, rec->sampleIndex),
             QStringLiteral("row %1 (line %2)").arg(rec->sampleIndex).arg(rec->sampleIndex + 1));
     }
+}
+
+// Text samples: each card is wider than an image card and draws the text's first lines; the model
+// serves the whole text; sorts, filters and the detail (the whole text, the top-5 classes) work
+// as for images.
+TEST(GalleryView, ShowsTextSamplesAsCardsAndWholeInTheDetail) {
+    test::TempDir dir;
+    const std::string csv = dir.file("quotes.csv");
+    std::string long_text;
+    for (int i = 0; i < 40; ++i)
+        long_text += "line " + std::to_string(i) + " of a long quotation\n";
+    test::writeFile(csv, "text,label\n\"short one\",wit\n\"" + long_text +
+                             "\",wisdom\n\"third, with a comma\",wit\n");
+    const std::string db = dir.file("text.db");
+    const auto run = writeRun(db,
+                              {{"data.source", "text", "string"},
+                               {"data.path", csv, "string"},
+                               {"data.text", "text", "string"}},
+                              {0, 1, 2}, 2);
+    widgets::GalleryView view;
+    view.resize(1280, 800);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    view.setRuns({{run, "text"}});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 3; }, 10'000));
+    QAbstractItemModelTester tester(view.model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const auto* data = view.model()->data();
+    ASSERT_NE(data, nullptr);
+    EXPECT_TRUE(widgets::isTextData(*data));
+    EXPECT_EQ(data->classNames, (std::vector<std::string>{"wisdom", "wit"}));
+    const std::map<std::int64_t, QString> texts = {
+        {0, "short one"}, {1, QString::fromStdString(long_text)}, {2, "third, with a comma"}};
+    for (int r = 0; r < 3; ++r) {
+        const auto idx = view.model()->index(r);
+        const auto sample = view.model()->recordAt(r)->sampleIndex;
+        EXPECT_EQ(view.model()->data(idx, widgets::PredictionsModel::TextRole).toString(),
+                  texts.at(sample));
+        EXPECT_TRUE(
+            view.model()->data(idx, widgets::PredictionsModel::ImageRole).isNull() ||
+            view.model()->data(idx, widgets::PredictionsModel::ImageRole).value<QImage>().isNull());
+        EXPECT_TRUE(view.model()
+                        ->data(idx, Qt::ToolTipRole)
+                        .toString()
+                        .contains(texts.at(sample).left(20)));
+    }
+    // A text card is wider than an image card.
+    widgets::SampleDelegate delegate;
+    QStyleOptionViewItem option;
+    option.initFrom(&view);
+    const QSize textCard = delegate.sizeHint(option, view.model()->index(0));
+    EXPECT_EQ(textCard.width(), widgets::SampleDelegate::kTextCardWidth);
+    EXPECT_GT(textCard.width(), 2 * delegate.sizeHint(option, {}).width());
+
+    // Sorts and filters as for images: by index, then the confusion matrix's (wit, wit) cell.
+    view.setSort(widgets::GallerySort::Index);
+    EXPECT_EQ(view.model()->recordAt(0)->sampleIndex, 0);
+    widgets::GalleryFilter f;
+    f.trueClass = 0;  // writeRun's targets: sample i is class i % 2, predicted right
+    f.predictedClass = 0;
+    view.setFilter(f);
+    ASSERT_EQ(view.model()->rowCount(), 2);
+    EXPECT_EQ(view.model()->recordAt(1)->sampleIndex, 2);
+
+    view.setFilter({});
+    view.setSort(widgets::GallerySort::Index);
+    QSignalSpy shown(&view, &widgets::GalleryView::sampleShown);
+    view.selectRow(1);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !shown.isEmpty(); }, 10'000));
+    EXPECT_EQ(view.detail()->shownText(), QString::fromStdString(long_text));
+    EXPECT_EQ(view.detail()->bars().bars().size(), 2u);  // top-5 of two classes: both
+}
+
+// The card's excerpt: as many lines as the box holds, ink in each, none outside the box.
+TEST(GalleryView, TextExcerptFillsItsBoxAndStaysInside) {
+    QFont font;
+    font.setPixelSize(12);
+    const QFontMetrics fm(font);
+    const QRect box(10, 10, 200, 3 * fm.lineSpacing());
+    auto render = [&](const QString& text) {
+        QImage img(240, 120, QImage::Format_RGB32);
+        img.fill(Qt::white);
+        QPainter p(&img);
+        p.setPen(Qt::black);
+        widgets::drawTextExcerpt(p, box, text, font);
+        return img;
+    };
+    auto inked = [](const QImage& img, int top, int bottom, int left = 0, int right = 239) {
+        for (int y = top; y < bottom; ++y)
+            for (int x = left; x <= right; ++x)
+                if (img.pixelColor(x, y).lightness() < 128) return true;
+        return false;
+    };
+    QString many;
+    for (int i = 0; i < 20; ++i)
+        many += QStringLiteral("line %1\n").arg(i);
+    const QImage full = render(many);
+    for (int line = 0; line < 3; ++line)
+        EXPECT_TRUE(inked(full, box.top() + line * fm.lineSpacing(),
+                          box.top() + (line + 1) * fm.lineSpacing()))
+            << line;
+    EXPECT_FALSE(inked(full, 0, box.top()));
+    EXPECT_FALSE(inked(full, box.bottom() + 1, 120));
+    EXPECT_FALSE(inked(full, 0, 120, box.right() + 1));
+    const QImage shortOne = render(QStringLiteral("one line"));
+    EXPECT_TRUE(inked(shortOne, box.top(), box.top() + fm.lineSpacing()));
+    EXPECT_FALSE(inked(shortOne, box.top() + fm.lineSpacing() + 1, 120));
+    // A long line wraps at the box's width instead of running out of it.
+    const QImage wrapped = render(QString(60, u'w').replace(QLatin1String("ww"), "w "));
+    EXPECT_TRUE(inked(wrapped, box.top() + fm.lineSpacing(), box.top() + 2 * fm.lineSpacing()));
+    EXPECT_FALSE(inked(wrapped, 0, 120, box.right() + 1));
 }

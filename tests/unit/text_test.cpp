@@ -220,12 +220,12 @@ TEST(TextSource, ThePredictionReviewSeesEachSampleByItsId) {
     runboard::test::writeFile(dir.file("t.csv"), "text,label\nfirst one,a\n\"second, quoted\",b\n");
     const auto samples = openTextSamples(dir.file("t.csv"), "", "text", "");
     EXPECT_EQ(samples->count(runboard::engine::FilePart::Train), 2);
-    const auto fields = samples->fields(runboard::engine::FilePart::Test, 1);
-    ASSERT_EQ(fields.size(), 2u);
-    EXPECT_EQ(fields[0], (std::pair<std::string, std::string>{"text", "second, quoted"}));
-    EXPECT_EQ(fields[1], (std::pair<std::string, std::string>{"label", "b"}));
+    EXPECT_EQ(samples->text(runboard::engine::FilePart::Test, 1), "second, quoted");
+    EXPECT_EQ(samples->text(runboard::engine::FilePart::Train, 0), "first one");
+    EXPECT_TRUE(samples->fields(runboard::engine::FilePart::Train, 0).empty());  // no table row
     EXPECT_EQ(samples->describe(runboard::engine::FilePart::Train, 0), "line 2");
-    EXPECT_TRUE(samples->fields(runboard::engine::FilePart::Train, 2).empty());
+    EXPECT_TRUE(samples->text(runboard::engine::FilePart::Train, 2).empty());
+    EXPECT_TRUE(samples->text(runboard::engine::FilePart::Train, -1).empty());
     EXPECT_EQ(samples->describe(runboard::engine::FilePart::Train, 7), "#7");
     EXPECT_TRUE(samples->image(runboard::engine::FilePart::Train, 0).empty());
     EXPECT_EQ(samples->classNames(), (Tokens{"a", "b"}));
