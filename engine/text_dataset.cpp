@@ -1,14 +1,16 @@
-// data.source = text: samples read by engine/text/text_source, split like a table's rows,
-// tokenized, and encoded with a vocabulary of the training part only.
+// data.source = text: the source scanned once (engine/text/text_scan: read, tokenized, cached),
+// split like a table's rows, and encoded with a vocabulary of the training part only.
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <chrono>
+
 #include "engine/data/splits.h"
 #include "engine/dataset.h"
 #include "engine/errors.h"
-#include "engine/text/text_source.h"
-#include "engine/text/tokens.h"
+#include "engine/images/image_folder.h"
+#include "engine/text/text_scan.h"
 #include "engine/text/vocabulary.h"
 
 namespace runboard::engine {
@@ -17,7 +19,7 @@ namespace {
 
 // Token ids [N, L] (L the longest sample of the part, at most maxLen) padded with 0.
 SplitData textSplit(const std::vector<std::vector<std::int32_t>>& encoded,
-                    const text::TextSamples& samples, const std::vector<std::int64_t>& rows) {
+                    const text::TextScan& scan, const std::vector<std::int64_t>& rows) {
     SplitData s;
     std::int64_t longest = 1;
     for (std::int64_t r : rows)
@@ -35,18 +37,60 @@ SplitData textSplit(const std::vector<std::vector<std::int32_t>>& encoded,
         for (std::size_t t = 0; t < ids.size(); ++t)
             in[i][static_cast<std::int64_t>(t)] = ids[t];
         s.lengths[i] = std::max<std::int64_t>(1, static_cast<std::int64_t>(ids.size()));
-        s.labels[i] = samples.labels[r];
+        s.labels[i] = scan.labels[r];
         s.indices[i] = static_cast<std::int64_t>(r);
     }
+    return s;
+}
+
+// The scan (engine/text/text_scan.h) with a log line about every 10% when it takes long.
+text::TextScan scanLogged(const DataOptions& o) {
+    const text::TextScanRequest request{
+        .path = o.path,
+        .dir = o.dir,
+        .textColumn = o.text,
+        .labelColumn = o.label,
+        .mode = o.tokens == config::TokenKind::Char ? text::TokenMode::Char : text::TokenMode::Word,
+        .threads = o.workers,
+        .cacheDir = defaultScanCacheDir()};
+    const std::string& source = o.path.empty() ? o.dir : o.path;
+    // Quiet when quick: the read is reported when it took over a second, and the tokenizing
+    // about every 10% once it has run for two.
+    const auto start = std::chrono::steady_clock::now();
+    auto tokenizing = start;
+    double logged = 0;
+    std::string note;
+    text::TextScan s = text::scanText(
+        request,
+        [&](std::size_t done, std::size_t total) {
+            const auto now = std::chrono::steady_clock::now();
+            if (done == 0) {
+                tokenizing = now;
+                const double seconds = std::chrono::duration<double>(now - start).count();
+                if (seconds > 1)
+                    spdlog::info("'{}': {} samples read in {:.1f} s; tokenizing", source, total,
+                                 seconds);
+                return;
+            }
+            const double share = static_cast<double>(done) / static_cast<double>(total);
+            if (done < total && share >= logged + 0.1 &&
+                std::chrono::duration<double>(now - tokenizing).count() > 2) {
+                logged = share;
+                spdlog::info("tokenizing '{}': {}/{} samples", source, done, total);
+            }
+        },
+        &note);
+    if (!note.empty()) spdlog::info("{}", note);
+    spdlog::info("'{}': {} samples {} in {:.2f} s", source, s.size(),
+                 s.fromCache ? "from the scan cache" : "scanned",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return s;
 }
 
 }  // namespace
 
 Dataset loadTextDataset(const DataOptions& o) {
-    const bool table = !o.path.empty();
-    const text::TextSamples samples =
-        table ? text::readTextTable(o.path, o.text, o.label) : text::readTextFolder(o.dir);
+    const text::TextScan samples = scanLogged(o);
     if (samples.replaced > 0)
         spdlog::warn("{}: {} invalid UTF-8 sequences in {} samples replaced by U+FFFD",
                      samples.origin, samples.replaced, samples.samplesWithReplacements);
@@ -58,26 +102,30 @@ Dataset loadTextDataset(const DataOptions& o) {
                         "data.val_share");
     parts.train = limitedSample(parts.train, o.limit, o.splitSeed);
 
-    const auto mode =
-        o.tokens == config::TokenKind::Char ? text::TokenMode::Char : text::TokenMode::Word;
-    std::vector<std::vector<std::string>> tokens(samples.size());
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-        tokens[i] = text::tokenize(samples.texts[i], mode);
-        if (tokens[i].empty())
-            throw DataError(samples.origin + ": " + samples.where[i] +
-                            ": the text has no tokens (only spaces?)");
+    // The vocabulary from the training part's counts, then every sample through it.
+    std::vector<std::int64_t> counts(samples.tokens.size(), 0);
+    for (std::int64_t r : parts.train) {
+        const auto i = static_cast<std::size_t>(r);
+        for (std::uint64_t k = samples.offsets[i]; k < samples.offsets[i + 1]; ++k)
+            ++counts[samples.ids[k]];
     }
-    std::vector<std::vector<std::string>> training;
-    training.reserve(parts.train.size());
-    for (std::int64_t r : parts.train)
-        training.push_back(tokens[static_cast<std::size_t>(r)]);
-    const text::Vocabulary vocab =
-        text::Vocabulary::build(training, static_cast<std::size_t>(o.vocabSize), o.minFreq);
+    std::vector<std::pair<std::string, std::int64_t>> counted;
+    for (std::size_t t = 0; t < counts.size(); ++t)
+        if (counts[t] > 0) counted.emplace_back(samples.tokens[t], counts[t]);
+    const text::Vocabulary vocab = text::Vocabulary::fromCounts(
+        std::move(counted), static_cast<std::size_t>(o.vocabSize), o.minFreq);
+    std::vector<std::int32_t> remap(samples.tokens.size());
+    for (std::size_t t = 0; t < remap.size(); ++t)
+        remap[t] = vocab.index(samples.tokens[t]);
     std::vector<std::vector<std::int32_t>> encoded(samples.size());
     std::size_t cut = 0;
+    const auto maxLen = static_cast<std::size_t>(o.maxLen);
     for (std::size_t i = 0; i < samples.size(); ++i) {
-        encoded[i] = vocab.encode(tokens[i], static_cast<std::size_t>(o.maxLen));
-        cut += tokens[i].size() > static_cast<std::size_t>(o.maxLen);
+        const std::size_t length = samples.length(i);
+        cut += length > maxLen;
+        encoded[i].reserve(std::min(length, maxLen));
+        for (std::size_t k = 0; k < std::min(length, maxLen); ++k)
+            encoded[i].push_back(remap[samples.ids[samples.offsets[i] + k]]);
     }
     if (cut > 0)
         spdlog::info("{}: {} of {} samples are longer than data.max_len = {} tokens and were cut",

@@ -19,15 +19,20 @@ bool isDataSectionKey(std::string_view key) {
 }
 
 bool dataKeyApplies(std::string_view key, std::string_view source, std::string_view model) {
-    const bool csv = source == "csv", folder = source == "folder", idx = source == "fashion-mnist";
+    const bool csv = source == "csv", folder = source == "folder", idx = source == "fashion-mnist",
+               text = source == "text";
     if (key == "model.path") return model == "torchscript";
-    if (key == "data.dir") return idx || folder;
-    if (key == "data.path" || key == "data.label" || key == "data.missing") return csv;
-    if (key == "data.image_size" || key == "data.channels" || key == "data.cache_mb" ||
-        key == "data.workers")
-        return folder;
+    // Text reads a CSV/TSV (data.path) or a folder of class sub-folders of .txt files (data.dir).
+    if (key == "data.dir") return idx || folder || text;
+    if (key == "data.path" || key == "data.label") return csv || text;
+    if (key == "data.missing") return csv;
+    if (key == "data.text" || key == "data.tokens" || key == "data.vocab_size" ||
+        key == "data.min_freq" || key == "data.max_len" || key == "data.bucketing")
+        return text;
+    if (key == "data.workers") return folder || text;  // the scan's threads
+    if (key == "data.image_size" || key == "data.channels" || key == "data.cache_mb") return folder;
     if (key == "data.val_size") return idx;
-    if (key == "data.val_share" || key == "data.test_size") return csv || folder;
+    if (key == "data.val_share" || key == "data.test_size") return csv || folder || text;
     return true;  // data.source, data.limit, data.split_seed
 }
 
@@ -130,6 +135,8 @@ void DataScanPanel::scan(const config::Config& config) {
     stop_ = std::make_shared<std::atomic<bool>>(false);
     button_->setText(tr("Stop"));
     progress_->setRange(0, 0);  // busy until the number of files is known
+    // What progress counts: a folder's files decoded, a text's samples tokenized.
+    unit_ = config.text("data.source") == "text" ? tr("texts") : tr("files");
     progress_->setVisible(true);
     summary_->setStyleSheet(QString());
     summary_->setText(tr("Scanning…"));
@@ -179,7 +186,7 @@ void DataScanPanel::onProgress(quint64 generation, std::size_t done, std::size_t
     progress_->setRange(0, 1000);
     progress_->setValue(
         static_cast<int>(1000.0 * static_cast<double>(done) / static_cast<double>(total)));
-    progress_->setFormat(tr("%1 of %2 files").arg(done).arg(total));
+    progress_->setFormat(tr("%1 of %2 %3").arg(done).arg(total).arg(unit_));
 }
 
 void DataScanPanel::onFinished(quint64 generation, engine::DataPreview preview) {

@@ -73,6 +73,7 @@ private:
     std::shared_ptr<std::atomic<bool>> stop_;
     quint64 generation_ = 0;
     bool finished_ = true;
+    QString unit_;  // "files" | "texts"
     std::optional<engine::DataPreview> result_;
 };
 

@@ -3,13 +3,31 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "engine/errors.h"
 
 namespace runboard::engine {
+
+void pruneCacheFiles(const std::string& dir, std::string_view prefix, std::string_view suffix,
+                     std::size_t keep) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::vector<std::pair<fs::file_time_type, fs::path>> files;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.starts_with(prefix) && name.ends_with(suffix))
+            files.emplace_back(it->last_write_time(ec), it->path());
+    }
+    std::sort(files.begin(), files.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t k = keep; k < files.size(); ++k)
+        fs::remove(files[k].second, ec);
+}
 
 std::string describeIoError(int err) {
     const std::string raw = std::strerror(err);

@@ -13,6 +13,11 @@ namespace runboard::engine {
 // `what` names the file for people, e.g. "checkpoint".
 void writeFileAtomically(const std::string& path, std::string_view bytes, std::string_view what);
 
+// A cache directory's files named prefix*suffix beyond the `keep` most recently written or
+// touched, removed (least recently used first out); errors are ignored (a cache only saves time).
+void pruneCacheFiles(const std::string& dir, std::string_view prefix, std::string_view suffix,
+                     std::size_t keep);
+
 // "the disk is full (No space left on device)" and the like, for an errno value.
 std::string describeIoError(int err);
 

@@ -12,6 +12,9 @@
 #include <span>
 #include <system_error>
 
+#include "engine/data/atomic_file.h"
+#include "engine/data/byte_io.h"
+
 namespace runboard::engine {
 
 namespace fs = std::filesystem;
@@ -44,43 +47,6 @@ std::uint64_t checksum(const std::string& meta, const std::vector<std::uint8_t>&
     const auto m = hashBytes({reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()});
     return m ^ (hashBytes(pixels) * 0xC2B2AE3D27D4EB4Full + 1);
 }
-
-template <class T>
-void put(std::string& out, T v) {
-    out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-void putText(std::string& out, const std::string& s) {
-    put(out, static_cast<std::uint32_t>(s.size()));
-    out.append(s);
-}
-
-// Reads from the metadata with bounds checks: any overrun marks the whole cache unusable.
-struct Reader {
-    const std::string& in;
-    std::size_t at = 0;
-    bool ok = true;
-    template <class T>
-    T get() {
-        T v{};
-        if (!ok || in.size() - at < sizeof v) {
-            ok = false;
-            return v;
-        }
-        std::memcpy(&v, in.data() + at, sizeof v);
-        at += sizeof v;
-        return v;
-    }
-    std::string text() {
-        const auto n = get<std::uint32_t>();
-        if (!ok || in.size() - at < n) {
-            ok = false;
-            return {};
-        }
-        std::string s = in.substr(at, n);
-        at += n;
-        return s;
-    }
-};
 
 }  // namespace
 
@@ -131,14 +97,14 @@ std::optional<ScanCache> readScanCache(const std::string& path, std::string& not
         return unusable("is truncated");
     if (stored != checksum(meta, cache.pixels)) return unusable("fails its checksum");
 
-    Reader r{meta};
+    ByteReader r(meta);
     cache.size = r.get<std::int32_t>();
     cache.channels = r.get<std::int32_t>();
     const auto count = r.get<std::uint64_t>();
     const auto imageBytes = static_cast<std::uint64_t>(std::max(0, cache.channels)) *
                             static_cast<std::uint64_t>(std::max(0, cache.size)) *
                             static_cast<std::uint64_t>(std::max(0, cache.size));
-    if (!r.ok || count > meta.size() || cache.channels < 0 || cache.channels > 4)
+    if (!r.ok() || count > meta.size() || cache.channels < 0 || cache.channels > 4)
         return unusable("is damaged");
     cache.records.resize(count);
     for (ScanRecord& rec : cache.records) {
@@ -158,35 +124,36 @@ std::optional<ScanCache> readScanCache(const std::string& path, std::string& not
                     x = r.get<std::uint64_t>();
             }
         }
-        if (!r.ok || rec.pixelIndex < -1 ||
+        if (!r.ok() || rec.pixelIndex < -1 ||
             (rec.pixelIndex >= 0 &&
              (static_cast<std::uint64_t>(rec.pixelIndex) + 1) * imageBytes > cache.pixels.size()))
             return unusable("is damaged");
     }
-    if (r.at != meta.size()) return unusable("is damaged");
+    if (!r.done()) return unusable("is damaged");
     return cache;
 }
 
 std::string writeScanCache(const std::string& path, const ScanCache& cache) {
-    std::string meta;
-    put(meta, static_cast<std::int32_t>(cache.size));
-    put(meta, static_cast<std::int32_t>(cache.channels));
-    put(meta, static_cast<std::uint64_t>(cache.records.size()));
+    ByteWriter w;
+    w.put(static_cast<std::int32_t>(cache.size));
+    w.put(static_cast<std::int32_t>(cache.channels));
+    w.put(static_cast<std::uint64_t>(cache.records.size()));
     for (const ScanRecord& rec : cache.records) {
-        putText(meta, rec.path);
-        put(meta, rec.bytes);
-        put(meta, rec.mtimeNs);
-        put(meta, static_cast<std::int32_t>(rec.width));
-        put(meta, static_cast<std::int32_t>(rec.height));
-        put(meta, static_cast<std::uint8_t>(rec.gray));
-        put(meta, static_cast<std::uint8_t>(rec.decoded));
-        putText(meta, rec.error);
-        put(meta, rec.pixelIndex);
+        w.text(rec.path);
+        w.put(rec.bytes);
+        w.put(rec.mtimeNs);
+        w.put(static_cast<std::int32_t>(rec.width));
+        w.put(static_cast<std::int32_t>(rec.height));
+        w.put(static_cast<std::uint8_t>(rec.gray));
+        w.put(static_cast<std::uint8_t>(rec.decoded));
+        w.text(rec.error);
+        w.put(rec.pixelIndex);
         if (rec.decoded)
             for (const auto* v : {&rec.sums, &rec.squares})
                 for (std::size_t c = 0; c < static_cast<std::size_t>(cache.channels); ++c)
-                    put(meta, c < v->size() ? (*v)[c] : 0);
+                    w.put(c < v->size() ? (*v)[c] : 0);
     }
+    const std::string& meta = w.bytes();
     std::error_code ec;
     const fs::path target(path);
     fs::create_directories(target.parent_path(), ec);
@@ -216,18 +183,7 @@ std::string writeScanCache(const std::string& path, const ScanCache& cache) {
         fs::remove(temporary, ec);
         return fmt::format("cannot write '{}': {}", path, ec.message());
     }
-    // Least recently used first out.
-    std::vector<std::pair<fs::file_time_type, fs::path>> files;
-    for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end;
-         it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.starts_with("scan-") && name.ends_with(".bin"))
-            files.emplace_back(it->last_write_time(ec), it->path());
-    }
-    std::sort(files.begin(), files.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t k = kScanCacheKeep; k < files.size(); ++k)
-        fs::remove(files[k].second, ec);
+    pruneCacheFiles(target.parent_path().string(), "scan-", ".bin", kScanCacheKeep);
     return {};
 }
 

@@ -6,12 +6,15 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <numeric>
 #include <unordered_map>
 
 #include "engine/data/splits.h"
 #include "engine/data/tabular.h"
 #include "engine/errors.h"
 #include "engine/images/image_folder.h"
+#include "engine/text/bucketing.h"
+#include "engine/text/text_scan.h"
 
 namespace runboard::engine {
 namespace {
@@ -25,6 +28,10 @@ struct PreviewOptions {
     std::int64_t limit = 0, cacheMb = 2048;
     int imageSize = 0, workers = 0;
     config::Channels channels = config::Channels::Auto;
+    std::string text;  // text: the text column, the token kind and the vocabulary's settings
+    config::TokenKind tokens = config::TokenKind::Word;
+    std::int64_t maxLen = 256, vocabSize = 20000, minFreq = 1, batchSize = 128;
+    std::uint64_t seed = 1;
 };
 
 PreviewOptions optionsOf(const config::Config& c) {
@@ -41,6 +48,13 @@ PreviewOptions optionsOf(const config::Config& c) {
     o.imageSize = static_cast<int>(c.integer("data.image_size"));
     o.workers = static_cast<int>(c.integer("data.workers"));
     o.channels = config::choice(c, "data.channels", config::kChannelsNames);
+    o.text = c.text("data.text");
+    o.tokens = config::choice(c, "data.tokens", config::kTokenNames);
+    o.maxLen = c.integer("data.max_len");
+    o.vocabSize = c.integer("data.vocab_size");
+    o.minFreq = c.integer("data.min_freq");
+    o.batchSize = c.integer("batch_size");
+    o.seed = static_cast<std::uint64_t>(c.integer("seed"));
     return o;
 }
 
@@ -191,6 +205,82 @@ void previewTable(const PreviewOptions& o, const PreviewProgress& progress, Data
                         "' to learn from");
 }
 
+void previewText(const PreviewOptions& o, const PreviewProgress& progress, DataPreview& out) {
+    // The run that follows reads what this scanned (the cache).
+    const text::TextScanRequest request{
+        .path = o.path,
+        .dir = o.dir,
+        .textColumn = o.text,
+        .labelColumn = o.label,
+        .mode = o.tokens == config::TokenKind::Char ? text::TokenMode::Char : text::TokenMode::Word,
+        .threads = o.workers,
+        .cacheDir = defaultScanCacheDir()};
+    if (progress) progress(0, 0);
+    std::string note;
+    const text::TextScan scan = text::scanText(request, progress, &note);
+    if (!note.empty()) out.problems.push_back(note);
+    if (scan.replaced > 0)
+        out.problems.push_back(
+            fmt::format("{} invalid UTF-8 sequences in {} samples, replaced by U+FFFD",
+                        scan.replaced, scan.samplesWithReplacements));
+    const auto n = static_cast<std::int64_t>(scan.size());
+    out.texts = scan.size();
+    out.sourceTokens = scan.tokens.size();
+    Carved parts = carveSplits(n, o.testShare, o.valShare, o.splitSeed);
+    parts.train = limitedSample(parts.train, o.limit, o.splitSeed);
+    for (const auto& name : scan.classNames)
+        out.classes.push_back({name});
+    const auto labelOf = [&](std::int64_t p) { return scan.labels[static_cast<std::size_t>(p)]; };
+    countPart(out.classes, parts.train, &ClassCount::train, labelOf);
+    countPart(out.classes, parts.val, &ClassCount::val, labelOf);
+    countPart(out.classes, parts.test, &ClassCount::test, labelOf);
+    if (parts.train.size() < 2)
+        throw DataError(scan.origin + ": " + std::to_string(n) +
+                        " samples leave fewer than 2 for training after data.test_size and "
+                        "data.val_share");
+
+    // The vocabulary's size as the run will count it, and the training part's lengths.
+    std::vector<std::int64_t> counts(scan.tokens.size(), 0), lengths;
+    for (std::int64_t r : parts.train) {
+        const auto i = static_cast<std::size_t>(r);
+        for (std::uint64_t k = scan.offsets[i]; k < scan.offsets[i + 1]; ++k)
+            ++counts[scan.ids[k]];
+        out.cut += scan.length(i) > static_cast<std::size_t>(o.maxLen);
+        lengths.push_back(
+            std::min<std::int64_t>(static_cast<std::int64_t>(scan.length(i)), o.maxLen));
+    }
+    std::size_t kept = 0;
+    for (std::size_t t = 0; t < counts.size(); ++t)
+        kept += counts[t] >= std::max<std::int64_t>(1, o.minFreq) && scan.tokens[t] != "<pad>" &&
+                scan.tokens[t] != "<unk>";
+    out.vocabulary = std::min<std::size_t>(
+        kept + 2, o.vocabSize > 0 ? static_cast<std::size_t>(o.vocabSize) : SIZE_MAX);
+    std::vector<std::int64_t> sorted = lengths;
+    std::sort(sorted.begin(), sorted.end());
+    out.lengthMedian = sorted[sorted.size() / 2];
+    out.lengthP95 = sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];
+    out.lengthMax = sorted.back();
+    // Epoch 1's batches: the padding smart padding saves, before the run.
+    const auto batch =
+        std::min<std::int64_t>(o.batchSize, static_cast<std::int64_t>(lengths.size()));
+    out.paddingBucketed =
+        text::paddingShare(text::lengthGroupedBatches(lengths, batch, o.seed, 1), lengths);
+    out.paddingShuffled = text::paddingShare(
+        text::shuffledBatches(static_cast<std::int64_t>(lengths.size()), batch, o.seed, 1),
+        lengths);
+    out.summary = fmt::format(
+        "{} texts, {} classes: train {}, val {}, test {}; {} {} tokens in training make a "
+        "vocabulary of {}; {} tokens a text (median, 95th percentile {}, longest {}){}",
+        out.texts, out.classes.size(), out.trainCount(), out.valCount(), out.testCount(),
+        std::accumulate(lengths.begin(), lengths.end(), std::int64_t{0}),
+        o.tokens == config::TokenKind::Char ? "char" : "word", out.vocabulary, out.lengthMedian,
+        out.lengthP95, out.lengthMax, scan.fromCache ? " (from the scan cache)" : "");
+    if (out.cut > 0)
+        out.problems.push_back(fmt::format(
+            "{} training texts are longer than data.max_len = {} tokens and will be cut", out.cut,
+            o.maxLen));
+}
+
 }  // namespace
 
 std::int64_t DataPreview::trainCount() const {
@@ -234,9 +324,7 @@ DataPreview previewData(const config::Config& config, const PreviewProgress& pro
                 previewFolder(o, progress, stop, out);
                 break;
             case config::DataSource::Text:
-                out.summary =
-                    "text: read, tokenized and split when the run starts (the New Run dialog "
-                    "does not preview text yet)";
+                previewText(o, progress, out);
                 break;
         }
         if (!out.stopped) {
@@ -291,6 +379,10 @@ std::string formatPreview(const DataPreview& p, std::size_t maxProblems) {
         text += "\n\n";
     }
     if (!p.model.empty()) text += fmt::format("model: {}\n", p.model);
+    if (p.texts > 0)
+        text += fmt::format(
+            "padding at batch_size: {:.1f}% of the tokens with data.bucketing, {:.1f}% without\n",
+            100 * p.paddingBucketed, 100 * p.paddingShuffled);
     if (p.imageSize > 0)
         text += fmt::format("decoded as {} channel{}, {}x{} px\n", p.channels,
                             p.channels == 1 ? "" : "s", p.imageSize, p.imageSize);

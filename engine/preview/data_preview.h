@@ -3,7 +3,7 @@
 // 15). It reads the data the way the engine will (the same listing, decoding options, splits and
 // table reader) but keeps no pixels or tensors, only what a person checks before pressing Start:
 // the classes and how many samples each part holds, the files the scan quarantines and why, the
-// entries it skips, a table's columns and its missing cells.
+// entries it skips, a table's columns and its missing cells, a text's lengths and padding.
 //
 // Torch-free and Qt-free in its header (the decoding behind engine/images uses Qt Gui), so the GUI
 // links it without Torch. A folder is decoded with exactly the run's options (data.image_size,
@@ -70,6 +70,15 @@ struct DataPreview {
     std::vector<ColumnPreview> columns;  // the feature columns, the label left out
     std::string labelColumn;
     std::size_t encodedWidth = 0;  // the model's input features after one-hot encoding
+
+    // Text: the scan (cached for the run), the vocabulary the run will build, the training
+    // part's lengths in tokens, and the padding of its batches at batch_size with and without
+    // data.bucketing (one epoch's batches drawn by the config's seed; the run draws its own, so
+    // its shares differ a little).
+    std::size_t texts = 0, vocabulary = 0, sourceTokens = 0;
+    std::int64_t lengthMedian = 0, lengthP95 = 0, lengthMax = 0;
+    std::size_t cut = 0;  // samples longer than data.max_len
+    double paddingBucketed = 0, paddingShuffled = 0;
 
     std::int64_t trainCount() const;
     std::int64_t valCount() const;

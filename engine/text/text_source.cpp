@@ -161,37 +161,43 @@ TextSamples readTextTable(const std::string& path, const std::string& textColumn
     return s;
 }
 
-TextSamples readTextFolder(const std::string& dir) {
+std::vector<std::pair<std::string, std::string>> listTextFolder(const std::string& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
         fail(dir, "is not a folder (data.dir names a folder of class sub-folders of .txt files)");
-    std::vector<std::pair<std::string, fs::path>> files;  // class, file
+    std::vector<std::pair<std::string, std::string>> files;  // class, file
     for (const auto& c : fs::directory_iterator(dir, ec)) {
         const std::string name = c.path().filename().string();
         if (!c.is_directory(ec) || name.starts_with(".")) continue;
         for (const auto& f : fs::directory_iterator(c.path(), ec)) {
             const std::string file = f.path().filename().string();
             if (f.is_regular_file(ec) && !file.starts_with(".") && f.path().extension() == ".txt")
-                files.emplace_back(name, f.path());
+                files.emplace_back(name, f.path().string());
         }
     }
     if (ec) fail(dir, "cannot be listed: " + ec.message());
     std::sort(files.begin(), files.end());
+    return files;
+}
+
+TextSamples readTextFolder(const std::string& dir) {
+    const auto files = listTextFolder(dir);
+    std::error_code ec;
     TextSamples s;
     s.origin = dir;
     std::vector<std::string> labels;
     for (const auto& [label, path] : files) {
         const auto size = fs::file_size(path, ec);
         if (ec || size > kMaxSampleBytes)
-            fail(path.string(), ec ? "cannot be read: " + ec.message()
-                                   : fmt::format("is {:.1f} MB: one sample's text is at most 1 MB",
-                                                 static_cast<double>(size) / 1e6));
+            fail(path, ec ? "cannot be read: " + ec.message()
+                          : fmt::format("is {:.1f} MB: one sample's text is at most 1 MB",
+                                        static_cast<double>(size) / 1e6));
         std::ifstream in(path, std::ios::binary);
         std::ostringstream text;
         text << in.rdbuf();
-        if (!in && !in.eof()) fail(path.string(), "cannot be read");
-        if (blank(text.str())) fail(path.string(), "is empty: each .txt file is one sample's text");
-        addText(s, text.str(), path.string());
+        if (!in && !in.eof()) fail(path, "cannot be read");
+        if (blank(text.str())) fail(path, "is empty: each .txt file is one sample's text");
+        addText(s, text.str(), path);
         labels.push_back(label);
     }
     if (s.texts.empty())

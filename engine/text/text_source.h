@@ -34,4 +34,8 @@ TextSamples readTextTable(const std::string& path, const std::string& textColumn
 // for a folder that does not exist, fewer than two classes, an empty or oversized file.
 TextSamples readTextFolder(const std::string& dir);
 
+// The .txt files of a folder of class sub-folders, as (class, path) in the order readTextFolder
+// reads them (sorted). Throws DataError for a folder that does not exist or cannot be listed.
+std::vector<std::pair<std::string, std::string>> listTextFolder(const std::string& dir);
+
 }  // namespace runboard::engine::text

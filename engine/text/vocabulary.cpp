@@ -11,8 +11,13 @@ Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>>& traini
     for (const auto& sample : training)
         for (const auto& token : sample)
             ++counts[token];
-    std::vector<std::pair<std::string, std::int64_t>> ranked(counts.begin(), counts.end());
-    std::erase_if(ranked, [&](const auto& p) { return p.second < minCount; });
+    return fromCounts({counts.begin(), counts.end()}, maxSize, minCount);
+}
+
+Vocabulary Vocabulary::fromCounts(std::vector<std::pair<std::string, std::int64_t>> ranked,
+                                  std::size_t maxSize, std::int64_t minCount) {
+    std::erase_if(ranked,
+                  [&](const auto& p) { return p.second < std::max<std::int64_t>(1, minCount); });
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });

@@ -21,6 +21,9 @@ public:
     // `minCount` times are left out.
     static Vocabulary build(const std::vector<std::vector<std::string>>& training,
                             std::size_t maxSize, std::int64_t minCount);
+    // The same from each token's count in the training part (any order).
+    static Vocabulary fromCounts(std::vector<std::pair<std::string, std::int64_t>> counts,
+                                 std::size_t maxSize, std::int64_t minCount);
     // From a stored list (tokens()[i] is index i; it must start with <pad>, <unk>).
     static Vocabulary fromTokens(std::vector<std::string> tokens);
 

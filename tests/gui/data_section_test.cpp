@@ -53,7 +53,8 @@ TEST(NewRunDataSection, ShowsOnlyTheRowsThatApplyToTheSource) {
     EXPECT_TRUE(d.isRowShown("data.dir"));
     EXPECT_TRUE(d.isRowShown("data.val_size"));
     for (const char* key : {"data.path", "data.label", "data.missing", "data.image_size",
-                            "data.channels", "data.workers", "data.val_share", "model.path"})
+                            "data.channels", "data.workers", "data.val_share", "model.path",
+                            "data.text", "data.tokens", "data.bucketing"})
         EXPECT_FALSE(d.isRowShown(key)) << key;
     d.setField("data.source", "folder");
     for (const char* key : {"data.dir", "data.image_size", "data.channels", "data.workers",
@@ -66,6 +67,17 @@ TEST(NewRunDataSection, ShowsOnlyTheRowsThatApplyToTheSource) {
         EXPECT_TRUE(d.isRowShown(key)) << key;
     for (const char* key : {"data.dir", "data.image_size", "data.channels", "data.val_size"})
         EXPECT_FALSE(d.isRowShown(key)) << key;
+    for (const char* key : {"data.text", "data.max_len", "data.vocab_size"})
+        EXPECT_FALSE(d.isRowShown(key)) << key;
+    // text: a table (data.path) or a folder of .txt files (data.dir), and the token settings.
+    d.setField("data.source", "text");
+    for (const char* key : {"data.path", "data.dir", "data.label", "data.text", "data.tokens",
+                            "data.vocab_size", "data.min_freq", "data.max_len", "data.bucketing",
+                            "data.workers", "data.test_size", "data.val_share", "data.limit"})
+        EXPECT_TRUE(d.isRowShown(key)) << key;
+    for (const char* key : {"data.missing", "data.image_size", "data.channels", "data.val_size"})
+        EXPECT_FALSE(d.isRowShown(key)) << key;
+    d.setField("data.source", "csv");
     d.setField("model", "torchscript");
     EXPECT_TRUE(d.isRowShown("model.path"));
     // A hidden row with an error is shown: Start stays disabled until it is fixed.

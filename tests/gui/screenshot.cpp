@@ -55,9 +55,19 @@ int main(int argc, char** argv) {
         const bool scan = !sweep && argc > 4;
         if (sweep) {  // shows the inline error
             dialog.setSweepField(QStringLiteral("end"), QStringLiteral("1e-8"));
-        } else if (scan) {  // the Data section after a Scan of the folder
-            dialog.setField(QStringLiteral("data.source"), QStringLiteral("folder"));
-            dialog.setField(QStringLiteral("data.dir"), QString::fromLocal8Bit(argv[4]));
+        } else if (scan) {  // the Data section after a Scan of the folder, or of a text table
+            const QString source = QString::fromLocal8Bit(argv[4]);
+            if (source.endsWith(QLatin1String(".csv")) || source.endsWith(QLatin1String(".tsv"))) {
+                dialog.setField(QStringLiteral("data.source"), QStringLiteral("text"));
+                dialog.setField(QStringLiteral("data.path"), source);
+                dialog.setField(QStringLiteral("data.text"), argc > 5
+                                                                 ? QString::fromLocal8Bit(argv[5])
+                                                                 : QStringLiteral("text"));
+                dialog.setField(QStringLiteral("model"), QStringLiteral("gru"));
+            } else {
+                dialog.setField(QStringLiteral("data.source"), QStringLiteral("folder"));
+                dialog.setField(QStringLiteral("data.dir"), source);
+            }
         } else {
             dialog.setField(QStringLiteral("lr"), QStringLiteral("0"));
         }

@@ -1,6 +1,7 @@
 // The New Run dialog's Scan, without the GUI (engine/preview): an image folder's classes, counts
 // per part (as the run splits them) and quarantined files; a table's rows, columns, classes and
-// missing cells; the built-in dataset; and the errors the run would stop with, returned as text.
+// missing cells; a text's lengths, vocabulary and padding; the built-in dataset; and the errors the
+// run would stop with, returned as text.
 
 #include "engine/preview/data_preview.h"
 
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <set>
 
 #include "engine/data/splits.h"
 #include "support/fixtures.h"
@@ -282,4 +284,69 @@ TEST(DataPreview, TheSharedCarvingCoversEverySampleOnce) {
         EXPECT_EQ(all[static_cast<std::size_t>(i)], i);
     EXPECT_EQ(engine::limitedSample(s.train, 3, 42).size(), 3u);
     EXPECT_EQ(engine::limitedSample(s.train, 0, 42), s.train);
+}
+
+// A text: the classes per part as the run splits them, and the training part's lengths, cuts and
+// vocabulary against a brute-force count from the reader and tokenizer; smart padding's share
+// below a shuffle's; a second Scan from the cache.
+TEST(DataPreview, ATextShowsLengthsVocabularyAndThePaddingBucketingSaves) {
+    test::TempDir dir;
+    const std::string csv = dir.file("quotes.csv");
+    std::string table = "quote,topic\n";
+    for (int i = 0; i < 300; ++i) {
+        std::string text;
+        for (int w = 0; w < 1 + (i * 37) % 120; ++w)
+            text.append("w").append(std::to_string((i + w) % 97)).append(" ");
+        table += text + "," + (i % 3 == 0 ? "art" : "law") + "\n";
+    }
+    test::writeFile(csv, table);
+    config::Config c = config::Config::defaults();
+    c.set("data.source", std::string("text"));
+    c.set("data.path", csv);
+    c.set("data.text", std::string("quote"));
+    c.set("data.max_len", std::int64_t{100});
+    c.set("data.vocab_size", std::int64_t{50});
+    c.set("batch_size", std::int64_t{16});
+    c.set("model", std::string("auto"));
+    const DataPreview p = engine::previewData(c);
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_EQ(p.texts, 300u);
+    EXPECT_EQ(p.model, "textcnn");
+    ASSERT_EQ(p.classes.size(), 2u);
+    EXPECT_EQ(p.classes[0].name, "art");
+    EXPECT_EQ(p.classes[0].total(), 100);
+
+    const auto parts =
+        engine::carveSplits(300, c.number("data.test_size"), c.number("data.val_share"),
+                            static_cast<std::uint64_t>(c.integer("data.split_seed")));
+    EXPECT_EQ(p.trainCount(), static_cast<std::int64_t>(parts.train.size()));
+    std::vector<std::int64_t> lengths;
+    std::set<std::string> distinct;
+    std::size_t cut = 0;
+    for (std::int64_t r : parts.train) {
+        const std::int64_t words = 1 + (r * 37) % 120;
+        lengths.push_back(std::min<std::int64_t>(words, 100));
+        cut += words > 100;
+        for (int w = 0; w < words; ++w)
+            distinct.insert(std::string("w").append(std::to_string((r + w) % 97)));
+    }
+    std::sort(lengths.begin(), lengths.end());
+    EXPECT_EQ(p.lengthMedian, lengths[lengths.size() / 2]);
+    EXPECT_EQ(p.lengthMax, 100);
+    EXPECT_EQ(p.cut, cut);
+    EXPECT_TRUE(hasProblem(p, std::to_string(cut) + " training texts are longer than"));
+    EXPECT_EQ(p.vocabulary, std::min<std::size_t>(distinct.size() + 2, 50));
+    EXPECT_LT(p.paddingBucketed, 0.1);
+    EXPECT_GT(p.paddingShuffled, 3 * p.paddingBucketed);
+    const std::string text = engine::formatPreview(p);
+    EXPECT_NE(text.find("padding at batch_size"), std::string::npos) << text;
+    EXPECT_EQ(p.summary.find("scan cache"), std::string::npos) << p.summary;
+    const DataPreview again = engine::previewData(c);
+    EXPECT_NE(again.summary.find("(from the scan cache)"), std::string::npos) << again.summary;
+    EXPECT_EQ(again.lengthMedian, p.lengthMedian);
+
+    c.set("data.text", std::string("qoute"));
+    const DataPreview typo = engine::previewData(c);
+    EXPECT_FALSE(typo.ok);
+    EXPECT_NE(typo.error.find("did you mean 'quote'"), std::string::npos) << typo.error;
 }
