@@ -32,10 +32,18 @@ sorted longest first, the batches shuffled, the longest one first).
 
 samples_per_s, as Runboard's train/samples_per_s: a step runs from asking for the batch (the
 DataLoader's collate included) to the end of the optimizer step (loss.item() and the batch's
-correct count included); samples/s = the samples of the timed steps / the sum of their seconds,
-the first 5 steps of the run left out as warm-up; evaluation is never timed. tokens_per_s: the
-real (non-pad) tokens of the timed steps over the same seconds. padding: pad slots / all slots
-(batch x its longest) over every training batch.
+correct count included); samples/s = the samples of the timed steps / the sum of their seconds.
+Timed are the steps after the first epoch (every batch of an epoch once: the mix of lengths is the
+data's, with or without bucketing, which puts its longest batch first), or with --epochs 1 the
+steps after the first 5. Evaluation is never timed. tokens_per_s: the real (non-pad) tokens of
+the timed steps over the same seconds. padding: pad slots / all slots (batch x its longest) over
+every training batch.
+
+Memory: glibc's default malloc, as a user has it. Runboard sets mallopt(M_MMAP_THRESHOLD 32 MiB,
+M_TRIM_THRESHOLD 1 GiB, M_TOP_PAD 64 MiB) (engine/runtime.cpp); without that, a long batch's
+packed-GRU backward re-faults fresh mmap'd blocks every time step (a 128 x 256 bf16 step took
+14-20 s here instead of 1.3-2 s). MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824
+MALLOC_TOP_PAD_=67108864 in the environment give this script the same settings.
 """
 import argparse
 import codecs
@@ -52,7 +60,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-WARMUP = 5
+WARMUP = 5  # steps left out of the timing when there is one epoch only
 MASK64 = (1 << 64) - 1
 
 
@@ -258,7 +266,9 @@ def main():
     tokens = [tokenize(t) for t in texts]
     vocab = build_vocabulary([tokens[r] for r in train_rows], a.vocab_size)
     index = {t: i for i, t in enumerate(vocab)}
-    encoded = [torch.tensor([index.get(t, 1) for t in s[:a.max_len]] or [0]) for s in tokens]
+    if not all(tokens):
+        raise SystemExit(f"{a.csv}: a text has no tokens (only spaces?)")  # as Runboard refuses it
+    encoded = [torch.tensor([index.get(t, 1) for t in s[:a.max_len]]) for s in tokens]
 
     def part(rows):
         return [(encoded[r], labels[r]) for r in rows]
@@ -298,14 +308,18 @@ def main():
         model.train()
         return right / max(1, len(data))
 
-    step, timed_seconds, timed_samples, timed_tokens = 0, 0.0, 0, 0
+    step, timed_steps, timed_seconds, timed_samples, timed_tokens = 0, 0, 0.0, 0, 0
     pad_slots, all_slots = 0, 0
-    val_accuracy, epochs_done = float("nan"), 0
+    val_accuracy, epochs_done = None, 0
     train_start = time.perf_counter()
     model.train()
     for epoch in range(a.epochs):
+        stopped = False
         it = iter(loader)
-        while a.max_steps == 0 or step < a.max_steps:
+        while True:
+            if a.max_steps and step >= a.max_steps:
+                stopped = True
+                break
             t0 = time.perf_counter()
             try:
                 x, lengths, y = next(it)
@@ -327,29 +341,30 @@ def main():
             tokens_in = int(lengths.sum())
             pad_slots += x.numel() - tokens_in
             all_slots += x.numel()
-            if step > WARMUP:
+            if (epoch > 0) if a.epochs > 1 else step > WARMUP:
                 timed_seconds += seconds
                 timed_samples += len(y)
                 timed_tokens += tokens_in
-        else:
-            epochs_done = epoch + 1
-            val_accuracy = evaluate(val)
-            continue
-        break  # --max-steps
+                timed_steps += 1
+        if stopped:
+            break
+        epochs_done = epoch + 1
+        val_accuracy = evaluate(val)  # not timed
     train_seconds = time.perf_counter() - train_start
-    test_accuracy = evaluate(test) if epochs_done == a.epochs else float("nan")
-    sps = timed_samples / timed_seconds if timed_seconds > 0 else float("nan")
-    tps = timed_tokens / timed_seconds if timed_seconds > 0 else float("nan")
+    test_accuracy = evaluate(test) if epochs_done == a.epochs else None
+    sps = round(timed_samples / timed_seconds, 1) if timed_seconds > 0 else None
+    tps = round(timed_tokens / timed_seconds, 1) if timed_seconds > 0 else None
+    r4 = lambda v: None if v is None else round(v, 4)
     print(json.dumps({
         "mode": "python", "model": "gru", "bucketing": a.bucketing, "precision": a.precision,
         "threads": torch.get_num_threads(), "batch": a.batch, "epochs": epochs_done,
-        "steps": step, "timed_steps": max(0, step - WARMUP),
-        "samples_per_s": round(sps, 1), "tokens_per_s": round(tps, 1),
+        "steps": step, "timed_steps": timed_steps,
+        "samples_per_s": sps, "tokens_per_s": tps,
         "padding": round(pad_slots / all_slots, 4) if all_slots else None,
         "seconds": round(train_seconds, 2), "prep_seconds": round(prep_seconds, 2),
         "train_rows": len(train), "val_rows": len(val), "test_rows": len(test),
-        "vocabulary": len(vocab), "val_accuracy": round(val_accuracy, 4),
-        "test_accuracy": round(test_accuracy, 4)}))
+        "vocabulary": len(vocab), "val_accuracy": r4(val_accuracy),
+        "test_accuracy": r4(test_accuracy)}))
 
 
 if __name__ == "__main__":
