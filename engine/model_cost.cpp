@@ -3,6 +3,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/torch.h>
 
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -16,7 +17,7 @@ namespace {
 struct Call {
     std::string op;
     std::vector<profile::Shape> inputs;
-    std::vector<const void*> storages;  // each input's data, to find the weights among them
+    std::vector<const void*> storages;  // the inputs' data (a list's too), to find the weights
     profile::Shape output;
 };
 
@@ -55,6 +56,9 @@ std::unique_ptr<at::ObserverContext> onStart(const at::RecordFunction& fn) {
         call.inputs.push_back(tensor ? v.toTensor().sizes().vec() : profile::Shape{});
         call.storages.push_back(tensor && v.toTensor().has_storage() ? v.toTensor().data_ptr()
                                                                      : nullptr);
+        if (v.isTensorList())  // aten::gru and aten::lstm take their weights as one list
+            for (const at::Tensor& t : v.toTensorList().vec())
+                if (t.defined() && t.has_storage()) call.storages.push_back(t.data_ptr());
     }
     c->calls.push_back(std::move(call));
     return nullptr;
@@ -72,6 +76,11 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext*) {
 
 // "features.0.weight" -> "features.0"; a scripted model's "features_0_weight" -> "features_0".
 std::string ownerName(const std::string& parameter) {
+    // A recurrent layer's weight_ih_l0, bias_hh_l1_reverse...: the layer's.
+    if (const auto dot = parameter.rfind('.'); dot != std::string::npos)
+        for (const char* prefix : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
+            if (parameter.compare(dot + 1, std::strlen(prefix), prefix) == 0)
+                return parameter.substr(0, dot);
     for (const char* suffix : {".weight", ".bias", "_weight", "_bias"}) {
         const std::string s(suffix);
         if (parameter.size() > s.size() && parameter.ends_with(s))
