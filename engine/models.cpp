@@ -176,7 +176,8 @@ std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, std::int64_t c
 std::shared_ptr<ClassifierImpl> makeModel(config::ModelKind kind, const std::string& path,
                                           std::int64_t classes, double dropout,
                                           const SampleShape& shape, std::int64_t vocabSize) {
-    if (kind == config::ModelKind::TorchScript) return loadScriptedModel(path, classes, shape);
+    if (kind == config::ModelKind::TorchScript)
+        return loadScriptedModel(path, classes, shape, vocabSize);
     return makeModel(kind, classes, dropout, shape, vocabSize);
 }
 

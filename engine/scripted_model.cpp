@@ -91,7 +91,8 @@ private:
 }  // namespace
 
 std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::int64_t classes,
-                                                  const SampleShape& shape) {
+                                                  const SampleShape& shape,
+                                                  std::int64_t vocabSize) {
     const std::string what = "model.path '" + path + "'";
     torch::jit::Module module;
     try {
@@ -109,16 +110,32 @@ std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::
     std::vector<std::pair<torch::Tensor, torch::Tensor>> buffers;
     for (const auto& b : module.buffers())
         buffers.emplace_back(b, b.clone());
+    // Text: int64 token ids [batch, length], the length varying from batch to batch (each is cut
+    // to its longest sample) up to data.max_len.
+    const bool text = vocabSize > 0;
+    const auto probe = [&](const std::vector<std::int64_t>& batch) {
+        if (!text) return torch::zeros(batch);
+        const std::int64_t count = batch[0] * batch[1];  // ids 2.. (no <pad>): no RNG drawn
+        torch::Tensor ids = torch::arange(count, torch::kLong)
+                                .remainder(std::max<std::int64_t>(1, vocabSize - 2))
+                                .add_(2)
+                                .view(batch);
+        ids.select(1, 0).fill_(std::max<std::int64_t>(2, vocabSize - 1));  // the last id too
+        return ids;
+    };
     for (const bool training : {false, true})
         for (const std::int64_t n : {2, 3}) {
             std::vector<std::int64_t> batch{n};
-            batch.insert(batch.end(), shape.begin(), shape.end());
+            if (text)
+                batch.push_back(n == 2 ? shape.at(0) : std::max<std::int64_t>(1, shape.at(0) / 3));
+            else
+                batch.insert(batch.end(), shape.begin(), shape.end());
             const std::string mode = training ? "train()" : "eval()";
             torch::Tensor out;
             try {
                 torch::NoGradGuard noGrad;
                 module.train(training);
-                const torch::IValue result = module.forward({torch::zeros(batch)});
+                const torch::IValue result = module.forward({probe(batch)});
                 if (!result.isTensor())
                     throw DataError(what + " returns a " + result.tagKind() + " in " + mode +
                                     " mode, not a tensor of logits [batch, " +
@@ -129,7 +146,12 @@ std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::
             } catch (const std::exception& e) {
                 throw DataError(what + " fails in " + mode + " mode on a batch of shape " +
                                 shapeText(batch) +
-                                " (this dataset's samples): " + torchErrorLine(e.what()) +
+                                (text ? " (this dataset's text: int64 token ids below " +
+                                            std::to_string(vocabSize) +
+                                            ", 0 is <pad>; the length varies by batch up to "
+                                            "data.max_len)"
+                                      : " (this dataset's samples)") +
+                                ": " + torchErrorLine(e.what()) +
                                 (n == 3 ? " (it runs on 2 samples: a module traced at one batch "
                                           "size? script it with torch.jit.script)"
                                         : ""));

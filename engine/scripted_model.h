@@ -15,8 +15,10 @@ namespace runboard::engine {
 // Loads the module and checks it before any training: it loads, it runs a batch of two samples
 // of `shape` and outputs [2, classes], and it has trainable parameters. Each failure is a
 // DataError that names the file and the problem.
+// `vocabSize` > 0: the data is text, and the module is probed with token ids.
 std::shared_ptr<ClassifierImpl> loadScriptedModel(const std::string& path, std::int64_t classes,
-                                                  const SampleShape& shape);
+                                                  const SampleShape& shape,
+                                                  std::int64_t vocabSize = 0);
 
 // Saves a model from loadScriptedModel, with its trained weights, as a TorchScript file that
 // torch.jit.load reads (throws OutputError); false for any other model.

@@ -15,6 +15,8 @@ writes into OUTDIR:
   collide.pt   a parameter "a_weight" beside the submodule parameter "a.weight"
   narrow.pt    the good CNN, but above 3 samples it drops its last output (the loss then fails)
   skip.pt      a 28x28 CNN with a strided 1x1 projection on a skip branch (the layer table's case)
+  text.pt      for text: the mean of its tokens' embeddings (ids below 4096, 0 is <pad>), a linear
+               head; any length
   traced2.pt   the good CNN flattened by the batch size as a Python int, traced by torch.jit.trace
                on 2 samples of 28x28: it runs on 2 samples only
 The same seed each time, so the files are the same.
@@ -102,6 +104,18 @@ class Narrow(nn.Module):
         return logits if x.size(0) <= 3 else logits[:, :-1]
 
 
+class Bag(nn.Module):
+    def __init__(self, classes: int):
+        super().__init__()
+        self.embed = nn.Embedding(4096, 32, padding_idx=0)
+        self.head = nn.Linear(32, classes)
+
+    def forward(self, x):
+        mask = (x != 0).unsqueeze(-1).float()
+        summed = (self.embed(x) * mask).sum(1)
+        return self.head(summed / mask.sum(1).clamp(min=1.0))
+
+
 class FlatByInt(Net):
     def forward(self, x):
         # int() makes the batch size a constant of the trace (a TracerWarning says so).
@@ -127,6 +141,7 @@ def main():
     torch.jit.script(Collide(channels, classes)).save(f"{out}/collide.pt")
     torch.jit.script(Narrow(channels, classes)).save(f"{out}/narrow.pt")
     torch.jit.script(Skip(channels, classes)).save(f"{out}/skip.pt")
+    torch.jit.script(Bag(classes)).save(f"{out}/text.pt")
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

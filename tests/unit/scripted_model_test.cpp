@@ -161,3 +161,27 @@ TEST(ScriptedModel, TiedAndCollidingParametersAreRegisteredOnceEach) {
     EXPECT_EQ(collide->parameters().size(),
               torch::jit::load(dir.file("collide.pt")).parameters().size());
 }
+
+// Text: a module is probed with token ids (int64, below the vocabulary's size) at two lengths,
+// since each batch is cut to its longest text; an image module on text is refused in those words,
+// and so is a text module whose embedding is smaller than the vocabulary.
+TEST(ScriptedModel, ATextModuleIsProbedWithTokenIdsOfVaryingLength) {
+    test::TempDir dir;
+    ASSERT_TRUE(writeModels(dir.path()));
+    auto text = loadScriptedModel(dir.file("text.pt"), 10, {64}, 500);
+    const auto out = text->forward(torch::randint(0, 500, {4, 17}, torch::kLong));
+    EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{4, 10}));
+    const auto refusal = [&](const std::string& file, std::int64_t vocab) {
+        try {
+            (void)loadScriptedModel(dir.file(file), 10, {64}, vocab);
+        } catch (const DataError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no DataError)");
+    };
+    const std::string image = refusal("good.pt", 500);
+    EXPECT_NE(image.find("int64 token ids below 500"), std::string::npos) << image;
+    EXPECT_NE(image.find("[2, 64]"), std::string::npos) << image;
+    const std::string small = refusal("text.pt", 5000);  // its embedding holds 4096
+    EXPECT_NE(small.find("token ids below 5000"), std::string::npos) << small;
+}
