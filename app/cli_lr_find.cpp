@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "app/cli.h"
 #include "app/cli_common.h"
@@ -16,6 +17,7 @@
 #include "app/sweep_job.h"
 #include "engine/errors.h"
 #include "engine/lr_finder.h"
+#include "storage/schema.h"
 
 namespace runboard::app {
 
@@ -103,12 +105,15 @@ int lrFindCommand(const QStringList& args) {
     if (const std::string invalid = sweep::validate(o); !invalid.empty())
         return fail(kExitUsage, invalid);
 
-    // 2. The database must be usable before a sweep is spent on it; then the data.
+    // 2. The database's name (and an existing file's format) before the data; the data before
+    // the database is created, so that a missing dataset leaves no empty file behind; then the
+    // database, before a sweep is spent on it.
     const std::string dbPath = databasePath(parser);
-    {
-        auto store = openStore(dbPath, Access::Write);
-        if (!store) return failStorage(store.error());
-    }
+    if (auto file = storage::databaseFile(dbPath, /*mustExist=*/false); !file)
+        return failStorage(file.error());
+    if (std::error_code ec; std::filesystem::exists(dbPath, ec))
+        if (auto store = openStore(dbPath, Access::Write); !store)
+            return failStorage(store.error());
     setupLogging(dbPath);
     engine::LrFinder finder(request.config, o);
     try {
@@ -116,6 +121,7 @@ int lrFindCommand(const QStringList& args) {
     } catch (const engine::DataError& e) {
         return fail(kExitData, e.what());
     }
+    if (auto store = openStore(dbPath, Access::Write); !store) return failStorage(store.error());
 
     // 3. Sweep; Ctrl-C stops between steps and the partial sweep is kept.
     const bool tty = isatty(fileno(stderr)) == 1;
