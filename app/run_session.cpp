@@ -9,6 +9,7 @@
 #include "app/core/recorder.h"
 #include "engine/errors.h"
 #include "engine/train_options.h"
+#include "storage/run_data.h"
 
 namespace runboard::app {
 
@@ -149,6 +150,21 @@ private:
     std::vector<std::pair<std::int64_t, double>> losses_;
 };
 
+// What data the run trained on (storage/run_data.h), as soon as it is loaded: the prediction
+// review names the run's labels by these classes and notices a source changed since.
+class DataRecorder : public engine::Observer {
+public:
+    DataRecorder(storage::Connection& db, storage::RunId run) : db_(db), run_(run) {}
+    void onStart(const engine::RunInfo& info) override {
+        if (auto s = storage::storeRunData(db_, run_, {info.sourceName, info.classNames}); !s)
+            spdlog::error("run {}: cannot record its data: {}", run_, s.error().message);
+    }
+
+private:
+    storage::Connection& db_;
+    storage::RunId run_;
+};
+
 // model = auto is resolved once the data is loaded (engine::resolveModel): the run's params and
 // a default name then say which model trains, while its stored config keeps what was asked for,
 // so that a run made from it resolves again on its own data.
@@ -189,7 +205,8 @@ RunOutcome RunSession::train(engine::Trainer& trainer, engine::Observer* extra) 
     FlatLossWatch flat(store_.connection(), run_.id);
     LearnedWatch learned(trainer.config(), store_.connection(), run_.id);
     ProfileRecorder profile(store_.connection(), run_.id);
-    std::vector<engine::Observer*> observers{&recorder, &profile};
+    DataRecorder data(store_.connection(), run_.id);
+    std::vector<engine::Observer*> observers{&recorder, &profile, &data};
     if (trainer.config().flag("checks.enabled"))
         observers.insert(observers.end(), {&flat, &learned});
     if (extra != nullptr) observers.push_back(extra);

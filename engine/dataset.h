@@ -63,6 +63,10 @@ struct Dataset {
     // the files (paths, sizes, modification times) as the run saw them.
     std::vector<double> channelMean, channelStd;
     std::string fingerprint;
+    // Tables and text, whose predictions name samples by their position: the name the gallery
+    // knows the source by (SampleImages::name, with a fingerprint of its contents), recorded
+    // with the run so that a source changed since is not shown as what the run predicted.
+    std::string sourceName;
     // IDX images: the pixels' (0 and 1 for tables and folders, whose background is the mean)
     float mean = 0, stdev = 1;
     // What loading found that the checklist reports (an image folder's scan and quarantine).

@@ -19,7 +19,8 @@ struct RunInfo {
     int epochs = 0;
     int numClasses = 0;
     std::vector<std::string> classNames;
-    std::string precision;  // the resolved one: fp32 | bf16
+    std::string sourceName;  // tables and text: Dataset::sourceName (empty for the others)
+    std::string precision;   // the resolved one: fp32 | bf16
     int threads = 0;
     std::int64_t parameters = 0;
     // A resumed run: the step it continues after (its first StepEvent is the next one), and how

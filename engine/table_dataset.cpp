@@ -31,7 +31,8 @@ SplitData tableSplit(const Table& table, const Encoding& encoding,
 
 Dataset loadCsvDataset(const DataOptions& o) {
     const TableSpec spec{o.label, o.missing};
-    const Table table = readTable(o.path, spec);
+    const std::string bytes = readTableText(o.path);
+    const Table table = parseTable(bytes, o.path, spec);
     const auto n = static_cast<std::int64_t>(table.rows.size());
     Carved parts = carveSplits(n, o.testShare, o.valShare, o.splitSeed);
     if (parts.train.size() < 2)
@@ -48,6 +49,7 @@ Dataset loadCsvDataset(const DataOptions& o) {
     Dataset d;
     d.numClasses = static_cast<int>(encoding.classes.size());
     d.classNames = encoding.classes;
+    d.sourceName = tableSourceName(o.path, bytes);
     d.featureNames = encoding.featureNames();
     d.sampleShape = {static_cast<std::int64_t>(encoding.width())};
     d.train = tableSplit(table, encoding, trainRows);

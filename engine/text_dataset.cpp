@@ -1,10 +1,12 @@
 // data.source = text: the source scanned once (engine/text/text_scan: read, tokenized, cached),
 // split like a table's rows, and encoded with a vocabulary of the training part only.
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <chrono>
+#include <utility>
 
 #include "engine/data/splits.h"
 #include "engine/dataset.h"
@@ -59,12 +61,14 @@ text::TextScan scanLogged(const DataOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     auto tokenizing = start;
     double logged = 0;
+    bool read = false;  // the first report (0 done) may come again while a long text tokenizes
     std::string note;
     text::TextScan s = text::scanText(
         request,
         [&](std::size_t done, std::size_t total) {
             const auto now = std::chrono::steady_clock::now();
             if (done == 0) {
+                if (std::exchange(read, true)) return;
                 tokenizing = now;
                 const double seconds = std::chrono::duration<double>(now - start).count();
                 if (seconds > 1)
@@ -114,6 +118,12 @@ Dataset loadTextDataset(const DataOptions& o) {
         if (counts[t] > 0) counted.emplace_back(samples.tokens[t], counts[t]);
     const text::Vocabulary vocab = text::Vocabulary::fromCounts(
         std::move(counted), static_cast<std::size_t>(o.vocabSize), o.minFreq);
+    if (vocab.size() < 3)
+        throw DataError(fmt::format(
+            "{}: no token occurs data.min_freq = {} times in the {} training samples, so the "
+            "vocabulary would hold only <pad> and <unk>: lower data.min_freq{}",
+            samples.origin, o.minFreq, parts.train.size(),
+            o.vocabSize < 3 ? " and raise data.vocab_size" : ""));
     std::vector<std::int32_t> remap(samples.tokens.size());
     for (std::size_t t = 0; t < remap.size(); ++t)
         remap[t] = vocab.index(samples.tokens[t]);
@@ -135,6 +145,7 @@ Dataset loadTextDataset(const DataOptions& o) {
     d.text = true;
     d.numClasses = static_cast<int>(samples.classNames.size());
     d.classNames = samples.classNames;
+    d.sourceName = samples.name;
     d.vocabulary = vocab.tokens();
     d.sampleShape = {o.maxLen};
     d.train = textSplit(encoded, samples, parts.train);

@@ -289,6 +289,7 @@ RunResult Trainer::run(Observer& observer) try {
     info.epochs = epochs;
     info.numClasses = data.numClasses;
     info.classNames = data.classNames;
+    info.sourceName = data.sourceName;
     info.precision = precision;
     info.threads = rt.threads;
     info.resumedAtStep = at.step;

@@ -7,7 +7,7 @@ namespace runboard::storage {
 namespace {
 
 // Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
-constexpr std::array<std::string_view, 10> kMigrations = {
+constexpr std::array<std::string_view, 11> kMigrations = {
     // 0 -> 1: the foundation.
     R"sql(
 CREATE TABLE runs (
@@ -379,6 +379,20 @@ CREATE TABLE profile_phases (
     total_us  REAL NOT NULL,
     calls     INTEGER NOT NULL,
     PRIMARY KEY (window_id, position)
+) WITHOUT ROWID;
+)sql",
+    // 10 -> 11: what data a run trained on (storage/run_data.h): the source's name with a
+    // fingerprint of its contents, and its classes by index, recorded when it starts.
+    R"sql(
+CREATE TABLE run_data (
+    run_id      INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    source_name TEXT NOT NULL
+);
+CREATE TABLE run_classes (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    class  INTEGER NOT NULL,
+    name   TEXT NOT NULL,
+    PRIMARY KEY (run_id, class)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -9,6 +9,7 @@
 #include "engine/images/image_folder.h"
 #include "engine/text/text_samples.h"
 #include "storage/leaderboard.h"
+#include "storage/run_data.h"
 #include "storage/run_store.h"
 
 namespace runboard::widgets {
@@ -112,8 +113,25 @@ storage::Result<GallerySnapshot> loadGallery(storage::RunStore& store, const Loa
     const DataSourceRef source = runDataSource(store, q.run);
     const bool idx =
         source.source == config::kDataSourceNames.name(config::DataSource::FashionMnist);
+    data->textSource = source.source == config::kDataSourceNames.name(config::DataSource::Text);
     data->images = cache.get(source, &snap.imagesError);
-    if (data->images)
+    auto recorded = storage::runData(db, q.run);
+    if (!recorded) return recorded.error();
+    if (data->images && recorded.value() && !recorded.value()->sourceName.empty() &&
+        recorded.value()->sourceName != data->images->name()) {
+        // Tables and text name samples by position: another file's rows would sit beside this
+        // run's predictions as if it had seen them.
+        snap.imagesError =
+            QStringLiteral("%1 changed since run %2 trained on it (it was %3, now %4)")
+                .arg(QString::fromStdString(source.path.empty() ? source.dir : source.path))
+                .arg(q.run)
+                .arg(QString::fromStdString(recorded.value()->sourceName),
+                     QString::fromStdString(data->images->name()));
+        data->images = nullptr;
+    }
+    if (recorded.value() && !recorded.value()->classNames.empty())
+        data->classNames = recorded.value()->classNames;  // what the run's labels meant
+    else if (data->images)
         data->classNames = data->images->classNames();
     else if (idx)
         data->classNames = engine::fashionMnistClassNames();

@@ -41,7 +41,8 @@ QString sampleText(const GalleryData& data, std::int64_t sampleIndex) {
 }
 
 bool isTextData(const GalleryData& data) {
-    return !data.rows.empty() && !sampleText(data, data.rows.front().sampleIndex).isEmpty();
+    return data.textSource ||
+           (!data.rows.empty() && !sampleText(data, data.rows.front().sampleIndex).isEmpty());
 }
 
 void drawTextExcerpt(QPainter& painter, const QRect& box, const QString& text, const QFont& font) {
@@ -204,13 +205,16 @@ void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
     const QImage image = index.data(PredictionsModel::ImageRole).value<QImage>();
     const QString excerpt =
         image.isNull() ? index.data(PredictionsModel::TextRole).toString() : QString();
-    const int boxWidth = excerpt.isEmpty() ? kImage : r.width() - 2 * kPad;
+    const auto* model = qobject_cast<const PredictionsModel*>(index.model());
+    const GalleryData* data = model ? model->data() : nullptr;
+    const bool textCard = data && isTextData(*data);
+    const int boxWidth = textCard ? r.width() - 2 * kPad : kImage;
     const QRect imageRect(r.center().x() - boxWidth / 2, r.top() + kPad, boxWidth, kImage);
     painter->fillRect(imageRect, QColor(0xee, 0xee, 0xee));
     if (!image.isNull()) {
         drawSampleImage(*painter, imageRect, image);
-    } else if (!excerpt.isEmpty()) {
-        // A text: its first lines, as many as the box holds.
+    } else if (textCard) {
+        // A text: its first lines, as many as the box holds (none when it cannot be read).
         QFont small = option.font;
         small.setPointSizeF(small.pointSizeF() * 0.85);
         painter->setPen(option.palette.text().color());
@@ -254,8 +258,6 @@ void SampleDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option
         painter->setBrush(kFlag);
         painter->drawPolygon(tri, 3);
     }
-    const auto* model = qobject_cast<const PredictionsModel*>(index.model());
-    const GalleryData* data = model ? model->data() : nullptr;
     const int line = option.fontMetrics.height();
     QRect text(r.left() + 2, imageRect.bottom() + 4, r.width() - 4, line);
     const QString truth =

@@ -29,6 +29,7 @@ struct GalleryData {
     engine::FilePart part = engine::FilePart::Test;
     std::vector<std::string> classNames;
     std::map<std::int64_t, storage::FlagRecord> flags;  // this part's, by sample index
+    bool textSource = false;  // data.source = text, even when its texts cannot be shown
 };
 
 QString className(const GalleryData& data, int c);
@@ -38,7 +39,7 @@ QImage sampleImage(const GalleryData& data, std::int64_t sampleIndex);
 QStringList sampleFields(const GalleryData& data, std::int64_t sampleIndex);
 // A text sample's whole text; empty for images and table rows.
 QString sampleText(const GalleryData& data, std::int64_t sampleIndex);
-// Whether the evaluation's samples are texts (its first sample has one).
+// Whether the evaluation's samples are texts (the source is text, or its first sample has one).
 bool isTextData(const GalleryData& data);
 // As many of `text`'s first lines as `box` holds, word-wrapped; the last shown line ends in "…"
 // when more follows. Line breaks stay, except those of a text hard-wrapped at a fixed column.

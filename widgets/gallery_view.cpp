@@ -318,6 +318,19 @@ void GalleryView::apply(GallerySnapshot snapshot) {
         QStringList names;
         for (int c = 0; c < static_cast<int>(current_.data->classNames.size()); ++c)
             names << className(*current_.data, c);
+        // ResizeToContents measures every cell at each layout: 2000 classes (4 million cells)
+        // froze the window. Past kMeasuredClasses the sections keep one small size.
+        constexpr int kMeasuredClasses = 60;
+        const auto mode = names.size() > kMeasuredClasses ? QHeaderView::Interactive
+                                                          : QHeaderView::ResizeToContents;
+        for (QHeaderView* h : {matrix_->horizontalHeader(), matrix_->verticalHeader()}) {
+            h->setSectionResizeMode(mode);
+            if (mode == QHeaderView::Interactive)
+                h->setDefaultSectionSize(
+                    h == matrix_->verticalHeader()
+                        ? fontMetrics().height() + 4
+                        : fontMetrics().horizontalAdvance(QStringLiteral("00000")));
+        }
         confusion_->setConfusion(confusionOf(current_.data->rows, static_cast<int>(names.size())),
                                  names);
     } else {
@@ -388,7 +401,8 @@ QString GalleryView::summaryText() const {
         parts
             << tr("%1 has no predictions for this split and epoch").arg(compareBox_->currentText());
     if (current_.publicOnly) parts << tr("competition mode: the test set's public part only");
-    if (!current_.imagesError.isEmpty()) parts << tr("no images: %1").arg(current_.imagesError);
+    if (!current_.imagesError.isEmpty())
+        parts << tr("samples not shown: %1").arg(current_.imagesError);
     return parts.join(QStringLiteral(" · "));
 }
 

@@ -135,11 +135,13 @@ void SampleDetail::showSample(const GalleryData& data, const storage::Prediction
                               const std::vector<SampleOtherRun>& others) {
     setEnabled(true);
     sample_ = current.sampleIndex;
-    title_->setText(tr("<b>%1</b> (%2 file) · true <b>%3</b> · predicted <b>%4</b> · loss %5")
-                        .arg(sampleDescription(data, current.sampleIndex).toHtmlEscaped(),
-                             QString::fromUtf8(engine::filePartName(data.part)),
-                             className(data, current.target), className(data, current.predicted))
-                        .arg(current.loss, 0, 'g', 4));
+    // The part, not the file: a table's or a text's test set is rows of the one file.
+    title_->setText(
+        tr("<b>%1</b> (%2) · true <b>%3</b> · predicted <b>%4</b> · loss %5")
+            .arg(sampleDescription(data, current.sampleIndex).toHtmlEscaped(),
+                 data.part == engine::FilePart::Test ? tr("test set") : tr("validation set"),
+                 className(data, current.target), className(data, current.predicted))
+            .arg(current.loss, 0, 'g', 4));
     const QImage img = sampleImage(data, current.sampleIndex);
     const QString whole = img.isNull() ? sampleText(data, current.sampleIndex) : QString();
     image_->setAlignment(Qt::AlignCenter);

@@ -10,23 +10,13 @@
 namespace runboard::engine {
 namespace {
 
-std::uint32_t fingerprintOf(std::string_view bytes) {
-    std::uint32_t h = 2166136261u;  // FNV-1a, 32 bits: a name, not a checksum
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 class TableSamples : public SampleImages {
 public:
     TableSamples(const std::string& path, const TableSpec& spec) {
         const std::string text = readTableText(path);
         table_ = parseTable(text, path, spec);
         classes_ = labelClasses(table_);
-        name_ = fmt::format("{}#{:08x}", std::filesystem::path(path).filename().string(),
-                            fingerprintOf(text));
+        name_ = tableSourceName(path, text);
     }
 
     std::int64_t count(FilePart) const override {
@@ -60,6 +50,15 @@ private:
 };
 
 }  // namespace
+
+std::string tableSourceName(const std::string& path, std::string_view bytes) {
+    std::uint32_t h = 2166136261u;  // FNV-1a, 32 bits: a name, not a checksum
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 16777619u;
+    }
+    return fmt::format("{}#{:08x}", std::filesystem::path(path).filename().string(), h);
+}
 
 std::unique_ptr<SampleImages> openTableSamples(const std::string& path, const TableSpec& spec) {
     return std::make_unique<TableSamples>(path, spec);

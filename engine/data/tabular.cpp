@@ -263,10 +263,19 @@ std::string readTableText(const std::string& path) {
                   "the CSV file");
     std::ifstream in(path, std::ios::binary);
     if (!in) failTable(path, "cannot be read (may it be read?)");
-    std::ostringstream text;
-    text << in.rdbuf();
+    // One read into a string of the file's size (a stringstream held a large table twice at
+    // its peak); then whatever a file still growing added.
+    std::string text(static_cast<std::size_t>(std::filesystem::file_size(path, ec)), '\0');
+    if (ec) text.clear();
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
     if (in.bad()) failTable(path, "reading it failed");
-    return std::move(text).str();
+    if (in) {
+        std::ostringstream rest;
+        rest << in.rdbuf();
+        text += std::move(rest).str();
+    }
+    return text;
 }
 
 Table readTable(const std::string& path, const TableSpec& spec) {

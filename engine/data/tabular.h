@@ -112,5 +112,7 @@ EncodedRows encodeRows(const Table& table, const Encoding& encoding,
 // the cells, "row N (line L)", and the classes in the model's order. Named by the file's name and
 // a fingerprint of its bytes, so flags follow the contents. Throws DataError as readTable.
 std::unique_ptr<SampleImages> openTableSamples(const std::string& path, const TableSpec& spec);
+// That name ("iris.csv#1a2b3c4d"), of the table's bytes: what a run records it trained on.
+std::string tableSourceName(const std::string& path, std::string_view bytes);
 
 }  // namespace runboard::engine

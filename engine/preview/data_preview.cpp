@@ -240,14 +240,15 @@ void previewText(const PreviewOptions& o, const PreviewProgress& progress, DataP
                         "data.val_share");
 
     // The vocabulary's size as the run will count it, and the training part's lengths.
-    std::vector<std::int64_t> counts(scan.tokens.size(), 0), lengths;
+    // The lengths as written (to choose data.max_len by) and as the model sees them (cut).
+    std::vector<std::int64_t> counts(scan.tokens.size(), 0), lengths, sorted;
     for (std::int64_t r : parts.train) {
         const auto i = static_cast<std::size_t>(r);
         for (std::uint64_t k = scan.offsets[i]; k < scan.offsets[i + 1]; ++k)
             ++counts[scan.ids[k]];
         out.cut += scan.length(i) > static_cast<std::size_t>(o.maxLen);
-        lengths.push_back(
-            std::min<std::int64_t>(static_cast<std::int64_t>(scan.length(i)), o.maxLen));
+        sorted.push_back(static_cast<std::int64_t>(scan.length(i)));
+        lengths.push_back(std::min<std::int64_t>(sorted.back(), o.maxLen));
     }
     std::size_t kept = 0;
     for (std::size_t t = 0; t < counts.size(); ++t)
@@ -255,7 +256,10 @@ void previewText(const PreviewOptions& o, const PreviewProgress& progress, DataP
                 scan.tokens[t] != "<unk>";
     out.vocabulary = std::min<std::size_t>(
         kept + 2, o.vocabSize > 0 ? static_cast<std::size_t>(o.vocabSize) : SIZE_MAX);
-    std::vector<std::int64_t> sorted = lengths;
+    if (kept == 0)
+        out.problems.push_back(
+            fmt::format("no token occurs data.min_freq = {} times in training: lower data.min_freq",
+                        o.minFreq));
     std::sort(sorted.begin(), sorted.end());
     out.lengthMedian = sorted[sorted.size() / 2];
     out.lengthP95 = sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];

@@ -72,9 +72,9 @@ struct DataPreview {
     std::size_t encodedWidth = 0;  // the model's input features after one-hot encoding
 
     // Text: the scan (cached for the run), the vocabulary the run will build, the training
-    // part's lengths in tokens, and the padding of its batches at batch_size with and without
-    // data.bucketing (one epoch's batches drawn by the config's seed; the run draws its own, so
-    // its shares differ a little).
+    // part's lengths in tokens as written (data.max_len is chosen by them), and the padding of its
+    // batches at batch_size with and without data.bucketing (one epoch's batches drawn by the
+    // config's seed; the run draws its own, so its shares differ a little).
     std::size_t texts = 0, vocabulary = 0, sourceTokens = 0;
     std::int64_t lengthMedian = 0, lengthP95 = 0, lengthMax = 0;
     std::size_t cut = 0;  // samples longer than data.max_len

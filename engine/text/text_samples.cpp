@@ -1,9 +1,5 @@
 #include "engine/text/text_samples.h"
 
-#include <fmt/format.h>
-
-#include <filesystem>
-
 #include "engine/text/text_source.h"
 
 namespace runboard::engine::text {
@@ -12,15 +8,7 @@ namespace {
 
 class TextSampleSet : public SampleImages {
 public:
-    explicit TextSampleSet(TextSamples samples) : s_(std::move(samples)) {
-        std::uint32_t h = 2166136261u;  // FNV-1a of the texts: a name for label flags
-        for (const auto& t : s_.texts)
-            for (unsigned char c : t) {
-                h ^= c;
-                h *= 16777619u;
-            }
-        name_ = fmt::format("{}#{:08x}", std::filesystem::path(s_.origin).filename().string(), h);
-    }
+    explicit TextSampleSet(TextSamples samples) : s_(std::move(samples)) {}
     std::int64_t count(FilePart) const override { return static_cast<std::int64_t>(s_.size()); }
     SampleImage image(FilePart, std::int64_t) const override { return {}; }
     std::string text(FilePart, std::int64_t i) const override {
@@ -35,11 +23,10 @@ public:
         return s_.where[static_cast<std::size_t>(i)];
     }
     const std::vector<std::string>& classNames() const override { return s_.classNames; }
-    const std::string& name() const override { return name_; }
+    const std::string& name() const override { return s_.name; }
 
 private:
     TextSamples s_;
-    std::string name_;
 };
 
 }  // namespace

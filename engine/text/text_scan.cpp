@@ -39,22 +39,10 @@ std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = 146959810393466560
     return h;
 }
 
-std::string stampOf(const fs::path& file) {
-    std::error_code ec;
-    const auto size = fs::file_size(file, ec);
-    if (ec) return "?";
-    const auto time = fs::last_write_time(file, ec);
-    return fmt::format("{}:{}", size, ec ? 0 : time.time_since_epoch().count());
-}
-
-// What the source is now: a table's size and modification time; a folder's files, each with its
-// size and modification time. A change to any of them makes the cache stale.
-std::uint64_t fingerprint(const TextScanRequest& r) {
-    if (!r.path.empty()) return fnv1a(stampOf(r.path));
-    std::uint64_t h = fnv1a("folder");
-    for (const auto& [label, file] : listTextFolder(r.dir))
-        h = fnv1a(file + '\n' + stampOf(file) + '\n', h);
-    return h;
+// What the source is now (textSourceName): a table's bytes; a folder's files, each with its size
+// and modification time. A change to any of them makes the cache stale.
+std::uint64_t fingerprint(const std::string& sourceName) {
+    return fnv1a(sourceName);
 }
 
 // One thread's share of the samples: its tokens numbered in order of first use.
@@ -126,6 +114,7 @@ TextScan scanSource(const TextScanRequest& r, const TextScanProgress& progress) 
 
     TextScan scan;
     scan.origin = samples.origin;
+    scan.name = samples.name;
     scan.labels = std::move(samples.labels);
     scan.classNames = std::move(samples.classNames);
     scan.where = std::move(samples.where);
@@ -249,14 +238,16 @@ std::string textScanCachePath(const TextScanRequest& r) {
 
 TextScan scanText(const TextScanRequest& r, const TextScanProgress& progress, std::string* note) {
     if (r.cacheDir.empty()) return scanSource(r, progress);
-    const std::uint64_t print = fingerprint(r);  // DataError for a folder that isn't there
+    // DataError for a file or folder that isn't there.
+    const std::string name = textSourceName(r.path, r.dir);
     const std::string path = textScanCachePath(r);
     if (std::ifstream in(path, std::ios::binary); in) {
         std::ostringstream bytes;
         bytes << in.rdbuf();
         std::string why;
-        TextScan cached = deserialize(bytes.str(), print, why);
+        TextScan cached = deserialize(bytes.str(), fingerprint(name), why);
         if (cached.fromCache) {
+            cached.name = name;
             std::error_code ec;
             fs::last_write_time(path, fs::file_time_type::clock::now(), ec);  // recently used
             if (progress) progress(cached.size(), cached.size());
@@ -270,7 +261,7 @@ TextScan scanText(const TextScanRequest& r, const TextScanProgress& progress, st
     try {
         std::error_code ec;
         fs::create_directories(r.cacheDir, ec);
-        writeFileAtomically(path, serialize(scan, print), "text scan cache");
+        writeFileAtomically(path, serialize(scan, fingerprint(scan.name)), "text scan cache");
         pruneCacheFiles(r.cacheDir, "text-", ".bin", kKeep);
     } catch (const std::exception& e) {
         if (note) *note = e.what();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <QAbstractItemModelTester>
+#include <QHeaderView>
 #include <QPainter>
 #include <QSignalSpy>
 #include <QStyleOptionViewItem>
@@ -14,11 +15,14 @@
 #include <QTest>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <random>
 
 #include "engine/analysis/csv.h"
 #include "engine/data/sample_images.h"
 #include "engine/images/image_folder.h"
+#include "engine/text/text_source.h"
+#include "storage/run_data.h"
 #include "storage/writer.h"
 #include "support/fixtures.h"
 #include "support/image_fixtures.h"
@@ -260,6 +264,24 @@ storage::RunId writeRun(const std::string& db, std::vector<storage::Param> param
     return id;
 }
 
+// A run over the three rows of the text table `csv` (column "text"), in two classes.
+storage::RunId writeTextRun(const std::string& db, const std::string& csv) {
+    return writeRun(db,
+                    {{"data.source", "text", "string"},
+                     {"data.path", csv, "string"},
+                     {"data.text", "text", "string"}},
+                    {0, 1, 2}, 2);
+}
+
+// Shows `run` in a fresh-sized view over `db` and waits until its `rows` predictions are loaded.
+bool showRun(widgets::GalleryView& view, const std::string& db, storage::RunId run, int rows) {
+    view.resize(1280, 800);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    view.setRuns({{run, "run"}});
+    return QTest::qWaitFor([&] { return view.model()->rowCount() == rows; }, 10'000);
+}
+
 }  // namespace
 
 // The gallery on the two other sources: an image folder shows each file's own RGB pixels with the
@@ -333,17 +355,9 @@ TEST(GalleryView, ShowsTextSamplesAsCardsAndWholeInTheDetail) {
     test::writeFile(csv, "text,label\n\"short one\",wit\n\"" + long_text +
                              "\",wisdom\n\"third, with a comma\",wit\n");
     const std::string db = dir.file("text.db");
-    const auto run = writeRun(db,
-                              {{"data.source", "text", "string"},
-                               {"data.path", csv, "string"},
-                               {"data.text", "text", "string"}},
-                              {0, 1, 2}, 2);
+    const auto run = writeTextRun(db, csv);
     widgets::GalleryView view;
-    view.resize(1280, 800);
-    view.show();
-    view.setDatabase(QString::fromStdString(db));
-    view.setRuns({{run, "text"}});
-    ASSERT_TRUE(QTest::qWaitFor([&] { return view.model()->rowCount() == 3; }, 10'000));
+    ASSERT_TRUE(showRun(view, db, run, 3));
     QAbstractItemModelTester tester(view.model(),
                                     QAbstractItemModelTester::FailureReportingMode::Fatal);
     const auto* data = view.model()->data();
@@ -430,4 +444,73 @@ TEST(GalleryView, TextExcerptFillsItsBoxAndStaysInside) {
     const QImage wrapped = render(QString(60, u'w').replace(QLatin1String("ww"), "w "));
     EXPECT_TRUE(inked(wrapped, box.top() + fm.lineSpacing(), box.top() + 2 * fm.lineSpacing()));
     EXPECT_FALSE(inked(wrapped, 0, 120, box.right() + 1));
+}
+
+// A run records what it trained on (storage/run_data.h): its classes name its labels, and a text
+// file edited since (one label changed, which also changes the classes' order) is not shown as
+// the run's samples: the summary says so instead.
+TEST(GalleryView, ATextFileChangedSinceTheRunIsNotShownAsItsSamples) {
+    test::TempDir dir;
+    const std::string csv = dir.file("quotes.csv");
+    test::writeFile(csv, "text,label\none,wit\ntwo,wisdom\nthree,wit\n");
+    const std::string db = dir.file("text.db");
+    const auto run = writeTextRun(db, csv);
+    {
+        auto store = storage::RunStore::open(db);
+        ASSERT_TRUE(storage::storeRunData(
+            store->connection(), run, {engine::text::textSourceName(csv, ""), {"wisdom", "wit"}}));
+    }
+    {
+        widgets::GalleryView view;
+        ASSERT_TRUE(showRun(view, db, run, 3));
+        EXPECT_FALSE(view.model()
+                         ->data(view.model()->index(0), widgets::PredictionsModel::TextRole)
+                         .toString()
+                         .isEmpty());
+        EXPECT_FALSE(view.summaryText().contains("changed since"));
+    }
+    test::writeFile(csv, "text,label\none,art\ntwo,wisdom\nthree,wit\n");
+    widgets::GalleryView view;
+    ASSERT_TRUE(showRun(view, db, run, 3));
+    EXPECT_TRUE(view.summaryText().contains("changed since run"))
+        << view.summaryText().toStdString();
+    EXPECT_EQ(view.model()->data()->classNames, (std::vector<std::string>{"wisdom", "wit"}));
+    for (int r = 0; r < 3; ++r)
+        EXPECT_TRUE(view.model()
+                        ->data(view.model()->index(r), widgets::PredictionsModel::TextRole)
+                        .toString()
+                        .isEmpty());
+}
+
+// Many classes: the confusion matrix stops measuring its cells (ResizeToContents over 2000 x 2000
+// cells froze the window); ten classes are still sized to their contents.
+TEST(GalleryView, ManyClassesKeepTheConfusionMatrixFromMeasuringEveryCell) {
+    test::TempDir dir;
+    const std::string db = dir.file("many.db");
+    std::vector<std::int64_t> ids(400);
+    std::iota(ids.begin(), ids.end(), 0);
+    const auto many = writeRun(db, {}, ids, 200);
+    const auto few = writeRun(db, {}, ids, 10);
+    {
+        std::vector<std::string> names;
+        for (int c = 0; c < 200; ++c)
+            names.push_back(std::string("class ").append(std::to_string(c)));
+        auto store = storage::RunStore::open(db);
+        ASSERT_TRUE(storage::storeRunData(store->connection(), many, {"", names}));
+    }
+    widgets::GalleryView view;
+    view.resize(1280, 800);
+    view.show();
+    view.setDatabase(QString::fromStdString(db));
+    auto* matrix = view.findChild<QTableView*>();
+    ASSERT_NE(matrix, nullptr);
+    view.setRuns({{many, "many"}});
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return view.confusion()->classNames().size() == 200; }, 10'000));
+    EXPECT_EQ(matrix->horizontalHeader()->sectionResizeMode(0), QHeaderView::Interactive);
+    EXPECT_LT(matrix->horizontalHeader()->sectionSize(0), 80);
+    view.setRuns({{few, "few"}});
+    ASSERT_TRUE(
+        QTest::qWaitFor([&] { return view.confusion()->classNames().size() == 10; }, 10'000));
+    EXPECT_EQ(matrix->horizontalHeader()->sectionResizeMode(0), QHeaderView::ResizeToContents);
 }

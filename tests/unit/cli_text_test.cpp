@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -122,12 +123,26 @@ TEST(CliText, BadTextIsRefusedWithItsExitCodeAndNothingWritten) {
         int code;
         std::string message;
     };
+    std::string rare = "text,topic\n";  // 40 texts, no word in more than two
+    for (int i = 0; i < 40; ++i)
+        rare.append("w")
+            .append(std::to_string(i / 2))
+            .append(" x")
+            .append(std::to_string(i))
+            .append(i % 2 ? ",a\n" : ",b\n");
     const std::vector<Case> cases{
         {"an empty text", "text,topic\nhello world,a\n  ,b\n", {}, 3, "line 3: the text"},
         {"one class", "text,topic\nhello,a\nworld,a\n", {}, 3, "one class ('a')"},
         {"max_len 0", "text,topic\nhello,a\nworld,b\n", {"data.max_len=0"}, 2, "data.max_len"},
         {"an image model", "text,topic\nhello,a\nworld,b\n", {"model=cnn"}, 2, "textcnn or gru"},
         {"no text column", "words,topic\nhello,a\nworld,b\n", {}, 3, "no column 'text'"},
+        {"min_freq above every count", rare, {"data.min_freq=50"}, 3, "lower data.min_freq"},
+        {"a label not in UTF-8",
+         "text,topic\nhello,caf\xE9\nworld,b\n",
+         {},
+         3,
+         "line 2: the label ('topic') is not valid UTF-8"},
+        {"UTF-16", std::string("\xFF\xFEt\0e\0", 6), {}, 3, "is UTF-16 text"},
     };
     for (const auto& k : cases) {
         runboard::test::writeFile(dir.file("bad.csv"), k.text);
@@ -147,6 +162,12 @@ TEST(CliText, BadTextIsRefusedWithItsExitCodeAndNothingWritten) {
     EXPECT_EQ(o.code, 2);
     EXPECT_NE(o.err.find("data.source = text"), std::string::npos) << o.err;
     EXPECT_EQ(runboard::test::fileHash(db), hash);
+    // lr-find on text it cannot read: the data's exit code, and no database made for it.
+    o = runCli({"lr-find", "--db", dir.file("new.db"), "--set", "data.source=text", "--set",
+                "data.path=" + dir.file("missing.csv"), "--set", "data.text=text"},
+               dir);
+    EXPECT_EQ(o.code, 3) << o.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("new.db")));
 
     // Invalid UTF-8 is replaced and counted, never a crash.
     std::string bytes = "text,topic\n";

@@ -9,6 +9,7 @@
 #include <limits>
 #include <thread>
 
+#include "storage/run_data.h"
 #include "storage/run_store.h"
 #include "storage/schema.h"
 #include "storage/writer.h"
@@ -158,6 +159,28 @@ TEST(RunStore, DeleteRemovesRowsAndFilesButNotARunningRun) {
     EXPECT_EQ(store->connection().queryInt("SELECT count(*) FROM metric_buckets").value(), 0);
     EXPECT_FALSE(std::filesystem::exists(runFilesDir(path, owned->id)));
     EXPECT_EQ(store->deleteRun(owned->id).error().kind, ErrorKind::NotFound);
+}
+
+// What data a run trained on: nothing before it starts, then its source and classes in order;
+// recorded again (a resume), the new record replaces the old; deleted with the run.
+TEST(RunStore, RunDataRoundTripsIsReplacedAndGoesWithTheRun) {
+    TempDir dir;
+    auto store = RunStore::open(dir.file("a.db"));
+    auto owned = store->createRun(sampleRun());
+    auto& db = store->connection();
+    EXPECT_EQ(runData(db, owned->id).value(), std::nullopt);
+    const RunData first{"quotes.csv#0badf00d", {"wit", "wisdom", "caf\xC3\xA9", ""}};
+    ASSERT_TRUE(storeRunData(db, owned->id, first));
+    EXPECT_EQ(runData(db, owned->id).value(), first);
+    const RunData second{"", {"b", "a"}};
+    ASSERT_TRUE(storeRunData(db, owned->id, second));
+    EXPECT_EQ(runData(db, owned->id).value(), second);
+    EXPECT_EQ(db.queryInt("SELECT count(*) FROM run_classes").value(), 2);
+    owned->lock.release();
+    ASSERT_TRUE(store->setStatus(owned->id, RunStatus::Finished));
+    ASSERT_TRUE(store->deleteRun(owned->id));
+    EXPECT_EQ(runData(db, owned->id).value(), std::nullopt);
+    EXPECT_EQ(db.queryInt("SELECT count(*) FROM run_classes").value(), 0);
 }
 
 TEST(RunStore, StatusNamesRoundTrip) {

@@ -151,6 +151,20 @@ TEST(TextScan, TheCacheIsUsedOnlyWhileTheSourceAndItsBytesAreUnchanged) {
     EXPECT_FALSE(edited.fromCache);
     EXPECT_EQ(edited.size(), first.size() + 1);
     EXPECT_TRUE(scanText(tableRequest(csv, cache, 1)).fromCache);
+
+    // Edited in place, with its size and modification time kept (a label swapped, the time
+    // set back): the bytes tell, and the texts' labels are the new ones.
+    std::string swapped = runboard::test::readFile(csv);
+    const auto at = swapped.rfind(",a\n");
+    ASSERT_NE(at, std::string::npos);
+    swapped[at + 1] = 'b';
+    const auto time = fs::last_write_time(csv);
+    runboard::test::writeFile(csv, swapped);
+    fs::last_write_time(csv, time);
+    const TextScan relabelled = scanText(tableRequest(csv, cache, 1));
+    EXPECT_FALSE(relabelled.fromCache);
+    EXPECT_NE(relabelled.name, edited.name);
+    EXPECT_NE(relabelled.labels.back(), edited.labels.back());
 }
 
 TEST(TextScan, AFolderIsRescannedWhenAFileIsAddedAndEmptyTokensAreNamed) {

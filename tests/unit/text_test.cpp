@@ -191,6 +191,38 @@ TEST(TextSource, BadTablesAreRefusedNamingTheFileAndTheProblem) {
               std::string::npos);
     EXPECT_NE(errorOf([&] { readTextTable(dir.file("none.csv"), "text", ""); }).find("none.csv"),
               std::string::npos);
+    // A label with invalid bytes would become "caf\uFFFD", another label's name: refused.
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write("text,label\nhi,caf\xE9\nho,caf\xE8\nhm,b\n"), "text", "");
+              }).find("line 2: the label ('label') is not valid UTF-8"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(write(std::string("\xFF\xFEt\0e\0x\0t\0", 10)), "text", "");
+              }).find("b.csv: is UTF-16 text: save it as UTF-8"),
+              std::string::npos);
+    // A broken quote swallows the rest of the file into one text: over 1 MB is refused.
+    EXPECT_NE(errorOf([&] {
+                  readTextTable(
+                      write("text,label\nhi,a\n\"" + std::string(1100000, 'x') + "\",b\n"), "text",
+                      "");
+              }).find("line 3: the text ('text') is 1.1 MB"),
+              std::string::npos);
+}
+
+TEST(TextSource, IntegerLabelsAreOneClassHoweverWrittenAndATsvMayStartWithABom) {
+    runboard::test::TempDir dir;
+    runboard::test::writeFile(dir.file("n.csv"),
+                              "text,label\na,1\nb,01\nc,1.0\nd,+1\ne,-2\nf,10\n");
+    const TextSamples n = readTextTable(dir.file("n.csv"), "text", "");
+    EXPECT_EQ(n.classNames, (Tokens{"-2", "1", "10"}));
+    EXPECT_EQ(n.labels, (std::vector<std::int32_t>{1, 1, 1, 1, 0, 2}));
+    // Not every label an integer: each kept as written.
+    runboard::test::writeFile(dir.file("m.csv"), "text,label\na,1\nb,01\nc,x\n");
+    EXPECT_EQ(readTextTable(dir.file("m.csv"), "text", "").classNames, (Tokens{"01", "1", "x"}));
+    runboard::test::writeFile(dir.file("b.tsv"), "\xEF\xBB\xBFtext\tlabel\nhi\ta\nho\tb\n");
+    const TextSamples t = readTextTable(dir.file("b.tsv"), "text", "label");
+    EXPECT_EQ(t.texts, (Tokens{"hi", "ho"}));
+    EXPECT_EQ(t.classNames, (Tokens{"a", "b"}));
 }
 
 TEST(TextSource, ReadsAFolderOfClassSubFolders) {
@@ -213,6 +245,19 @@ TEST(TextSource, ReadsAFolderOfClassSubFolders) {
               std::string::npos);
     EXPECT_NE(errorOf([&] { readTextFolder(dir.file("missing")); }).find("is not a folder"),
               std::string::npos);
+    std::filesystem::remove(dir.file("ham/2.txt"));
+    runboard::test::writeFile(dir.file("ham/3.TXT"), "upper case");  // .TXT is text too
+    EXPECT_EQ(readTextFolder(dir.path().string()).size(), 4u);
+
+    // A train/ and test/ layout (IMDB's): named, with the folder to use instead.
+    runboard::test::TempDir imdb;
+    for (const char* part : {"train/pos", "train/neg", "test/pos", "test/neg"}) {
+        std::filesystem::create_directories(imdb.path() / part);
+        runboard::test::writeFile((imdb.path() / part / "1.txt").string(), "fine");
+    }
+    const std::string nested = errorOf([&] { readTextFolder(imdb.path().string()); });
+    EXPECT_NE(nested.find("holds test, train with class folders of their own"), std::string::npos)
+        << nested;
 }
 
 TEST(TextSource, ThePredictionReviewSeesEachSampleByItsId) {
@@ -230,4 +275,8 @@ TEST(TextSource, ThePredictionReviewSeesEachSampleByItsId) {
     EXPECT_TRUE(samples->image(runboard::engine::FilePart::Train, 0).empty());
     EXPECT_EQ(samples->classNames(), (Tokens{"a", "b"}));
     EXPECT_TRUE(samples->name().starts_with("t.csv#")) << samples->name();
+    // The name is what a run records: the same bytes, the same name; other bytes, another.
+    EXPECT_EQ(samples->name(), textSourceName(dir.file("t.csv"), ""));
+    runboard::test::writeFile(dir.file("t.csv"), "text,label\nfirst one,b\n\"second, quoted\",a\n");
+    EXPECT_NE(samples->name(), textSourceName(dir.file("t.csv"), ""));
 }
