@@ -1,0 +1,158 @@
+#include "engine/dist_group.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdlib>
+#include <string>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "engine/dist/shard.h"
+#include "engine/errors.h"
+
+namespace runboard::engine {
+
+struct DistGroup::Impl {
+    int rank = 0;
+    int world = 1;
+    int port = 0;
+    std::chrono::milliseconds timeout{60'000};
+    c10::intrusive_ptr<c10d::TCPStore> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+
+    [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
+        std::string message = e.what();
+        // c10::Error appends a C++ stack trace after the first line.
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+        throw EngineError("data-parallel rank " + std::to_string(rank) + " of " +
+                          std::to_string(world) + ": " + what + " failed within ddp.timeout " +
+                          std::to_string(timeout.count() / 1000) +
+                          " s (a rank stopped, died or hangs): " + message);
+    }
+
+    void run(const char* what, std::vector<at::Tensor>& tensors,
+             const std::function<c10::intrusive_ptr<c10d::Work>(std::vector<at::Tensor>&)>& op) {
+        try {
+            const auto work = op(tensors);
+            work->wait(timeout);
+        } catch (const std::exception& e) {
+            fail(what, e);
+        }
+    }
+};
+
+namespace {
+
+bool isLoopback(const std::string& host) {
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
+// Gloo's device: GLOO_SOCKET_IFNAME as PyTorch honours it, loopback for a job on this machine,
+// otherwise the address this machine's host name resolves to.
+std::shared_ptr<::gloo::transport::Device> device(const std::string& masterAddr) {
+    if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr && *ifname)
+        return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
+    if (isLoopback(masterAddr)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+    return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+}  // namespace
+
+DistGroup::DistGroup(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DistGroup::~DistGroup() = default;
+
+std::unique_ptr<DistGroup> DistGroup::join(const dist::Launch& launch,
+                                           std::chrono::milliseconds timeout,
+                                           const std::function<void(int port)>& onListening) {
+    auto impl = std::make_unique<Impl>();
+    impl->rank = launch.rank;
+    impl->world = launch.worldSize;
+    impl->timeout = timeout;
+    const std::string where = launch.masterAddr + ":" + std::to_string(launch.masterPort);
+    try {
+        c10d::TCPStoreOptions options;
+        options.port = static_cast<std::uint16_t>(launch.masterPort);
+        options.isServer = launch.rank == 0;
+        options.numWorkers = launch.worldSize;
+        options.waitWorkers = false;  // the ranks meet in the process group's rendezvous below
+        options.timeout = timeout;
+        impl->store = c10::make_intrusive<c10d::TCPStore>(launch.masterAddr, options);
+        impl->port = impl->store->getPort();
+    } catch (const std::exception& e) {
+        impl->fail(launch.rank == 0 ? "listening on " + where : "reaching rank 0 at " + where, e);
+    }
+    if (launch.rank == 0 && onListening) onListening(impl->port);
+    try {
+        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        options->devices.push_back(device(launch.masterAddr));
+        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, launch.rank,
+                                                                  launch.worldSize, options);
+    } catch (const std::exception& e) {
+        impl->fail("meeting the other " + std::to_string(launch.worldSize - 1) + " rank(s) at " +
+                       launch.masterAddr + ":" + std::to_string(impl->port),
+                   e);
+    }
+    return std::unique_ptr<DistGroup>(new DistGroup(std::move(impl)));
+}
+
+int DistGroup::rank() const {
+    return impl_->rank;
+}
+int DistGroup::worldSize() const {
+    return impl_->world;
+}
+int DistGroup::port() const {
+    return impl_->port;
+}
+
+void DistGroup::broadcast(const std::vector<at::Tensor>& tensors) {
+    for (const auto& t : tensors) {
+        // Gloo writes into the tensor's memory: a contiguous alias, copied back if it is not one.
+        std::vector<at::Tensor> buffer{t.detach().contiguous()};
+        impl_->run("broadcast", buffer,
+                   [&](std::vector<at::Tensor>& b) { return impl_->group->broadcast(b); });
+        if (buffer[0].data_ptr() != t.data_ptr()) t.detach().copy_(buffer[0]);
+    }
+}
+
+void DistGroup::averageGradients(const std::vector<at::Tensor>& parameters,
+                                 std::int64_t bucketBytes) {
+    std::vector<std::int64_t> bytes;
+    bytes.reserve(parameters.size());
+    for (const auto& p : parameters)
+        bytes.push_back(p.numel() * static_cast<std::int64_t>(p.element_size()));
+    for (const auto& bucket : dist::gradientBuckets(bytes, bucketBytes)) {
+        std::vector<at::Tensor> pieces;
+        pieces.reserve(bucket.size());
+        for (const auto k : bucket) {
+            const auto& p = parameters[k];
+            pieces.push_back(p.grad().defined() ? p.grad().detach().reshape({-1})
+                                                : at::zeros({p.numel()}, p.options()));
+        }
+        std::vector<at::Tensor> flat{at::cat(pieces)};
+        impl_->run("averaging gradients", flat,
+                   [&](std::vector<at::Tensor>& f) { return impl_->group->allreduce(f); });
+        flat[0].div_(impl_->world);
+        std::int64_t offset = 0;
+        for (const auto k : bucket) {
+            auto p = parameters[k];
+            const auto part = flat[0].narrow(0, offset, p.numel()).view(p.sizes());
+            offset += p.numel();
+            if (p.grad().defined())
+                p.mutable_grad().detach().copy_(part);
+            else
+                p.mutable_grad() = part.clone();
+        }
+    }
+}
+
+std::vector<double> DistGroup::sum(std::vector<double> values) {
+    if (values.empty()) return values;
+    std::vector<at::Tensor> t{
+        at::from_blob(values.data(), {static_cast<std::int64_t>(values.size())}, at::kDouble)};
+    impl_->run("summing over ranks", t,
+               [&](std::vector<at::Tensor>& v) { return impl_->group->allreduce(v); });
+    return values;
+}
+
+}  // namespace runboard::engine
