@@ -25,9 +25,9 @@ struct DistGroup::Impl {
         // c10::Error appends a C++ stack trace after the first line.
         if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
         throw EngineError("data-parallel rank " + std::to_string(rank) + " of " +
-                          std::to_string(world) + ": " + what + " failed within ddp.timeout " +
-                          std::to_string(timeout.count() / 1000) +
-                          " s (a rank stopped, died or hangs): " + message);
+                          std::to_string(world) + ": " + what + " failed: " + message +
+                          " (every wait ends after the " + std::to_string(timeout.count() / 1000) +
+                          " s timeout: a rank that stopped, died or hangs ends it sooner or then)");
     }
 
     void run(const char* what, std::vector<at::Tensor>& tensors,

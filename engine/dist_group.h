@@ -8,10 +8,10 @@
 // with two processes: parameters broadcast from rank 0 stay bit-identical on both ranks after 100
 // SGD steps, and a 4 MB allreduce takes 2-7 ms.
 //
-// Every collective waits at most the group's timeout (ddp.timeout, 60 s by default, never Gloo's
-// 30 minutes): a rank that raised, died or hangs turns into an EngineError on the others that
-// names the rank that noticed and what Gloo reported. Only engine code includes this header: it
-// pulls in ATen's Tensor, not <torch/torch.h>.
+// Every collective waits at most the group's timeout (the caller's; ddp.timeout will set it, 60 s
+// by default, never Gloo's 30 minutes): a rank that raised, died or hangs turns into an EngineError
+// on the others that names the rank that noticed and what Gloo reported. Only engine code includes
+// this header: it pulls in ATen's Tensor, not <torch/torch.h>.
 
 #include <ATen/core/Tensor.h>
 

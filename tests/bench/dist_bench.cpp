@@ -30,22 +30,36 @@ int main(int argc, char** argv) {
     int steps = 200, warmup = 20, threads = 1;
     std::int64_t batch = 128;
     std::string model = "cnn";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i], value = argv[i + 1];
-        if (key == "--steps")
-            steps = std::stoi(value);
-        else if (key == "--warmup")
-            warmup = std::stoi(value);
-        else if (key == "--batch")
-            batch = std::stoll(value);
-        else if (key == "--threads")
-            threads = std::stoi(value);
-        else if (key == "--model")
-            model = value;
-        else {
-            std::fprintf(stderr, "unknown option %s\n", key.c_str());
-            return 2;
+    try {
+        for (int i = 1; i < argc; i += 2) {
+            if (i + 1 == argc) {
+                std::fprintf(stderr, "%s needs a value\n", argv[i]);
+                return 2;
+            }
+            const std::string key = argv[i], value = argv[i + 1];
+            if (key == "--steps")
+                steps = std::stoi(value);
+            else if (key == "--warmup")
+                warmup = std::stoi(value);
+            else if (key == "--batch")
+                batch = std::stoll(value);
+            else if (key == "--threads")
+                threads = std::stoi(value);
+            else if (key == "--model")
+                model = value;
+            else {
+                std::fprintf(stderr, "unknown option %s\n", key.c_str());
+                return 2;
+            }
         }
+    } catch (const std::exception&) {  // std::stoi: not a number, or out of range
+        std::fprintf(stderr, "each option takes a whole number (--model: cnn or mlp)\n");
+        return 2;
+    }
+    if (steps < 1 || warmup < 0 || batch < 1 || threads < 1) {
+        std::fprintf(stderr,
+                     "--steps, --batch and --threads must be positive, --warmup not negative\n");
+        return 2;
     }
     const auto resolved = dist::resolveLaunch({}, [](const char* n) { return std::getenv(n); });
     if (const auto* e = std::get_if<std::string>(&resolved)) {
