@@ -19,16 +19,18 @@ namespace runboard::app {
 namespace {
 
 using analysis::kPhaseNames;
+using analysis::phaseShown;
 using analysis::ProfileReport;
 
 nlohmann::json numberOrNull(std::optional<double> v) {
     return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-nlohmann::json phasesJson(const std::array<double, 7>& ms) {
+// allreduce only for a data-parallel run (phaseShown).
+nlohmann::json phasesJson(const ProfileReport& r, const analysis::PhaseMs& ms) {
     nlohmann::json j = nlohmann::json::object();
     for (std::size_t i = 0; i < kPhaseNames.size(); ++i)
-        j[std::string(kPhaseNames[i])] = ms[i];
+        if (phaseShown(r, i)) j[std::string(kPhaseNames[i])] = ms[i];
     return j;
 }
 
@@ -37,11 +39,11 @@ nlohmann::json reportJson(storage::RunId run, const ProfileReport& r) {
     j["epochs"] = nlohmann::json::array();
     for (const auto& e : r.epochs)
         j["epochs"].push_back({{"step", e.step},
-                               {"phases_ms", phasesJson(e.ms)},
+                               {"phases_ms", phasesJson(r, e.ms)},
                                {"step_ms", e.stepMs},
                                {"eval_s", numberOrNull(e.evalSeconds)},
                                {"peak_rss_mb", numberOrNull(e.peakRssMb)}});
-    j["mean"] = {{"phases_ms", phasesJson(r.meanMs)}, {"step_ms", r.stepMs}};
+    j["mean"] = {{"phases_ms", phasesJson(r, r.meanMs)}, {"step_ms", r.stepMs}};
     j["data_share"] = r.dataShare;
     j["data_bound"] = r.dataBound;
     j["data_advice"] = r.dataAdvice;
@@ -125,19 +127,19 @@ std::string reportText(storage::RunId run, const ProfileReport& r, std::size_t t
     } else {
         out += "The mean step of each epoch, by phase (ms):\n";
         out += fmt::format("{:>8}", "step");
-        for (auto name : kPhaseNames)
-            out += fmt::format(" {:>9}", name);
+        for (std::size_t i = 0; i < kPhaseNames.size(); ++i)
+            if (phaseShown(r, i)) out += fmt::format(" {:>9}", kPhaseNames[i]);
         out += fmt::format(" {:>9} {:>8} {:>9}\n", "total", "eval s", "peak MB");
         for (const auto& e : r.epochs) {
             out += fmt::format("{:>8}", e.step);
-            for (double v : e.ms)
-                out += fmt::format(" {:>9.2f}", v);
+            for (std::size_t i = 0; i < e.ms.size(); ++i)
+                if (phaseShown(r, i)) out += fmt::format(" {:>9.2f}", e.ms[i]);
             out +=
                 fmt::format(" {:>9.2f} {:>8.2f} {:>9.0f}\n", e.stepMs, e.evalSeconds, e.peakRssMb);
         }
         out += fmt::format("{:>8}", "mean");
-        for (double v : r.meanMs)
-            out += fmt::format(" {:>9.2f}", v);
+        for (std::size_t i = 0; i < r.meanMs.size(); ++i)
+            if (phaseShown(r, i)) out += fmt::format(" {:>9.2f}", r.meanMs[i]);
         out += fmt::format(" {:>9.2f}\n", r.stepMs);
         out += r.dataBound ? "\n" + r.dataAdvice + ".\n"
                            : fmt::format("\n{:.0f}% of each step waits for data: not data-bound.\n",

@@ -8,7 +8,9 @@
 
 #include "app/cli.h"
 #include "app/cli_common.h"
+#include "app/cli_dist.h"
 #include "app/exit_codes.h"
+#include "app/local_ranks.h"
 #include "app/logging.h"
 #include "app/progress.h"
 #include "app/run_json.h"
@@ -72,9 +74,13 @@ int trainCommand(const QStringList& args) {
     parser.addOption(nameOpt);
     parser.addOption(parentOpt);
     parser.addOption(kJsonOption);
+    for (const auto* o :
+         {&kNprocOption, &kWorldSizeOption, &kRankOption, &kMasterAddrOption, &kMasterPortOption})
+        parser.addOption(*o);
     const QString usage =
         "runboard train [--db PATH] [--config FILE.json] [--set KEY=VALUE]... [--name NAME] "
-        "[--parent RUN] [--json]";
+        "[--parent RUN] [--json] [--nproc N | --world-size W --rank R --master-addr HOST "
+        "--master-port PORT]";
     const QString description = QString::fromStdString(
         "Train a model and log every metric and prediction to the database.\n"
         "Prints the run id (with --json, the same object as `runboard show --json`).\n\n"
@@ -99,6 +105,11 @@ int trainCommand(const QStringList& args) {
     } catch (const config::ConfigError& e) {
         return fail(kExitUsage, e.what());
     }
+    // Data-parallel: the ranks other than 0 never touch the database.
+    auto dist = distLaunch(parser, cfg);
+    if (auto* message = std::get_if<std::string>(&dist)) return fail(kExitUsage, *message);
+    const DistLaunch launch = std::get<DistLaunch>(dist);
+    if (launch.launch && launch.launch->rank != 0) return trainOtherRank(cfg, *launch.launch);
     // The database's name and the parent, before the minutes a dataset can take to load.
     const std::string dbPath = databasePath(parser);
     if (auto file = storage::databaseFile(dbPath, /*mustExist=*/false); !file)
@@ -116,7 +127,13 @@ int trainCommand(const QStringList& args) {
 
     // 2. The data, before the database: a missing dataset leaves no trace.
     setupLogging(dbPath);
-    engine::Trainer trainer(cfg, {.checkpointDir = {}, .stop = &InterruptGuard::flag()});
+    // --nproc: ranks 1..N-1, started once rank 0 listens (after its checklist).
+    std::unique_ptr<LocalRanks> ranks;
+    const engine::DistOptions distOptions = launch.local
+                                                ? localJobOptions(launch.launch->worldSize, ranks)
+                                                : engine::DistOptions{.launch = launch.launch};
+    engine::Trainer trainer(
+        cfg, {.checkpointDir = {}, .stop = &InterruptGuard::flag(), .dist = distOptions});
     try {
         trainer.loadData();
     } catch (const engine::DataError& e) {
@@ -132,7 +149,17 @@ int trainCommand(const QStringList& args) {
     spdlog::info("run {} in {}", id.value(), dbPath);
 
     // 4. Train. Checkpoints live beside the database; Ctrl-C stops within one step.
-    trainer.setCheckpointDir(session.value()->store().filesDir(id.value()));
+    const std::string filesDir = session.value()->store().filesDir(id.value());
+    trainer.setCheckpointDir(filesDir);
+    if (launch.local) {
+        // The other ranks train with rank 0's config as resolved (model = auto decided).
+        try {
+            ranks =
+                std::make_unique<LocalRanks>(launch.launch->worldSize, trainer.config(), filesDir);
+        } catch (const std::exception& e) {
+            return fail(kExitDatabase, e.what());
+        }
+    }
     ProgressPrinter progress(stderr);
     auto hideTest = storage::competitionMode(session.value()->store().connection());
     if (!hideTest) return failStorage(hideTest.error());
@@ -141,6 +168,16 @@ int trainCommand(const QStringList& args) {
         InterruptGuard interrupt;
         return session.value()->train(trainer, &progress);
     }();
+    if (ranks) {
+        // Every rank ends after the same step; one still running after the timeout is killed.
+        const auto timeout = std::chrono::milliseconds(
+            static_cast<std::int64_t>(trainer.config().number("ddp.timeout") * 1000));
+        // After a failure the others have failed too, or hang: no reason to wait long.
+        const bool failed = outcome.status == storage::RunStatus::Failed;
+        if (const auto why = ranks->finish(failed ? std::chrono::milliseconds(2000) : timeout);
+            !why.empty())
+            spdlog::warn("data-parallel: {}", why);
+    }
 
     return reportOutcome(session.value()->store(), outcome, parser.isSet(kJsonOption));
 }

@@ -87,8 +87,11 @@ storage::Result<json> runToJson(storage::RunStore& store, storage::RunId id) {
     j["notes"] = r.notes;
     j["message"] = r.message;
     j["params"] = json::object();
-    for (const auto& p : params.value())
+    j["world_size"] = 1;  // data-parallel processes (ddp.world_size; runs before it: 1)
+    for (const auto& p : params.value()) {
         j["params"][p.key] = paramValue(p);
+        if (p.key == "ddp.world_size") j["world_size"] = paramValue(p);
+    }
     j["metrics"] = json::object();
     for (const auto& [k, v] : metrics.value())
         j["metrics"][k] = std::isfinite(v) ? json(v) : json(nullptr);

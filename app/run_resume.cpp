@@ -13,6 +13,11 @@ namespace runboard::app {
 
 ResumeChoice chooseCheckpoint(storage::RunStore& store, storage::RunId id,
                               engine::Trainer& trainer) {
+    // Before anything, also without a checkpoint: a restart from step 0 would need the ranks.
+    if (const auto world = trainer.config().integer("ddp.world_size"); world > 1)
+        throw engine::ResumeRefused(
+            "it trained data-parallel (ddp.world_size = " + std::to_string(world) +
+            "), and resuming such a run is not supported yet: start a new run with its config");
     ResumeChoice choice;
     auto all = store.checkpoints(id);
     if (!all)

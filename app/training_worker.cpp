@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "app/local_ranks.h"
 #include "app/run_session.h"
 #include "app/sweep_job.h"
 #include "engine/errors.h"
@@ -99,10 +100,30 @@ void TrainingWorker::train(qint64 runId, const config::Config& cfg) {
     emit started(runId);
     RunOutcome outcome;
     try {
-        engine::Trainer trainer(cfg, {session->store().filesDir(runId), &stop_, &profile_});
+        // Data-parallel (ddp.world_size > 1): this thread is rank 0 and starts the others as
+        // `runboard train --rank R` processes once it listens (app/local_ranks.h).
+        config::Config c = cfg;
+        const int world = static_cast<int>(c.integer("ddp.world_size"));
+        const std::string filesDir = session->store().filesDir(runId);
+        std::unique_ptr<LocalRanks> ranks;
+        engine::DistOptions dist;
+        if (world > 1) {
+            shareCores(c, world);
+            ranks = std::make_unique<LocalRanks>(world, c, filesDir);
+            dist = localJobOptions(world, ranks);
+        }
+        engine::Trainer trainer(c, {filesDir, &stop_, &profile_, {}, dist});
         ProgressForwarder forward(this, runId);
         forward.emitProgress = [this](const RunProgress& p) { emit progress(p); };
         outcome = session->train(trainer, &forward);
+        if (ranks) {
+            const auto wait = outcome.status == storage::RunStatus::Failed
+                                  ? std::chrono::milliseconds(2000)
+                                  : std::chrono::milliseconds(
+                                        static_cast<std::int64_t>(c.number("ddp.timeout") * 1000));
+            if (const auto why = ranks->finish(wait); !why.empty())
+                spdlog::warn("run {}: data-parallel: {}", runId, why);
+        }
     } catch (const std::exception& e) {
         // Config or data errors before the loop: the run fails with the message.
         spdlog::error("run {} failed: {}", runId, e.what());

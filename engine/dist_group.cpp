@@ -1,9 +1,12 @@
 #include "engine/dist_group.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -26,8 +29,10 @@ struct DistGroup::Impl {
         if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
         throw EngineError("data-parallel rank " + std::to_string(rank) + " of " +
                           std::to_string(world) + ": " + what + " failed: " + message +
-                          " (every wait ends after the " + std::to_string(timeout.count() / 1000) +
-                          " s timeout: a rank that stopped, died or hangs ends it sooner or then)");
+                          " (a rank that dies ends every wait at once; one that hangs, after "
+                          "ddp.timeout = " +
+                          fmt::format("{:g}", static_cast<double>(timeout.count()) / 1000.0) +
+                          " s)");
     }
 
     void run(const char* what, std::vector<at::Tensor>& tensors,
@@ -116,22 +121,35 @@ void DistGroup::broadcast(const std::vector<at::Tensor>& tensors) {
 }
 
 void DistGroup::averageGradients(const std::vector<at::Tensor>& parameters,
-                                 std::int64_t bucketBytes) {
+                                 std::int64_t bucketBytes, std::vector<double>* extras) {
     std::vector<std::int64_t> bytes;
     bytes.reserve(parameters.size());
     for (const auto& p : parameters)
         bytes.push_back(p.numel() * static_cast<std::int64_t>(p.element_size()));
+    bool first = true;
     for (const auto& bucket : dist::gradientBuckets(bytes, bucketBytes)) {
         std::vector<at::Tensor> pieces;
-        pieces.reserve(bucket.size());
+        pieces.reserve(bucket.size() + 1);
         for (const auto k : bucket) {
             const auto& p = parameters[k];
             pieces.push_back(p.grad().defined() ? p.grad().detach().reshape({-1})
                                                 : at::zeros({p.numel()}, p.options()));
         }
+        const bool carry = first && extras != nullptr && !extras->empty();
+        const auto nExtras = carry ? static_cast<std::int64_t>(extras->size()) : 0;
+        if (carry) {
+            pieces.push_back(at::from_blob(extras->data(), {nExtras}, at::kDouble)
+                                 .to(pieces.front().scalar_type()));
+        }
+        first = false;
         std::vector<at::Tensor> flat{at::cat(pieces)};
         impl_->run("averaging gradients", flat,
                    [&](std::vector<at::Tensor>& f) { return impl_->group->allreduce(f); });
+        if (carry) {
+            const auto sums =
+                flat[0].narrow(0, flat[0].numel() - nExtras, nExtras).to(at::kDouble).contiguous();
+            std::copy_n(sums.data_ptr<double>(), nExtras, extras->begin());
+        }
         flat[0].div_(impl_->world);
         std::int64_t offset = 0;
         for (const auto k : bucket) {
@@ -153,6 +171,56 @@ std::vector<double> DistGroup::sum(std::vector<double> values) {
     impl_->run("summing over ranks", t,
                [&](std::vector<at::Tensor>& v) { return impl_->group->allreduce(v); });
     return values;
+}
+
+}  // namespace runboard::engine
+
+namespace runboard::engine {
+
+std::vector<at::Tensor> DistGroup::gather(const at::Tensor& tensor) {
+    std::vector<at::Tensor> input{tensor.contiguous()};
+    std::vector<std::vector<at::Tensor>> output;
+    if (impl_->rank == 0) {
+        output.emplace_back();
+        for (int r = 0; r < impl_->world; ++r)
+            output.back().push_back(at::empty_like(input[0]));
+    }
+    impl_->run("gathering predictions", input,
+               [&](std::vector<at::Tensor>& in) { return impl_->group->gather(output, in); });
+    return impl_->rank == 0 ? output.front() : std::vector<at::Tensor>{};
+}
+
+namespace {
+std::string failureKey(int rank) {
+    return "runboard/failed/" + std::to_string(rank);
+}
+}  // namespace
+
+void DistGroup::reportFailure(const std::string& message) noexcept {
+    try {
+        impl_->store->set(failureKey(impl_->rank),
+                          std::vector<std::uint8_t>(message.begin(), message.end()));
+    } catch (...) {  // rank 0 (the store) is gone: it learns of this rank from Gloo instead
+    }
+}
+
+std::vector<std::string> DistGroup::failureReports(std::chrono::milliseconds wait) noexcept {
+    std::vector<std::string> out;
+    try {
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        do {
+            for (int r = 0; r < impl_->world; ++r) {
+                if (r == impl_->rank || !impl_->store->check({failureKey(r)})) continue;
+                const auto bytes = impl_->store->get(failureKey(r));
+                out.push_back("rank " + std::to_string(r) + ": " +
+                              std::string(bytes.begin(), bytes.end()));
+            }
+            if (!out.empty()) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } while (std::chrono::steady_clock::now() < deadline);
+    } catch (...) {  // the store is gone too: nothing more to say than Gloo's error
+    }
+    return out;
 }
 
 }  // namespace runboard::engine

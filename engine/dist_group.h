@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/dist/launch.h"
@@ -47,8 +48,22 @@ public:
 
     // Replaces each parameter's gradient by its mean over the ranks, in buckets of about
     // `bucketBytes`. A parameter without a gradient on this rank counts as zeros (and gets them).
+    // `extras` (the step's loss, counts, stop flag) ride in the first bucket, in the gradients'
+    // precision, and come back summed over the ranks: one allreduce fewer a step (about 0.1 ms
+    // on loopback, 3% of the MLP's step).
     void averageGradients(const std::vector<at::Tensor>& parameters,
-                          std::int64_t bucketBytes = 25 << 20);
+                          std::int64_t bucketBytes = 25 << 20,
+                          std::vector<double>* extras = nullptr);
+
+    // Rank 0 gets every rank's `tensor` (the same shape on each), in rank order; the others get
+    // nothing.
+    std::vector<at::Tensor> gather(const at::Tensor& tensor);
+
+    // A rank that fails says why in the rendezvous store before it leaves (best effort, never
+    // throws), so that rank 0 can name it; rank 0 reads what was said within `wait`, as
+    // "rank R: MESSAGE" lines.
+    void reportFailure(const std::string& message) noexcept;
+    std::vector<std::string> failureReports(std::chrono::milliseconds wait) noexcept;
 
     // Element-wise sums over the ranks (loss sums, counts, a stop flag), in float64.
     std::vector<double> sum(std::vector<double> values);

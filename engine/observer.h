@@ -21,7 +21,8 @@ struct RunInfo {
     std::vector<std::string> classNames;
     std::string sourceName;  // tables and text: Dataset::sourceName (empty for the others)
     std::string precision;   // the resolved one: fp32 | bf16
-    int threads = 0;
+    int threads = 0;         // each process's
+    int worldSize = 1;       // data-parallel processes; the global batch is batch x worldSize
     std::int64_t parameters = 0;
     // A resumed run: the step it continues after (its first StepEvent is the next one), and how
     // many epochs were complete then. 0 for a run from the start.
@@ -45,8 +46,12 @@ struct StepEvent {
 // checkpoints) and the rest (the schedule, zeroing gradients, counting right answers). `other`
 // is the step's wall time less the others, so the parts add up to it exactly.
 struct StepPhases {
-    double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0, observer = 0, other = 0;
-    double total() const { return data + forward + loss + backward + optimizer + observer + other; }
+    // allreduce: data-parallel only, the gradient average (and the rank waiting for the others).
+    double data = 0, forward = 0, loss = 0, backward = 0, allreduce = 0, optimizer = 0,
+           observer = 0, other = 0;
+    double total() const {
+        return data + forward + loss + backward + allreduce + optimizer + observer + other;
+    }
     StepPhases& operator+=(const StepPhases& o);
     StepPhases operator/(double n) const;
 };
@@ -62,6 +67,9 @@ struct EpochEvent {
     StepPhases stepPhases;
     double evalSeconds = 0;
     double peakRssMb = 0;
+    // Data-parallel: each rank's mean seconds a step until the allreduce (rank order), so a
+    // straggler shows; empty for one process.
+    std::vector<double> rankStepSeconds;
 };
 
 enum class Split { Train, Val, Test };
@@ -134,12 +142,13 @@ public:
 
 inline StepPhases& StepPhases::operator+=(const StepPhases& o) {
     data += o.data, forward += o.forward, loss += o.loss, backward += o.backward;
-    optimizer += o.optimizer, observer += o.observer, other += o.other;
+    allreduce += o.allreduce, optimizer += o.optimizer, observer += o.observer, other += o.other;
     return *this;
 }
 
 inline StepPhases StepPhases::operator/(double n) const {
-    return {data / n, forward / n, loss / n, backward / n, optimizer / n, observer / n, other / n};
+    return {data / n,      forward / n,   loss / n,     backward / n,
+            allreduce / n, optimizer / n, observer / n, other / n};
 }
 
 }  // namespace runboard::engine

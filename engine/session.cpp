@@ -11,6 +11,7 @@
 
 #include "engine/data/atomic_file.h"
 #include "engine/data/checksum.h"
+#include "engine/dist/shard.h"
 #include "engine/errors.h"
 #include "engine/phase_range.h"
 #include "engine/runtime.h"
@@ -222,38 +223,64 @@ StepOutput Session::step(const torch::Tensor& x, const torch::Tensor& y, double 
     const auto t2 = Clock::now();
     out.forward = seconds(t0, t1);
     out.lossTime = seconds(t1, t2);
-    if (out.finite) {
-        PhaseRange backwardRange("backward");
-        loss.backward();
-        if (measuresGradNorm()) out.gradNorm = gradNorm();
-        backwardRange.end();
+    if (sync_) {
+        // Data-parallel: every rank reaches the allreduce, a rank whose loss is not finite
+        // too (with no gradients), and all of them step, or none does.
+        if (out.finite) {
+            PhaseRange backwardRange("backward");
+            loss.backward();
+        }
         const auto t3 = Clock::now();
-        PhaseRange optimizerRange("optimizer");
-        optimizer_->step();
-        optimizerRange.end();
         out.backward = seconds(t2, t3);
-        out.optimizer = seconds(t3, Clock::now());
+        out.correct = countCorrect(logits, y);
+        PhaseRange syncRange("allreduce");
+        out.finite = sync_(out);
+        syncRange.end();
+        if (out.finite && measuresGradNorm()) out.gradNorm = gradNorm();
+        const auto t4 = Clock::now();
+        out.sync = seconds(t3, t4);
+        if (out.finite) {
+            PhaseRange optimizerRange("optimizer");
+            optimizer_->step();
+            optimizerRange.end();
+            out.optimizer = seconds(t4, Clock::now());
+        }
+    } else {
+        if (out.finite) {
+            PhaseRange backwardRange("backward");
+            loss.backward();
+            if (measuresGradNorm()) out.gradNorm = gradNorm();
+            backwardRange.end();
+            const auto t3 = Clock::now();
+            PhaseRange optimizerRange("optimizer");
+            optimizer_->step();
+            optimizerRange.end();
+            out.backward = seconds(t2, t3);
+            out.optimizer = seconds(t3, Clock::now());
+        }
+        out.correct = countCorrect(logits, y);
     }
-    out.correct = countCorrect(logits, y);
     gradNormAsked_ = false;
     ++step_;
     return out;
 }
 
 EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredictions,
-                             std::int64_t batchSize, const std::atomic<bool>* stop) {
+                             std::int64_t batchSize, const std::atomic<bool>* stop,
+                             std::int64_t first, std::int64_t count) {
     const bool wasTraining = model_->is_training();
     model_->eval();
     torch::NoGradGuard noGrad;
-    const std::int64_t n = data.size();
+    first = std::clamp<std::int64_t>(first, 0, data.size());
+    const std::int64_t n = count < 0 ? data.size() - first : std::min(count, data.size() - first);
     EvalOutput out;
     Predictions& p = out.predictions;
     const int k = static_cast<int>(model_->classes());
     if (keepPredictions) {
         p.split = split;
         p.numClasses = k;
-        p.sampleIndex.assign(data.indices.data_ptr<std::int64_t>(),
-                             data.indices.data_ptr<std::int64_t>() + n);
+        p.sampleIndex.assign(data.indices.data_ptr<std::int64_t>() + first,
+                             data.indices.data_ptr<std::int64_t>() + first + n);
         p.target.resize(static_cast<std::size_t>(n));
         p.predicted.resize(static_cast<std::size_t>(n));
         p.confidence.resize(static_cast<std::size_t>(n));
@@ -268,8 +295,8 @@ EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredic
             break;
         }
         const std::int64_t len = std::min(batchSize, n - begin);
-        const auto x = data.slice(begin, len);
-        const auto y = data.labels.narrow(0, begin, len);
+        const auto x = data.slice(first + begin, len);
+        const auto y = data.labels.narrow(0, first + begin, len);
         const auto logp = torch::log_softmax(forward(x), 1);
         const auto nll = -logp.gather(1, y.unsqueeze(1)).squeeze(1);
         const auto [conf, pred] = logp.max(1);
@@ -289,6 +316,9 @@ EvalOutput Session::evaluate(const SplitData& data, Split split, bool keepPredic
         std::copy_n(yC.data_ptr<std::int32_t>(), l, p.target.begin() + b);
         std::copy_n(nllC.data_ptr<float>(), l, p.loss.begin() + b);
     }
+    out.lossSum = lossSum;
+    out.correct = correct;
+    out.count = n;
     out.loss = n > 0 && !out.stopped ? lossSum / static_cast<double>(n) : std::nan("");
     out.accuracy = n > 0 && !out.stopped ? static_cast<double>(correct) / static_cast<double>(n)
                                          : std::nan("");
@@ -419,6 +449,15 @@ TrainBatches::TrainBatches(const Dataset& data, const TrainOptions& o, std::mt19
 
 TrainBatches::~TrainBatches() = default;
 
+void TrainBatches::shard(int worldSize, int rank) {
+    world_ = std::max(1, worldSize);
+    rank_ = rank;
+    const std::int64_t n = train_.size();
+    const std::int64_t share = (n + world_ - 1) / world_;
+    batch_ = std::min(batch_, std::max<std::int64_t>(1, share));
+    stepsPerEpoch_ = std::max<std::int64_t>(1, share / batch_);
+}
+
 void TrainBatches::shuffle() {
     if (bucketing_) {
         // Seeded from the trainer's RNG, so a checkpoint's RNG state replays it. The one short
@@ -431,9 +470,11 @@ void TrainBatches::shuffle() {
                 if ((static_cast<std::int64_t>(b.size()) == batch_) == full)
                     order_.insert(order_.end(), b.begin(), b.end());
     } else {
+        order_.resize(static_cast<std::size_t>(train_.size()));  // a shard's was shorter
         std::iota(order_.begin(), order_.end(), 0);
         std::shuffle(order_.begin(), order_.end(), rng_);
     }
+    if (world_ > 1) order_ = dist::trainShard(order_, world_, rank_);
     perm_ =
         torch::from_blob(order_.data(), {static_cast<std::int64_t>(order_.size())}, torch::kInt64);
     if (prefetch_) prefetch_->start(fileBatches());

@@ -33,6 +33,7 @@ struct StepOutput {
     // Seconds of this step's forward pass, loss (with reading it), backward pass (with the
     // gradient norm) and optimizer step; the trainer adds the rest (StepPhases).
     double forward = 0, lossTime = 0, backward = 0, optimizer = 0;
+    double sync = 0;  // data-parallel: the gradient allreduce (Session::setGradientSync)
 };
 
 // The batch's right answers: argmax(logits, 1) == targets, counted. CPU float logits are read
@@ -43,6 +44,10 @@ std::int64_t countCorrect(const torch::Tensor& logits, const torch::Tensor& targ
 struct EvalOutput {
     double loss = 0;  // mean cross-entropy without label smoothing
     double accuracy = 0;
+    // The sums behind them, over the samples evaluated: a data-parallel evaluation adds each
+    // rank's share, so that its accuracy is one process's exactly.
+    double lossSum = 0;
+    std::int64_t correct = 0, count = 0;
     Predictions predictions;  // filled when asked for
     bool stopped = false;     // a stop request ended it early: loss and accuracy are NaN
 };
@@ -92,6 +97,10 @@ public:
 
     std::int64_t batchSize() const { return batch_; }
     std::int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
+    // Data-parallel: this rank trains on its share of each epoch's order, as PyTorch's
+    // DistributedSampler deals it (engine/dist/shard.h): every W-th sample from the rank's,
+    // padded to ceil(n / W) with the order's first samples. Before the first shuffle.
+    void shard(int worldSize, int rank);
     // A new epoch: a new order.
     void shuffle();
     // The current epoch's order (a checkpoint keeps it), and a saved one to continue from
@@ -118,6 +127,7 @@ private:
     std::mt19937_64& rng_;
     AugmentOptions augment_;
     std::int64_t batch_ = 0, stepsPerEpoch_ = 0;
+    int world_ = 1, rank_ = 0;
     std::vector<std::int64_t> order_;
     torch::Tensor perm_;
     std::function<void()> fetchHook_;
@@ -166,8 +176,16 @@ public:
     StepOutput trainStepAt(const torch::Tensor& x, const torch::Tensor& y, double lr);
     // eval() mode and NoGradGuard; restores the previous mode afterwards. A stop request is
     // honoured between batches (a test pass over 10k samples takes seconds to minutes).
+    // `first` and `count` pick a contiguous share of the samples (count < 0: to the end).
     EvalOutput evaluate(const SplitData& data, Split split, bool keepPredictions,
-                        std::int64_t batchSize, const std::atomic<bool>* stop = nullptr);
+                        std::int64_t batchSize, const std::atomic<bool>* stop = nullptr,
+                        std::int64_t first = 0, std::int64_t count = -1);
+    // Data-parallel: runs after each step's backward pass (also after a non-finite loss, which
+    // has no gradients) and before the optimizer step, which is taken only when it returns true.
+    // It averages the gradients over the ranks and may replace the step's loss and count by the
+    // job's (engine/data_parallel.h).
+    using GradientSync = std::function<bool(StepOutput&)>;
+    void setGradientSync(GradientSync sync) { sync_ = std::move(sync); }
 
     // Model, optimizer, schedule step and RNG state; written atomically (temp file, fsync,
     // rename). The archive is built in memory first: LibTorch's file writer finishes the file in
@@ -198,6 +216,7 @@ private:
     bool bf16_ = false;
     std::int64_t step_ = 0;
     bool batchNormSettled_ = false;
+    GradientSync sync_;
 };
 
 }  // namespace runboard::engine

@@ -65,6 +65,8 @@ TrainOptions TrainOptions::fromConfig(const config::Config& c) {
     o.checkpointEverySteps = c.integer("checkpoint.every_steps");
     o.logPredictions = c.flag("log.predictions");
     o.profileSteps = c.integer("profile.steps");
+    o.worldSize = static_cast<int>(c.integer("ddp.world_size"));
+    o.ddpTimeoutSeconds = c.number("ddp.timeout");
     o.profileWarmup = c.integer("profile.warmup");
     o.profileTraceMb = c.integer("profile.trace_mb");
     return o;

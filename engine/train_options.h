@@ -81,6 +81,10 @@ struct TrainOptions {
     bool logPredictions = true;
     // The op profiler's window (0 steps: none), after `profileWarmup` steps of this process.
     std::int64_t profileSteps = 0, profileWarmup = 5, profileTraceMb = 100;
+    // Data-parallel: processes in the job (1: none) and how long any of them waits for the
+    // others before the run fails (Gloo's own default is 30 minutes).
+    int worldSize = 1;
+    double ddpTimeoutSeconds = 60;
 
     // Validates the config first (config::ConfigError names the key).
     static TrainOptions fromConfig(const config::Config& config);

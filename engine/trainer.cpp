@@ -17,6 +17,7 @@
 
 #include "engine/check_hooks.h"
 #include "engine/data/atomic_file.h"
+#include "engine/data_parallel.h"
 #include "engine/errors.h"
 #include "engine/model_cost.h"
 #include "engine/peak.h"
@@ -193,6 +194,11 @@ void Trainer::loadData() {
 }
 
 void Trainer::resumeFrom(const std::string& checkpoint, std::vector<KnownCheckpoint> existing) {
+    if (impl_->train.worldSize > 1)  // each rank's order and BatchNorm statistics are not saved
+        throw ResumeRefused(fmt::format(
+            "it trained data-parallel (ddp.world_size = {}), and resuming such a run is not "
+            "supported yet: start a new run with its config",
+            impl_->train.worldSize));
     loadData();
     const Dataset& data = *impl_->data;
     CheckpointState saved;
@@ -230,12 +236,38 @@ void Trainer::resumeFrom(const std::string& checkpoint, std::vector<KnownCheckpo
     impl_->known = std::move(existing);
 }
 
-RunResult Trainer::run(Observer& observer) try {
+RunResult Trainer::run(Observer& observer) {
+    std::unique_ptr<DataParallel> dp;
+    try {
+        return train(observer, dp);
+    } catch (const c10::Error& e) {
+        const std::string message = torchErrorMessage("training", e);
+        throw EngineError(dp ? dp->fail(message) : message);
+    } catch (const std::exception& e) {
+        if (!dp) throw;
+        // This rank's own failure keeps its type (a full disk stays an OutputError); another
+        // rank's is said in its words.
+        if (const std::string why = dp->fail(e.what()); why != e.what()) throw EngineError(why);
+        throw;
+    }
+}
+
+RunResult Trainer::train(Observer& observer, std::unique_ptr<DataParallel>& dp) {
     const auto start = Clock::now();
     const TrainOptions& o = impl_->train;
     const RuntimeSettings rt = configureRuntime(o.threads);
     loadData();
     const Dataset& data = *impl_->data;
+    // Data-parallel: joined after the data (and rank 0's checklist): the other ranks load theirs
+    // meanwhile. Only rank 0 writes files.
+    if (o.worldSize > 1) {
+        dp = std::make_unique<DataParallel>(o, impl_->options.dist);
+        if (dp->rank() != 0) {
+            impl_->options.checkpointDir.clear();
+            impl_->options.profileRequest = nullptr;
+        }
+    }
+    const int world = dp ? dp->worldSize() : 1;
 
     const std::int64_t n = data.train.size();
     const int epochs = o.epochs;
@@ -244,10 +276,16 @@ RunResult Trainer::run(Observer& observer) try {
     std::mt19937_64 rng(o.seed);
     TrainBatches batches(data, o, rng);
     batches.setFetchHook(impl_->options.fetchHook);
+    if (dp) batches.shard(world, dp->rank());
     const std::int64_t batch = batches.batchSize();
+    const std::int64_t globalBatch = batch * world;
     const std::int64_t stepsPerEpoch = batches.stepsPerEpoch();
     Session session(o, data.numClasses, stepsPerEpoch, data.sampleShape);
     session.model().train();
+    if (dp) {
+        dp->broadcast(session.model());
+        dp->attach(session, impl_->options.stop);
+    }
     const std::string precision = session.bf16() ? "bf16" : "fp32";
     // Only with checkpoints: one pass over the data.
     const bool checkpoints = !impl_->options.checkpointDir.empty() && o.checkpointKeep > 0;
@@ -292,6 +330,7 @@ RunResult Trainer::run(Observer& observer) try {
     info.sourceName = data.sourceName;
     info.precision = precision;
     info.threads = rt.threads;
+    info.worldSize = world;
     info.resumedAtStep = at.step;
     info.resumedAtEpoch = at.epoch;
     for (const auto& p : session.model().parameters())
@@ -315,9 +354,12 @@ RunResult Trainer::run(Observer& observer) try {
     if (cost) observer.onCost(*cost);
     spdlog::info(
         "training {} ({} parameters) on {} samples, {} val, {} test; {} epochs x {} steps, "
-        "{}, {} threads",
+        "{}, {} threads{}",
         config::kModelNames.name(o.model.kind), info.parameters, n, info.valSize, info.testSize,
-        epochs, stepsPerEpoch, info.precision, rt.threads);
+        epochs, stepsPerEpoch, info.precision, rt.threads,
+        dp ? fmt::format("; rank {} of {} data-parallel processes, global batch {} x {} = {}",
+                         dp->rank(), world, world, batch, globalBatch)
+           : std::string());
 
     const bool logPredictions = o.logPredictions;
     const std::int64_t evalBatch = o.evalBatchSize;
@@ -330,8 +372,9 @@ RunResult Trainer::run(Observer& observer) try {
         return c;
     };
 
-    StepProfiler profiler({o.profileSteps, o.profileWarmup, o.profileTraceMb << 20,
-                           impl_->options.checkpointDir, impl_->options.profileRequest});
+    StepProfiler profiler({dp && dp->rank() != 0 ? 0 : o.profileSteps, o.profileWarmup,
+                           o.profileTraceMb << 20, impl_->options.checkpointDir,
+                           impl_->options.profileRequest});
     const auto reportWindow = [&](std::optional<profile::Window> w) {
         if (w) observer.onProfile(*w);
     };
@@ -346,7 +389,7 @@ RunResult Trainer::run(Observer& observer) try {
         std::int64_t correct = resumedInside ? at.correct : 0;
         std::int64_t seen = resumedInside ? at.seen : 0;
         for (std::int64_t s = resumedInside ? at.position : 0; s < stepsPerEpoch; ++s) {
-            if (impl_->stopRequested()) {
+            if (dp ? dp->stopAgreed() : impl_->stopRequested()) {
                 result.outcome = Outcome::Stopped;
                 result.message = "stopped by request at step " + std::to_string(session.step());
                 // Progress since the last checkpoint is kept: a resume continues right here.
@@ -357,6 +400,7 @@ RunResult Trainer::run(Observer& observer) try {
             }
             profiler.beforeStep(session.step() + 1);
             const auto t0 = Clock::now();
+            if (dp) dp->beginStep();
             PhaseRange stepRange("step");
             PhaseRange dataRange("data");
             const auto [x, y] = batches.get(s);
@@ -369,7 +413,7 @@ RunResult Trainer::run(Observer& observer) try {
 
             StepEvent ev{session.step(), epoch,
                          out.loss,       out.lr,
-                         out.gradNorm,   static_cast<double>(batch) / secondsSince(t0)};
+                         out.gradNorm,   static_cast<double>(globalBatch) / secondsSince(t0)};
             if (data.text && batches.lastPadded() > 0) {
                 ev.padding = 1.0 - static_cast<double>(batches.lastTokens()) /
                                        static_cast<double>(batches.lastPadded());
@@ -385,9 +429,9 @@ RunResult Trainer::run(Observer& observer) try {
                                  "); try a lower learning rate";
                 break;
             }
-            lossSum += out.loss * static_cast<double>(batch);
+            lossSum += out.loss * static_cast<double>(globalBatch);
             correct += out.correct;
-            seen += batch;
+            seen += globalBatch;
             // Within the epoch (its end has its own checkpoint, after validation).
             const bool due = o.checkpointEverySteps > 0
                                  ? session.step() % o.checkpointEverySteps == 0
@@ -395,8 +439,13 @@ RunResult Trainer::run(Observer& observer) try {
             if (due && s + 1 < stepsPerEpoch)
                 impl_->checkpoint(session, state(epoch - 1, s + 1, lossSum, correct, seen),
                                   observer);
-            const StepPhases p{seconds(t0, fetched), out.forward,   out.lossTime,
-                               out.backward,         out.optimizer, seconds(trained, Clock::now())};
+            const StepPhases p{seconds(t0, fetched),
+                               out.forward,
+                               out.lossTime,
+                               out.backward,
+                               out.sync,
+                               out.optimizer,
+                               seconds(trained, Clock::now())};
             observerRange.end();
             stepRange.end();
             phases += p;
@@ -414,10 +463,17 @@ RunResult Trainer::run(Observer& observer) try {
         ep.trainAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
         ep.valLoss = ep.valAccuracy = std::nan("");
         if (timed > 0) ep.stepPhases = phases / static_cast<double>(timed);
+        if (dp) ep.rankStepSeconds = dp->takeRankSeconds();
         const auto evalStart = Clock::now();
+        // Data-parallel: each rank evaluates its share and rank 0 reports the job's sums.
+        const auto evaluate = [&](const SplitData& split, Split which) {
+            return dp ? dp->evaluate(session, split, which, logPredictions, evalBatch,
+                                     impl_->options.stop)
+                      : session.evaluate(split, which, logPredictions, evalBatch,
+                                         impl_->options.stop);
+        };
         if (data.val.size() > 0) {
-            EvalOutput val = session.evaluate(data.val, Split::Val, logPredictions, evalBatch,
-                                              impl_->options.stop);
+            EvalOutput val = evaluate(data.val, Split::Val);
             if (val.stopped) {
                 result.outcome = Outcome::Stopped;
                 result.message = "stopped by request during validation after epoch " +
@@ -453,8 +509,10 @@ RunResult Trainer::run(Observer& observer) try {
     result.steps = session.step();
     result.testLoss = result.testAccuracy = std::nan("");
     if (result.outcome == Outcome::Finished) {
-        EvalOutput test = session.evaluate(data.test, Split::Test, logPredictions, evalBatch,
-                                           impl_->options.stop);
+        EvalOutput test = dp ? dp->evaluate(session, data.test, Split::Test, logPredictions,
+                                            evalBatch, impl_->options.stop)
+                             : session.evaluate(data.test, Split::Test, logPredictions, evalBatch,
+                                                impl_->options.stop);
         if (test.stopped) {
             result.outcome = Outcome::Stopped;
             result.message = "stopped by request during the final test evaluation";
@@ -471,8 +529,6 @@ RunResult Trainer::run(Observer& observer) try {
     result.seconds = elapsed();
     observer.onFinish(result);
     return result;
-} catch (const c10::Error& e) {
-    throw EngineError(torchErrorMessage("training", e));
 }
 
 }  // namespace runboard::engine

@@ -6,16 +6,30 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/config/config.h"
 #include "engine/data/data_checks.h"
+#include "engine/dist/launch.h"
 #include "engine/observer.h"
 
 namespace runboard::engine {
 
 struct Dataset;
+class DataParallel;
+
+// Data-parallel (ddp.world_size > 1): this process's place in the job, and the launcher's hooks.
+struct DistOptions {
+    std::optional<dist::Launch> launch;  // required when ddp.world_size > 1
+    // Rank 0, once it listens on `port` and before it waits for the others: the --nproc launcher
+    // starts them here (after rank 0's checklist, so the checks run once).
+    std::function<void(int port)> onListening;
+    // Rank 0, when a collective fails and no rank said why: the launcher's account of its
+    // processes ("rank 1 (pid 4242) was killed by signal 9"), or empty.
+    std::function<std::string()> explainFailure;
+};
 
 struct TrainerOptions {
     std::string checkpointDir;                // empty: no checkpoint files
@@ -26,6 +40,7 @@ struct TrainerOptions {
     // Tests only: runs as each training batch is fetched (a planted slow loader shows up as the
     // "data" phase).
     std::function<void()> fetchHook;
+    DistOptions dist;
 };
 
 // A checkpoint file the run already has (a resumed run's): kept or deleted as new ones land.
@@ -74,6 +89,7 @@ public:
     static constexpr double kCheckpointSeconds = 120;
 
 private:
+    RunResult train(Observer& observer, std::unique_ptr<DataParallel>& dp);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -79,7 +79,10 @@ NewRunDialog::NewRunDialog(const config::Config& initial, QWidget* parent,
         cellLayout->addWidget(line != nullptr ? withBrowseButton(spec.key, line, cell) : editor);
         cellLayout->addWidget(error);
         QFormLayout* target = isDataSectionKey(spec.key) ? dataForm : form;
-        target->addRow(QString::fromStdString(spec.key), cell);
+        // The one key whose name a new user would not guess: data-parallel processes.
+        target->addRow(spec.key == "ddp.world_size" ? tr("Processes (ddp.world_size)")
+                                                    : QString::fromStdString(spec.key),
+                       cell);
         editors_[spec.key] = editor;
         errors_[spec.key] = error;
         rows_[spec.key] = {target, cell};

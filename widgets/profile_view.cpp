@@ -30,10 +30,11 @@ namespace runboard::widgets {
 namespace {
 
 // Data waiting stands out (orange: the phase to act on); compute in blues and greens.
-const std::array<QColor, 7> kPhaseColors{QColor(0xef, 0x6c, 0x00), QColor(0x1e, 0x88, 0xe5),
-                                         QColor(0x8e, 0x24, 0xaa), QColor(0x00, 0x89, 0x7b),
-                                         QColor(0x43, 0xa0, 0x47), QColor(0x75, 0x75, 0x75),
-                                         QColor(0xbd, 0xbd, 0xbd)};
+// Communication (data-parallel) in red: time no rank computes.
+const std::array<QColor, analysis::kPhaseNames.size()> kPhaseColors{
+    QColor(0xef, 0x6c, 0x00), QColor(0x1e, 0x88, 0xe5), QColor(0x8e, 0x24, 0xaa),
+    QColor(0x00, 0x89, 0x7b), QColor(0xd3, 0x2f, 0x2f), QColor(0x43, 0xa0, 0x47),
+    QColor(0x75, 0x75, 0x75), QColor(0xbd, 0xbd, 0xbd)};
 
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent, bool sortable) {
     auto* view = new QTableView(parent);
@@ -194,6 +195,7 @@ void ProfileView::showBars(QChartView* view, const RunProfile* run) {
     for (const auto& e : epochs)
         top = std::max(top, e.stepMs);
     for (std::size_t i = 0; i < analysis::kPhaseNames.size(); ++i) {
+        if (!analysis::phaseShown(run->report, i)) continue;
         auto* set =
             new QBarSet(QString::fromUtf8(analysis::kPhaseNames[i].data(),
                                           static_cast<qsizetype>(analysis::kPhaseNames[i].size())),

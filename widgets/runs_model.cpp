@@ -35,9 +35,15 @@ QString formatDuration(qint64 s) {
 
 QString paramsText(const storage::RunOverview& r) {
     QStringList parts;
-    for (const auto& key : RunsModel::paramKeys())
-        if (auto it = r.params.find(key); it != r.params.end())
-            parts << QString::fromStdString(key + "=" + it->second);
+    for (const auto& key : RunsModel::paramKeys()) {
+        const auto it = r.params.find(key);
+        if (it == r.params.end()) continue;
+        if (key == "ddp.world_size") {  // data-parallel runs only: "processes=2"
+            if (it->second != "1") parts << QString::fromStdString("processes=" + it->second);
+            continue;
+        }
+        parts << QString::fromStdString(key + "=" + it->second);
+    }
     return parts.join(QStringLiteral("  "));
 }
 
@@ -52,8 +58,8 @@ QVariant metric(const storage::RunOverview& r, const std::string& key, int role)
 }  // namespace
 
 const std::vector<std::string>& RunsModel::paramKeys() {
-    static const std::vector<std::string> keys = {"model", "optimizer", "lr", "batch_size",
-                                                  "epochs"};
+    static const std::vector<std::string> keys = {"model",      "optimizer", "lr",
+                                                  "batch_size", "epochs",    "ddp.world_size"};
     return keys;
 }
 

@@ -74,6 +74,13 @@ void RunRecorder::onEpoch(const engine::EpochEvent& e) {
                                         e.evalSeconds, e.peakRssMb};
     for (std::size_t i = 0; i < values.size(); ++i)
         log(timing_[i], e.step, i < 8 ? values[i] * 1000.0 : values[i]);
+    if (e.rankStepSeconds.empty()) return;
+    if (!allreduce_) allreduce_ = writer_.key("time/allreduce");
+    log(*allreduce_, e.step, p.allreduce * 1000.0);
+    for (std::size_t r = rankTimes_.size(); r < e.rankStepSeconds.size(); ++r)
+        rankTimes_.push_back(writer_.key("time/rank" + std::to_string(r)));
+    for (std::size_t r = 0; r < e.rankStepSeconds.size(); ++r)
+        log(rankTimes_[r], e.step, e.rankStepSeconds[r] * 1000.0);
 }
 
 void RunRecorder::onPredictions(const engine::Predictions& p) {

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "engine/observer.h"
 #include "storage/writer.h"
@@ -46,6 +48,10 @@ private:
         tokensPerSecond_;  // text only
     // The epoch's mean step by phase (ms), its validation (s) and the peak RSS (MB).
     std::array<storage::KeyHandle, 10> timing_;
+    // Data-parallel only: the allreduce phase (ms) and each rank's step until it (ms,
+    // "time/rank<R>"), keyed at the first epoch that has them.
+    std::optional<storage::KeyHandle> allreduce_;
+    std::vector<storage::KeyHandle> rankTimes_;
 };
 
 }  // namespace runboard::app

@@ -102,4 +102,10 @@ std::vector<OpDiff> diffOps(const storage::ProfileWindowRow& a,
     return out;
 }
 
+bool phaseShown(const ProfileReport& report, std::size_t i) {
+    if (kPhaseNames[i] != "allreduce") return true;
+    return std::any_of(report.epochs.begin(), report.epochs.end(),
+                       [&](const EpochPhases& e) { return e.ms[i] != 0; });
+}
+
 }  // namespace runboard::analysis

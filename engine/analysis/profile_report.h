@@ -15,13 +15,15 @@
 
 namespace runboard::analysis {
 
-// The phases in the order a step runs them; their metrics are "time/<name>" in ms.
-inline constexpr std::array<std::string_view, 7> kPhaseNames{
-    "data", "forward", "loss", "backward", "optimizer", "observer", "other"};
+// The phases in the order a step runs them; their metrics are "time/<name>" in ms (allreduce:
+// data-parallel runs only).
+inline constexpr std::array<std::string_view, 8> kPhaseNames{
+    "data", "forward", "loss", "backward", "allreduce", "optimizer", "observer", "other"};
+using PhaseMs = std::array<double, kPhaseNames.size()>;
 
 struct EpochPhases {
-    std::int64_t step = 0;       // the step the epoch ended at
-    std::array<double, 7> ms{};  // the epoch's mean step, by phase
+    std::int64_t step = 0;  // the step the epoch ended at
+    PhaseMs ms{};           // the epoch's mean step, by phase
     double stepMs = 0;
     double evalSeconds = 0;  // NaN when not logged
     double peakRssMb = 0;    // NaN when not logged
@@ -30,7 +32,7 @@ struct EpochPhases {
 struct ProfileReport {
     std::vector<EpochPhases> epochs;
     // The mean over epochs (each epoch weighs the same).
-    std::array<double, 7> meanMs{};
+    PhaseMs meanMs{};
     double stepMs = 0;
     double dataShare = 0;
     bool dataBound = false;
@@ -42,6 +44,10 @@ struct ProfileReport {
 
     std::vector<storage::ProfileWindowRow> windows;
 };
+
+// Whether a table or chart shows phase `i`: every phase, but allreduce only for a data-parallel
+// run (the others have none).
+bool phaseShown(const ProfileReport& report, std::size_t i);
 
 // `series`: each stored time/* and memory/* metric by key (absent keys are fine: a run from before
 // the breakdown has none, and its report has no epochs).

@@ -154,6 +154,13 @@ std::vector<KeySpec> makeSchema() {
                 1e9),
         integer("profile.trace_mb", 100,
                 "profile: the trace file's cap; above it the shortest ops are left out", 1, 4096),
+        integer("ddp.world_size", 1,
+                "data-parallel processes training this run (runboard train --nproc N, or "
+                "--world-size across machines); batch_size is each process's",
+                1, 1024),
+        real("ddp.timeout", 60,
+             "data-parallel: seconds a process waits for the others before the run fails", 1,
+             86400),
     };
 }
 
@@ -309,7 +316,7 @@ bool isOperational(std::string_view key) {
     return key == "threads" || key == "checks.enabled" || key == "log.predictions" ||
            key == "checkpoint.keep" || key == "checkpoint.every_steps" ||
            key == "eval_batch_size" || key == "log.grad_norm_every" || key == "data.workers" ||
-           key == "data.cache_mb" || key.starts_with("profile.");
+           key == "data.cache_mb" || key == "ddp.timeout" || key.starts_with("profile.");
 }
 
 const KeySpec* findKey(std::string_view key) {

@@ -45,8 +45,10 @@ inline Output runCli(const std::vector<std::string>& args, const TempDir& dir) {
 }
 
 // Starts `runboard ARGS...` in the background (stdout to /dev/null, stderr to errFile), for
-// tests that signal a running command; -1 when it could not be started.
-inline pid_t spawnCli(std::vector<std::string> args, const std::string& errFile) {
+// tests that signal a running command; -1 when it could not be started. `ownGroup`: in a process
+// group of its own, as a shell starts a job, so that a Ctrl-C can be sent to all it starts.
+inline pid_t spawnCli(std::vector<std::string> args, const std::string& errFile,
+                      bool ownGroup = false) {
     std::string exe = RUNBOARD_EXE;
     args.insert(args.begin(), exe);
     std::vector<char*> argv;
@@ -58,9 +60,16 @@ inline pid_t spawnCli(std::vector<std::string> args, const std::string& errFile)
     posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    if (ownGroup) {
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attr, 0);
+    }
     pid_t pid = 0;
-    if (posix_spawn(&pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+    if (posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), environ) != 0) pid = -1;
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     return pid;
 }
 

@@ -417,12 +417,14 @@ TEST(NameTables, AutoModelFollowsTheSampleShape) {
 // config table says which keys they are). Every operational key is a real key of the schema.
 TEST(Config, OperationalKeysAreExactlyTheExecutionSettings) {
     // data.workers decodes on more threads with the same result; data.cache_mb only bounds it;
-    // the op profiler only watches.
+    // the op profiler only watches; ddp.timeout only bounds a wait (ddp.world_size is not one:
+    // it sets the global batch).
     const std::set<std::string> expected{
         "threads",         "checks.enabled",  "log.predictions",
         "checkpoint.keep", "eval_batch_size", "log.grad_norm_every",
         "data.workers",    "data.cache_mb",   "checkpoint.every_steps",
-        "profile.steps",   "profile.warmup",  "profile.trace_mb"};
+        "profile.steps",   "profile.warmup",  "profile.trace_mb",
+        "ddp.timeout"};
     std::set<std::string> operational;
     for (const auto& k : schema())
         if (isOperational(k.key)) operational.insert(k.key);
