@@ -22,6 +22,8 @@ struct DistGroup::Impl {
     std::chrono::milliseconds timeout{60'000};
     c10::intrusive_ptr<c10d::TCPStore> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+    std::vector<c10::intrusive_ptr<c10d::Work>> started;  // startSum's, until waitStarted
+    std::vector<at::Tensor> startedTensors;               // kept alive while Gloo writes them
 
     [[noreturn]] void fail(const std::string& what, const std::exception& e) const {
         std::string message = e.what();
@@ -176,6 +178,29 @@ std::vector<double> DistGroup::sum(std::vector<double> values) {
 }  // namespace runboard::engine
 
 namespace runboard::engine {
+
+void DistGroup::startSum(const at::Tensor& flat) {
+    std::vector<at::Tensor> t{flat};
+    try {
+        impl_->started.push_back(impl_->group->allreduce(t));
+        impl_->startedTensors.push_back(flat);
+    } catch (const std::exception& e) {
+        impl_->fail("averaging gradients", e);
+    }
+}
+
+void DistGroup::waitStarted() {
+    const auto started = std::move(impl_->started);
+    impl_->started.clear();
+    impl_->startedTensors.clear();
+    for (const auto& work : started) {
+        try {
+            work->wait(impl_->timeout);
+        } catch (const std::exception& e) {
+            impl_->fail("averaging gradients", e);
+        }
+    }
+}
 
 std::vector<at::Tensor> DistGroup::gather(const at::Tensor& tensor) {
     std::vector<at::Tensor> input{tensor.contiguous()};

@@ -55,6 +55,12 @@ public:
                           std::int64_t bucketBytes = 25 << 20,
                           std::vector<double>* extras = nullptr);
 
+    // Overlapping the allreduce with backward (measured in tests/bench/dist_bench --overlap):
+    // starts a sum of `flat` over the ranks, in place, and returns at once; waitStarted() waits
+    // for every sum started (at most the timeout each).
+    void startSum(const at::Tensor& flat);
+    void waitStarted();
+
     // Rank 0 gets every rank's `tensor` (the same shape on each), in rank order; the others get
     // nothing.
     std::vector<at::Tensor> gather(const at::Tensor& tensor);
