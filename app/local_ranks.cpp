@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +58,9 @@ LocalRanks::~LocalRanks() {
 
 void LocalRanks::start(int port) {
     const pid_t parent = ::getpid();
+    // This executable (the GUI is the CLI too), unless the tests name the CLI they built.
+    const char* override = std::getenv("RUNBOARD_RANK_EXE");
+    const std::string exe = override != nullptr && *override ? override : "/proc/self/exe";
     for (int rank = 1; rank < world_; ++rank) {
         // Everything the child needs is built before fork: after it, in a process with other
         // threads, only async-signal-safe calls (prctl, getppid, execv, _exit).
@@ -76,7 +80,7 @@ void LocalRanks::start(int port) {
                                      ": " + std::strerror(errno));
         if (pid == 0) {
             if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
-            ::execv("/proc/self/exe", argv.data());
+            ::execv(exe.c_str(), argv.data());
             ::_exit(127);
         }
         children_.push_back({rank, pid, false, 0});

@@ -11,6 +11,9 @@
 // - Ctrl-C reaches every rank (one process group): each sets its stop flag, and the per-step
 //   allreduce stops them all after the same step.
 //
+// The ranks run this executable (/proc/self/exe: the GUI binary is the CLI too); the GUI tests,
+// whose executable is not, name the CLI in RUNBOARD_RANK_EXE.
+//
 // A child that dies is named by its rank, pid and signal or exit code (explainFailure), which
 // Gloo's "connection closed by peer" on rank 0 cannot do.
 
