@@ -38,6 +38,9 @@ engine::DistOptions localJobOptions(int worldSize, std::unique_ptr<LocalRanks>& 
     o.explainFailure = [&ranks] {
         return ranks ? ranks->explainFailure(std::chrono::seconds(2)) : std::string();
     };
+    o.ranksGone = [&ranks] {
+        return ranks ? ranks->explainFailure(std::chrono::milliseconds(0)) : std::string();
+    };
     return o;
 }
 
@@ -60,7 +63,12 @@ void LocalRanks::start(int port) {
     const pid_t parent = ::getpid();
     // This executable (the GUI is the CLI too), unless the tests name the CLI they built.
     const char* override = std::getenv("RUNBOARD_RANK_EXE");
-    const std::string exe = override != nullptr && *override ? override : "/proc/self/exe";
+    // The real path, so the ranks are named runboard in ps and pgrep (not "exe").
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::string exe = override != nullptr && *override ? override
+                            : ec                             ? std::string("/proc/self/exe")
+                                                             : self.string();
     for (int rank = 1; rank < world_; ++rank) {
         // Everything the child needs is built before fork: after it, in a process with other
         // threads, only async-signal-safe calls (prctl, getppid, execv, _exit).
@@ -79,6 +87,10 @@ void LocalRanks::start(int port) {
             throw std::runtime_error("cannot start data-parallel rank " + std::to_string(rank) +
                                      ": " + std::strerror(errno));
         if (pid == 0) {
+            // A Ctrl-C before the rank has its handler must not kill it: rank 0 has the stop too,
+            // and the allreduce brings it to every rank (ignored stays ignored across exec, until
+            // the rank's InterruptGuard takes SIGINT over).
+            ::signal(SIGINT, SIG_IGN);
             if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
             ::execv(exe.c_str(), argv.data());
             ::_exit(127);
@@ -109,10 +121,11 @@ std::string LocalRanks::describeFailures() const {
             return who + " was killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) +
                    ")";
         }
-        // 130: stopped by request (Ctrl-C reached it too), not a failure.
-        if (WIFEXITED(c.status) && WEXITSTATUS(c.status) != 0 && WEXITSTATUS(c.status) != 130)
+        // 130 (stopped by request) and 5 (diverged) end every rank with the run: not a failure.
+        const int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : 0;
+        if (code != 0 && code != 130 && code != 5)
             return who + " exited with code " + std::to_string(WEXITSTATUS(c.status)) +
-                   " (its error is above, marked [rank " + std::to_string(c.rank) + "])";
+                   " (its error went to stderr, marked [rank " + std::to_string(c.rank) + "])";
     }
     return {};
 }

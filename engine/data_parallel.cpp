@@ -31,10 +31,40 @@ DataParallel::DataParallel(const TrainOptions& train, const DistOptions& options
                                       train.worldSize, options.launch->worldSize));
     const auto timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(train.ddpTimeoutSeconds * 1000));
-    group_ = DistGroup::join(*options.launch, timeout, options.onListening);
+    group_ = DistGroup::join(*options.launch, timeout, options.onListening, options.ranksGone);
     rank_ = group_->rank();
     world_ = group_->worldSize();
     rankSeconds_.assign(static_cast<std::size_t>(world_), 0.0);
+}
+
+void DataParallel::verify(const std::string& config, std::int64_t trainSize,
+                          std::int64_t numClasses) {
+    const std::uint64_t h = std::hash<std::string>{}(config);
+    const std::vector<double> mine{static_cast<double>(h & 0xffffffffu),
+                                   static_cast<double>(h >> 32), static_cast<double>(trainSize),
+                                   static_cast<double>(numClasses)};
+    auto rank0 = torch::tensor(mine, torch::kFloat64);
+    group_->broadcast({rank0});
+    const auto* r0 = rank0.data_ptr<double>();
+    std::string differs;
+    if (r0[0] != mine[0] || r0[1] != mine[1])
+        differs =
+            "its config differs from rank 0's (every rank must be given the same config; "
+            "only threads and ddp.timeout may differ)";
+    else if (r0[2] != mine[2] || r0[3] != mine[3])
+        differs = fmt::format(
+            "its data has {} training samples in {} classes, rank 0's {} in {} (every rank must "
+            "read the same data)",
+            trainSize, numClasses, static_cast<std::int64_t>(r0[2]),
+            static_cast<std::int64_t>(r0[3]));
+    const auto count = group_->sum({differs.empty() ? 0.0 : 1.0});
+    if (!differs.empty())
+        throw EngineError("data-parallel rank " + std::to_string(rank_) + ": " + differs);
+    if (count[0] > 0)
+        throw EngineError(
+            fmt::format("data-parallel: {} rank(s) have another config or data "
+                        "than this one",
+                        count[0]));
 }
 
 void DataParallel::broadcast(ClassifierImpl& model) {

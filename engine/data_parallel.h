@@ -36,6 +36,11 @@ public:
     int rank() const { return rank_; }
     int worldSize() const { return world_; }
 
+    // Every rank must train the same config on the same data: each compares its own with rank
+    // 0's (`config`: the config's text without the keys that may differ per rank) before any
+    // collective whose size depends on them, and a mismatch fails the run on every rank, in
+    // words, instead of Gloo aborting the process on a size mismatch.
+    void verify(const std::string& config, std::int64_t trainSize, std::int64_t numClasses);
     // DDP's start: rank 0's parameters and buffers on every rank.
     void broadcast(ClassifierImpl& model);
     // Installs the per-step allreduce on `session` (Session::setGradientSync); `stop` is this

@@ -70,7 +70,8 @@ DistGroup::~DistGroup() = default;
 
 std::unique_ptr<DistGroup> DistGroup::join(const dist::Launch& launch,
                                            std::chrono::milliseconds timeout,
-                                           const std::function<void(int port)>& onListening) {
+                                           const std::function<void(int port)>& onListening,
+                                           const std::function<std::string()>& gone) {
     auto impl = std::make_unique<Impl>();
     impl->rank = launch.rank;
     impl->world = launch.worldSize;
@@ -89,6 +90,36 @@ std::unique_ptr<DistGroup> DistGroup::join(const dist::Launch& launch,
         impl->fail(launch.rank == 0 ? "listening on " + where : "reaching rank 0 at " + where, e);
     }
     if (launch.rank == 0 && onListening) onListening(impl->port);
+    // Each rank says it has reached the store; rank 0 waits for all of them here, where it can
+    // ask `gone` between looks (a rank that died while starting, named at once instead of after
+    // the whole timeout in Gloo's rendezvous).
+    try {
+        if (launch.rank != 0) {
+            impl->store->set("runboard/joined/" + std::to_string(launch.rank), {1});
+        } else {
+            const auto deadline = std::chrono::steady_clock::now() + timeout;
+            for (int r = 1; r < launch.worldSize; ++r) {
+                const std::string key = "runboard/joined/" + std::to_string(r);
+                while (!impl->store->check({key})) {
+                    if (gone) {
+                        if (const std::string why = gone(); !why.empty())
+                            throw EngineError("data-parallel " + why +
+                                              " before the ranks met; nothing trained");
+                    }
+                    if (std::chrono::steady_clock::now() >= deadline)
+                        throw std::runtime_error("rank " + std::to_string(r) +
+                                                 " did not come within the timeout");
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                }
+            }
+        }
+    } catch (const EngineError&) {
+        throw;
+    } catch (const std::exception& e) {
+        impl->fail("meeting the other " + std::to_string(launch.worldSize - 1) + " rank(s) at " +
+                       launch.masterAddr + ":" + std::to_string(impl->port),
+                   e);
+    }
     try {
         auto options = c10d::ProcessGroupGloo::Options::create(timeout);
         options->devices.push_back(device(launch.masterAddr));

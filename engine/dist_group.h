@@ -30,10 +30,12 @@ public:
     // Joins the job `launch` describes. Rank 0 listens first (on launch.masterPort, or on a free
     // port when it is 0) and calls `onListening` with the port before it waits for the others:
     // the --nproc launcher starts the other ranks there. Throws EngineError when a rank does not
-    // come within `timeout`.
+    // come within `timeout`, or, on rank 0, as soon as `gone` names a rank that has died while
+    // it waits (the launcher knows its children).
     static std::unique_ptr<DistGroup> join(const dist::Launch& launch,
                                            std::chrono::milliseconds timeout,
-                                           const std::function<void(int port)>& onListening = {});
+                                           const std::function<void(int port)>& onListening = {},
+                                           const std::function<std::string()>& gone = {});
     ~DistGroup();
     DistGroup(const DistGroup&) = delete;
     DistGroup& operator=(const DistGroup&) = delete;

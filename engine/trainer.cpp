@@ -262,6 +262,10 @@ RunResult Trainer::train(Observer& observer, std::unique_ptr<DataParallel>& dp) 
     // meanwhile. Only rank 0 writes files.
     if (o.worldSize > 1) {
         dp = std::make_unique<DataParallel>(o, impl_->options.dist);
+        config::Config shared = impl_->config;  // what may differ per rank left out
+        shared.set("threads", std::int64_t{0});
+        shared.set("ddp.timeout", 60.0);
+        dp->verify(shared.toJson(), data.train.size(), data.numClasses);
         if (dp->rank() != 0) {
             impl_->options.checkpointDir.clear();
             impl_->options.profileRequest = nullptr;

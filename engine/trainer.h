@@ -29,6 +29,8 @@ struct DistOptions {
     // Rank 0, when a collective fails and no rank said why: the launcher's account of its
     // processes ("rank 1 (pid 4242) was killed by signal 9"), or empty.
     std::function<std::string()> explainFailure;
+    // Rank 0, polled while it waits for the others to arrive: the same account, without waiting.
+    std::function<std::string()> ranksGone;
 };
 
 struct TrainerOptions {

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -211,6 +212,60 @@ TEST_F(Ddp, TwoRanksOnHalfBatchesMatchOneProcessOnTheWholeBatch) {
     EXPECT_TRUE(sa.series(1, "time/allreduce").value().empty());
 }
 
+// Length-grouped text: each rank takes its part of the job's global batches, so 2 x 32 trains on
+// the batches 1 x 64 does, each rank's part padded no more than the whole batch.
+TEST_F(Ddp, TextBucketingKeepsItsBatchesAcrossRanks) {
+    const std::string csv = dir_.file("text.csv");
+    {
+        std::ofstream out(csv);
+        out << "text,label\n";
+        std::mt19937 rng(3);
+        const char* words[2][4] = {{"good", "fine", "nice", "great"},
+                                   {"bad", "poor", "sad", "awful"}};
+        for (int i = 0; i < 2100; ++i) {
+            const int label = static_cast<int>(rng() % 2), len = 3 + static_cast<int>(rng() % 60);
+            for (int w = 0; w < len; ++w)
+                out << (w ? " " : "") << (rng() % 3 ? words[label][rng() % 4] : "the");
+            out << ',' << (label ? "neg" : "pos") << '\n';
+        }
+    }
+    const auto args = [&](const std::string& db, int batch) {
+        std::vector<std::string> a{"train", "--db", db};
+        for (const std::string& kv :
+             {std::string("data.source=text"), "data.path=" + csv, std::string("data.text=text"),
+              std::string("model=textcnn"), std::string("epochs=1"),
+              "batch_size=" + std::to_string(batch), std::string("threads=1"),
+              std::string("precision=fp32"), std::string("dropout=0"),
+              std::string("checks.enabled=false")}) {
+            a.push_back("--set");
+            a.push_back(kv);
+        }
+        return a;
+    };
+    const std::string a = dir_.file("ta.db"), b = dir_.file("tb.db");
+    const auto one = runCli(args(a, 64), dir_);
+    ASSERT_EQ(one.code, 0) << one.err;
+    auto two = args(b, 32);
+    two.insert(two.end(), {"--nproc", "2"});
+    const auto ran = runCli(two, dir_);
+    ASSERT_EQ(ran.code, 0) << ran.err;
+    auto sa = openRead(a), sb = openRead(b);
+    const auto la = sa.series(1, "train/loss").value(), lb = sb.series(1, "train/loss").value();
+    ASSERT_GT(la.size(), 10u);
+    ASSERT_EQ(lb.size(), la.size());
+    for (std::size_t i = 0; i < la.size(); ++i)
+        EXPECT_NEAR(lb[i].value, la[i].value, 1e-4 * std::abs(la[i].value)) << "step " << i + 1;
+    EXPECT_EQ(lastValue(sb, "test/accuracy"), lastValue(sa, "test/accuracy"));
+    const auto mean = [](const std::vector<storage::MetricPoint>& s) {
+        double sum = 0;
+        for (const auto& p : s)
+            sum += p.value;
+        return sum / static_cast<double>(s.size());
+    };
+    EXPECT_LE(mean(sb.series(1, "train/padding").value()),
+              mean(sa.series(1, "train/padding").value()) + 1e-9);
+}
+
 TEST_F(Ddp, KillNineOnRankOneFailsTheRunNamingItAndLeavesNoProcess) {
     const std::string db = dir_.file("k.db");
     const auto [launcher, rank1] = startJob(db, data_, dir_.file("k.err"));
@@ -268,6 +323,27 @@ TEST_F(Ddp, CtrlCStopsEveryRankAfterTheSameStep) {
     EXPECT_NE(resumed.err.find("data-parallel"), std::string::npos) << resumed.err;
 }
 
+// Ctrl-C while the ranks are still starting: a rank that has no handler yet ignores it, and the
+// stop reaches it from rank 0 with the first step, never the timeout's wait for a dead rank.
+TEST_F(Ddp, CtrlCWhileTheRanksStartStopsAtOnce) {
+    const std::string db = dir_.file("e.db");
+    auto args = trainArgs(db, data_, 64, 200);
+    args.insert(args.end(), {"--nproc", "2", "--set", "ddp.timeout=30"});
+    const pid_t launcher = runboard::test::spawnCli(args, dir_.file("e.err"), /*ownGroup=*/true);
+    ASSERT_GT(launcher, 0);
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (childrenOf(launcher).empty() && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto children = childrenOf(launcher);
+    ASSERT_EQ(children.size(), 1u);
+    ASSERT_EQ(kill(-launcher, SIGINT), 0);
+    const auto sent = Clock::now();
+    EXPECT_EQ(waitExit(launcher), 130) << runboard::test::readFile(dir_.file("e.err"));
+    EXPECT_LT(Clock::now() - sent, std::chrono::seconds(15));
+    EXPECT_TRUE(gone(children.front()));
+    EXPECT_EQ(openRead(db).run(1).value().status, storage::RunStatus::Stopped);
+}
+
 TEST_F(Ddp, AKilledLauncherTakesItsRanksAlong) {
     const std::string db = dir_.file("l.db");
     const auto [launcher, rank1] = startJob(db, data_, dir_.file("l.err"));
@@ -280,8 +356,10 @@ TEST_F(Ddp, AKilledLauncherTakesItsRanksAlong) {
     EXPECT_TRUE(gone(rank1)) << "rank 1 outlived its launcher";
 }
 
-TEST_F(Ddp, TorchrunVariablesStartAJob) {
-    const std::string db = dir_.file("t.db");
+// Runs rank 0 (with the database) and rank 1 (without) as a cluster's launcher would start them:
+// torchrun's variables, a free port. Returns rank 0's exit code; rank 1's in `rank1Code`.
+int torchrunJob(const TempDir& dir, const std::vector<std::string>& rank0Args,
+                const std::vector<std::string>& rank1Args, int& rank1Code) {
     // A free port: bound, read and released (the ranks meet there a moment later).
     const int port = [] {
         const int s = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -295,30 +373,58 @@ TEST_F(Ddp, TorchrunVariablesStartAJob) {
         return static_cast<int>(ntohs(addr.sin_port));
     }();
     std::string rank0, rank1;
-    for (const auto& a : trainArgs(db, data_, 64)) {
+    for (const auto& a : rank0Args) {
         rank0 += ' ';  // (not `" " + quote(a)`: GCC 12 reports a false -Wrestrict there)
         rank0 += quote(a);
     }
-    auto args1 = trainArgs("", data_, 64);
-    args1.erase(args1.begin() + 1, args1.begin() + 3);  // no --db: rank 1 has none
-    for (const auto& a : args1) {
+    for (const auto& a : rank1Args) {
         rank1 += ' ';
         rank1 += quote(a);
     }
     const std::string env =
         "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
     const std::string exe = quote(RUNBOARD_EXE);
-    const std::string cmd = "cd " + quote(dir_.path().string()) + " && (" + env + "RANK=1 " + exe +
+    const std::string cmd = "cd " + quote(dir.path().string()) + " && (" + env + "RANK=1 " + exe +
                             rank1 + " 2> r1.err > /dev/null & " + env + "RANK=0 " + exe + rank0 +
-                            " 2> r0.err > /dev/null; r=$?; wait; exit $r)";
+                            " 2> r0.err > /dev/null; r=$?; wait $!; echo $? > r1.code; exit $r)";
     const int status = std::system(cmd.c_str());
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 0) << runboard::test::readFile(dir_.file("r0.err"))
-                                      << runboard::test::readFile(dir_.file("r1.err"));
+    rank1Code = std::stoi(runboard::test::readFile(dir.file("r1.code")));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<std::string> withoutDb(std::vector<std::string> args) {
+    args.erase(args.begin() + 1, args.begin() + 3);  // "--db", DB
+    return args;
+}
+
+TEST_F(Ddp, TorchrunVariablesStartAJob) {
+    const std::string db = dir_.file("t.db");
+    int rank1 = -1;
+    const int rank0 =
+        torchrunJob(dir_, trainArgs(db, data_, 64), withoutDb(trainArgs("", data_, 64)), rank1);
+    ASSERT_EQ(rank0, 0) << runboard::test::readFile(dir_.file("r0.err"))
+                        << runboard::test::readFile(dir_.file("r1.err"));
+    EXPECT_EQ(rank1, 0);
     auto store = openRead(db);
     EXPECT_EQ(store.run(1).value().status, storage::RunStatus::Finished);
     EXPECT_EQ(param(store, "ddp.world_size"), "2");
     EXPECT_EQ(storage::readPredictions(store.connection(), 1, "test", 1).value().size(), kTest);
+}
+
+TEST_F(Ddp, RanksGivenAnotherConfigFailTheRunInWords) {
+    const std::string db = dir_.file("m.db");
+    auto other = withoutDb(trainArgs("", data_, 64));
+    other.insert(other.end(), {"--set", "lr=0.5"});
+    int rank1 = -1;
+    const int rank0 = torchrunJob(dir_, trainArgs(db, data_, 64), other, rank1);
+    EXPECT_EQ(rank0, 1) << runboard::test::readFile(dir_.file("r0.err"));
+    EXPECT_EQ(rank1, 1) << runboard::test::readFile(dir_.file("r1.err"));
+    auto store = openRead(db);
+    const auto run = store.run(1).value();
+    EXPECT_EQ(run.status, storage::RunStatus::Failed);
+    EXPECT_NE(run.message.find("its config differs from rank 0's"), std::string::npos)
+        << run.message;
+    EXPECT_TRUE(store.series(1, "train/loss").value().empty()) << "nothing trained";
 }
 
 TEST(DdpUsage, MistakesAreSaidInTheUsersWords) {
