@@ -22,7 +22,7 @@ using analysis::kPhaseNames;
 using analysis::phaseShown;
 using analysis::ProfileReport;
 
-nlohmann::json numberOrNull(std::optional<double> v) {
+nlohmann::json jsonNumber(std::optional<double> v) {
     return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
@@ -41,8 +41,8 @@ nlohmann::json reportJson(storage::RunId run, const ProfileReport& r) {
         j["epochs"].push_back({{"step", e.step},
                                {"phases_ms", phasesJson(r, e.ms)},
                                {"step_ms", e.stepMs},
-                               {"eval_s", numberOrNull(e.evalSeconds)},
-                               {"peak_rss_mb", numberOrNull(e.peakRssMb)}});
+                               {"eval_s", jsonNumber(e.evalSeconds)},
+                               {"peak_rss_mb", jsonNumber(e.peakRssMb)}});
     j["mean"] = {{"phases_ms", phasesJson(r, r.meanMs)}, {"step_ms", r.stepMs}};
     j["data_share"] = r.dataShare;
     j["data_bound"] = r.dataBound;
@@ -57,7 +57,7 @@ nlohmann::json reportJson(storage::RunId run, const ProfileReport& r) {
                               {"output", l.outputShape},
                               {"params", l.params},
                               {"activation_bytes", l.activationBytes},
-                              {"flops", numberOrNull(l.flops)}});
+                              {"flops", jsonNumber(l.flops)}});
             if (!l.flops) uncounted[l.op] = uncounted.value(l.op, 0) + 1;
         }
         j["cost"] = {{"params", c.params},
@@ -66,11 +66,11 @@ nlohmann::json reportJson(storage::RunId run, const ProfileReport& r) {
                      {"batch_size", c.batchSize},
                      {"precision", c.precision},
                      {"threads", c.threads},
-                     {"train_flops_per_step", numberOrNull(r.trainFlopsPerStep)},
+                     {"train_flops_per_step", jsonNumber(r.trainFlopsPerStep)},
                      {"train_flops_note", "estimate: 3 x forward (backward taken as 2 x forward)"},
                      {"peak_gflops", {{"fp32", c.peakFp32Gflops}, {"bf16", c.peakBf16Gflops}}},
-                     {"achieved_gflops", numberOrNull(r.achievedGflops)},
-                     {"share_of_peak", numberOrNull(r.shareOfPeak)},
+                     {"achieved_gflops", jsonNumber(r.achievedGflops)},
+                     {"share_of_peak", jsonNumber(r.shareOfPeak)},
                      {"layers", layers},
                      {"uncounted", uncounted}};
     } else {
